@@ -1,0 +1,37 @@
+#ifndef JWTAUTH_CORE_JSON_LIMITS_H_
+#define JWTAUTH_CORE_JSON_LIMITS_H_
+
+// Bounded JSON parsing for untrusted input (token headers/payloads, JWKS
+// bodies). Checks, in order: byte size, then while parsing (SAX, so a
+// hostile document is stopped early) nesting depth, total number of values,
+// duplicate member names in any object (RFC 7515 §4: reject), valid UTF-8,
+// and that the top level is an object when required. Never throws.
+//
+//   JsonLimits limits;  // defaults suit a JWT payload
+//   absl::StatusOr<nlohmann::json> claims = ParseJsonBounded(text, limits);
+
+#include <cstddef>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth {
+
+struct JsonLimits {
+  size_t max_bytes = 64 * 1024;
+  int max_depth = 16;           // nesting of objects/arrays; top level = 1
+  size_t max_values = 10000;    // every scalar, object and array counts once
+  size_t max_object_members = 1000;  // members in any single object
+  bool require_object = true;   // the top-level value must be an object
+};
+
+// InvalidArgument with a short phrase: "JSON too large", "JSON nested too
+// deeply", "duplicate member name", "too many members", "not a JSON object",
+// "invalid JSON". The phrase never quotes the input.
+absl::StatusOr<nlohmann::json> ParseJsonBounded(absl::string_view text,
+                                                const JsonLimits& limits);
+
+}  // namespace jwtauth
+
+#endif  // JWTAUTH_CORE_JSON_LIMITS_H_

@@ -1,0 +1,81 @@
+#ifndef JWTAUTH_CORE_JWS_H_
+#define JWTAUTH_CORE_JWS_H_
+
+// ParsedJws: a compact JWS (RFC 7515 §7.1) split and decoded, with the
+// header rules applied. Parsing does not verify the signature and does not
+// interpret the payload (at the JWS layer it may be any bytes).
+//
+// Rules, in order (first failure wins):
+//   size > limits.max_token_bytes               → TOKEN_TOO_LARGE
+//   empty                                       → TOKEN_MISSING
+//   not exactly 3 parts / bad base64url / header not a bounded JSON object
+//   (duplicate names, depth, members)            → MALFORMED
+//   "alg" missing or not a string                → MALFORMED
+//   "alg" is "none" or unknown (case-sensitive)  → UNSUPPORTED_ALGORITHM
+//   "crit" present with any entry we do not understand (we understand none
+//   besides "b64", which is then rejected too), "crit" malformed, "b64":false,
+//   "kid"/"typ"/"cty" present but not a string   → HEADER_REJECTED
+// "jku", "x5u", "jwk", "x5c" are ignored: never used to find or trust a key.
+//
+// Immutable once built. Copyable and movable.
+//
+//   FailureOr<ParsedJws> jws = ParsedJws::Parse(token, limits);
+//   if (!jws.ok()) return jws.failure();
+//   verifier.Verify(jws->signing_input(), jws->signature());
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "core/algorithm.h"
+#include "core/failure.h"
+#include "core/json_limits.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth {
+
+struct JwsLimits {
+  size_t max_token_bytes = 8192;
+  JsonLimits header_limits{.max_bytes = 4096, .max_depth = 4, .max_values = 64,
+                           .max_object_members = 32, .require_object = true};
+};
+
+class ParsedJws final {
+ public:
+  static FailureOr<ParsedJws> Parse(absl::string_view compact,
+                                    const JwsLimits& limits = {});
+
+  Algorithm alg() const { return alg_; }
+  // nullopt when the header has no "kid".
+  const std::optional<std::string>& kid() const { return kid_; }
+  const std::optional<std::string>& typ() const { return typ_; }
+  const nlohmann::json& header() const { return header_; }
+  // ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).
+  absl::string_view signing_input() const { return signing_input_; }
+  // Decoded payload bytes (not parsed).
+  const std::string& payload() const { return payload_; }
+  // Decoded signature bytes.
+  const std::string& signature() const { return signature_; }
+
+ private:
+  ParsedJws() = default;
+  Algorithm alg_ = Algorithm::kHs256;
+  std::optional<std::string> kid_;
+  std::optional<std::string> typ_;
+  nlohmann::json header_;
+  std::string signing_input_;
+  std::string payload_;
+  std::string signature_;
+};
+
+// Building a compact JWS (issuer, tests):
+//   std::string input = MakeSigningInput(header_json, payload);
+//   std::string token = CompleteCompactJws(input, signer.Sign(input));
+std::string MakeSigningInput(absl::string_view header_json,
+                             absl::string_view payload);
+std::string CompleteCompactJws(absl::string_view signing_input,
+                               absl::string_view signature);
+
+}  // namespace jwtauth
+
+#endif  // JWTAUTH_CORE_JWS_H_
