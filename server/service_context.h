@@ -1,0 +1,76 @@
+#ifndef JWTAUTH_SERVER_SERVICE_CONTEXT_H_
+#define JWTAUTH_SERVER_SERVICE_CONTEXT_H_
+
+// The seam between server wiring (config, reload, main) and the gRPC
+// services (AuthService, ext_authz Check). Services are constructed with a
+// ServiceContext and read ServingState once per RPC; they never see config
+// files, threads or signals.
+//
+// ServingState is one immutable generation of everything a request needs. A
+// config reload builds a new one off the request path and publishes it with
+// one atomic swap; in-flight RPCs keep the generation they started with.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace jwtauth {
+class TokenVerifier;  // core/verifier.h
+class TokenIssuer;    // core/issuer.h
+class KeyStore;       // core/key_store.h
+}  // namespace jwtauth
+
+namespace jwtauth::server {
+
+class Metrics;           // server/metrics.h
+class Logger;            // server/logging.h
+struct ExtAuthzPolicy;   // server/ext_authz_policy.h (issue 7)
+
+// Who may call IssueToken, from config `issue:`.
+struct IssuePolicy {
+  bool direct_enabled = false;
+  std::vector<std::string> allowed_identities;  // mTLS SAN URI or DNS names
+  std::string required_scope = "jwtauth.issue";  // in a caller token's scope
+  bool exchange_enabled = true;
+  absl::Duration exchange_max_ttl = absl::Minutes(30);
+};
+
+struct ServingState {
+  uint64_t generation = 0;
+  std::shared_ptr<const TokenVerifier> verifier;  // never null
+  std::shared_ptr<const TokenIssuer> issuer;      // null: no signing key
+  IssuePolicy issue_policy;
+  std::shared_ptr<const ExtAuthzPolicy> ext_authz;  // null: defaults
+};
+
+// Holds the current ServingState. Thread-safe; Current() is lock-free
+// (std::atomic<std::shared_ptr>), Publish() is a single swap.
+class ServingStateHolder final {
+ public:
+  std::shared_ptr<const ServingState> Current() const {
+    return state_.load(std::memory_order_acquire);
+  }
+  void Publish(std::shared_ptr<const ServingState> state) {
+    state_.store(std::move(state), std::memory_order_release);
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const ServingState>> state_;
+};
+
+// Non-owning pointers; main()/the Application owns them and outlives every
+// service and RPC.
+struct ServiceContext {
+  ServingStateHolder* state = nullptr;
+  KeyStore* key_store = nullptr;
+  Metrics* metrics = nullptr;
+  Logger* logger = nullptr;
+};
+
+}  // namespace jwtauth::server
+
+#endif  // JWTAUTH_SERVER_SERVICE_CONTEXT_H_
