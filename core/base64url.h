@@ -6,6 +6,7 @@
 // of 4k+1 is invalid; unused trailing bits must be zero (canonical encoding
 // only, so one token has exactly one spelling).
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -13,7 +14,19 @@
 
 namespace jwtauth {
 
+// Thread-safe, allocation only for the result; decoding never throws and
+// uses a lookup table (no per-character branches or allocation).
+//
+//   std::string enc = Base64UrlEncode(bytes);
+//   std::optional<std::string> dec = Base64UrlDecode(enc);  // == bytes
+
 std::string Base64UrlEncode(absl::string_view data);
+// Appends the encoding of `data` to `out` (one growth of `out`).
+void Base64UrlEncodeTo(absl::string_view data, std::string& out);
+// Length of the unpadded encoding of `n` bytes.
+constexpr size_t Base64UrlEncodedLength(size_t n) {
+  return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+}
 // nullopt on any deviation from the strict form above.
 std::optional<std::string> Base64UrlDecode(absl::string_view encoded);
 // Appends into `out` (no allocation beyond growth); false on invalid input,

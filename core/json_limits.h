@@ -27,8 +27,10 @@ struct JsonLimits {
 };
 
 // InvalidArgument with a short phrase: "JSON too large", "JSON nested too
-// deeply", "duplicate member name", "too many members", "not a JSON object",
-// "invalid JSON". The phrase never quotes the input.
+// deeply", "duplicate member name", "too many members" (one object),
+// "too many values" (whole document), "not a JSON object", "invalid JSON"
+// (syntax, invalid UTF-8 or lone surrogates, trailing bytes, a byte-order
+// mark). The phrase never quotes the input. Thread-safe (no shared state).
 absl::StatusOr<nlohmann::json> ParseJsonBounded(absl::string_view text,
                                                 const JsonLimits& limits);
 

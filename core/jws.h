@@ -8,16 +8,21 @@
 // Rules, in order (first failure wins):
 //   size > limits.max_token_bytes               → TOKEN_TOO_LARGE
 //   empty                                       → TOKEN_MISSING
-//   not exactly 3 parts / bad base64url / header not a bounded JSON object
-//   (duplicate names, depth, members)            → MALFORMED
+//   not exactly 3 parts / empty header or signature part / bad base64url in
+//   any part / header not a bounded JSON object (duplicate names, depth,
+//   members, invalid UTF-8)                      → MALFORMED
 //   "alg" missing or not a string                → MALFORMED
 //   "alg" is "none" or unknown (case-sensitive)  → UNSUPPORTED_ALGORITHM
-//   "crit" present with any entry we do not understand (we understand none
-//   besides "b64", which is then rejected too), "crit" malformed, "b64":false,
+//   "crit" present at all (RFC 7515 §4.1.11: we implement no extension, so
+//   even a well-formed crit naming present parameters, including "b64", is
+//   rejected), "b64" false or not a boolean,
 //   "kid"/"typ"/"cty" present but not a string   → HEADER_REJECTED
 // "jku", "x5u", "jwk", "x5c" are ignored: never used to find or trust a key.
+// Details are fixed phrases; they never quote the token or header values.
+// The payload may be empty (RFC 7515 allows it); the signature may not.
 //
-// Immutable once built. Copyable and movable.
+// Immutable once built. Copyable and movable. Parse is thread-safe and
+// never throws; it decodes each part once (no per-character allocation).
 //
 //   FailureOr<ParsedJws> jws = ParsedJws::Parse(token, limits);
 //   if (!jws.ok()) return jws.failure();
