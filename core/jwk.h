@@ -7,9 +7,35 @@
 // A JWKS import is skip-and-report: entries that are invalid, not for
 // signatures (use != "sig", or key_ops without "verify"), use an unknown
 // kty/crv/alg, or are too weak are skipped, each with a short reason in
-// `skipped`; the rest load. Duplicate kids within one set are reported (the
-// first wins). Private JWK members are accepted for own signing keys
-// (ImportPrivateJwk) but never exported.
+// `skipped`; the rest load. Private JWK members are accepted for own signing
+// keys (ImportPrivateJwk) but never exported.
+//
+// Member rules (RFC 7517 §4, RFC 7518 §6, RFC 8037 §2):
+//  - "kty" oct / RSA / EC / OKP (case-sensitive); anything else is skipped.
+//  - every binary member is strict base64url (core/base64url.h); EC "x"/"y"
+//    (and "d") must be exactly the field size; OKP "x" exactly 32 bytes.
+//  - "use", if present, must be "sig".
+//  - "key_ops", if present, must be an array of distinct strings containing
+//    "verify" ("sign" for ImportPrivateJwk); with "use":"sig" it may hold
+//    only "sign"/"verify", otherwise the two disagree and the key is skipped.
+//  - "alg", if present, binds the key to that one algorithm and must fit the
+//    kty/crv (and, for HS*, the secret length: see Key::Create); an alg we
+//    do not support (ES224, RSA1_5, A256GCM, "ES521", …) skips the key.
+//  - "x5u" is never fetched and "x5c"/"x5t" are ignored: the key is always
+//    read from its explicit members, and a certificate chain in a JWK adds no
+//    trust here (the JWKS source itself is what is trusted).
+//  - unknown members are ignored (RFC 7517 §4).
+//
+// Set-level rules for ImportJwks:
+//  - Entries beyond max_keys are skipped (one report line).
+//  - Duplicate kids: when two importable entries share a kid but hold
+//    different key material, the kid is ambiguous and every entry with it is
+//    dropped and reported. The same key published twice under one kid (e.g.
+//    once per alg) is kept.
+//  - A set mixing symmetric (oct) keys with asymmetric ones drops the oct
+//    entries (reported) unless allow_mixed_symmetric: a published JWKS never
+//    carries secrets, so an oct entry next to public keys is a leak or a
+//    key-confusion setup.
 //
 //   JwkImportOptions opts{.source = "jwks:https://idp/keys"};
 //   absl::StatusOr<JwksImport> set = ImportJwks(body, opts);
@@ -31,6 +57,7 @@ struct JwkImportOptions {
   absl::Time loaded_at = absl::InfinitePast();
   crypto::KeyStrengthPolicy strength;
   size_t max_keys = 100;            // entries beyond this are skipped
+  bool allow_mixed_symmetric = false;  // see "Set-level rules" above
   JsonLimits json_limits{.max_bytes = 1024 * 1024, .max_depth = 8,
                          .max_values = 100000, .max_object_members = 10000,
                          .require_object = true};
@@ -52,6 +79,12 @@ absl::StatusOr<Key> ImportPrivateJwk(const nlohmann::json& jwk,
 // text is not JSON / not a JWKS; otherwise skip-and-report.
 absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
                                       const JwkImportOptions& options);
+
+// Convenience wrappers: KeyMaterial::FromPem / FromSecret + Key::Create.
+absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
+                              const crypto::KeyStrengthPolicy& strength = {});
+absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
+                                 const crypto::KeyStrengthPolicy& strength = {});
 
 // {"keys":[...]} with the public JWK of every non-oct key; oct keys are
 // omitted, never exported.

@@ -1,0 +1,343 @@
+#include "core/jwk.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/base64url.h"
+
+namespace jwtauth {
+namespace {
+
+using nlohmann::json;
+
+enum class Want { kPublic, kPrivate };
+
+// Optional string member: nullopt if absent; error if present but not a string.
+absl::StatusOr<std::optional<std::string>> OptString(const json& jwk,
+                                                     const char* name) {
+  auto it = jwk.find(name);
+  if (it == jwk.end()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is not a string"));
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+// Optional base64url member, strictly decoded. Empty optional when absent.
+absl::StatusOr<std::optional<std::string>> OptBytes(const json& jwk,
+                                                    const char* name) {
+  absl::StatusOr<std::optional<std::string>> text = OptString(jwk, name);
+  if (!text.ok() || !text->has_value()) return text;
+  std::optional<std::string> bytes = Base64UrlDecode(**text);
+  if (!bytes.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is not strict base64url"));
+  }
+  return bytes;
+}
+
+absl::StatusOr<std::string> ReqBytes(const json& jwk, const char* name) {
+  absl::StatusOr<std::optional<std::string>> b = OptBytes(jwk, name);
+  if (!b.ok()) return b.status();
+  if (!b->has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" missing"));
+  }
+  if ((*b)->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is empty"));
+  }
+  return std::move(**b);
+}
+
+int FieldBytes(Curve curve) {
+  switch (curve) {
+    case Curve::kP256: return 32;
+    case Curve::kP384: return 48;
+    case Curve::kP521: return 66;
+    case Curve::kEd25519: return 32;
+    case Curve::kNone: return 0;
+  }
+  return 0;
+}
+
+absl::Status CheckUse(const json& jwk, Want want) {
+  absl::StatusOr<std::optional<std::string>> use = OptString(jwk, "use");
+  if (!use.ok()) return use.status();
+  if (use->has_value() && **use != "sig") {
+    return absl::InvalidArgumentError("use is not sig");
+  }
+  auto it = jwk.find("key_ops");
+  if (it == jwk.end()) return absl::OkStatus();
+  if (!it->is_array()) return absl::InvalidArgumentError("key_ops is not an array");
+  std::set<std::string> ops;
+  for (const json& op : *it) {
+    if (!op.is_string()) {
+      return absl::InvalidArgumentError("key_ops entry is not a string");
+    }
+    if (!ops.insert(op.get<std::string>()).second) {
+      return absl::InvalidArgumentError("key_ops has duplicate values");
+    }
+  }
+  const char* needed = want == Want::kPrivate ? "sign" : "verify";
+  if (ops.count(needed) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("key_ops lacks ", needed));
+  }
+  if (use->has_value()) {
+    for (const std::string& op : ops) {
+      if (op != "sign" && op != "verify") {
+        return absl::InvalidArgumentError("use and key_ops disagree");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
+                                                 Want want,
+                                                 const JwkImportOptions& opts) {
+  const bool priv = want == Want::kPrivate;
+  switch (kty) {
+    case KeyType::kOct: {
+      absl::StatusOr<std::string> k = ReqBytes(jwk, "k");
+      if (!k.ok()) return k.status();
+      return crypto::KeyMaterial::FromSecret(*k, opts.strength);
+    }
+    case KeyType::kRsa: {
+      crypto::RsaComponents c;
+      absl::StatusOr<std::string> n = ReqBytes(jwk, "n");
+      if (!n.ok()) return n.status();
+      absl::StatusOr<std::string> e = ReqBytes(jwk, "e");
+      if (!e.ok()) return e.status();
+      c.n = std::move(*n);
+      c.e = std::move(*e);
+      if (priv) {
+        absl::StatusOr<std::string> d = ReqBytes(jwk, "d");
+        if (!d.ok()) return d.status();
+        c.d = std::move(*d);
+        std::string* crt[] = {&c.p, &c.q, &c.dp, &c.dq, &c.qi};
+        const char* names[] = {"p", "q", "dp", "dq", "qi"};
+        int present = 0;
+        for (int i = 0; i < 5; ++i) {
+          absl::StatusOr<std::optional<std::string>> v = OptBytes(jwk, names[i]);
+          if (!v.ok()) return v.status();
+          if (v->has_value()) {
+            *crt[i] = std::move(**v);
+            ++present;
+          }
+        }
+        // RFC 7518 §6.3.2: the CRT members come all together or not at all.
+        if (present != 0 && present != 5) {
+          return absl::InvalidArgumentError("incomplete RSA CRT parameters");
+        }
+      }
+      return crypto::KeyMaterial::FromRsa(c, opts.strength);
+    }
+    case KeyType::kEc:
+    case KeyType::kOkp: {
+      absl::StatusOr<std::optional<std::string>> crv_name = OptString(jwk, "crv");
+      if (!crv_name.ok()) return crv_name.status();
+      if (!crv_name->has_value()) return absl::InvalidArgumentError("\"crv\" missing");
+      std::optional<Curve> crv = CurveFromName(**crv_name);
+      const bool ok_curve =
+          crv.has_value() &&
+          (kty == KeyType::kEc ? (*crv == Curve::kP256 || *crv == Curve::kP384 ||
+                                  *crv == Curve::kP521)
+                               : *crv == Curve::kEd25519);
+      if (!ok_curve) return absl::InvalidArgumentError("unsupported crv");
+      const size_t size = FieldBytes(*crv);
+      absl::StatusOr<std::string> x = ReqBytes(jwk, "x");
+      if (!x.ok()) return x.status();
+      if (x->size() != size) {
+        return absl::InvalidArgumentError("\"x\" has the wrong length for crv");
+      }
+      std::string d;
+      if (priv) {
+        absl::StatusOr<std::string> dv = ReqBytes(jwk, "d");
+        if (!dv.ok()) return dv.status();
+        if (dv->size() != size) {
+          return absl::InvalidArgumentError("\"d\" has the wrong length for crv");
+        }
+        d = std::move(*dv);
+      }
+      if (kty == KeyType::kOkp) {
+        crypto::OkpComponents c;
+        c.curve = *crv;
+        c.x = std::move(*x);
+        c.d = std::move(d);
+        return crypto::KeyMaterial::FromOkp(c);
+      }
+      absl::StatusOr<std::string> y = ReqBytes(jwk, "y");
+      if (!y.ok()) return y.status();
+      if (y->size() != size) {
+        return absl::InvalidArgumentError("\"y\" has the wrong length for crv");
+      }
+      crypto::EcComponents c;
+      c.curve = *crv;
+      c.x = std::move(*x);
+      c.y = std::move(*y);
+      c.d = std::move(d);
+      return crypto::KeyMaterial::FromEc(c);
+    }
+  }
+  return absl::InvalidArgumentError("unsupported kty");
+}
+
+absl::StatusOr<Key> Import(const json& jwk, const JwkImportOptions& opts,
+                           Want want) {
+  if (!jwk.is_object()) return absl::InvalidArgumentError("JWK is not an object");
+  absl::StatusOr<std::optional<std::string>> kty_name = OptString(jwk, "kty");
+  if (!kty_name.ok()) return kty_name.status();
+  if (!kty_name->has_value()) return absl::InvalidArgumentError("\"kty\" missing");
+  std::optional<KeyType> kty = KeyTypeFromName(**kty_name);
+  if (!kty.has_value()) return absl::InvalidArgumentError("unsupported kty");
+
+  absl::Status use = CheckUse(jwk, want);
+  if (!use.ok()) return use;
+
+  absl::StatusOr<std::optional<std::string>> kid = OptString(jwk, "kid");
+  if (!kid.ok()) return kid.status();
+  absl::StatusOr<std::optional<std::string>> alg_name = OptString(jwk, "alg");
+  if (!alg_name.ok()) return alg_name.status();
+  std::optional<Algorithm> alg;
+  if (alg_name->has_value()) {
+    alg = AlgorithmFromName(**alg_name);
+    if (!alg.has_value()) return absl::InvalidArgumentError("unsupported alg");
+    if (KeyTypeFor(*alg) != *kty) {
+      return absl::InvalidArgumentError("alg does not fit kty");
+    }
+  }
+
+  absl::StatusOr<crypto::KeyMaterial> material = ReadMaterial(jwk, *kty, want, opts);
+  if (!material.ok()) return material.status();
+  if (want == Want::kPrivate && !material->has_private()) {
+    return absl::InvalidArgumentError("no private key material");
+  }
+
+  KeyOptions key_options;
+  key_options.kid = kid->value_or("");
+  key_options.alg = alg;
+  key_options.source = opts.source;
+  key_options.loaded_at = opts.loaded_at;
+  return Key::Create(std::move(key_options), *std::move(material));
+}
+
+std::string Describe(size_t index, const json& entry) {
+  std::string out = absl::StrCat("key ", index);
+  if (entry.is_object()) {
+    auto it = entry.find("kid");
+    if (it != entry.end() && it->is_string()) {
+      std::string kid = it->get<std::string>();
+      if (kid.size() > 64) kid = kid.substr(0, 64) + "...";
+      absl::StrAppend(&out, " (kid \"", kid, "\")");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Key> ImportJwk(const nlohmann::json& jwk,
+                              const JwkImportOptions& options) {
+  return Import(jwk, options, Want::kPublic);
+}
+
+absl::StatusOr<Key> ImportPrivateJwk(const nlohmann::json& jwk,
+                                     const JwkImportOptions& options) {
+  return Import(jwk, options, Want::kPrivate);
+}
+
+absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
+                                      const JwkImportOptions& options) {
+  absl::StatusOr<json> doc = ParseJsonBounded(text, options.json_limits);
+  if (!doc.ok()) return doc.status();
+  std::vector<const json*> entries;
+  if (doc->is_object() && doc->contains("keys")) {
+    const json& keys = (*doc)["keys"];
+    if (!keys.is_array()) {
+      return absl::InvalidArgumentError("\"keys\" is not an array");
+    }
+    for (const json& k : keys) entries.push_back(&k);
+  } else if (doc->is_object() && doc->contains("kty")) {
+    entries.push_back(&*doc);
+  } else {
+    return absl::InvalidArgumentError("not a JWK or JWKS");
+  }
+
+  JwksImport out;
+  std::vector<std::pair<size_t, Key>> loaded;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i >= options.max_keys) {
+      out.skipped.push_back(absl::StrCat("keys ", i, "..", entries.size() - 1,
+                                         ": more than max_keys (",
+                                         options.max_keys, ")"));
+      break;
+    }
+    absl::StatusOr<Key> key = ImportJwk(*entries[i], options);
+    if (!key.ok()) {
+      out.skipped.push_back(
+          absl::StrCat(Describe(i, *entries[i]), ": ", key.status().message()));
+      continue;
+    }
+    loaded.emplace_back(i, *std::move(key));
+  }
+
+  // Ambiguous kids: same kid, different key material.
+  std::map<std::string, std::set<std::string>> prints_by_kid;
+  for (const auto& [i, key] : loaded) {
+    if (!key.kid().empty()) {
+      prints_by_kid[key.kid()].insert(key.material().Fingerprint());
+    }
+  }
+  bool has_asymmetric = false;
+  bool has_symmetric = false;
+  for (const auto& [i, key] : loaded) {
+    (key.kty() == KeyType::kOct ? has_symmetric : has_asymmetric) = true;
+  }
+  const bool drop_oct =
+      has_symmetric && has_asymmetric && !options.allow_mixed_symmetric;
+
+  for (auto& [i, key] : loaded) {
+    if (!key.kid().empty() && prints_by_kid[key.kid()].size() > 1) {
+      out.skipped.push_back(absl::StrCat(
+          Describe(i, *entries[i]), ": duplicate kid with different keys"));
+      continue;
+    }
+    if (drop_oct && key.kty() == KeyType::kOct) {
+      out.skipped.push_back(absl::StrCat(
+          Describe(i, *entries[i]), ": symmetric key in a set with public keys"));
+      continue;
+    }
+    out.keys.push_back(std::move(key));
+  }
+  return out;
+}
+
+absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
+                              const crypto::KeyStrengthPolicy& strength) {
+  absl::StatusOr<crypto::KeyMaterial> m = crypto::KeyMaterial::FromPem(pem, strength);
+  if (!m.ok()) return m.status();
+  return Key::Create(std::move(options), *std::move(m));
+}
+
+absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
+                                 const crypto::KeyStrengthPolicy& strength) {
+  absl::StatusOr<crypto::KeyMaterial> m =
+      crypto::KeyMaterial::FromSecret(secret, strength);
+  if (!m.ok()) return m.status();
+  return Key::Create(std::move(options), *std::move(m));
+}
+
+nlohmann::json ExportPublicJwks(const std::vector<Key>& keys) {
+  json arr = json::array();
+  for (const Key& key : keys) {
+    if (key.kty() == KeyType::kOct) continue;
+    absl::StatusOr<json> jwk = key.ToPublicJwk();
+    if (jwk.ok()) arr.push_back(*std::move(jwk));
+  }
+  return json{{"keys", std::move(arr)}};
+}
+
+}  // namespace jwtauth
