@@ -1,0 +1,215 @@
+// Client against a real gRPC server on 127.0.0.1:0. The server side is a
+// small scripted AuthService (not the production one) so this test exercises
+// only the client library: deadlines, metadata, status conversion, and
+// in-band invalid tokens staying OK results. The production AuthService is
+// covered by tests/server/auth_service_test.cc through the same stubs.
+
+#include "client/client.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+#include "jwtauth/v1/auth.grpc.pb.h"
+#include "tests/testutil/status_matchers.h"
+
+namespace jwtauth::client {
+namespace {
+
+using ::jwtauth::testutil::IsOk;
+using ::jwtauth::testutil::StatusIs;
+
+class ScriptedService final : public v1::AuthService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
+                                   const v1::VerifyRequest* request,
+                                   v1::VerifyResponse* response) override {
+    auto* reactor = context->DefaultReactor();
+    if (request->token() == "hang") {
+      // Finish only once the client gives up (its deadline): no sleeping.
+      hang_reactor_ = reactor;
+      hung_.Notify();
+      return reactor;
+    }
+    if (request->token() == "bad-request") {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown provider"));
+      return reactor;
+    }
+    if (request->token() == "good") {
+      response->set_valid(true);
+      response->set_provider(request->provider());
+      response->set_alg("ES256");
+    } else {
+      response->set_valid(false);
+      response->set_reason(v1::SIGNATURE_INVALID);
+      response->set_detail("signature does not verify");
+    }
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
+                                       const v1::IssueTokenRequest* request,
+                                       v1::IssueTokenResponse* response) override {
+    auto* reactor = context->DefaultReactor();
+    const auto& md = context->client_metadata();
+    auto it = md.find("authorization");
+    if (it == md.end()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                   "direct issuing is disabled"));
+      return reactor;
+    }
+    response->set_token(std::string(it->second.data(), it->second.size()) +
+                        "|" + request->subject());
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* ListKeys(grpc::CallbackServerContext* context,
+                                     const v1::ListKeysRequest* request,
+                                     v1::ListKeysResponse* response) override {
+    auto* reactor = context->DefaultReactor();
+    response->set_jwks_json(R"({"keys":[]})");
+    response->add_keys()->set_provider(request->provider());
+    auto it = context->client_metadata().find("x-extra");
+    if (it != context->client_metadata().end()) {
+      response->mutable_keys(0)->set_kid(
+          std::string(it->second.data(), it->second.size()));
+    }
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  void FinishHung() {
+    if (hang_reactor_ != nullptr) hang_reactor_->Finish(grpc::Status::OK);
+  }
+  absl::Notification hung_;
+
+ private:
+  grpc::ServerUnaryReactor* hang_reactor_ = nullptr;
+};
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_GT(port, 0);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials());
+  }
+  void TearDown() override {
+    if (service_.hung_.HasBeenNotified()) service_.FinishHung();
+    server_->Shutdown();
+  }
+
+  ScriptedService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(ClientTest, VerifyValidTokenReturnsResponse) {
+  Client client(channel_);
+  v1::VerifyRequest req;
+  req.set_token("good");
+  req.set_provider("default");
+  auto r = client.Verify(req);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_TRUE(r->valid());
+  EXPECT_EQ(r->provider(), "default");
+  EXPECT_EQ(r->alg(), "ES256");
+}
+
+TEST_F(ClientTest, InvalidTokenIsAnOkResultWithReason) {
+  Client client(channel_);
+  auto r = client.Verify("forged");
+  ASSERT_THAT(r, IsOk());
+  EXPECT_FALSE(r->valid());
+  EXPECT_EQ(r->reason(), v1::SIGNATURE_INVALID);
+}
+
+TEST_F(ClientTest, RpcErrorBecomesAbslStatusWithCodeAndMessage) {
+  Client client(channel_);
+  auto r = client.Verify("bad-request");
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(r.status().message(), "unknown provider");
+}
+
+TEST_F(ClientTest, DefaultDeadlineApplies) {
+  Client client(channel_, ClientOptions{.default_timeout = absl::Milliseconds(200)});
+  auto r = client.Verify("hang");
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(service_.hung_.WaitForNotificationWithTimeout(absl::Seconds(5)));
+}
+
+TEST_F(ClientTest, PerCallTimeoutOverridesDefault) {
+  Client client(channel_, ClientOptions{.default_timeout = absl::Minutes(10)});
+  CallOptions call;
+  call.timeout = absl::Milliseconds(200);
+  auto r = client.Verify("hang", call);
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(service_.hung_.WaitForNotificationWithTimeout(absl::Seconds(5)));
+}
+
+TEST_F(ClientTest, CallerTokenIsSentAsBearerAuthorization) {
+  Client client(channel_);
+  v1::IssueTokenRequest req;
+  req.set_subject("alice");
+  EXPECT_THAT(client.IssueToken(req),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  CallOptions call;
+  call.caller_token = "abc.def.ghi";
+  auto r = client.IssueToken(req, call);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->token(), "Bearer abc.def.ghi|alice");
+}
+
+TEST_F(ClientTest, ListKeysForwardsRequestAndMetadata) {
+  Client client(channel_);
+  v1::ListKeysRequest req;
+  req.set_provider("p1");
+  CallOptions call;
+  call.metadata = {{"x-extra", "v"}};
+  auto r = client.ListKeys(req, call);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->jwks_json(), R"({"keys":[]})");
+  ASSERT_EQ(r->keys_size(), 1);
+  EXPECT_EQ(r->keys(0).provider(), "p1");
+  EXPECT_EQ(r->keys(0).kid(), "v");
+}
+
+TEST_F(ClientTest, UnreachableServerIsUnavailable) {
+  server_->Shutdown();
+  Client client(channel_, ClientOptions{.default_timeout = absl::Seconds(2)});
+  auto r = client.Verify("good");
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r, ::testing::AnyOf(StatusIs(absl::StatusCode::kUnavailable),
+                                  StatusIs(absl::StatusCode::kDeadlineExceeded)));
+}
+
+TEST(StatusFromGrpcTest, KeepsCodeAndMessage) {
+  EXPECT_THAT(StatusFromGrpc(grpc::Status::OK), IsOk());
+  absl::Status s = StatusFromGrpc(
+      grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no signing key"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "no signing key");
+  EXPECT_EQ(StatusFromGrpc(grpc::Status(static_cast<grpc::StatusCode>(99), "x"))
+                .code(),
+            absl::StatusCode::kUnknown);
+}
+
+}  // namespace
+}  // namespace jwtauth::client
