@@ -1,0 +1,62 @@
+#include "core/crypto/eddsa.h"
+
+#include <string>
+#include <utility>
+
+#include "core/crypto/key_material_impl.h"
+#include "core/crypto/ssl_util.h"
+
+namespace jwtauth::crypto {
+namespace {
+
+constexpr size_t kEd25519SignatureBytes = 64;
+
+class EddsaVerifier final : public SignatureVerifier {
+ public:
+  explicit EddsaVerifier(KeyMaterial key) : key_(std::move(key)) {}
+  Algorithm algorithm() const override { return Algorithm::kEdDsa; }
+  bool Verify(absl::string_view data, absl::string_view signature) const override {
+    if (signature.size() != kEd25519SignatureBytes) return false;
+    // Ed25519 hashes internally: one-shot DigestVerify with no digest.
+    return internal::EvpDigestVerify(
+        key_.impl().pkey_ptr(), /*md=*/nullptr, /*rsa_pss=*/false, data,
+        reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+  }
+
+ private:
+  const KeyMaterial key_;  // shares the read-only EVP_PKEY
+};
+
+class EddsaSigner final : public Signer {
+ public:
+  explicit EddsaSigner(KeyMaterial key) : key_(std::move(key)) {}
+  Algorithm algorithm() const override { return Algorithm::kEdDsa; }
+  absl::StatusOr<std::string> Sign(absl::string_view data) const override {
+    return internal::EvpDigestSign(key_.impl().pkey_ptr(), nullptr, false, data);
+  }
+
+ private:
+  const KeyMaterial key_;
+};
+
+bool FitsEddsa(Algorithm alg, const KeyMaterial& key) {
+  return alg == Algorithm::kEdDsa && key.type() == KeyType::kOkp &&
+         key.curve() == Curve::kEd25519;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewEddsaVerifier(
+    Algorithm alg, const KeyMaterial& key) {
+  if (!FitsEddsa(alg, key)) return absl::InvalidArgumentError("key does not fit the algorithm");
+  return std::make_unique<const EddsaVerifier>(key);
+}
+
+absl::StatusOr<std::unique_ptr<const Signer>> NewEddsaSigner(Algorithm alg,
+                                                            const KeyMaterial& key) {
+  if (!FitsEddsa(alg, key)) return absl::InvalidArgumentError("key does not fit the algorithm");
+  if (!key.has_private()) return absl::InvalidArgumentError("signing needs a private key");
+  return std::make_unique<const EddsaSigner>(key);
+}
+
+}  // namespace jwtauth::crypto

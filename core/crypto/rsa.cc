@@ -1,0 +1,77 @@
+#include "core/crypto/rsa.h"
+
+#include <string>
+#include <utility>
+
+#include <openssl/evp.h>
+
+#include "core/crypto/key_material_impl.h"
+#include "core/crypto/ssl_util.h"
+
+namespace jwtauth::crypto {
+namespace {
+
+bool IsPss(Algorithm alg) {
+  return alg == Algorithm::kPs256 || alg == Algorithm::kPs384 ||
+         alg == Algorithm::kPs512;
+}
+
+class RsaVerifier final : public SignatureVerifier {
+ public:
+  RsaVerifier(Algorithm alg, KeyMaterial key)
+      : alg_(alg),
+        key_(std::move(key)),
+        md_(internal::EvpMd(HashFor(alg))),
+        pss_(IsPss(alg)),
+        sig_len_(static_cast<size_t>(EVP_PKEY_get_size(key_.impl().pkey_ptr()))) {}
+  Algorithm algorithm() const override { return alg_; }
+  bool Verify(absl::string_view data, absl::string_view signature) const override {
+    if (signature.size() != sig_len_) return false;
+    return internal::EvpDigestVerify(
+        key_.impl().pkey_ptr(), md_, pss_, data,
+        reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+  }
+
+ private:
+  const Algorithm alg_;
+  const KeyMaterial key_;  // shares the read-only EVP_PKEY
+  const EVP_MD* const md_;  // static OpenSSL object
+  const bool pss_;
+  const size_t sig_len_;
+};
+
+class RsaSigner final : public Signer {
+ public:
+  RsaSigner(Algorithm alg, KeyMaterial key)
+      : alg_(alg), key_(std::move(key)), md_(internal::EvpMd(HashFor(alg))) {}
+  Algorithm algorithm() const override { return alg_; }
+  absl::StatusOr<std::string> Sign(absl::string_view data) const override {
+    return internal::EvpDigestSign(key_.impl().pkey_ptr(), md_, IsPss(alg_), data);
+  }
+
+ private:
+  const Algorithm alg_;
+  const KeyMaterial key_;
+  const EVP_MD* const md_;  // static OpenSSL object
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewRsaVerifier(
+    Algorithm alg, const KeyMaterial& key) {
+  if (KeyTypeFor(alg) != KeyType::kRsa || !key.Fits(alg)) {
+    return absl::InvalidArgumentError("key does not fit the algorithm");
+  }
+  return std::make_unique<const RsaVerifier>(alg, key);
+}
+
+absl::StatusOr<std::unique_ptr<const Signer>> NewRsaSigner(Algorithm alg,
+                                                          const KeyMaterial& key) {
+  if (KeyTypeFor(alg) != KeyType::kRsa || !key.Fits(alg)) {
+    return absl::InvalidArgumentError("key does not fit the algorithm");
+  }
+  if (!key.has_private()) return absl::InvalidArgumentError("signing needs a private key");
+  return std::make_unique<const RsaSigner>(alg, key);
+}
+
+}  // namespace jwtauth::crypto

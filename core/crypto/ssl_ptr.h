@@ -1,0 +1,57 @@
+#ifndef JWTAUTH_CORE_CRYPTO_SSL_PTR_H_
+#define JWTAUTH_CORE_CRYPTO_SSL_PTR_H_
+
+// SslUniquePtr<T>: std::unique_ptr with the matching OpenSSL free function,
+// in the shape of tink's SslUniquePtr and BoringSSL's bssl::UniquePtr.
+// Internal to core/crypto (it includes <openssl/*>).
+//
+//   SslUniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+//   if (ctx == nullptr) { ERR_clear_error(); return false; }
+
+#include <memory>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
+#include <openssl/x509.h>
+
+namespace jwtauth::crypto {
+namespace internal {
+
+template <typename T>
+struct SslDeleter;
+
+#define JWTAUTH_SSL_DELETER(type, free_fn)            \
+  template <>                                         \
+  struct SslDeleter<type> {                           \
+    void operator()(type* p) const { free_fn(p); }    \
+  }
+
+JWTAUTH_SSL_DELETER(BIO, BIO_free);
+JWTAUTH_SSL_DELETER(BIGNUM, BN_clear_free);
+JWTAUTH_SSL_DELETER(BN_CTX, BN_CTX_free);
+JWTAUTH_SSL_DELETER(EC_GROUP, EC_GROUP_free);
+JWTAUTH_SSL_DELETER(ECDSA_SIG, ECDSA_SIG_free);
+JWTAUTH_SSL_DELETER(EVP_MAC, EVP_MAC_free);
+JWTAUTH_SSL_DELETER(EVP_MAC_CTX, EVP_MAC_CTX_free);
+JWTAUTH_SSL_DELETER(EVP_MD_CTX, EVP_MD_CTX_free);
+JWTAUTH_SSL_DELETER(EVP_PKEY, EVP_PKEY_free);
+JWTAUTH_SSL_DELETER(EVP_PKEY_CTX, EVP_PKEY_CTX_free);
+JWTAUTH_SSL_DELETER(OSSL_PARAM, OSSL_PARAM_free);
+JWTAUTH_SSL_DELETER(OSSL_PARAM_BLD, OSSL_PARAM_BLD_free);
+JWTAUTH_SSL_DELETER(PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free);
+JWTAUTH_SSL_DELETER(X509, X509_free);
+
+#undef JWTAUTH_SSL_DELETER
+
+}  // namespace internal
+
+template <typename T>
+using SslUniquePtr = std::unique_ptr<T, internal::SslDeleter<T>>;
+
+}  // namespace jwtauth::crypto
+
+#endif  // JWTAUTH_CORE_CRYPTO_SSL_PTR_H_

@@ -1,0 +1,112 @@
+#include "core/crypto/ssl_util.h"
+
+#include <openssl/err.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rsa.h>
+
+#include "core/crypto/ssl_ptr.h"
+
+namespace jwtauth::crypto::internal {
+
+absl::Status InvalidKey(absl::string_view phrase) {
+  ERR_clear_error();
+  return absl::InvalidArgumentError(phrase);
+}
+
+absl::Status InternalFailure(absl::string_view phrase) {
+  ERR_clear_error();
+  return absl::InternalError(phrase);
+}
+
+const EVP_MD* EvpMd(HashAlgorithm hash) {
+  switch (hash) {
+    case HashAlgorithm::kSha256: return EVP_sha256();
+    case HashAlgorithm::kSha384: return EVP_sha384();
+    case HashAlgorithm::kSha512: return EVP_sha512();
+  }
+  return nullptr;
+}
+
+int CurveNid(Curve curve) {
+  switch (curve) {
+    case Curve::kP256: return NID_X9_62_prime256v1;
+    case Curve::kP384: return NID_secp384r1;
+    case Curve::kP521: return NID_secp521r1;
+    case Curve::kEd25519: return NID_ED25519;
+    case Curve::kNone: break;
+  }
+  return NID_undef;
+}
+
+size_t CurveFieldBytes(Curve curve) {
+  switch (curve) {
+    case Curve::kP256: return 32;
+    case Curve::kP384: return 48;
+    case Curve::kP521: return 66;
+    case Curve::kEd25519: return 32;
+    case Curve::kNone: break;
+  }
+  return 0;
+}
+
+namespace {
+
+const unsigned char* Bytes(absl::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+bool ConfigurePss(EVP_PKEY_CTX* pctx, const EVP_MD* md) {
+  return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
+}
+
+}  // namespace
+
+bool EvpDigestVerify(EVP_PKEY* pkey, const EVP_MD* md, bool rsa_pss,
+                     absl::string_view data, const unsigned char* sig,
+                     size_t sig_len) {
+  SslUniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+  if (ctx == nullptr ||
+      EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey) != 1 ||
+      (rsa_pss && !ConfigurePss(pctx, md)) ||
+      EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(data), data.size()) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
+                                          bool rsa_pss, absl::string_view data) {
+  SslUniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+  size_t len = 0;
+  if (ctx == nullptr ||
+      EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, pkey) != 1 ||
+      (rsa_pss && !ConfigurePss(pctx, md)) ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, Bytes(data), data.size()) != 1) {
+    return InternalFailure("signing failed");
+  }
+  std::string out(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                     Bytes(data), data.size()) != 1) {
+    return InternalFailure("signing failed");
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string HexEncode(absl::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0x0f]);
+  }
+  return out;
+}
+
+}  // namespace jwtauth::crypto::internal

@@ -1,0 +1,51 @@
+#ifndef JWTAUTH_CORE_CRYPTO_SSL_UTIL_H_
+#define JWTAUTH_CORE_CRYPTO_SSL_UTIL_H_
+
+// Small helpers shared by the core/crypto implementation files: error
+// conversion (always clears OpenSSL's thread-local error queue and never
+// copies its text into a Status), digest and curve tables. Internal to
+// core/crypto. Stateless and thread-safe.
+
+#include <cstddef>
+#include <string>
+
+#include <openssl/evp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/algorithm.h"
+
+namespace jwtauth::crypto::internal {
+
+// ERR_clear_error() and InvalidArgument(phrase). `phrase` is a fixed text.
+absl::Status InvalidKey(absl::string_view phrase);
+// ERR_clear_error() and Internal(phrase), for allocation or library faults.
+absl::Status InternalFailure(absl::string_view phrase);
+
+// EVP_sha256() / EVP_sha384() / EVP_sha512(): static objects, no fetch.
+const EVP_MD* EvpMd(HashAlgorithm hash);
+
+// NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1, NID_ED25519; NID_undef
+// for kNone.
+int CurveNid(Curve curve);
+// Bytes of one field element / coordinate: 32, 48, 66 (and 32 for Ed25519).
+size_t CurveFieldBytes(Curve curve);
+
+// One EVP_DigestVerify over `data` with `pkey`: `md` is null for Ed25519
+// (which hashes internally); `rsa_pss` selects PSS padding with MGF1(md) and
+// salt length = digest length. Contexts are created per call. False on any
+// failure; the OpenSSL error queue is left empty.
+bool EvpDigestVerify(EVP_PKEY* pkey, const EVP_MD* md, bool rsa_pss,
+                     absl::string_view data, const unsigned char* sig,
+                     size_t sig_len);
+// The signing counterpart: returns the raw EVP signature (DER for ECDSA).
+absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
+                                          bool rsa_pss, absl::string_view data);
+
+// Lower-case hex of `bytes`.
+std::string HexEncode(absl::string_view bytes);
+
+}  // namespace jwtauth::crypto::internal
+
+#endif  // JWTAUTH_CORE_CRYPTO_SSL_UTIL_H_
