@@ -142,6 +142,12 @@ absl::StatusOr<json> ParseJsonBounded(absl::string_view text,
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
     return absl::InvalidArgumentError("invalid JSON");
   }
+  // nlohmann's lexer treats a raw NUL as end of input, which would accept
+  // `{...}\0<anything>`. A raw NUL is never valid JSON (inside a string it is
+  // an unescaped control character), so refuse it up front.
+  if (text.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError("invalid JSON");
+  }
   try {
     BoundedBuilder builder(limits);
     const char* begin = text.data();

@@ -1,0 +1,224 @@
+#include "core/json_limits.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testutil/status_matchers.h"
+
+namespace jwtauth {
+namespace {
+
+using ::jwtauth::testutil::IsOk;
+using ::jwtauth::testutil::StatusIs;
+using json = nlohmann::json;
+
+std::string ErrorOf(absl::string_view text, const JsonLimits& limits = {}) {
+  absl::StatusOr<json> r = ParseJsonBounded(text, limits);
+  if (r.ok()) return "OK";
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(r.status().message());
+}
+
+// Nested arrays inside a top-level object: depth = 1 + levels.
+std::string NestedArrays(int levels) {
+  return "{\"a\":" + std::string(levels, '[') + std::string(levels, ']') + "}";
+}
+std::string NestedObjects(int depth) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += "{\"k\":";
+  s += "1";
+  s += std::string(depth, '}');
+  return s;
+}
+
+TEST(JsonLimitsTest, ParsesAnObject) {
+  absl::StatusOr<json> r = ParseJsonBounded(
+      R"({"sub":"alice","n":-3,"u":7,"f":1.5,"b":true,"z":null,"a":[1,{"x":"y"}],"e":"\u00e9"})",
+      JsonLimits{});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ((*r)["sub"], "alice");
+  EXPECT_EQ((*r)["n"], -3);
+  EXPECT_EQ((*r)["u"], 7u);
+  EXPECT_EQ((*r)["f"], 1.5);
+  EXPECT_EQ((*r)["b"], true);
+  EXPECT_TRUE((*r)["z"].is_null());
+  EXPECT_EQ((*r)["a"][1]["x"], "y");
+  EXPECT_EQ((*r)["e"], "\xc3\xa9");
+  EXPECT_EQ(*r, json::parse(R"({"sub":"alice","n":-3,"u":7,"f":1.5,"b":true,"z":null,"a":[1,{"x":"y"}],"e":"\u00e9"})"));
+}
+
+TEST(JsonLimitsTest, EmptyObjectAndWhitespaceAreFine) {
+  EXPECT_EQ(ErrorOf("{}"), "OK");
+  EXPECT_EQ(ErrorOf(" \t\r\n{ \"a\" : [ ] }\n"), "OK");
+}
+
+TEST(JsonLimitsTest, SizeIsCheckedFirstAndExactly) {
+  JsonLimits limits;
+  limits.max_bytes = 10;
+  EXPECT_EQ(ErrorOf(R"({"a":1234})", limits), "OK");  // 10 bytes
+  EXPECT_EQ(ErrorOf(R"({"a":12345})", limits), "JSON too large");
+  // Size wins over every other problem.
+  EXPECT_EQ(ErrorOf("[[[[[[[[[[[[[[[[[[[[", limits), "JSON too large");
+}
+
+TEST(JsonLimitsTest, DepthLimitCountsTopLevelAsOne) {
+  JsonLimits limits;
+  limits.max_depth = 4;
+  EXPECT_EQ(ErrorOf(NestedObjects(4), limits), "OK");
+  EXPECT_EQ(ErrorOf(NestedObjects(5), limits), "JSON nested too deeply");
+  EXPECT_EQ(ErrorOf(NestedArrays(3), limits), "OK");
+  EXPECT_EQ(ErrorOf(NestedArrays(4), limits), "JSON nested too deeply");
+  limits.max_depth = 1;
+  EXPECT_EQ(ErrorOf(R"({"a":1,"b":"x"})", limits), "OK");
+  EXPECT_EQ(ErrorOf(R"({"a":{}})", limits), "JSON nested too deeply");
+  EXPECT_EQ(ErrorOf(R"({"a":[]})", limits), "JSON nested too deeply");
+}
+
+TEST(JsonLimitsTest, HostileDepthStopsEarlyWithoutRecursion) {
+  JsonLimits limits;
+  limits.max_bytes = 4 << 20;
+  limits.require_object = false;
+  EXPECT_EQ(ErrorOf(std::string(2 << 20, '['), limits),
+            "JSON nested too deeply");
+  EXPECT_EQ(ErrorOf(NestedObjects(200000), limits), "JSON nested too deeply");
+}
+
+TEST(JsonLimitsTest, ValueLimitCountsScalarsObjectsAndArrays) {
+  JsonLimits limits;
+  limits.max_values = 5;
+  // object + 1 + array + 2 + 3 = 5 values.
+  EXPECT_EQ(ErrorOf(R"({"a":1,"b":[2,3]})", limits), "OK");
+  EXPECT_EQ(ErrorOf(R"({"a":1,"b":[2,3,4]})", limits), "too many values");
+  EXPECT_EQ(ErrorOf(R"({"a":1,"b":[2,{}]})", limits), "OK");
+  EXPECT_EQ(ErrorOf(R"({"a":1,"b":[2,{}],"c":null})", limits),
+            "too many values");
+}
+
+TEST(JsonLimitsTest, MemberLimitAppliesToEachObject) {
+  JsonLimits limits;
+  limits.max_object_members = 2;
+  EXPECT_EQ(ErrorOf(R"({"a":1,"b":2})", limits), "OK");
+  EXPECT_EQ(ErrorOf(R"({"a":1,"b":2,"c":3})", limits), "too many members");
+  EXPECT_EQ(ErrorOf(R"({"a":{"x":1,"y":2},"b":{"x":1,"y":2}})", limits), "OK");
+  EXPECT_EQ(ErrorOf(R"({"a":{"x":1,"y":2,"z":3}})", limits),
+            "too many members");
+  // Arrays are not objects: their length is bounded by max_values only.
+  EXPECT_EQ(ErrorOf(R"({"a":[1,2,3,4,5]})", limits), "OK");
+}
+
+TEST(JsonLimitsTest, DuplicateMemberNamesRejectedAtAnyLevel) {
+  const char* const kDuplicates[] = {
+      R"({"a":1,"a":1})",
+      R"({"a":1,"b":2,"a":3})",
+      R"({"x":{"a":1,"a":2}})",
+      R"({"x":[{"a":1},{"b":1,"b":2}]})",
+      R"({"a":1,"\u0061":2})",          // same name after unescaping
+      R"({"\u00e9":1,"é":2})",
+      R"({"":1,"":2})",
+      R"({"a":{},"a":[]})",
+  };
+  for (const char* doc : kDuplicates) {
+    EXPECT_EQ(ErrorOf(doc), "duplicate member name") << doc;
+  }
+  EXPECT_EQ(ErrorOf(R"({"a":1,"A":2,"a ":3})"), "OK");
+  EXPECT_EQ(ErrorOf(R"({"a":{"a":{"a":1}}})"), "OK");
+  EXPECT_EQ(ErrorOf(R"({"x":[{"a":1},{"a":1}]})"), "OK");
+}
+
+TEST(JsonLimitsTest, InvalidUtf8Rejected) {
+  const std::string kBad[] = {
+      "{\"a\":\"\xc0\x80\"}",              // overlong NUL
+      "{\"a\":\"\xc1\xbf\"}",              // overlong
+      "{\"a\":\"\xe0\x80\x80\"}",          // overlong 3-byte
+      "{\"a\":\"\xf0\x80\x80\x80\"}",      // overlong 4-byte
+      "{\"a\":\"\xed\xa0\x80\"}",          // UTF-8 encoded surrogate
+      "{\"a\":\"\xf4\x90\x80\x80\"}",      // > U+10FFFF
+      "{\"a\":\"\xc3\"}",                  // truncated sequence
+      "{\"a\":\"\x80\"}",                  // bare continuation byte
+      "{\"a\":\"\xfe\"}",
+      "{\"a\":\"\xff\"}",
+      "{\"\xc3\x28\":1}",                  // in a member name
+      "{\"a\":\"\\ud800\"}",               // lone high surrogate escape
+      "{\"a\":\"\\udc00\"}",               // lone low surrogate escape
+      "{\"a\":\"\\ud800\\u0041\"}",
+      "{\"a\":1}\xc3\xa9",                 // outside a string
+  };
+  for (const std::string& doc : kBad) {
+    EXPECT_EQ(ErrorOf(doc), "invalid JSON") << doc;
+  }
+  EXPECT_EQ(ErrorOf("{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}"), "OK");
+  EXPECT_EQ(ErrorOf("{\"a\":\"\\ud83d\\ude00\"}"), "OK");
+}
+
+TEST(JsonLimitsTest, TopLevelMustBeAnObjectWhenRequired) {
+  const char* const kNotObjects[] = {"[]", "[{}]", "\"s\"", "1", "-1.5",
+                                     "true", "null"};
+  JsonLimits any;
+  any.require_object = false;
+  for (const char* doc : kNotObjects) {
+    EXPECT_EQ(ErrorOf(doc), "not a JSON object") << doc;
+    EXPECT_EQ(ErrorOf(doc, any), "OK") << doc;
+  }
+}
+
+TEST(JsonLimitsTest, InvalidSyntaxRejected) {
+  const std::string kBad[] = {
+      "",
+      "   ",
+      "{",
+      "{\"a\":1,}",
+      "{\"a\":1}}",
+      "{\"a\":1} {}",
+      "{\"a\":1} x",
+      "{'a':1}",
+      "{a:1}",
+      "{\"a\":01}",
+      "{\"a\":NaN}",
+      "{\"a\":Infinity}",
+      "{\"a\":1e999}",        // overflows a double
+      "{\"a\":\"x\ny\"}",     // raw control character
+      "{\"a\":\"\\x\"}",
+      "{\"a\":1 /* c */}",
+      "{\"a\":1} // c",
+      "\xef\xbb\xbf{}",       // byte-order mark
+      std::string("{\"a\":1}\0", 8),
+      "{\"a\" 1}",
+      "{\"a\":[1 2]}",
+      "{\"a\":tru}",
+  };
+  for (const std::string& doc : kBad) {
+    EXPECT_EQ(ErrorOf(doc), "invalid JSON") << doc;
+  }
+}
+
+TEST(JsonLimitsTest, ErrorsNeverQuoteTheInput) {
+  const std::string kDocs[] = {
+      "{\"SECRET-MARK\":1,\"SECRET-MARK\":2}",
+      "{\"a\":\"SECRET-MARK\" SECRET-MARK}",
+      "[\"SECRET-MARK\"]",
+      "{\"a\":\"SECRET-MARK\xff\"}",
+  };
+  for (const std::string& doc : kDocs) {
+    absl::StatusOr<json> r = ParseJsonBounded(doc, JsonLimits{});
+    ASSERT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_EQ(r.status().message().find("SECRET"), absl::string_view::npos);
+  }
+}
+
+TEST(JsonLimitsTest, ValuesEqualNlohmannParse) {
+  const char* const kDocs[] = {
+      R"({"n":[0,-0,1e2,1E-2,-12.5e+3,18446744073709551615,-9223372036854775808,18446744073709551616]})",
+      R"({"s":"\"\\\/\b\f\n\r\t\u0000\u001f"})",
+      R"({"deep":{"a":{"b":{"c":[true,false,null]}}}})",
+  };
+  for (const char* doc : kDocs) {
+    absl::StatusOr<json> r = ParseJsonBounded(doc, JsonLimits{});
+    ASSERT_THAT(r, IsOk()) << doc;
+    EXPECT_EQ(*r, json::parse(doc)) << doc;
+  }
+}
+
+}  // namespace
+}  // namespace jwtauth
