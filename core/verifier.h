@@ -1,28 +1,171 @@
 #ifndef JWTAUTH_CORE_VERIFIER_H_
 #define JWTAUTH_CORE_VERIFIER_H_
 
-// CONTRACT SKETCH (owned by the key-store/policy work, issue 4): the names
-// below are what server/ and the refresher code against.
+// TokenVerifier turns a compact JWS into VerifyResult =
+// FailureOr<VerifiedToken>: a verified token or Failure{reason, detail} with
+// one reason of the closed list (core/failure.h).
 //
-// TokenVerifier turns a token into VerifyResult = FailureOr<VerifiedToken>.
-// Order (tink): size → parse header → choose candidate keys from one KeySet
-// snapshot → verify signature → parse payload (bounded) → policy → result.
+// Order (tink): empty/size → parse header (ParsedJws) → choose the provider
+// → choose candidate keys from ONE KeySet snapshot → verify signature →
+// parse the payload (bounded) → policy (core/policy.h) → result.
+// Choosing the provider: VerifyOptions.provider if set (signature checked
+// before the payload is parsed); otherwise the payload is parsed (bounded,
+// with the loosest payload limits of all providers) to read "iss", and the
+// providers listing that issuer are tried in config order (first whose key
+// verifies wins). An issuer no provider accepts is ISSUER_MISMATCH, unless
+// the token has a kid and some provider sets allow_any_issuer_kid_lookup:
+// then the kid is looked up in those providers (whose policy then applies).
+// An unknown provider name is KEY_NOT_FOUND ("unknown provider").
 //
-//   struct VerifyOptions {
-//     std::string provider;        // empty = any provider whose issuer matches
-//     std::string audience;        // empty = the provider's configured audiences
-//     absl::flat_hash_map<std::string, std::string> context;  // placeholders
-//   };
-//   class VerifiedToken {  // only TokenVerifier constructs one
-//     const std::string& provider() const; const std::string& kid() const;
-//     Algorithm alg() const; const nlohmann::json& claims() const;
-//     const std::string& claims_json() const;
-//     std::optional<absl::Time> expires_at() const;
-//     const std::map<std::string, std::string>& metadata() const;
-//   };
-//   using VerifyResult = FailureOr<VerifiedToken>;
-//   class TokenVerifier {
-//     VerifyResult Verify(absl::string_view token, const VerifyOptions&) const;
-//   };
+// Key selection in a provider:
+//   kid present → only keys with that kid that serve the header alg (at most
+//     max_keys_without_kid of them are tried). No key with that kid →
+//     KEYS_UNAVAILABLE if every source of the provider is still pending,
+//     otherwise KEY_NOT_FOUND and UnknownKidObserver::OnUnknownKid().
+//     Keys with that kid but none serving the alg → UNSUPPORTED_ALGORITHM
+//     (as in core/jws_verifier.h).
+//   no kid → keys of the alg's type that serve it, at most
+//     max_keys_without_kid tried; none → KEY_NOT_FOUND/KEYS_UNAVAILABLE; no
+//     match → SIGNATURE_INVALID when every candidate was tried, KEY_NOT_FOUND
+//     ("too many keys without kid") when candidates were left untried.
+//
+// Usage: each successful signature check counts one verification of that
+// key (KeyEntry::RecordUse, lock-free atomics), also on a cache hit.
+//
+// Ownership: the KeyStore, Clock, cache and observer are not owned and must
+// outlive the verifier. Thread-safe and immutable; one snapshot per Verify,
+// no lock on the hot path (the optional cache locks one shard briefly).
+// Built per config generation and swapped atomically by the server.
+//
+//   auto verifier = TokenVerifier::Create({.providers = {opts},
+//                                          .key_store = &store,
+//                                          .clock = &RealClock::Get()});
+//   VerifyResult r = (*verifier)->Verify(token, {.audience = "api://x"});
+//   if (!r.ok()) log(FailureReasonName(r.failure().reason));
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/algorithm.h"
+#include "core/clock.h"
+#include "core/failure.h"
+#include "core/jws.h"
+#include "core/key_set.h"
+#include "core/key_store.h"
+#include "core/policy.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth {
+
+class VerificationCache;  // core/verification_cache.h
+
+struct VerifyOptions {
+  std::string provider;  // empty = any provider whose issuer matches
+  std::string audience;  // empty = the provider's configured audiences
+  VerifyContext context;  // claim-rule placeholders
+};
+
+// A token that passed signature and policy checks. Only TokenVerifier
+// constructs one. Copying shares the immutable data (one refcount bump).
+class VerifiedToken final {
+ public:
+  const std::string& provider() const { return d_->provider; }
+  // The kid of the key that verified the token (may be empty).
+  const std::string& kid() const { return d_->kid; }
+  Algorithm alg() const { return d_->alg; }
+  const nlohmann::json& claims() const { return d_->claims; }
+  // The payload exactly as signed (compact JSON text).
+  const std::string& claims_json() const { return d_->claims_json; }
+  // nullopt when the token has no exp (require_exp: false).
+  std::optional<absl::Time> expires_at() const { return d_->expires_at; }
+  const std::map<std::string, std::string>& metadata() const {
+    return d_->metadata;
+  }
+
+  // Copyable and movable.
+ private:
+  friend class TokenVerifier;
+  friend class VerificationCache;
+  struct Data {
+    std::string provider;
+    std::string kid;
+    Algorithm alg = Algorithm::kHs256;
+    nlohmann::json claims;
+    std::string claims_json;
+    std::optional<absl::Time> expires_at;
+    std::map<std::string, std::string> metadata;
+    uint64_t key_id = 0;  // KeyEntry::id() of the verifying key
+    std::shared_ptr<KeyUsageCounters> usage;
+  };
+  explicit VerifiedToken(std::shared_ptr<const Data> d) : d_(std::move(d)) {}
+  size_t ApproxBytes() const;
+  std::shared_ptr<const Data> d_;
+};
+
+using VerifyResult = FailureOr<VerifiedToken>;
+
+struct VerifierConfig {
+  std::vector<ProviderOptions> providers;
+  KeyStore* key_store = nullptr;               // required, not owned
+  const Clock* clock = nullptr;                // required, not owned
+  VerificationCache* cache = nullptr;          // optional, not owned
+  UnknownKidObserver* unknown_kid_observer = nullptr;  // optional, not owned
+  JwsLimits jws_limits;                        // token bytes (8 KiB), header
+};
+
+class TokenVerifier final {
+ public:
+  // InvalidArgument for an invalid provider (message names provider and
+  // field), duplicate provider names, or a missing store/clock.
+  static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(
+      VerifierConfig config);
+
+  TokenVerifier(const TokenVerifier&) = delete;
+  TokenVerifier& operator=(const TokenVerifier&) = delete;
+
+  VerifyResult Verify(absl::string_view token,
+                      const VerifyOptions& options) const;
+  VerifyResult Verify(absl::string_view token) const {
+    return Verify(token, VerifyOptions{});
+  }
+
+  // nullptr for an unknown provider.
+  const Policy* FindPolicy(absl::string_view provider) const;
+  const std::vector<Policy>& policies() const { return policies_; }
+  KeyStore* key_store() const { return store_; }
+  // Per-key verification counters (the store's; for metrics / ListKeys).
+  std::vector<KeyUsageInfo> KeyUsage() const { return store_->KeyUsage(); }
+  // Process-unique; the cache uses it so results of one verifier (one
+  // config generation) are never served by another.
+  uint64_t id() const { return id_; }
+
+ private:
+  explicit TokenVerifier(VerifierConfig config);
+  VerifyResult VerifyUncached(absl::string_view token,
+                              const VerifyOptions& options,
+                              const KeySet& snapshot, absl::Time now) const;
+
+  VerifierConfig config_;
+  KeyStore* store_;
+  const Clock* clock_;
+  VerificationCache* cache_;
+  UnknownKidObserver* observer_;
+  uint64_t id_;
+  std::vector<Policy> policies_;
+  absl::flat_hash_map<std::string, size_t> by_name_;
+  absl::flat_hash_map<std::string, std::vector<size_t>> by_issuer_;
+  std::vector<size_t> any_issuer_kid_lookup_;
+  JsonLimits loosest_payload_limits_;
+};
+
+}  // namespace jwtauth
 
 #endif  // JWTAUTH_CORE_VERIFIER_H_

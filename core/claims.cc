@@ -1,0 +1,110 @@
+#include "core/claims.h"
+
+#include <cmath>
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
+
+namespace jwtauth {
+namespace {
+
+const nlohmann::json* FindIn(const nlohmann::json& obj, absl::string_view path) {
+  if (!obj.is_object()) return nullptr;
+  auto whole = obj.find(std::string(path));
+  if (whole != obj.end()) return &*whole;
+  for (size_t dot = path.find('.'); dot != absl::string_view::npos;
+       dot = path.find('.', dot + 1)) {
+    auto it = obj.find(std::string(path.substr(0, dot)));
+    if (it == obj.end() || !it->is_object()) continue;
+    if (const nlohmann::json* v = FindIn(*it, path.substr(dot + 1))) return v;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const nlohmann::json* Claims::Member(absl::string_view name) const {
+  if (!json_->is_object()) return nullptr;
+  auto it = json_->find(std::string(name));
+  return it == json_->end() ? nullptr : &*it;
+}
+
+const nlohmann::json* Claims::Find(absl::string_view path) const {
+  return FindIn(*json_, path);
+}
+
+std::optional<absl::Time> Claims::ToTime(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) {
+    uint64_t s = v.get<uint64_t>();
+    if (s > static_cast<uint64_t>(kMaxNumericDate)) return std::nullopt;
+    return absl::FromUnixSeconds(static_cast<int64_t>(s));
+  }
+  if (v.is_number_integer()) {
+    int64_t s = v.get<int64_t>();
+    if (s < 0 || s > static_cast<int64_t>(kMaxNumericDate)) return std::nullopt;
+    return absl::FromUnixSeconds(s);
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!std::isfinite(d) || d < 0 || d > kMaxNumericDate) return std::nullopt;
+    double whole = std::floor(d);
+    return absl::FromUnixSeconds(static_cast<int64_t>(whole)) +
+           absl::Nanoseconds(std::llround((d - whole) * 1e9));
+  }
+  return std::nullopt;
+}
+
+FailureOr<std::optional<absl::Time>> Claims::NumericDate(
+    absl::string_view name) const {
+  const nlohmann::json* v = Member(name);
+  if (v == nullptr) return std::optional<absl::Time>();
+  std::optional<absl::Time> t = ToTime(*v);
+  if (!t) {
+    return MakeFailure(FailureReason::kClaimInvalid,
+                       absl::StrCat(name, " is not a valid NumericDate"));
+  }
+  return t;
+}
+
+FailureOr<std::optional<std::string>> Claims::String(
+    absl::string_view name) const {
+  const nlohmann::json* v = Member(name);
+  if (v == nullptr) return std::optional<std::string>();
+  if (!v->is_string()) {
+    return MakeFailure(FailureReason::kClaimInvalid,
+                       absl::StrCat(name, " is not a string"));
+  }
+  return std::optional<std::string>(v->get<std::string>());
+}
+
+FailureOr<std::optional<std::vector<std::string>>> Claims::StringOrArray(
+    absl::string_view name) const {
+  using Result = std::optional<std::vector<std::string>>;
+  const nlohmann::json* v = Member(name);
+  if (v == nullptr) return Result();
+  std::vector<std::string> out;
+  if (v->is_string()) {
+    out.push_back(v->get<std::string>());
+    return Result(std::move(out));
+  }
+  if (!v->is_array()) {
+    return MakeFailure(FailureReason::kClaimInvalid,
+                       absl::StrCat(name, " is not a string or array"));
+  }
+  out.reserve(v->size());
+  for (const nlohmann::json& e : *v) {
+    if (!e.is_string()) {
+      return MakeFailure(FailureReason::kClaimInvalid,
+                         absl::StrCat(name, " has a non-string element"));
+    }
+    out.push_back(e.get<std::string>());
+  }
+  return Result(std::move(out));
+}
+
+std::string Claims::ValueToString(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace jwtauth

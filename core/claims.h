@@ -1,0 +1,70 @@
+#ifndef JWTAUTH_CORE_CLAIMS_H_
+#define JWTAUTH_CORE_CLAIMS_H_
+
+// Claims: a read-only view over a JWT claims object (a parsed, bounded
+// nlohmann::json object) with the lookups the policy needs: dot-path lookup
+// ("org.id"), RFC 7519 NumericDate reading, string-or-array reading for aud.
+//
+// Dot paths: at each level the whole remaining path is tried as a member
+// name first, then every split at a '.' from the left, so claim names that
+// themselves contain dots ("https://example.com/roles") resolve too.
+//
+// Time claims (exp, nbf, iat) must be JSON numbers (integer or fraction;
+// booleans and strings are rejected) within [0, 253402300799] (year 9999):
+// anything else is CLAIM_INVALID (it is well-formed JSON with a bad value,
+// so MALFORMED would mislead the operator).
+//
+// Does not own the JSON: the viewed object must outlive the view.
+// Thread-safe for concurrent reads. Copyable.
+//
+//   Claims claims(json);
+//   FailureOr<std::optional<absl::Time>> exp = claims.NumericDate("exp");
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/failure.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth {
+
+// Largest accepted NumericDate: 9999-12-31T23:59:59Z.
+inline constexpr double kMaxNumericDate = 253402300799.0;
+
+class Claims final {
+ public:
+  // `object` must be a JSON object (or the lookups find nothing).
+  explicit Claims(const nlohmann::json& object) : json_(&object) {}
+
+  const nlohmann::json& json() const { return *json_; }
+
+  // nullptr when absent (or when a path step is not an object).
+  const nlohmann::json* Find(absl::string_view path) const;
+  // Member of this object only (no path splitting).
+  const nlohmann::json* Member(absl::string_view name) const;
+
+  // nullopt when absent; CLAIM_INVALID when not a number in range.
+  FailureOr<std::optional<absl::Time>> NumericDate(absl::string_view name) const;
+  // nullopt when absent; CLAIM_INVALID when not a string.
+  FailureOr<std::optional<std::string>> String(absl::string_view name) const;
+  // A string or an array of strings (aud). nullopt when absent;
+  // CLAIM_INVALID for any other shape or a non-string element.
+  FailureOr<std::optional<std::vector<std::string>>> StringOrArray(
+      absl::string_view name) const;
+
+  // Value as text for metadata and rule comparison: strings as they are,
+  // numbers/booleans as JSON text, objects/arrays as compact JSON.
+  static std::string ValueToString(const nlohmann::json& value);
+  // A NumericDate value (already located) to a time; nullopt if invalid.
+  static std::optional<absl::Time> ToTime(const nlohmann::json& value);
+
+ private:
+  const nlohmann::json* json_;
+};
+
+}  // namespace jwtauth
+
+#endif  // JWTAUTH_CORE_CLAIMS_H_

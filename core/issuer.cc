@@ -1,0 +1,219 @@
+#include "core/issuer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/base64url.h"
+#include "core/jws.h"
+
+namespace jwtauth {
+namespace {
+
+constexpr absl::string_view kReserved[] = {"iss", "iat", "exp", "nbf", "jti"};
+
+bool IsReserved(absl::string_view name) {
+  return std::find(std::begin(kReserved), std::end(kReserved), name) !=
+         std::end(kReserved);
+}
+
+}  // namespace
+
+absl::StatusOr<SigningKey> SigningKey::Create(Algorithm alg, std::string kid,
+                                              crypto::KeyMaterial material,
+                                              KeyState state) {
+  if (kid.empty()) {
+    return absl::InvalidArgumentError("signing: kid must not be empty");
+  }
+  if (!material.has_private()) {
+    return absl::InvalidArgumentError("signing: key has no private material");
+  }
+  if (!material.Fits(alg)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signing: key does not fit alg ", AlgorithmName(alg)));
+  }
+  if (KeyTypeFor(alg) == KeyType::kOct &&
+      material.bits() / 8 < HashSize(HashFor(alg))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "signing: ", AlgorithmName(alg), " secret must be at least ",
+        HashSize(HashFor(alg)), " bytes (RFC 7518 section 3.2)"));
+  }
+  auto signer = crypto::NewSigner(alg, material);
+  if (!signer.ok()) return signer.status();
+  return SigningKey(alg, std::move(kid), std::move(material), state,
+                    std::shared_ptr<const crypto::Signer>(*std::move(signer)));
+}
+
+absl::StatusOr<Key> SigningKey::VerificationKey(absl::Time loaded_at) const {
+  crypto::KeyMaterial verify_material = material_;
+  if (KeyTypeFor(alg_) != KeyType::kOct) {
+    auto pub = material_.PublicOnly();
+    if (!pub.ok()) return pub.status();
+    verify_material = *std::move(pub);
+  }
+  return Key::Create(KeyOptions{.kid = kid_,
+                                .alg = alg_,
+                                .source = source_id(),
+                                .loaded_at = loaded_at,
+                                .state = state_},
+                     std::move(verify_material));
+}
+
+absl::StatusOr<std::unique_ptr<TokenIssuer>> TokenIssuer::Create(
+    IssuerOptions options, SigningKey key, const Clock* clock) {
+  if (clock == nullptr) return absl::InvalidArgumentError("issuer: no clock");
+  if (options.issuer.empty()) {
+    return absl::InvalidArgumentError("signing.issuer: must not be empty");
+  }
+  if (options.default_ttl < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("signing.default_ttl: must be >= 1s");
+  }
+  if (options.max_ttl < options.default_ttl) {
+    return absl::InvalidArgumentError(
+        "signing.max_ttl: must be >= default_ttl");
+  }
+  if (options.exchange.max_ttl < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("issue.exchange.max_ttl: must be >= 1s");
+  }
+  for (const std::string& c : options.exchange.claim_allowlist) {
+    if (c.empty() || IsReserved(c)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "issue.exchange.claim_allowlist: \"", c,
+          "\" is empty or reserved (iss, iat, exp, nbf, jti)"));
+    }
+  }
+  if (key.state() != KeyState::kActive) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "signing: key state is ", KeyStateName(key.state()),
+        "; only the active key signs"));
+  }
+  return std::unique_ptr<TokenIssuer>(
+      new TokenIssuer(std::move(options), std::move(key), clock));
+}
+
+absl::StatusOr<IssuedToken> TokenIssuer::Sign(nlohmann::json claims,
+                                              absl::Time now,
+                                              absl::Time exp) const {
+  std::string jti = Base64UrlEncode(crypto::RandomBytes(16));
+  const bool override_ok = options_.allow_reserved_claim_override;
+  auto set = [&](const char* name, nlohmann::json value) {
+    if (!override_ok || !claims.contains(name)) claims[name] = std::move(value);
+  };
+  set("iss", options_.issuer);
+  set("iat", absl::ToUnixSeconds(now));
+  set("exp", absl::ToUnixSeconds(exp));
+  set("jti", jti);
+  nlohmann::json header = {{"alg", AlgorithmName(key_.alg())},
+                           {"kid", key_.kid()},
+                           {"typ", "JWT"}};
+  const auto handler = nlohmann::json::error_handler_t::strict;
+  std::string header_text, payload_text;
+  // dump() throws only for invalid UTF-8 under the strict handler; claims
+  // come from parsed JSON / protobuf Struct, but never let it escape.
+  try {
+    header_text = header.dump(-1, ' ', false, handler);
+    payload_text = claims.dump(-1, ' ', false, handler);
+  } catch (const nlohmann::json::exception&) {
+    return absl::InvalidArgumentError("claims: invalid UTF-8 in a string");
+  }
+  std::string input = MakeSigningInput(header_text, payload_text);
+  absl::StatusOr<std::string> sig = key_.Sign(input);
+  if (!sig.ok()) return absl::InternalError("signing failed");
+  IssuedToken out;
+  out.token = CompleteCompactJws(input, *sig);
+  out.expires_at = absl::FromUnixSeconds(absl::ToUnixSeconds(exp));
+  out.kid = key_.kid();
+  out.alg = key_.alg();
+  out.jti = std::move(jti);
+  return out;
+}
+
+absl::StatusOr<IssuedToken> TokenIssuer::Issue(
+    const IssueRequest& request) const {
+  absl::Duration ttl = request.ttl == absl::ZeroDuration()
+                           ? options_.default_ttl
+                           : request.ttl;
+  if (ttl < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("ttl: must be >= 1s");
+  }
+  if (ttl > options_.max_ttl) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ttl: exceeds max_ttl ", absl::FormatDuration(options_.max_ttl)));
+  }
+  nlohmann::json claims = request.claims.is_null() ? nlohmann::json::object()
+                                                   : request.claims;
+  if (!claims.is_object()) {
+    return absl::InvalidArgumentError("claims: must be a JSON object");
+  }
+  if (!options_.allow_reserved_claim_override) {
+    for (absl::string_view r : kReserved) {
+      if (claims.contains(std::string(r))) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("claims: \"", r, "\" is reserved"));
+      }
+    }
+  }
+  if (!request.subject.empty()) {
+    if (claims.contains("sub")) {
+      return absl::InvalidArgumentError("claims: sub given twice");
+    }
+    claims["sub"] = request.subject;
+  }
+  if (!request.audiences.empty()) {
+    if (claims.contains("aud")) {
+      return absl::InvalidArgumentError("claims: aud given twice");
+    }
+    claims["aud"] = request.audiences.size() == 1
+                        ? nlohmann::json(request.audiences[0])
+                        : nlohmann::json(request.audiences);
+  }
+  absl::Time now = clock_->Now();
+  return Sign(std::move(claims), now, now + absl::Trunc(ttl, absl::Seconds(1)));
+}
+
+absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
+    absl::string_view subject_token, const VerifyOptions& verify_options,
+    const TokenVerifier& verifier, const ExchangeRequest& request) const {
+  const ExchangeOptions& ex = options_.exchange;
+  absl::Duration ttl = request.ttl;
+  if (ttl == absl::ZeroDuration()) {
+    ttl = std::min(options_.default_ttl, ex.max_ttl);
+  }
+  if (ttl < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("ttl: must be >= 1s");
+  }
+  if (ttl > ex.max_ttl) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ttl: exceeds exchange max_ttl ", absl::FormatDuration(ex.max_ttl)));
+  }
+  VerifyResult subject = verifier.Verify(subject_token, verify_options);
+  if (!subject.ok()) return FailureOr<IssuedToken>(subject.failure());
+
+  nlohmann::json claims = nlohmann::json::object();
+  for (const std::string& name : ex.claim_allowlist) {
+    auto it = subject->claims().find(name);
+    if (it != subject->claims().end()) claims[name] = *it;
+  }
+  if (!request.audiences.empty()) {
+    claims["aud"] = request.audiences.size() == 1
+                        ? nlohmann::json(request.audiences[0])
+                        : nlohmann::json(request.audiences);
+  }
+  absl::Time now = clock_->Now();
+  absl::Time exp = now + absl::Trunc(ttl, absl::Seconds(1));
+  if (!ex.allow_beyond_subject_expiry && subject->expires_at().has_value()) {
+    // Whole seconds, rounded down, so the new exp never passes the old one.
+    absl::Time cap = absl::FromUnixSeconds(
+        absl::ToUnixSeconds(*subject->expires_at()));
+    exp = std::min(exp, cap);
+    if (exp <= now) {
+      return absl::FailedPreconditionError(
+          "subject token expires too soon to exchange");
+    }
+  }
+  absl::StatusOr<IssuedToken> issued = Sign(std::move(claims), now, exp);
+  if (!issued.ok()) return issued.status();
+  return FailureOr<IssuedToken>(*std::move(issued));
+}
+
+}  // namespace jwtauth

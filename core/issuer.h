@@ -1,0 +1,158 @@
+#ifndef JWTAUTH_CORE_ISSUER_H_
+#define JWTAUTH_CORE_ISSUER_H_
+
+// Token issuing with the primary signing key.
+//
+// SigningKey: the primary key (any of the 13 algorithms) with its kid. It
+// lives here, not in the KeyStore: a TokenIssuer is immutable and built per
+// config generation, so rotation is a config change that builds a new issuer
+// with the new key. Its verification half (public key, or the HMAC secret)
+// is published in the KeyStore by the wiring code as source
+// SigningKey::source_id() ("signing:<kid>") of the provider whose issuer
+// matches; the previous primary stays there (state kRetiring) until removed,
+// so tokens it signed keep verifying. Only a kActive key may sign; for HS*
+// the own secret must be at least the digest size (RFC 7518 §3.2: 32/48/64
+// bytes).
+//
+// TokenIssuer::Issue (direct): claims (JSON object) + subject + audiences +
+// ttl → compact JWS with header {alg, kid, typ:"JWT"} and iss, iat, exp,
+// jti (128 random bits, base64url) set by the service. ttl 0 = default_ttl;
+// ttl > max_ttl, a claims value that is not an object, a reserved claim
+// (iss, iat, exp, nbf, jti) in the caller's claims (unless
+// allow_reserved_claim_override), or "sub"/"aud" both in claims and in
+// subject/audiences → InvalidArgument.
+//
+// TokenIssuer::Exchange: verifies the subject token with the given verifier;
+// a rejected subject token is the inner Failure (the call itself is fine).
+// The new token carries only the verified claims named in
+// exchange.claim_allowlist (top-level names; reserved claims can never be
+// listed), plus request audiences (or "aud" if allow-listed). ttl 0 = the
+// smaller of default_ttl and exchange.max_ttl; ttl > exchange.max_ttl →
+// InvalidArgument; exp is clamped to the subject token's exp unless
+// allow_beyond_subject_expiry.
+//
+// Thread-safe and immutable. Not copyable (held by shared_ptr).
+//
+//   auto key = SigningKey::Create(Algorithm::kEs256, "k1", material);
+//   auto issuer = TokenIssuer::Create(opts, *key, &RealClock::Get());
+//   auto t = (*issuer)->Issue({.claims = {{"scope", "read"}}, .subject = "u1",
+//                              .audiences = {"api://x"}});
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/algorithm.h"
+#include "core/clock.h"
+#include "core/crypto/key_material.h"
+#include "core/crypto/signature_verifier.h"
+#include "core/failure.h"
+#include "core/key.h"
+#include "core/verifier.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth {
+
+class SigningKey final {
+ public:
+  // InvalidArgument: empty kid, material without private part, material that
+  // does not fit `alg`, an HMAC secret shorter than the digest.
+  static absl::StatusOr<SigningKey> Create(Algorithm alg, std::string kid,
+                                           crypto::KeyMaterial material,
+                                           KeyState state = KeyState::kActive);
+
+  Algorithm alg() const { return alg_; }
+  const std::string& kid() const { return kid_; }
+  KeyState state() const { return state_; }
+  // "signing:<kid>": the KeyStore source id of the verification half.
+  std::string source_id() const { return "signing:" + kid_; }
+  // Public half (or, for HS*, the secret) bound to alg, with kid and state,
+  // ready for KeyStore::SetSourceKeys(provider, source_id(), {key}).
+  absl::StatusOr<Key> VerificationKey(
+      absl::Time loaded_at = absl::InfinitePast()) const;
+  absl::StatusOr<std::string> Sign(absl::string_view data) const {
+    return signer_->Sign(data);
+  }
+
+  // Copyable and movable (copies share the signer).
+ private:
+  SigningKey(Algorithm alg, std::string kid, crypto::KeyMaterial material,
+             KeyState state, std::shared_ptr<const crypto::Signer> signer)
+      : alg_(alg), kid_(std::move(kid)), material_(std::move(material)),
+        state_(state), signer_(std::move(signer)) {}
+  Algorithm alg_;
+  std::string kid_;
+  crypto::KeyMaterial material_;
+  KeyState state_;
+  std::shared_ptr<const crypto::Signer> signer_;
+};
+
+struct ExchangeOptions {
+  absl::Duration max_ttl = absl::Minutes(30);
+  std::vector<std::string> claim_allowlist = {"sub"};
+  bool allow_beyond_subject_expiry = false;
+};
+
+struct IssuerOptions {
+  std::string issuer;  // the "iss" of every issued token
+  absl::Duration default_ttl = absl::Minutes(15);
+  absl::Duration max_ttl = absl::Hours(1);
+  bool allow_reserved_claim_override = false;
+  ExchangeOptions exchange;
+};
+
+struct IssueRequest {
+  nlohmann::json claims = nlohmann::json::object();
+  std::string subject;                 // empty = no sub (unless in claims)
+  std::vector<std::string> audiences;  // empty = no aud (unless in claims)
+  absl::Duration ttl = absl::ZeroDuration();  // zero = default_ttl
+};
+
+struct ExchangeRequest {
+  std::vector<std::string> audiences;  // empty = allow-listed "aud", if any
+  absl::Duration ttl = absl::ZeroDuration();
+};
+
+struct IssuedToken {
+  std::string token;
+  absl::Time expires_at;
+  std::string kid;
+  Algorithm alg = Algorithm::kHs256;
+  std::string jti;
+};
+
+class TokenIssuer final {
+ public:
+  // `clock` is not owned and must outlive the issuer. InvalidArgument names
+  // the offending field (issuer, default_ttl, max_ttl, exchange.max_ttl,
+  // exchange.claim_allowlist, signing key state).
+  static absl::StatusOr<std::unique_ptr<TokenIssuer>> Create(
+      IssuerOptions options, SigningKey key, const Clock* clock);
+  TokenIssuer(const TokenIssuer&) = delete;
+  TokenIssuer& operator=(const TokenIssuer&) = delete;
+
+  absl::StatusOr<IssuedToken> Issue(const IssueRequest& request) const;
+  absl::StatusOr<FailureOr<IssuedToken>> Exchange(
+      absl::string_view subject_token, const VerifyOptions& verify_options,
+      const TokenVerifier& verifier, const ExchangeRequest& request) const;
+
+  const SigningKey& signing_key() const { return key_; }
+  const IssuerOptions& options() const { return options_; }
+
+ private:
+  TokenIssuer(IssuerOptions options, SigningKey key, const Clock* clock)
+      : options_(std::move(options)), key_(std::move(key)), clock_(clock) {}
+  absl::StatusOr<IssuedToken> Sign(nlohmann::json claims, absl::Time now,
+                                   absl::Time exp) const;
+
+  IssuerOptions options_;
+  SigningKey key_;
+  const Clock* clock_;  // not owned
+};
+
+}  // namespace jwtauth
+
+#endif  // JWTAUTH_CORE_ISSUER_H_

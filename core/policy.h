@@ -1,0 +1,170 @@
+#ifndef JWTAUTH_CORE_POLICY_H_
+#define JWTAUTH_CORE_POLICY_H_
+
+// Verification policy of one provider (tenant).
+//
+// ProviderOptions is plain config data (what server/config.cc fills from
+// YAML). Policy::Create validates it into an immutable Policy and rejects
+// contradictions with InvalidArgument naming the field
+// ("provider \"default\": clock_skew: must be at most 10m").
+// Keys are not part of a policy: they live in the KeyStore under the
+// provider's name.
+//
+// Check() applies the claim rules to an already signature-verified claims
+// object, first failure wins, in this order:
+//   exp (required by default; expired ⇔ exp <= now - skew)   EXPIRED
+//   nbf (nbf > now + skew)                                     NOT_YET_VALID
+//   iat (iat > now + skew)                                     ISSUED_IN_FUTURE
+//   max_lifetime (exp - iat, or exp - now without iat)         LIFETIME_TOO_LONG
+//   iss exact match against `issuers`                          ISSUER_MISMATCH
+//   aud string or array, any value equals any audience         AUDIENCE_MISMATCH
+//     (empty array never matches; exact comparison, no URL normalisation)
+//   sub exact/prefix rule                                      SUBJECT_MISMATCH
+//   required_claims present (null counts as absent)            CLAIM_MISSING
+//   claim rules (equals / one_of / contains)                   CLAIM_INVALID
+//   metadata mapping, required paths present                   CLAIM_MISSING
+// Bad time-claim values (not a number, out of [0, year 9999]) and wrongly
+// typed iss/aud/sub are CLAIM_INVALID; a missing iss is ISSUER_MISMATCH, a
+// missing aud AUDIENCE_MISMATCH, a missing sub under a subject rule
+// CLAIM_MISSING.
+//
+// Claims namespace: when set (e.g. "https://hasura.io/jwt/claims"),
+// required_claims, claim rules and metadata paths are looked up in that
+// nested object first and fall back to the top level (so "sub" still works);
+// registered claims (exp, nbf, iat, iss, aud, sub rule) are always top-level.
+// A namespace that is present but not an object is CLAIM_INVALID.
+//
+// Claim-rule placeholders: values may contain "%{name}" or "%c" (single
+// letter) which are replaced by VerifyOptions.context["name"] / ["c"]
+// (EMQX-style, e.g. "%u" = context["u"]); "%%" is a literal '%'. A
+// placeholder with no context value makes the rule fail (CLAIM_INVALID),
+// never match an empty string.
+//
+// Immutable; thread-safe; copyable.
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/failure.h"
+#include "core/json_limits.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth {
+
+inline constexpr absl::Duration kDefaultClockSkew = absl::Seconds(60);
+inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(10);
+inline constexpr size_t kDefaultMaxKeysWithoutKid = 8;
+
+using VerifyContext = absl::flat_hash_map<std::string, std::string>;
+
+struct SubjectRule {
+  enum class Kind { kNone, kExact, kPrefix };
+  Kind kind = Kind::kNone;
+  std::vector<std::string> values;  // sub must equal / start with any of them
+};
+
+struct ClaimRule {
+  enum class Op {
+    kEquals,    // claim (as text) equals values[0]
+    kOneOf,     // claim (as text) equals any of values
+    kContains,  // claim array (or space-separated string, like OAuth
+                // "scope") contains every one of values
+  };
+  std::string claim;  // dot path
+  Op op = Op::kEquals;
+  std::vector<std::string> values;  // may hold placeholders
+};
+
+struct MetadataMapping {
+  std::string path;     // dot path into the claims
+  std::string field;    // output name; empty = last path segment
+  bool required = false;
+};
+
+struct ProviderOptions {
+  std::string name;
+  std::vector<std::string> issuers;
+  std::vector<std::string> audiences;
+  SubjectRule subject;
+  absl::Duration clock_skew = kDefaultClockSkew;
+  bool require_exp = true;
+  // Zero = no limit. Requires require_exp.
+  absl::Duration max_lifetime = absl::ZeroDuration();
+  std::vector<std::string> required_claims;
+  std::vector<ClaimRule> claim_rules;
+  std::string claims_namespace;
+  std::vector<MetadataMapping> metadata;
+  // A token without kid is tried against at most this many keys of the
+  // right type; beyond that it fails with KEY_NOT_FOUND.
+  size_t max_keys_without_kid = kDefaultMaxKeysWithoutKid;
+  // Bounded parse of the payload (size, depth, values, claims count).
+  JsonLimits payload_limits{.max_bytes = 8192, .max_depth = 8,
+                            .max_values = 1000, .max_object_members = 200,
+                            .require_object = true};
+  // A token whose issuer matches no provider may still find its kid among
+  // this provider's keys (its policy then applies, so iss must still pass).
+  bool allow_any_issuer_kid_lookup = false;
+};
+
+// Outcome of a successful policy check.
+struct PolicyResult {
+  std::optional<absl::Time> expires_at;
+  std::map<std::string, std::string> metadata;
+};
+
+class Policy final {
+ public:
+  static absl::StatusOr<Policy> Create(ProviderOptions options);
+
+  const ProviderOptions& options() const { return *options_; }
+  const std::string& name() const { return options_->name; }
+  bool AcceptsIssuer(absl::string_view iss) const;
+
+  // `audience` non-empty replaces the configured audiences for this call.
+  FailureOr<PolicyResult> Check(const nlohmann::json& claims, absl::Time now,
+                                absl::string_view audience,
+                                const VerifyContext& context) const;
+
+  // Copyable and movable.
+ private:
+  struct Template {
+    // Alternating literal / placeholder parts; placeholder = context key.
+    struct Part {
+      bool placeholder;
+      std::string text;
+    };
+    std::vector<Part> parts;
+  };
+  struct CompiledRule {
+    std::string claim;
+    ClaimRule::Op op;
+    std::vector<Template> values;
+  };
+  struct Compiled {
+    std::vector<CompiledRule> rules;
+    std::vector<MetadataMapping> metadata;  // fields filled in
+  };
+
+  Policy(std::shared_ptr<const ProviderOptions> options,
+         std::shared_ptr<const Compiled> compiled)
+      : options_(std::move(options)), compiled_(std::move(compiled)) {}
+
+  static absl::StatusOr<Template> ParseTemplate(absl::string_view text);
+  static std::optional<std::string> Expand(const Template& t,
+                                           const VerifyContext& context);
+
+  std::shared_ptr<const ProviderOptions> options_;
+  std::shared_ptr<const Compiled> compiled_;
+};
+
+}  // namespace jwtauth
+
+#endif  // JWTAUTH_CORE_POLICY_H_

@@ -1,0 +1,121 @@
+#ifndef JWTAUTH_CORE_VERIFICATION_CACHE_H_
+#define JWTAUTH_CORE_VERIFICATION_CACHE_H_
+
+// VerificationCache: a bounded, sharded cache of successful verification
+// results, used by TokenVerifier (VerifierConfig.cache).
+//
+// Key: SHA-256 of the token bytes, plus (when set) the VerifyOptions that
+// change the result — provider, audience and context — hashed in with the
+// token. Each entry also records the id of the TokenVerifier (config
+// generation) that produced it and is only served to that verifier, so one
+// cache may be shared across config reloads.
+//
+// An entry is served only while:
+//   - now < the token's exp (a token without exp is never cached), and
+//   - the KeySet generation is the one it was verified under, or the key
+//     that verified it (KeyEntry::id, stable across reloads of the same key
+//     material) is still in the provider's keys of the current snapshot.
+//     Otherwise it is dropped (a removed or replaced key never serves).
+// Failures are never cached: most are found before any crypto (cheap to
+// recompute); KEY_NOT_FOUND / KEYS_UNAVAILABLE / time failures are
+// transient; and caching attacker-chosen garbage would let an attacker evict
+// good entries.
+//
+// Bounds: max_entries and max_bytes (approximate: token data + overhead),
+// split evenly across shards; LRU eviction within a shard.
+// A hit takes one shard mutex, does no allocation, and copies the result
+// (a shared_ptr copy).
+//
+// Thread-safe. Not copyable or movable.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core/key_set.h"
+#include "core/verifier.h"
+
+namespace jwtauth {
+
+class VerificationCache final {
+ public:
+  struct Options {
+    size_t max_entries = 100000;
+    size_t max_bytes = 64 * 1024 * 1024;
+    size_t shards = 16;
+  };
+  struct Stats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t inserts = 0;
+    uint64_t evictions = 0;      // size/byte bound
+    uint64_t invalidations = 0;  // expired or key removed
+    size_t entries = 0;
+    size_t bytes = 0;
+  };
+  using CacheKey = std::array<unsigned char, 32>;
+
+  // InvalidArgument when a bound is zero or shards > max_entries.
+  static absl::StatusOr<std::unique_ptr<VerificationCache>> Create(
+      const Options& options);
+  VerificationCache(const VerificationCache&) = delete;
+  VerificationCache& operator=(const VerificationCache&) = delete;
+
+  // The cache key of (token, options).
+  static CacheKey KeyFor(absl::string_view token, const VerifyOptions& options);
+
+  std::optional<VerifiedToken> Lookup(const CacheKey& key, uint64_t verifier_id,
+                                      const KeySet& snapshot, absl::Time now);
+  void Insert(const CacheKey& key, uint64_t verifier_id, uint64_t generation,
+              const VerifiedToken& token);
+  void Clear();
+  Stats stats() const;
+
+ private:
+  struct Entry {
+    CacheKey key;
+    uint64_t verifier_id;
+    uint64_t generation;
+    absl::Time expires_at;
+    size_t bytes;
+    VerifiedToken token;
+  };
+  struct KeyHash {
+    size_t operator()(const CacheKey& k) const {
+      size_t h;
+      static_assert(sizeof(h) <= 16);
+      __builtin_memcpy(&h, k.data(), sizeof(h));
+      return h;
+    }
+  };
+  struct Shard {
+    absl::Mutex mu;
+    std::list<Entry> lru ABSL_GUARDED_BY(mu);  // front = most recent
+    absl::flat_hash_map<CacheKey, std::list<Entry>::iterator, KeyHash> map
+        ABSL_GUARDED_BY(mu);
+    size_t bytes ABSL_GUARDED_BY(mu) = 0;
+    Stats stats ABSL_GUARDED_BY(mu);
+  };
+
+  explicit VerificationCache(const Options& options);
+  Shard& ShardFor(const CacheKey& key);
+  static void EraseLocked(Shard& s, std::list<Entry>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
+
+  size_t max_entries_per_shard_;
+  size_t max_bytes_per_shard_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace jwtauth
+
+#endif  // JWTAUTH_CORE_VERIFICATION_CACHE_H_

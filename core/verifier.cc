@@ -1,0 +1,283 @@
+#include "core/verifier.h"
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/json_limits.h"
+#include "core/verification_cache.h"
+
+namespace jwtauth {
+namespace {
+
+std::atomic<uint64_t> next_verifier_id{1};
+
+// The failure kept when several candidate providers fail: the most specific.
+int Specificity(FailureReason r) {
+  switch (r) {
+    case FailureReason::kSignatureInvalid: return 4;
+    case FailureReason::kUnsupportedAlgorithm: return 3;
+    case FailureReason::kKeyNotFound: return 2;
+    case FailureReason::kKeysUnavailable: return 1;
+    default: return 0;
+  }
+}
+
+FailureOr<nlohmann::json> ParsePayload(absl::string_view payload,
+                                       const JsonLimits& limits) {
+  absl::StatusOr<nlohmann::json> json = ParseJsonBounded(payload, limits);
+  if (!json.ok()) {
+    // Fixed phrases from json_limits ("JSON too large", ...): no input text.
+    FailureReason reason = absl::StrContains(json.status().message(), "large")
+                               ? FailureReason::kTokenTooLarge
+                               : FailureReason::kMalformed;
+    return MakeFailure(reason, absl::StrCat("payload: ", json.status().message()));
+  }
+  return *std::move(json);
+}
+
+bool SameLimits(const JsonLimits& a, const JsonLimits& b) {
+  return a.max_bytes == b.max_bytes && a.max_depth == b.max_depth &&
+         a.max_values == b.max_values &&
+         a.max_object_members == b.max_object_members;
+}
+
+struct KeyMatch {
+  const KeyEntry* entry = nullptr;
+  Failure failure;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
+    VerifierConfig config) {
+  if (config.key_store == nullptr) {
+    return absl::InvalidArgumentError("verifier: key_store is required");
+  }
+  if (config.clock == nullptr) {
+    return absl::InvalidArgumentError("verifier: clock is required");
+  }
+  if (config.jws_limits.max_token_bytes == 0) {
+    return absl::InvalidArgumentError("limits: max_token_bytes must be positive");
+  }
+  std::vector<Policy> policies;
+  absl::flat_hash_map<std::string, size_t> names;
+  for (const ProviderOptions& o : config.providers) {
+    absl::StatusOr<Policy> p = Policy::Create(o);
+    if (!p.ok()) return p.status();
+    if (!names.emplace(o.name, policies.size()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("provider \"", o.name, "\": name: duplicate provider"));
+    }
+    policies.push_back(*std::move(p));
+  }
+  auto v = std::unique_ptr<TokenVerifier>(new TokenVerifier(std::move(config)));
+  v->policies_ = std::move(policies);
+  v->by_name_ = std::move(names);
+  JsonLimits& loose = v->loosest_payload_limits_;
+  loose = JsonLimits{.max_bytes = 0, .max_depth = 0, .max_values = 0,
+                     .max_object_members = 0, .require_object = true};
+  for (size_t i = 0; i < v->policies_.size(); ++i) {
+    const ProviderOptions& o = v->policies_[i].options();
+    for (const std::string& iss : o.issuers) {
+      std::vector<size_t>& list = v->by_issuer_[iss];
+      if (std::find(list.begin(), list.end(), i) == list.end()) list.push_back(i);
+    }
+    if (o.allow_any_issuer_kid_lookup) v->any_issuer_kid_lookup_.push_back(i);
+    loose.max_bytes = std::max(loose.max_bytes, o.payload_limits.max_bytes);
+    loose.max_depth = std::max(loose.max_depth, o.payload_limits.max_depth);
+    loose.max_values = std::max(loose.max_values, o.payload_limits.max_values);
+    loose.max_object_members =
+        std::max(loose.max_object_members, o.payload_limits.max_object_members);
+  }
+  return v;
+}
+
+TokenVerifier::TokenVerifier(VerifierConfig config)
+    : config_(std::move(config)),
+      store_(config_.key_store),
+      clock_(config_.clock),
+      cache_(config_.cache),
+      observer_(config_.unknown_kid_observer),
+      id_(next_verifier_id.fetch_add(1, std::memory_order_relaxed)) {
+  config_.providers.clear();  // kept as Policies
+}
+
+const Policy* TokenVerifier::FindPolicy(absl::string_view provider) const {
+  auto it = by_name_.find(provider);
+  return it == by_name_.end() ? nullptr : &policies_[it->second];
+}
+
+VerifyResult TokenVerifier::Verify(absl::string_view token,
+                                   const VerifyOptions& options) const {
+  if (token.empty()) {
+    return MakeFailure(FailureReason::kTokenMissing, "no token");
+  }
+  if (token.size() > config_.jws_limits.max_token_bytes) {
+    return MakeFailure(FailureReason::kTokenTooLarge, "token too large");
+  }
+  KeySetSnapshot snapshot = store_->Current();
+  absl::Time now = clock_->Now();
+  if (cache_ == nullptr) return VerifyUncached(token, options, *snapshot, now);
+
+  VerificationCache::CacheKey key = VerificationCache::KeyFor(token, options);
+  if (std::optional<VerifiedToken> hit =
+          cache_->Lookup(key, id_, *snapshot, now)) {
+    return *std::move(hit);
+  }
+  VerifyResult result = VerifyUncached(token, options, *snapshot, now);
+  if (result.ok()) {
+    cache_->Insert(key, id_, snapshot->generation(), result.value());
+  }
+  return result;
+}
+
+VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
+                                           const VerifyOptions& options,
+                                           const KeySet& snapshot,
+                                           absl::Time now) const {
+  FailureOr<ParsedJws> jws = ParsedJws::Parse(token, config_.jws_limits);
+  if (!jws.ok()) return jws.failure();
+  const Algorithm alg = jws->alg();
+  const std::optional<std::string>& kid = jws->kid();
+
+  // --- which providers ---
+  std::optional<nlohmann::json> claims;
+  const JsonLimits* claims_limits = nullptr;
+  const std::vector<size_t>* candidates = nullptr;
+  std::vector<size_t> single;
+  if (!options.provider.empty()) {
+    auto it = by_name_.find(options.provider);
+    if (it == by_name_.end()) {
+      return MakeFailure(FailureReason::kKeyNotFound, "unknown provider");
+    }
+    single.push_back(it->second);
+    candidates = &single;
+  } else {
+    FailureOr<nlohmann::json> parsed =
+        ParsePayload(jws->payload(), loosest_payload_limits_);
+    if (!parsed.ok()) return parsed.failure();
+    claims = std::move(parsed).value();
+    claims_limits = &loosest_payload_limits_;
+    auto iss = claims->find("iss");
+    if (iss == claims->end()) {
+      return MakeFailure(FailureReason::kIssuerMismatch, "iss missing");
+    }
+    if (!iss->is_string()) {
+      return MakeFailure(FailureReason::kClaimInvalid, "iss is not a string");
+    }
+    auto by = by_issuer_.find(iss->get_ref<const std::string&>());
+    if (by != by_issuer_.end()) {
+      candidates = &by->second;
+    } else if (kid.has_value() && !any_issuer_kid_lookup_.empty()) {
+      candidates = &any_issuer_kid_lookup_;
+    } else {
+      return MakeFailure(FailureReason::kIssuerMismatch,
+                         "no provider accepts iss");
+    }
+  }
+
+  // --- which key ---
+  const Policy* policy = nullptr;
+  const KeyEntry* verified_by = nullptr;
+  Failure best{FailureReason::kKeyNotFound, "no key"};
+  int best_rank = -1;
+  auto keep = [&](Failure f) {
+    int rank = Specificity(f.reason);
+    if (rank > best_rank) {
+      best = std::move(f);
+      best_rank = rank;
+    }
+  };
+  for (size_t idx : *candidates) {
+    const Policy& p = policies_[idx];
+    const size_t max_tries = p.options().max_keys_without_kid;
+    const ProviderKeys* keys = snapshot.provider(p.name());
+    if (keys == nullptr || keys->entries().empty()) {
+      if (keys != nullptr && keys->keys_unavailable()) {
+        keep(MakeFailure(FailureReason::kKeysUnavailable,
+                         "keys not loaded yet"));
+      } else {
+        if (kid.has_value() && observer_ != nullptr) {
+          observer_->OnUnknownKid(p.name(), *kid);
+        }
+        keep(MakeFailure(FailureReason::kKeyNotFound, "provider has no keys"));
+      }
+      continue;
+    }
+    absl::Span<const KeyEntry* const> span =
+        kid.has_value() ? keys->FindByKid(*kid)
+                        : keys->FindByType(KeyTypeFor(alg));
+    if (kid.has_value() && span.empty()) {
+      if (keys->keys_unavailable()) {
+        keep(MakeFailure(FailureReason::kKeysUnavailable,
+                         "keys not loaded yet"));
+      } else {
+        if (observer_ != nullptr) observer_->OnUnknownKid(p.name(), *kid);
+        keep(MakeFailure(FailureReason::kKeyNotFound, "unknown kid"));
+      }
+      continue;
+    }
+    size_t tried = 0;
+    size_t untried = 0;
+    for (const KeyEntry* e : span) {
+      const crypto::SignatureVerifier* v = e->key().VerifierFor(alg);
+      if (v == nullptr) continue;
+      if (tried == max_tries) {
+        ++untried;
+        break;
+      }
+      ++tried;
+      if (v->Verify(jws->signing_input(), jws->signature())) {
+        verified_by = e;
+        break;
+      }
+    }
+    if (verified_by != nullptr) {
+      policy = &p;
+      break;
+    }
+    if (tried == 0) {
+      keep(kid.has_value()
+               ? MakeFailure(FailureReason::kUnsupportedAlgorithm,
+                             "key for kid does not serve alg")
+               : MakeFailure(FailureReason::kKeyNotFound, "no key for alg"));
+    } else if (untried > 0) {
+      keep(MakeFailure(FailureReason::kKeyNotFound,
+                       "too many keys without kid"));
+    } else {
+      keep(MakeFailure(FailureReason::kSignatureInvalid,
+                       "signature invalid"));
+    }
+  }
+  if (verified_by == nullptr) return best;
+  verified_by->RecordUse(now);
+
+  // --- claims and policy ---
+  const JsonLimits& limits = policy->options().payload_limits;
+  if (!claims.has_value() || !SameLimits(*claims_limits, limits)) {
+    FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
+    if (!parsed.ok()) return parsed.failure();
+    claims = std::move(parsed).value();
+  }
+  FailureOr<PolicyResult> checked =
+      policy->Check(*claims, now, options.audience, options.context);
+  if (!checked.ok()) return checked.failure();
+
+  auto data = std::make_shared<VerifiedToken::Data>();
+  data->provider = policy->name();
+  data->kid = verified_by->key().kid().empty() ? kid.value_or("")
+                                               : verified_by->key().kid();
+  data->alg = alg;
+  data->claims = *std::move(claims);
+  data->claims_json = jws->payload();
+  data->expires_at = checked->expires_at;
+  data->metadata = std::move(checked->metadata);
+  data->key_id = verified_by->id();
+  data->usage = verified_by->usage();
+  return VerifiedToken(std::move(data));
+}
+
+}  // namespace jwtauth
