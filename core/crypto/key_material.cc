@@ -196,6 +196,15 @@ absl::Status ValidateRsa(EVP_PKEY* pkey, bool has_private, bool trusted,
 }
 
 absl::StatusOr<Curve> CurveOfEcKey(const EVP_PKEY* pkey) {
+  // Only named curves: explicit parameters (even ones OpenSSL recognises as a
+  // named curve) are refused, as RFC 5480 requires for certificates.
+  char encoding[32] = {0};
+  size_t encoding_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, encoding,
+                                     sizeof(encoding), &encoding_len) != 1 ||
+      absl::string_view(encoding, encoding_len) != OSSL_PKEY_EC_ENCODING_GROUP) {
+    return InvalidKey("unsupported EC curve (explicit parameters)");
+  }
   char name[64] = {0};
   size_t name_len = 0;
   if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name,

@@ -1,0 +1,81 @@
+#ifndef JWTAUTH_TESTS_CORE_CRYPTO_CRYPTO_TEST_UTIL_H_
+#define JWTAUTH_TESTS_CORE_CRYPTO_CRYPTO_TEST_UTIL_H_
+
+// Helpers for the core/crypto tests: hex/base64 decoding, a per-process cache
+// of generated keys (RSA generation is slow), and a check that a failed call
+// left neither OpenSSL text in its Status nor entries in the error queue.
+// Test-only; not thread-safe (gtest runs tests on one thread).
+
+#include <map>
+#include <string>
+
+#include <openssl/err.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "core/algorithm.h"
+#include "core/crypto/key_material.h"
+#include "gtest/gtest.h"
+
+namespace jwtauth::testutil {
+
+inline std::string Hex(absl::string_view hex) { return absl::HexStringToBytes(hex); }
+
+inline std::string Base64UrlDecodeOrDie(absl::string_view in) {
+  std::string out;
+  EXPECT_TRUE(absl::WebSafeBase64Unescape(in, &out)) << in;
+  return out;
+}
+
+// The DER inside a single-block PEM text.
+inline std::string PemToDer(absl::string_view pem) {
+  std::string body;
+  bool inside = false;
+  for (absl::string_view line : absl::StrSplit(pem, '\n')) {
+    if (absl::StartsWith(line, "-----BEGIN")) { inside = true; continue; }
+    if (absl::StartsWith(line, "-----END")) break;
+    if (inside) body.append(line.data(), line.size());
+  }
+  std::string der;
+  EXPECT_TRUE(absl::Base64Unescape(body, &der));
+  return der;
+}
+
+// One generated private key per algorithm family and curve (RS* and PS*
+// share one RSA key; each HS* has its own secret), made on first use.
+inline const crypto::KeyMaterial& GeneratedKey(Algorithm alg) {
+  static auto* cache = new std::map<Algorithm, crypto::KeyMaterial>();
+  if (KeyTypeFor(alg) == KeyType::kRsa) alg = Algorithm::kRs256;
+  auto it = cache->find(alg);
+  if (it == cache->end()) {
+    auto km = crypto::KeyMaterial::Generate(alg);
+    if (!km.ok()) {
+      ADD_FAILURE() << "Generate(" << AlgorithmName(alg) << "): " << km.status();
+      std::abort();
+    }
+    it = cache->emplace(alg, *std::move(km)).first;
+  }
+  return it->second;
+}
+
+// A failure must carry a short fixed phrase, never OpenSSL's error strings,
+// and must leave this thread's OpenSSL error queue empty.
+inline void ExpectCleanFailure(const absl::Status& status) {
+  EXPECT_FALSE(status.ok());
+  const std::string msg(status.message());
+  EXPECT_FALSE(msg.empty());
+  for (absl::string_view bad : {"error:", "routines", "OpenSSL", "openssl", ":lib(",
+                                "reason(", "crypto/", "providers/", ".c:"}) {
+    EXPECT_FALSE(absl::StrContains(msg, bad)) << "status text: " << msg;
+  }
+  EXPECT_EQ(ERR_peek_error(), 0u) << "OpenSSL error queue not cleared; status: " << msg;
+  ERR_clear_error();
+}
+
+}  // namespace jwtauth::testutil
+
+#endif  // JWTAUTH_TESTS_CORE_CRYPTO_CRYPTO_TEST_UTIL_H_
