@@ -1,20 +1,160 @@
 #ifndef JWTAUTH_SERVER_METRICS_H_
 #define JWTAUTH_SERVER_METRICS_H_
 
-// CONTRACT (implemented by the server-platform work, issue 6). Prometheus
-// text exposition, every name prefixed `jwtauth_`; failure reasons are label
+// Metrics: the process's Prometheus registry, rendered in text exposition
+// format 0.0.4. Every name is prefixed `jwtauth_`; failure reasons are label
 // values spelled as the proto enum names (reason="SIGNATURE_INVALID"), and
-// "OK" for success. Thread-safe; recording is lock-free or a short lock.
+// "OK" for success.
 //
-//   class Metrics {
-//    public:
-//     // method: "Verify", "IssueToken", "ListKeys", "Check".
-//     // result: "OK" or a FailureReason name, or a gRPC code name for RPC errors.
-//     void RecordRpc(absl::string_view method, absl::string_view result,
-//                    absl::Duration latency);
-//     void RecordCacheLookup(bool hit);
-//     void RecordKeyVerification(absl::string_view provider, absl::string_view kid);
-//     std::string RenderPrometheus() const;  // also pulls KeyStore / refresher gauges
-//   };
+// Families:
+//   jwtauth_build_info{version,compiler}                     gauge 1
+//   jwtauth_rpc_total{method,result}                          counter
+//   jwtauth_rpc_latency_seconds{method,result}                histogram
+//   jwtauth_cache_lookups_total{result="hit"|"miss"}          counter
+//   jwtauth_key_verifications_total{provider,kid}             counter
+//   jwtauth_key_last_used_timestamp_seconds{provider,kid}     gauge
+//   jwtauth_keys{provider}                                    gauge
+//   jwtauth_jwks_fetch_total{url,result}                      counter
+//   jwtauth_jwks_last_success_age_seconds{url}                gauge
+//   jwtauth_config_reloads_total{result="ok"|"rejected"}      counter
+//   jwtauth_config_generation                                 gauge
+//   ...plus whatever registered collectors append.
+//
+// Thread-safety and cost: every method is thread-safe. RecordRpc is on every
+// request: for the known methods ("Verify", "IssueToken", "ListKeys",
+// "Check") and results (OK, every FailureReason name, every gRPC code name)
+// it is a table lookup plus three relaxed atomic increments, no lock, no
+// allocation. Unknown label values fall back to a short mutex-guarded map.
+// RecordKeyVerification takes a reader lock for the lookup and one atomic
+// increment (a writer lock only the first time a (provider, kid) is seen;
+// at most kMaxKeySeries series, extras are folded into kid="_other").
+// Not copyable or movable.
+//
+//   metrics.RecordRpc("Verify", "SIGNATURE_INVALID", absl::Microseconds(40));
+//   std::string text = metrics.RenderPrometheus();
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core/clock.h"
+#include "core/failure.h"
+
+namespace jwtauth::server {
+
+struct BuildInfo {
+  std::string version;   // e.g. "0.1.0"
+  std::string compiler;  // e.g. "gcc-12.2"
+};
+
+class Metrics final {
+ public:
+  // Latency histogram upper bounds, in seconds (+Inf implied).
+  static constexpr std::array<double, 14> kLatencyBuckets = {
+      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+      0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
+  static constexpr size_t kMaxKeySeries = 10000;
+
+  // `clock` must outlive this object (used for last-used times and ages).
+  explicit Metrics(BuildInfo build_info = {},
+                   const Clock* clock = &RealClock::Get());
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // method: "Verify", "IssueToken", "ListKeys", "Check".
+  // result: "OK" or a FailureReason name, or a gRPC code name for RPC errors.
+  void RecordRpc(absl::string_view method, absl::string_view result,
+                 absl::Duration latency);
+  // Convenience: result = "OK" for kUnspecified, else the reason name.
+  void RecordRpc(absl::string_view method, FailureReason reason,
+                 absl::Duration latency);
+  void RecordCacheLookup(bool hit);
+  // A token verified with this key (usage per key, last-used time).
+  void RecordKeyVerification(absl::string_view provider, absl::string_view kid);
+
+  // JWKS fetch outcomes, fed by the refresher wiring. `result` is "ok" or a
+  // short error class ("http_error", "timeout", "parse_error", ...).
+  void RecordJwksFetch(absl::string_view url, absl::string_view result);
+  void SetJwksLastSuccess(absl::string_view url, absl::Time when);
+  // Replaces the keys-per-provider gauge (on each KeySet publish).
+  void SetKeyCounts(std::map<std::string, int64_t> keys_per_provider);
+  void RecordConfigReload(bool ok, uint64_t generation);
+
+  // A collector appends complete metric families (HELP/TYPE + samples) at
+  // render time; used for gauges pulled from the KeyStore or refresher.
+  using Collector = std::function<void(std::string* out)>;
+  // Returns an id for RemoveCollector.
+  int AddCollector(Collector collector);
+  void RemoveCollector(int id);
+
+  std::string RenderPrometheus() const;
+
+  // Reads for tests and /readyz.
+  uint64_t RpcCount(absl::string_view method, absl::string_view result) const;
+  uint64_t CacheHits() const { return cache_hits_.load(std::memory_order_relaxed); }
+  uint64_t CacheMisses() const { return cache_misses_.load(std::memory_order_relaxed); }
+  uint64_t KeyVerifications(absl::string_view provider,
+                            absl::string_view kid) const;
+
+ private:
+  struct Series;  // one (method, result) counter + histogram
+  struct KeySeries {
+    std::atomic<uint64_t> count{0};
+    std::atomic<int64_t> last_used_unix_ms{0};
+  };
+  struct JwksSeries {
+    std::map<std::string, uint64_t> results;
+    absl::Time last_success = absl::InfinitePast();
+  };
+
+  static void Record(Series* s, absl::Duration latency);
+  Series* FindSeries(absl::string_view method, absl::string_view result) const;
+  Series* FindOrCreateSeries(absl::string_view method,
+                             absl::string_view result);
+
+  const BuildInfo build_info_;
+  const Clock* const clock_;  // not owned
+
+  // Fixed table for known (method, result) pairs; index = m * R + r.
+  std::vector<std::unique_ptr<Series>> fixed_;
+  // Dynamic series for unknown labels, keyed "method\0result".
+  mutable absl::Mutex dyn_mu_;
+  std::map<std::string, std::unique_ptr<Series>> dynamic_
+      ABSL_GUARDED_BY(dyn_mu_);
+
+  std::atomic<uint64_t> cache_hits_{0};
+  std::atomic<uint64_t> cache_misses_{0};
+
+  mutable absl::Mutex key_mu_;
+  absl::flat_hash_map<std::pair<std::string, std::string>,
+                      std::unique_ptr<KeySeries>>
+      key_series_ ABSL_GUARDED_BY(key_mu_);
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, JwksSeries> jwks_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> key_counts_ ABSL_GUARDED_BY(mu_);
+  std::map<int, Collector> collectors_ ABSL_GUARDED_BY(mu_);
+  int next_collector_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t reloads_ok_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t reloads_rejected_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Escapes a Prometheus label value (backslash, quote, newline).
+std::string PromLabelEscape(absl::string_view s);
+
+}  // namespace jwtauth::server
 
 #endif  // JWTAUTH_SERVER_METRICS_H_

@@ -1,0 +1,103 @@
+#ifndef JWTAUTH_SERVER_ADMIN_HTTP_SERVER_H_
+#define JWTAUTH_SERVER_ADMIN_HTTP_SERVER_H_
+
+// AdminHttpServer: the operator-facing HTTP port (cpp-httplib), serving
+//   GET /metrics                Prometheus text format 0.0.4
+//   GET /healthz                200 "ok" while the process is alive (liveness)
+//   GET /readyz                 200 when every required key source has
+//                               loaded, else 503; JSON body with per-provider
+//                               (per-issuer) key freshness either way
+//   GET /.well-known/jwks.json  the public JWKS (same keys as ListKeys)
+// Anything else is 404; non-GET methods get 405.
+//
+// The server knows nothing about the key store or config: it calls the
+// handlers given at Start(), which must be thread-safe (cpp-httplib runs them
+// on its own small thread pool) and must never return secrets.
+//
+// Owns its listener thread. Stop() (also run by the destructor) stops
+// accepting, waits for in-flight requests and joins. Thread-safe to Stop()
+// from any thread. Not copyable or movable.
+//
+// Failure modes: Start() returns InvalidArgument for a malformed address
+// and Unavailable when the port cannot be bound.
+//
+//   auto admin = AdminHttpServer::Start("127.0.0.1:0", handlers);
+//   int port = (*admin)->port();
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace jwtauth::server {
+
+// One key source as shown on /readyz.
+struct SourceReadiness {
+  std::string source_id;   // "jwks:https://idp/keys", "file:/etc/...", ...
+  bool required = true;    // readiness waits for it
+  bool loaded = false;     // has keys (or loaded once)
+  size_t key_count = 0;
+  // Age of the key set (now - last successful load); nullopt = never.
+  std::optional<absl::Duration> age;
+  std::string last_error;  // short, never secret
+};
+
+struct ProviderReadiness {
+  std::string name;
+  std::vector<std::string> issuers;
+  std::vector<SourceReadiness> sources;
+};
+
+struct ReadinessReport {
+  bool ready = false;           // all required sources loaded + serving
+  bool shutting_down = false;   // draining: report not ready
+  uint64_t generation = 0;      // config generation
+  std::vector<ProviderReadiness> providers;
+
+  // {"ready":bool,"generation":N,"providers":[{"name":..,"issuers":[..],
+  //   "sources":[{"source":..,"loaded":..,"keys":N,"age_seconds":x|null}]}]}
+  std::string ToJson() const;
+};
+
+struct AdminHandlers {
+  std::function<std::string()> metrics;           // Prometheus text
+  std::function<ReadinessReport()> readiness;
+  std::function<std::string()> jwks;              // JWKS JSON text
+};
+
+class AdminHttpServer final {
+ public:
+  static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(
+      absl::string_view listen_address, AdminHandlers handlers);
+  ~AdminHttpServer();
+  AdminHttpServer(const AdminHttpServer&) = delete;
+  AdminHttpServer& operator=(const AdminHttpServer&) = delete;
+
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  AdminHttpServer() = default;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// Splits "host:port" / "[v6]:port". InvalidArgument if malformed.
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
+    absl::string_view address);
+
+}  // namespace jwtauth::server
+
+#endif  // JWTAUTH_SERVER_ADMIN_HTTP_SERVER_H_

@@ -1,0 +1,131 @@
+#include "server/admin_http_server.h"
+
+#include <atomic>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+class AdminHttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AdminHandlers h;
+    h.metrics = [] { return std::string("# TYPE jwtauth_x counter\njwtauth_x 1\n"); };
+    h.jwks = [] { return std::string(R"({"keys":[{"kty":"EC","kid":"a"}]})"); };
+    h.readiness = [this] {
+      ReadinessReport r;
+      r.ready = ready_.load();
+      r.generation = 3;
+      ProviderReadiness p;
+      p.name = "default";
+      p.issuers = {"https://issuer"};
+      SourceReadiness loaded;
+      loaded.source_id = "file:/k.pem";
+      loaded.loaded = true;
+      loaded.key_count = 1;
+      loaded.age = absl::Seconds(12);
+      SourceReadiness pending;
+      pending.source_id = "jwks:https://idp/jwks";
+      pending.loaded = ready_.load();
+      pending.last_error = "timeout";
+      p.sources = {loaded, pending};
+      r.providers.push_back(p);
+      return r;
+    };
+    auto s = AdminHttpServer::Start("127.0.0.1:0", std::move(h));
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(5, 0);
+  }
+
+  std::atomic<bool> ready_{false};
+  std::unique_ptr<AdminHttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(AdminHttpServerTest, MetricsServesPrometheusText) {
+  auto res = client_->Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_THAT(res->get_header_value("Content-Type"), HasSubstr("version=0.0.4"));
+  EXPECT_EQ(res->body, "# TYPE jwtauth_x counter\njwtauth_x 1\n");
+}
+
+TEST_F(AdminHttpServerTest, HealthzIsAlwaysOk) {
+  auto res = client_->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(AdminHttpServerTest, ReadyzFollowsReadinessAndShowsFreshness) {
+  auto res = client_->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << res->body;
+  EXPECT_EQ(j["ready"], false);
+  EXPECT_EQ(j["generation"], 3);
+  EXPECT_EQ(j["providers"][0]["issuers"][0], "https://issuer");
+  EXPECT_EQ(j["providers"][0]["sources"][0]["age_seconds"], 12.0);
+  EXPECT_TRUE(j["providers"][0]["sources"][1]["age_seconds"].is_null());
+  EXPECT_EQ(j["providers"][0]["sources"][1]["last_error"], "timeout");
+
+  ready_ = true;
+  res = client_->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(AdminHttpServerTest, JwksEndpoint) {
+  auto res = client_->Get("/.well-known/jwks.json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_THAT(res->body, HasSubstr("\"kid\":\"a\""));
+}
+
+TEST_F(AdminHttpServerTest, UnknownPathIs404AndPostIs405) {
+  auto res = client_->Get("/nope");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  res = client_->Post("/metrics", "x", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+}
+
+TEST_F(AdminHttpServerTest, StopIsIdempotentAndClosesThePort) {
+  const int port = server_->port();
+  server_->Stop();
+  server_->Stop();
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(1, 0);
+  EXPECT_FALSE(c.Get("/healthz"));
+}
+
+TEST(AdminHttpServerStartTest, RejectsBadAddressAndBusyPort) {
+  EXPECT_FALSE(AdminHttpServer::Start("no-port", {}).ok());
+  auto first = AdminHttpServer::Start("127.0.0.1:0", {});
+  ASSERT_TRUE(first.ok());
+  auto second = AdminHttpServer::Start(
+      "127.0.0.1:" + std::to_string((*first)->port()), {});
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(SplitHostPortTest, Forms) {
+  EXPECT_EQ(SplitHostPort("127.0.0.1:90")->first, "127.0.0.1");
+  EXPECT_EQ(SplitHostPort("[::1]:90")->first, "::1");
+  EXPECT_EQ(SplitHostPort("[::1]:90")->second, 90);
+  EXPECT_FALSE(SplitHostPort("host:x").ok());
+  EXPECT_FALSE(SplitHostPort("host:70000").ok());
+}
+
+}  // namespace
+}  // namespace jwtauth::server
