@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "core/algorithm.h"
 #include "core/crypto/key_material.h"
+#include "core/crypto/signature_verifier.h"
 #include "gtest/gtest.h"
 
 namespace jwtauth::testutil {
@@ -74,6 +75,27 @@ inline void ExpectCleanFailure(const absl::Status& status) {
   }
   EXPECT_EQ(ERR_peek_error(), 0u) << "OpenSSL error queue not cleared; status: " << msg;
   ERR_clear_error();
+}
+
+// jwt_verify_lib-style sweep: `sig` verifies; every single-bit flip, every
+// truncation, an appended byte and an empty signature do not.
+inline void ExpectTamperingRejected(const crypto::SignatureVerifier& v,
+                                    absl::string_view data, const std::string& sig) {
+  ASSERT_TRUE(v.Verify(data, sig)) << "baseline signature must verify";
+  for (size_t i = 0; i < sig.size() * 8; ++i) {
+    std::string bad = sig;
+    bad[i / 8] = static_cast<char>(bad[i / 8] ^ (1 << (i % 8)));
+    EXPECT_FALSE(v.Verify(data, bad)) << "bit " << i << " flipped still verifies";
+  }
+  for (size_t len = 0; len < sig.size(); ++len) {
+    EXPECT_FALSE(v.Verify(data, sig.substr(0, len))) << "truncated to " << len;
+  }
+  EXPECT_FALSE(v.Verify(data, sig + std::string(1, '\0')));
+  EXPECT_FALSE(v.Verify(data, std::string(1, '\0') + sig));
+  std::string other_data(data);
+  other_data.push_back('.');
+  EXPECT_FALSE(v.Verify(other_data, sig));
+  EXPECT_EQ(ERR_peek_error(), 0u) << "Verify left errors in the OpenSSL queue";
 }
 
 }  // namespace jwtauth::testutil
