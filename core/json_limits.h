@@ -2,7 +2,7 @@
 #define JWTAUTH_CORE_JSON_LIMITS_H_
 
 // Bounded JSON parsing for untrusted input (token headers/payloads, JWKS
-// bodies). Checks, in order: byte size, then while parsing (SAX, so a
+// bodies). Checks, in order: byte size, then while parsing (streaming, so a
 // hostile document is stopped early) nesting depth, total number of values,
 // duplicate member names in any object (RFC 7515 §4: reject), valid UTF-8,
 // and that the top level is an object when required. Never throws.

@@ -187,6 +187,29 @@ TEST(JsonLimitsTest, InvalidSyntaxRejected) {
       "{\"a\" 1}",
       "{\"a\":[1 2]}",
       "{\"a\":tru}",
+      "{\"a\":truex}",
+      "{\"a\":-}",
+      "{\"a\":1.}",
+      "{\"a\":.5}",
+      "{\"a\":+1}",
+      "{\"a\":1e}",
+      "{\"a\":1e+}",
+      "{\"a\":-01}",
+      "{\"a\":0x10}",
+      "{\"a\":\"\\u12\"}",
+      "{\"a\":\"\\u12G4\"}",
+      "{\"a\":\"\\U0041\"}",
+      "{\"a\":\"\\ud800\\ud800\"}",
+      "{\"a\":\"\\ud800\\",
+      "{\"a\":\"\\'\"}",
+      "{\"a\" \"b\"}",
+      "{\"a\":}",
+      "{,}",
+      "{\"a\":[1,]}",
+      "{\"a\":1,,\"b\":2}",
+      "{\"a\":\"\t\"}",
+      "{\"a\":\"\x7f\xc0\"}",
+      "{\"a\":\"\xe2\x82\"}",
   };
   for (const std::string& doc : kBad) {
     EXPECT_EQ(ErrorOf(doc), "invalid JSON") << doc;
@@ -212,6 +235,10 @@ TEST(JsonLimitsTest, ValuesEqualNlohmannParse) {
       R"({"n":[0,-0,1e2,1E-2,-12.5e+3,18446744073709551615,-9223372036854775808,18446744073709551616]})",
       R"({"s":"\"\\\/\b\f\n\r\t\u0000\u001f"})",
       R"({"deep":{"a":{"b":{"c":[true,false,null]}}}})",
+      R"({"tiny":1e-400,"neg":-1.0e-2,"big":1.7976931348623157e308,"i":-9223372036854775809})",
+      R"({"u":"\u00E9\u20aC\uD83D\uDE00\u0041\u007f","k\u0000":"\/"})",
+      "{\"raw\":\"\x7f\xc3\xa9\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}",
+      " {\"ws\" :\t[ 1 ,\r\n2 ] }\n",
   };
   for (const char* doc : kDocs) {
     absl::StatusOr<json> r = ParseJsonBounded(doc, JsonLimits{});
