@@ -1,0 +1,337 @@
+#include "server/application.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "core/crypto/key_material.h"
+#include "core/issuer.h"
+#include "core/verifier.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "server/dev_defaults.h"
+#include "tests/testutil/status_matchers.h"
+
+namespace jwtauth::server {
+namespace {
+
+namespace fs = std::filesystem;
+using ::jwtauth::testutil::IsOk;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ApplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           absl::StrCat("jwtauth_app_test_", ::getpid(), "_",
+                        ::testing::UnitTest::GetInstance()->random_seed(), "_",
+                        counter_++);
+    fs::create_directories(dir_);
+    logger_ = std::make_unique<Logger>(
+        LogLevel::kDebug, [this](absl::string_view line) {
+          absl::MutexLock lock(&mu_);
+          log_ += std::string(line);
+        });
+  }
+  void TearDown() override {
+    app_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void Write(const std::string& name, const std::string& content) {
+    fs::create_directories((dir_ / name).parent_path());
+    std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
+  }
+  std::string NewEcPem() {
+    auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
+    EXPECT_TRUE(km.ok());
+    return *km->PrivatePem();
+  }
+  std::string Config(absl::string_view signing_file, absl::string_view kid,
+                     absl::string_view extra = "") {
+    return absl::StrCat(R"(
+server: {listen: "127.0.0.1:0", admin_listen: "", watch_interval: 2s}
+signing:
+  alg: ES256
+  kid: )", kid, R"(
+  private_key_file: )", signing_file, R"(
+  issuer: https://issuer.test
+providers:
+  - name: default
+    issuers: [https://issuer.test]
+    audiences: [api]
+    keys:
+      - {kid: hs, alg: HS256, secret_file: hs.txt}
+)", extra);
+  }
+  absl::StatusOr<ServerConfig> Load() {
+    return LoadServerConfigFile((dir_ / "config.yaml").string());
+  }
+  void CreateApp(ServerConfig config) {
+    ApplicationOptions o;
+    o.logger = logger_.get();
+    o.metrics = &metrics_;
+    auto app = Application::Create(std::move(config), o);
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = *std::move(app);
+  }
+  std::string IssueWithCurrent() {
+    auto state = app_->state()->Current();
+    EXPECT_NE(state->issuer, nullptr);
+    IssueRequest req;
+    req.subject = "alice";
+    req.audiences = {"api"};
+    auto t = state->issuer->Issue(req);
+    EXPECT_TRUE(t.ok()) << t.status();
+    return t->token;
+  }
+  VerifyResult VerifyWithCurrent(const std::string& token) {
+    return app_->state()->Current()->verifier->Verify(token);
+  }
+  std::string Log() {
+    absl::MutexLock lock(&mu_);
+    return log_;
+  }
+
+  static inline int counter_ = 0;
+  fs::path dir_;
+  absl::Mutex mu_;
+  std::string log_;
+  std::unique_ptr<Logger> logger_;
+  Metrics metrics_;
+  std::unique_ptr<Application> app_;
+};
+
+TEST_F(ApplicationTest, BuildsAndIssuedTokensVerify) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef\n");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  auto config = Load();
+  ASSERT_THAT(config, IsOk()) << config.status();
+  CreateApp(*config);
+  EXPECT_EQ(app_->generation(), 1u);
+  EXPECT_TRUE(app_->Ready());
+  std::string token = IssueWithCurrent();
+  VerifyResult r = VerifyWithCurrent(token);
+  ASSERT_TRUE(r.ok()) << r.failure().detail;
+  EXPECT_EQ(r->provider(), "default");
+  EXPECT_EQ(r->kid(), "k1");
+  EXPECT_THAT(Log(), HasSubstr("\"event\":\"config_loaded\""));
+}
+
+TEST_F(ApplicationTest, JwksPublishesPublicKeysOnlyNeverSecrets) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  auto j = nlohmann::json::parse(app_->PublicJwksJson(), nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  ASSERT_EQ(j["keys"].size(), 1u);
+  EXPECT_EQ(j["keys"][0]["kid"], "k1");
+  EXPECT_EQ(j["keys"][0]["kty"], "EC");
+  EXPECT_FALSE(j["keys"][0].contains("d"));
+  EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("0123456789abcdef")));
+}
+
+TEST_F(ApplicationTest, InvalidReloadKeepsServingOldGeneration) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  std::string token = IssueWithCurrent();
+
+  // A config that parses but references an unreadable key file.
+  Write("config.yaml", Config("missing.pem", "k2"));
+  absl::Status s = app_->ReloadFromFile();
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("config.yaml:"));
+  EXPECT_THAT(s.message(), HasSubstr("signing.private_key_file: cannot read"));
+  EXPECT_EQ(app_->generation(), 1u);
+  EXPECT_TRUE(VerifyWithCurrent(token).ok());
+
+  // A config with a syntax error.
+  Write("config.yaml", "providers: [\n");
+  EXPECT_FALSE(app_->ReloadFromFile().ok());
+  EXPECT_EQ(app_->generation(), 1u);
+  EXPECT_TRUE(VerifyWithCurrent(token).ok());
+  EXPECT_THAT(Log(), HasSubstr("\"event\":\"config_rejected\""));
+  EXPECT_THAT(metrics_.RenderPrometheus(),
+              HasSubstr("jwtauth_config_reloads_total{result=\"rejected\"} 2"));
+}
+
+TEST_F(ApplicationTest, ReloadRotatesSigningKeyAndKeepsRetiringOneValid) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("old.pem", NewEcPem());
+  Write("new.pem", NewEcPem());
+  Write("config.yaml", Config("old.pem", "old"));
+  CreateApp(*Load());
+  std::string old_token = IssueWithCurrent();
+
+  Write("config.yaml", R"(
+server: {listen: "127.0.0.1:0", admin_listen: ""}
+signing:
+  issuer: https://issuer.test
+  keys:
+    - {kid: new, alg: ES256, private_key_file: new.pem, state: active}
+    - {kid: old, alg: ES256, private_key_file: old.pem, state: retiring}
+providers:
+  - name: default
+    issuers: [https://issuer.test]
+    audiences: [api]
+)");
+  ASSERT_THAT(app_->ReloadFromFile(), IsOk());
+  EXPECT_EQ(app_->generation(), 2u);
+  std::string new_token = IssueWithCurrent();
+  auto r = VerifyWithCurrent(new_token);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->kid(), "new");
+  auto old = VerifyWithCurrent(old_token);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->kid(), "old");
+}
+
+TEST_F(ApplicationTest, UnreadableSecretIsRejectedWithLocation) {
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));  // hs.txt missing
+  auto config = Load();
+  ASSERT_THAT(config, IsOk());
+  ApplicationOptions o;
+  o.logger = logger_.get();
+  o.metrics = &metrics_;
+  auto app = Application::Create(*config, o);
+  ASSERT_FALSE(app.ok());
+  EXPECT_THAT(app.status().message(),
+              HasSubstr("providers[0].keys[0].secret_file: cannot read"));
+  EXPECT_THAT(app.status().message(), HasSubstr(":12:9:"));
+}
+
+TEST_F(ApplicationTest, WatcherReloadsOnKubernetesStyleSymlinkSwap) {
+  // Kubernetes layout: key.txt -> ..data/key.txt, ..data -> ..2026_v1
+  Write("..v1/hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("..v2/hs.txt", "fedcba9876543210fedcba9876543210");
+  fs::create_directory_symlink("..v1", dir_ / "..data");
+  fs::create_symlink("..data/hs.txt", dir_ / "hs.txt");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  EXPECT_FALSE(app_->CheckFilesOnce());  // nothing changed
+
+  // Atomic swap of ..data, as the kubelet does (rename over the symlink).
+  fs::create_directory_symlink("..v2", dir_ / "..data_tmp");
+  fs::rename(dir_ / "..data_tmp", dir_ / "..data");
+  EXPECT_TRUE(app_->CheckFilesOnce());
+  EXPECT_EQ(app_->generation(), 2u);
+  EXPECT_FALSE(app_->CheckFilesOnce());
+  EXPECT_THAT(Log(), HasSubstr("config_file_changed"));
+}
+
+TEST_F(ApplicationTest, WatcherReloadsOnInPlaceEdit) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  Write("config.yaml", Config("signing.pem", "k1", "log: {level: warn}\n"));
+  EXPECT_TRUE(app_->CheckFilesOnce());
+  EXPECT_EQ(app_->generation(), 2u);
+  EXPECT_EQ(logger_->level(), LogLevel::kWarn);
+}
+
+TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
+  // A loopback JWKS server that serves the public half of a fresh key.
+  auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
+  ASSERT_TRUE(km.ok());
+  auto key = Key::Create({.kid = "remote", .alg = Algorithm::kEs256}, *km);
+  ASSERT_TRUE(key.ok());
+  nlohmann::json jwk = *key->ToPublicJwk();
+  std::string jwks = nlohmann::json{{"keys", {jwk}}}.dump();
+  httplib::Server http;
+  std::atomic<bool> serve{false};
+  http.Get("/jwks", [&](const httplib::Request&, httplib::Response& res) {
+    if (!serve) {
+      res.status = 503;
+      return;
+    }
+    res.set_content(jwks, "application/json");
+  });
+  int port = http.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { http.listen_after_bind(); });
+  while (!http.is_running()) std::this_thread::yield();
+
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml",
+        Config("signing.pem", "k1",
+               absl::StrCat("    jwks_urls: [\"http://127.0.0.1:", port,
+                            "/jwks\"]\n")));
+  auto config = Load();
+  ASSERT_THAT(config, IsOk()) << config.status();
+  ApplicationOptions o;
+  o.logger = logger_.get();
+  o.metrics = &metrics_;
+  o.start_refresher = false;
+  auto app = Application::Create(*config, o);
+  ASSERT_THAT(app, IsOk()) << app.status();
+  app_ = *std::move(app);
+
+  EXPECT_FALSE(app_->Ready());
+  app_->RefreshJwksOnce();  // 503: still not ready
+  EXPECT_FALSE(app_->Ready());
+  ReadinessReport r = app_->Readiness();
+  EXPECT_FALSE(r.ready);
+  EXPECT_THAT(r.ToJson(), HasSubstr("jwks:http://127.0.0.1"));
+
+  serve = true;
+  app_->RefreshJwksOnce();
+  EXPECT_TRUE(app_->Ready());
+  EXPECT_THAT(app_->PublicJwksJson(), HasSubstr("\"remote\""));
+  EXPECT_THAT(metrics_.RenderPrometheus(),
+              HasSubstr("jwtauth_jwks_fetch_total{url=\"http://127.0.0.1:"));
+  app_->BeginShutdown();
+  EXPECT_FALSE(app_->Ready());
+  http.stop();
+  t.join();
+}
+
+TEST_F(ApplicationTest, DevDefaultIssuesAndVerifiesWithEphemeralKey) {
+  auto config = DevDefaultConfig(ConfigLoadOptions{
+      .getenv = [](absl::string_view) -> std::optional<std::string> {
+        return std::nullopt;
+      }});
+  ASSERT_THAT(config, IsOk()) << config.status();
+  EXPECT_TRUE(config->dev_mode);
+  EXPECT_EQ(config->server.listen, "127.0.0.1:50051");
+  EXPECT_FALSE(config->issue.direct_enabled);
+  EXPECT_TRUE(config->issue.exchange_enabled);
+  CreateApp(*config);
+  auto state = app_->state()->Current();
+  IssueRequest req;
+  req.subject = "dev-user";
+  req.audiences = {kDevAudience};
+  auto t = state->issuer->Issue(req);
+  ASSERT_TRUE(t.ok()) << t.status();
+  auto r = state->verifier->Verify(t->token);
+  ASSERT_TRUE(r.ok()) << r.failure().detail;
+  EXPECT_EQ(r->provider(), "dev");
+  EXPECT_EQ(app_->ReloadFromFile().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(DevDefaultsTest, RefusesNonLoopbackOverride) {
+  auto config = DevDefaultConfig(ConfigLoadOptions{
+      .getenv = [](absl::string_view name) -> std::optional<std::string> {
+        if (name == "JWTAUTH_SERVER_LISTEN") return std::string("0.0.0.0:50051");
+        return std::nullopt;
+      }});
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("loopback only"));
+}
+
+}  // namespace
+}  // namespace jwtauth::server
