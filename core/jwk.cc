@@ -221,6 +221,7 @@ absl::StatusOr<Key> Import(const json& jwk, const JwkImportOptions& opts,
   key_options.alg = alg;
   key_options.source = opts.source;
   key_options.loaded_at = opts.loaded_at;
+  key_options.min_hmac_bytes = opts.strength.min_hmac_bytes;
   return Key::Create(std::move(key_options), *std::move(material));
 }
 
@@ -235,6 +236,26 @@ std::string Describe(size_t index, const json& entry) {
     }
   }
   return out;
+}
+
+// An entry meant for signatures that carries a kid: "use" absent or "sig",
+// "key_ops" absent or containing "verify". Used for duplicate-kid detection.
+bool IsSignatureEntry(const json& e) {
+  if (!e.is_object()) return false;
+  auto kid = e.find("kid");
+  if (kid == e.end() || !kid->is_string() || kid->get<std::string>().empty()) {
+    return false;
+  }
+  auto use = e.find("use");
+  if (use != e.end() && *use != "sig") return false;
+  auto ops = e.find("key_ops");
+  if (ops != e.end()) {
+    if (!ops->is_array()) return false;
+    bool verify = false;
+    for (const json& op : *ops) verify = verify || op == "verify";
+    if (!verify) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -284,13 +305,26 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
     loaded.emplace_back(i, *std::move(key));
   }
 
-  // Ambiguous kids: same kid, different key material.
+  // Ambiguous kids: two signature entries claim one kid and we cannot show
+  // they hold the same key (different material, or a copy failed to import).
+  std::map<std::string, int> sig_entries_by_kid;
+  for (size_t i = 0; i < entries.size() && i < options.max_keys; ++i) {
+    if (IsSignatureEntry(*entries[i])) {
+      ++sig_entries_by_kid[(*entries[i])["kid"].get<std::string>()];
+    }
+  }
   std::map<std::string, std::set<std::string>> prints_by_kid;
+  std::map<std::string, int> loaded_by_kid;
   for (const auto& [i, key] : loaded) {
     if (!key.kid().empty()) {
       prints_by_kid[key.kid()].insert(key.material().Fingerprint());
+      ++loaded_by_kid[key.kid()];
     }
   }
+  auto ambiguous = [&](const std::string& kid) {
+    return !kid.empty() && (prints_by_kid[kid].size() > 1 ||
+                            sig_entries_by_kid[kid] > loaded_by_kid[kid]);
+  };
   bool has_asymmetric = false;
   bool has_symmetric = false;
   for (const auto& [i, key] : loaded) {
@@ -300,9 +334,10 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
       has_symmetric && has_asymmetric && !options.allow_mixed_symmetric;
 
   for (auto& [i, key] : loaded) {
-    if (!key.kid().empty() && prints_by_kid[key.kid()].size() > 1) {
+    if (ambiguous(key.kid())) {
       out.skipped.push_back(absl::StrCat(
-          Describe(i, *entries[i]), ": duplicate kid with different keys"));
+          Describe(i, *entries[i]),
+          ": duplicate kid (another entry with it holds a different or invalid key)"));
       continue;
     }
     if (drop_oct && key.kty() == KeyType::kOct) {

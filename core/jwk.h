@@ -28,10 +28,12 @@
 //
 // Set-level rules for ImportJwks:
 //  - Entries beyond max_keys are skipped (one report line).
-//  - Duplicate kids: when two importable entries share a kid but hold
-//    different key material, the kid is ambiguous and every entry with it is
-//    dropped and reported. The same key published twice under one kid (e.g.
-//    once per alg) is kept.
+//  - Duplicate kids: when two signature entries (use absent or "sig",
+//    key_ops absent or with "verify") share a kid and we cannot show they
+//    hold the same key (different material, or one of them failed to
+//    import), the kid is ambiguous: every entry with it is dropped and
+//    reported. The same key published twice under one kid (e.g. once per
+//    alg) is kept.
 //  - A set mixing symmetric (oct) keys with asymmetric ones drops the oct
 //    entries (reported) unless allow_mixed_symmetric: a published JWKS never
 //    carries secrets, so an oct entry next to public keys is a leak or a

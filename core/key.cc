@@ -47,6 +47,11 @@ bool IsHmac(Algorithm alg) { return KeyTypeFor(alg) == KeyType::kOct; }
 // Secret length in bytes, from the material's bit count.
 int SecretBytes(const crypto::KeyMaterial& m) { return m.bits() / 8; }
 
+int RequiredHmacBytes(Algorithm alg, int floor) {
+  const int digest = HashSize(HashFor(alg));
+  return floor < digest && floor < 32 ? floor : digest;
+}
+
 absl::Status CheckRsaPublic(const crypto::KeyMaterial& material) {
   absl::StatusOr<crypto::RsaComponents> rsa = material.RsaPublic();
   if (!rsa.ok()) return absl::InvalidArgumentError("RSA key unreadable");
@@ -97,10 +102,10 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
                            ? ""
                            : absl::StrCat(" on ", CurveName(material.curve()))));
     }
-    if (IsHmac(alg) && SecretBytes(material) < HashSize(HashFor(alg))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("HMAC secret shorter than ", HashSize(HashFor(alg)),
-                       " bytes for ", AlgorithmName(alg)));
+    const int need = RequiredHmacBytes(alg, options.min_hmac_bytes);
+    if (IsHmac(alg) && SecretBytes(material) < need) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "HMAC secret shorter than ", need, " bytes for ", AlgorithmName(alg)));
     }
   }
   Key key(std::move(options), std::move(material));
@@ -108,7 +113,9 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
   for (Algorithm alg : kAllAlgorithms) {
     if (key.options_.alg.has_value() && *key.options_.alg != alg) continue;
     if (!key.material_.Fits(alg)) continue;
-    if (IsHmac(alg) && SecretBytes(key.material_) < HashSize(HashFor(alg))) {
+    if (IsHmac(alg) &&
+        SecretBytes(key.material_) <
+            RequiredHmacBytes(alg, key.options_.min_hmac_bytes)) {
       continue;
     }
     auto verifier = crypto::NewSignatureVerifier(alg, key.material_);
