@@ -1,0 +1,461 @@
+#include "server/auth_service.h"
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "core/base64url.h"
+#include "core/issuer.h"
+#include "core/jwk.h"
+#include "core/key_set.h"
+#include "core/key_store.h"
+#include "core/verifier.h"
+#include "server/logging.h"
+#include "server/metrics.h"
+#include "server/proto_json.h"
+#include "server/status_mapping.h"
+
+namespace jwtauth::server {
+
+namespace {
+
+constexpr absl::string_view kBearer = "bearer";
+// Private / secret JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037).
+constexpr absl::string_view kPrivateJwkMembers[] = {"d",  "p",  "q",  "dp",
+                                                    "dq", "qi", "oth", "k"};
+
+// Times one RPC and records it exactly once, whatever path finishes it.
+class RpcRecorder {
+ public:
+  RpcRecorder(Metrics* metrics, absl::string_view method)
+      : metrics_(metrics), method_(method), start_(absl::Now()) {}
+  void Record(absl::string_view result) {
+    if (metrics_ != nullptr) {
+      metrics_->RecordRpc(method_, result, absl::Now() - start_);
+    }
+  }
+
+ private:
+  Metrics* metrics_;
+  absl::string_view method_;
+  absl::Time start_;
+};
+
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
+                                     RpcRecorder& recorder,
+                                     const grpc::Status& status) {
+  recorder.Record(GrpcCodeName(status.error_code()));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
+grpc::Status Denied(absl::string_view message) {
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      std::string(message));
+}
+
+void Log(Logger* logger, LogLevel level, absl::string_view event,
+         std::initializer_list<Logger::Field> fields) {
+  if (logger != nullptr && logger->Enabled(level)) {
+    logger->Log(level, event, fields);
+  }
+}
+
+void FillVerified(const VerifiedToken& token, v1::VerifyResponse* response) {
+  response->set_valid(true);
+  response->set_reason(v1::FAILURE_REASON_UNSPECIFIED);
+  response->set_provider(token.provider());
+  response->set_kid(token.kid());
+  response->set_alg(std::string(AlgorithmName(token.alg())));
+  response->set_claims_json(token.claims_json());
+  if (token.claims().is_object()) {
+    google::protobuf::Value v;
+    JsonToValue(token.claims(), &v);
+    *response->mutable_claims() = std::move(*v.mutable_struct_value());
+  }
+  if (token.expires_at().has_value()) {
+    *response->mutable_expires_at() = ToProtoTimestamp(*token.expires_at());
+  }
+  for (const auto& [field, value] : token.metadata()) {
+    (*response->mutable_metadata())[field] = value;
+  }
+}
+
+// "iat" of a token this process just signed (trusted input).
+std::optional<absl::Time> IssuedAtOf(absl::string_view token) {
+  std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
+  if (parts.size() != 3) return std::nullopt;
+  std::optional<std::string> payload = Base64UrlDecode(parts[1]);
+  if (!payload.has_value()) return std::nullopt;
+  nlohmann::json claims = nlohmann::json::parse(*payload, nullptr, false);
+  if (claims.is_discarded() || !claims.is_object()) return std::nullopt;
+  auto it = claims.find("iat");
+  if (it == claims.end() || !it->is_number()) return std::nullopt;
+  return absl::FromUnixSeconds(it->get<int64_t>());
+}
+
+void FillIssued(const IssuedToken& issued, const TokenIssuer& issuer,
+                absl::string_view mode, v1::IssueTokenResponse* response) {
+  response->set_token(issued.token);
+  *response->mutable_expires_at() = ToProtoTimestamp(issued.expires_at);
+  response->set_kid(issued.kid);
+  response->set_alg(std::string(AlgorithmName(issued.alg)));
+  response->set_jti(issued.jti);
+  response->set_issuer(issuer.options().issuer);
+  response->set_mode(std::string(mode));
+  if (std::optional<absl::Time> iat = IssuedAtOf(issued.token)) {
+    *response->mutable_issued_at() = ToProtoTimestamp(*iat);
+  }
+}
+
+}  // namespace
+
+absl::string_view ExtractBearerOrRawToken(absl::string_view value) {
+  if (value.size() >= kBearer.size() &&
+      absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+    absl::string_view rest = value.substr(kBearer.size());
+    if (rest.empty()) return rest;  // "Bearer" alone: no token
+    if (rest.front() == ' ') {
+      // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
+      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+      return rest;
+    }
+  }
+  return value;  // a raw token ("BearerX..." is not a scheme either)
+}
+
+std::optional<absl::string_view> ParseBearerHeader(absl::string_view value) {
+  if (value.size() <= kBearer.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer) ||
+      value[kBearer.size()] != ' ') {
+    return std::nullopt;
+  }
+  absl::string_view token = ExtractBearerOrRawToken(value);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+bool ScopeClaimContains(const nlohmann::json& scope_claim,
+                        absl::string_view scope) {
+  if (scope.empty()) return false;
+  if (scope_claim.is_string()) {
+    for (absl::string_view s :
+         absl::StrSplit(scope_claim.get_ref<const std::string&>(), ' ',
+                        absl::SkipEmpty())) {
+      if (s == scope) return true;
+    }
+    return false;
+  }
+  if (scope_claim.is_array()) {
+    for (const auto& item : scope_claim) {
+      if (item.is_string() && item.get_ref<const std::string&>() == scope) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
+  std::vector<std::string> out;
+  // Only a transport that verified the peer's certificate sets a peer
+  // identity; unauthenticated peers carry no identity we may trust.
+  if (!auth.IsPeerAuthenticated()) return out;
+  for (const char* property : {GRPC_PEER_URI_PROPERTY_NAME,
+                               GRPC_PEER_DNS_PROPERTY_NAME}) {
+    for (const grpc::string_ref& v : auth.FindPropertyValues(property)) {
+      out.emplace_back(v.data(), v.size());
+    }
+  }
+  return out;
+}
+
+AuthService::AuthService(ServiceContext ctx) : ctx_(ctx) {}
+
+grpc::ServerUnaryReactor* AuthService::Verify(
+    grpc::CallbackServerContext* context, const v1::VerifyRequest* request,
+    v1::VerifyResponse* response) {
+  RpcRecorder recorder(ctx_.metrics, "Verify");
+  std::shared_ptr<const ServingState> state =
+      ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
+  if (state == nullptr || state->verifier == nullptr) {
+    return FinishWith(context, recorder,
+                      grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "no configuration loaded yet"));
+  }
+  const TokenVerifier& verifier = *state->verifier;
+  if (!request->provider().empty() &&
+      verifier.FindPolicy(request->provider()) == nullptr) {
+    return FinishWith(
+        context, recorder,
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown provider"));
+  }
+
+  const absl::string_view token = ExtractBearerOrRawToken(request->token());
+  VerifyOptions options;
+  options.provider = request->provider();
+  options.audience = request->audience();
+  VerifyResult result =
+      token.empty()
+          ? VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"))
+          : verifier.Verify(token, options);
+
+  if (result.ok()) {
+    FillVerified(*result, response);
+    if (ctx_.metrics != nullptr) {
+      ctx_.metrics->RecordKeyVerification(result->provider(), result->kid());
+    }
+    recorder.Record("OK");
+  } else {
+    const Failure& failure = result.failure();
+    response->set_valid(false);
+    response->set_reason(ToProtoReason(failure.reason));
+    response->set_detail(failure.detail);
+    recorder.Record(ResultLabel(failure.reason));
+    Log(ctx_.logger, LogLevel::kDebug, "verify_rejected",
+        {{"reason", std::string(FailureReasonName(failure.reason))},
+         {"provider", request->provider()},
+         {"token", TokenFingerprint(token)}});
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuthService::IssueToken(
+    grpc::CallbackServerContext* context, const v1::IssueTokenRequest* request,
+    v1::IssueTokenResponse* response) {
+  RpcRecorder recorder(ctx_.metrics, "IssueToken");
+  std::shared_ptr<const ServingState> state =
+      ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
+  if (state == nullptr || state->verifier == nullptr) {
+    return FinishWith(context, recorder,
+                      grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "no configuration loaded yet"));
+  }
+  const IssuePolicy& policy = state->issue_policy;
+  const bool exchange = !request->subject_token().empty();
+  if (request->has_ttl() && (request->ttl().seconds() < 0 ||
+                             request->ttl().nanos() < 0)) {
+    return FinishWith(context, recorder,
+                      grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "ttl must not be negative"));
+  }
+  const absl::Duration ttl = request->has_ttl()
+                                 ? FromProtoDuration(request->ttl())
+                                 : absl::ZeroDuration();
+  std::vector<std::string> audiences(request->audiences().begin(),
+                                     request->audiences().end());
+
+  if (exchange) {
+    if (!policy.exchange_enabled) {
+      Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
+          {{"mode", "exchange"}, {"reason", "exchange disabled"}});
+      return FinishWith(context, recorder,
+                        Denied("token exchange is disabled"));
+    }
+    if (state->issuer == nullptr) {
+      return FinishWith(context, recorder,
+                        grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                     "no signing key is configured"));
+    }
+    const absl::string_view subject_token =
+        ExtractBearerOrRawToken(request->subject_token());
+    ExchangeRequest xreq;
+    xreq.audiences = std::move(audiences);
+    xreq.ttl = ttl;
+    if (xreq.ttl > policy.exchange_max_ttl) {
+      return FinishWith(
+          context, recorder,
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat("ttl exceeds the exchange maximum of ",
+                                    absl::FormatDuration(
+                                        policy.exchange_max_ttl))));
+    }
+    absl::StatusOr<FailureOr<IssuedToken>> issued = state->issuer->Exchange(
+        subject_token, VerifyOptions{}, *state->verifier, xreq);
+    if (!issued.ok()) {
+      return FinishWith(context, recorder, ToGrpcStatus(issued.status()));
+    }
+    if (!issued->ok()) {
+      const Failure& failure = issued->failure();
+      Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
+          {{"mode", "exchange"},
+           {"reason", std::string(FailureReasonName(failure.reason))},
+           {"token", TokenFingerprint(subject_token)}});
+      return FinishWith(
+          context, recorder,
+          Denied(absl::StrCat("subject token rejected: ",
+                              FailureReasonName(failure.reason), " (",
+                              failure.detail, ")")));
+    }
+    FillIssued(**issued, *state->issuer, "exchange", response);
+    Log(ctx_.logger, LogLevel::kInfo, "token_issued",
+        {{"mode", "exchange"}, {"kid", (*issued)->kid},
+         {"alg", std::string(AlgorithmName((*issued)->alg))},
+         {"jti", (*issued)->jti}});
+  } else {
+    if (!policy.direct_enabled) {
+      Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
+          {{"mode", "direct"}, {"reason", "direct disabled"}});
+      return FinishWith(context, recorder,
+                        Denied("direct issuing is disabled"));
+    }
+    // Who is calling: a verified mTLS identity, else a caller token.
+    std::string caller;
+    if (std::shared_ptr<const grpc::AuthContext> auth =
+            context->auth_context()) {
+      for (const std::string& id : PeerIdentities(*auth)) {
+        for (const std::string& allowed : policy.allowed_identities) {
+          if (id == allowed) caller = absl::StrCat("mtls:", id);
+        }
+        if (!caller.empty()) break;
+      }
+    }
+    if (caller.empty()) {
+      const auto& md = context->client_metadata();
+      auto it = md.find("authorization");
+      if (it == md.end()) {
+        return FinishWith(
+            context, recorder,
+            Denied("direct issuing requires an allowed mTLS identity or a "
+                   "caller token with the required scope"));
+      }
+      std::optional<absl::string_view> caller_token =
+          ParseBearerHeader(absl::string_view(it->second.data(),
+                                              it->second.size()));
+      if (!caller_token.has_value()) {
+        return FinishWith(context, recorder,
+                          Denied("authorization metadata is not a Bearer token"));
+      }
+      VerifyResult verified = state->verifier->Verify(*caller_token);
+      if (!verified.ok()) {
+        Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
+            {{"mode", "direct"},
+             {"reason",
+              std::string(FailureReasonName(verified.failure().reason))},
+             {"token", TokenFingerprint(*caller_token)}});
+        return FinishWith(
+            context, recorder,
+            Denied(absl::StrCat("caller token rejected: ",
+                                FailureReasonName(verified.failure().reason))));
+      }
+      const nlohmann::json& claims = verified->claims();
+      auto scope = claims.find("scope");
+      if (scope == claims.end() ||
+          !ScopeClaimContains(*scope, policy.required_scope)) {
+        return FinishWith(
+            context, recorder,
+            Denied(absl::StrCat("caller token lacks scope \"",
+                                policy.required_scope, "\"")));
+      }
+      caller = absl::StrCat("token:", verified->provider());
+    }
+    if (state->issuer == nullptr) {
+      return FinishWith(context, recorder,
+                        grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                     "no signing key is configured"));
+    }
+    IssueRequest ireq;
+    if (request->has_claims()) ireq.claims = StructToJson(request->claims());
+    ireq.subject = request->subject();
+    ireq.audiences = std::move(audiences);
+    ireq.ttl = ttl;
+    absl::StatusOr<IssuedToken> issued = state->issuer->Issue(ireq);
+    if (!issued.ok()) {
+      return FinishWith(context, recorder, ToGrpcStatus(issued.status()));
+    }
+    FillIssued(*issued, *state->issuer, "direct", response);
+    Log(ctx_.logger, LogLevel::kInfo, "token_issued",
+        {{"mode", "direct"}, {"caller", caller}, {"kid", issued->kid},
+         {"alg", std::string(AlgorithmName(issued->alg))},
+         {"jti", issued->jti}});
+  }
+  recorder.Record("OK");
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuthService::ListKeys(
+    grpc::CallbackServerContext* context, const v1::ListKeysRequest* request,
+    v1::ListKeysResponse* response) {
+  RpcRecorder recorder(ctx_.metrics, "ListKeys");
+  std::shared_ptr<const ServingState> state =
+      ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
+  KeyStore* store = ctx_.key_store;
+  if (store == nullptr && state != nullptr && state->verifier != nullptr) {
+    store = state->verifier->key_store();
+  }
+  if (store == nullptr) {
+    return FinishWith(context, recorder,
+                      grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "no configuration loaded yet"));
+  }
+  KeySetSnapshot snapshot = store->Current();
+  const std::string& provider = request->provider();
+  if (!provider.empty() && snapshot->provider(provider) == nullptr &&
+      (state == nullptr || state->verifier == nullptr ||
+       state->verifier->FindPolicy(provider) == nullptr)) {
+    return FinishWith(
+        context, recorder,
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown provider"));
+  }
+  std::string primary_source;
+  std::string primary_kid;
+  if (state != nullptr && state->issuer != nullptr) {
+    primary_source = state->issuer->signing_key().source_id();
+    primary_kid = state->issuer->signing_key().kid();
+  }
+
+  nlohmann::json jwks = {{"keys", nlohmann::json::array()}};
+  std::set<std::string> published;  // one JWK per distinct key
+  for (const KeyEntry* entry : snapshot->AllEntries()) {
+    if (!provider.empty() && entry->provider() != provider) continue;
+    const Key& key = entry->key();
+    v1::KeyInfo* info = response->add_keys();
+    info->set_kid(key.kid());
+    info->set_alg(key.alg().has_value()
+                      ? std::string(AlgorithmName(*key.alg()))
+                      : std::string());
+    info->set_kty(std::string(KeyTypeName(key.kty())));
+    info->set_provider(entry->provider());
+    info->set_source(entry->source_id());
+    info->set_primary(!primary_source.empty() &&
+                      entry->source_id() == primary_source &&
+                      key.kid() == primary_kid);
+    if (key.loaded_at() != absl::InfinitePast()) {
+      *info->mutable_loaded_at() = ToProtoTimestamp(key.loaded_at());
+    }
+    info->set_state(ToProtoKeyState(key.state()));
+    info->set_verifications(entry->verifications());
+    if (std::optional<absl::Time> used = entry->last_used()) {
+      *info->mutable_last_used() = ToProtoTimestamp(*used);
+    }
+    info->set_crv(std::string(CurveName(key.material().curve())));
+    info->set_bits(key.material().bits());
+    if (key.kty() == KeyType::kOct) continue;  // secrets are never exported
+    absl::StatusOr<nlohmann::json> jwk = key.ToPublicJwk();
+    if (!jwk.ok() || !jwk->is_object()) continue;
+    for (absl::string_view member : kPrivateJwkMembers) {
+      jwk->erase(std::string(member));
+    }
+    info->set_published(true);
+    if (published.insert(entry->identity()).second) {
+      jwks["keys"].push_back(std::move(*jwk));
+    }
+  }
+  response->set_jwks_json(jwks.dump());
+  recorder.Record("OK");
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace jwtauth::server

@@ -1,0 +1,92 @@
+#ifndef JWTAUTH_SERVER_AUTH_SERVICE_H_
+#define JWTAUTH_SERVER_AUTH_SERVICE_H_
+
+// AuthService: the jwtauth.v1.AuthService gRPC service (Verify, IssueToken,
+// ListKeys) on the callback API. Each RPC reads ONE ServingState generation
+// (ServiceContext::state->Current()), does CPU-only work on it and finishes
+// on the gRPC thread through context->DefaultReactor(); a handler never
+// blocks.
+//
+// Semantics (documented per field in proto/jwtauth/v1/auth.proto):
+//   Verify      raw token or "Bearer <token>" (RFC 6750: scheme
+//               case-insensitive, 1*SP). Token problems are in-band
+//               (valid=false, reason, detail); an unknown `provider` is
+//               INVALID_ARGUMENT. No state published yet → UNAVAILABLE.
+//   IssueToken  direct mode (no subject_token): PERMISSION_DENIED "direct
+//               issuing is disabled" unless issue.direct.enabled, and then
+//               only for a caller whose verified mTLS SAN (URI or DNS) is in
+//               allowed_identities, or who sends metadata
+//               "authorization: Bearer <token>" with a token that verifies
+//               and whose "scope" (space-separated string or array) has
+//               required_scope. Exchange mode (subject_token set): the
+//               subject token must verify; the new token is built by the
+//               core issuer from its verified claims only. No signing key →
+//               FAILED_PRECONDITION.
+//   ListKeys    public JWKS + one KeyInfo per key; never HMAC secrets or
+//               private members (the JWKS is additionally scrubbed of every
+//               private JWK member as defence in depth).
+//
+// Ownership: the ServiceContext pointers are not owned (main()/Application
+// outlives the service and every RPC). `metrics`, `logger` and `key_store`
+// may be null (tests): then nothing is recorded/logged and ListKeys reads the
+// verifier's key store. Thread-safe: no mutable state of its own.
+// Not copyable or movable.
+//
+//   AuthService service(ServiceContext{.state = &holder, .metrics = &m});
+//   builder.RegisterService(&service);
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/grpcpp.h"
+#include "jwtauth/v1/auth.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "server/service_context.h"
+
+namespace jwtauth::server {
+
+class AuthService final : public v1::AuthService::CallbackService {
+ public:
+  explicit AuthService(ServiceContext ctx);
+  AuthService(const AuthService&) = delete;
+  AuthService& operator=(const AuthService&) = delete;
+
+  grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
+                                   const v1::VerifyRequest* request,
+                                   v1::VerifyResponse* response) override;
+  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
+                                       const v1::IssueTokenRequest* request,
+                                       v1::IssueTokenResponse* response) override;
+  grpc::ServerUnaryReactor* ListKeys(grpc::CallbackServerContext* context,
+                                     const v1::ListKeysRequest* request,
+                                     v1::ListKeysResponse* response) override;
+
+ private:
+  ServiceContext ctx_;
+};
+
+// Token from a Verify `token` field or an Authorization header value:
+// "Bearer <t>" (scheme case-insensitive, one or more spaces, RFC 6750 §2.1)
+// → "<t>"; "Bearer" with nothing after it → ""; anything else is returned
+// unchanged (a raw token). Also used by the ext_authz service.
+absl::string_view ExtractBearerOrRawToken(absl::string_view value);
+
+// The bearer token of an Authorization header value, or nullopt if the value
+// is not "Bearer <token>" (no raw-token fallback).
+std::optional<absl::string_view> ParseBearerHeader(absl::string_view value);
+
+// True iff a "scope" claim value (a space-separated string or an array of
+// strings, RFC 8693 §4.2 / common IdP practice) contains `scope` exactly.
+bool ScopeClaimContains(const nlohmann::json& scope_claim,
+                        absl::string_view scope);
+
+// Verified mTLS identities of the peer: every SAN URI and DNS name of a
+// certificate the transport verified. Empty for plaintext or unauthenticated
+// peers.
+std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth);
+
+}  // namespace jwtauth::server
+
+#endif  // JWTAUTH_SERVER_AUTH_SERVICE_H_
