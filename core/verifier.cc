@@ -44,10 +44,9 @@ bool SameLimits(const JsonLimits& a, const JsonLimits& b) {
          a.max_object_members == b.max_object_members;
 }
 
-struct KeyMatch {
-  const KeyEntry* entry = nullptr;
-  Failure failure;
-};
+// Rank of a policy failure: above every key failure, and only the first
+// one is kept (rank must be strictly greater to replace).
+constexpr int kPolicyRank = 10;
 
 }  // namespace
 
@@ -179,17 +178,21 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
     }
   }
 
-  // --- which key ---
-  const Policy* policy = nullptr;
-  const KeyEntry* verified_by = nullptr;
+  // --- which key, then policy, per candidate provider ---
+  // The first provider whose key verifies the signature AND whose policy
+  // accepts the claims wins. Otherwise the most telling failure is returned:
+  // the first policy failure of a provider whose key verified, else the most
+  // specific key failure.
   Failure best{FailureReason::kKeyNotFound, "no key"};
   int best_rank = -1;
-  auto keep = [&](Failure f) {
-    int rank = Specificity(f.reason);
+  auto keep = [&](Failure f, int rank) {
     if (rank > best_rank) {
       best = std::move(f);
       best_rank = rank;
     }
+  };
+  auto keep_key_failure = [&](FailureReason reason, const char* detail) {
+    keep(MakeFailure(reason, detail), Specificity(reason));
   };
   for (size_t idx : *candidates) {
     const Policy& p = policies_[idx];
@@ -197,13 +200,12 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
     const ProviderKeys* keys = snapshot.provider(p.name());
     if (keys == nullptr || keys->entries().empty()) {
       if (keys != nullptr && keys->keys_unavailable()) {
-        keep(MakeFailure(FailureReason::kKeysUnavailable,
-                         "keys not loaded yet"));
+        keep_key_failure(FailureReason::kKeysUnavailable, "keys not loaded yet");
       } else {
         if (kid.has_value() && observer_ != nullptr) {
           observer_->OnUnknownKid(p.name(), *kid);
         }
-        keep(MakeFailure(FailureReason::kKeyNotFound, "provider has no keys"));
+        keep_key_failure(FailureReason::kKeyNotFound, "provider has no keys");
       }
       continue;
     }
@@ -212,72 +214,78 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
                         : keys->FindByType(KeyTypeFor(alg));
     if (kid.has_value() && span.empty()) {
       if (keys->keys_unavailable()) {
-        keep(MakeFailure(FailureReason::kKeysUnavailable,
-                         "keys not loaded yet"));
+        keep_key_failure(FailureReason::kKeysUnavailable, "keys not loaded yet");
       } else {
         if (observer_ != nullptr) observer_->OnUnknownKid(p.name(), *kid);
-        keep(MakeFailure(FailureReason::kKeyNotFound, "unknown kid"));
+        keep_key_failure(FailureReason::kKeyNotFound, "unknown kid");
       }
       continue;
     }
+    const KeyEntry* verified_by = nullptr;
     size_t tried = 0;
-    size_t untried = 0;
+    bool untried = false;
     for (const KeyEntry* e : span) {
-      const crypto::SignatureVerifier* v = e->key().VerifierFor(alg);
-      if (v == nullptr) continue;
+      const crypto::SignatureVerifier* sv = e->key().VerifierFor(alg);
+      if (sv == nullptr) continue;
       if (tried == max_tries) {
-        ++untried;
+        untried = true;
         break;
       }
       ++tried;
-      if (v->Verify(jws->signing_input(), jws->signature())) {
+      if (sv->Verify(jws->signing_input(), jws->signature())) {
         verified_by = e;
         break;
       }
     }
-    if (verified_by != nullptr) {
-      policy = &p;
-      break;
+    if (verified_by == nullptr) {
+      if (tried == 0) {
+        if (kid.has_value()) {
+          keep_key_failure(FailureReason::kUnsupportedAlgorithm,
+                           "key for kid does not serve alg");
+        } else {
+          keep_key_failure(FailureReason::kKeyNotFound, "no key for alg");
+        }
+      } else if (untried) {
+        keep_key_failure(FailureReason::kKeyNotFound,
+                         "too many keys without kid");
+      } else {
+        keep_key_failure(FailureReason::kSignatureInvalid, "signature invalid");
+      }
+      continue;
     }
-    if (tried == 0) {
-      keep(kid.has_value()
-               ? MakeFailure(FailureReason::kUnsupportedAlgorithm,
-                             "key for kid does not serve alg")
-               : MakeFailure(FailureReason::kKeyNotFound, "no key for alg"));
-    } else if (untried > 0) {
-      keep(MakeFailure(FailureReason::kKeyNotFound,
-                       "too many keys without kid"));
-    } else {
-      keep(MakeFailure(FailureReason::kSignatureInvalid,
-                       "signature invalid"));
+    verified_by->RecordUse(now);
+
+    // --- claims and policy ---
+    const JsonLimits& limits = p.options().payload_limits;
+    if (!claims.has_value() || !SameLimits(*claims_limits, limits)) {
+      FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
+      if (!parsed.ok()) {
+        keep(parsed.failure(), kPolicyRank);
+        continue;
+      }
+      claims = std::move(parsed).value();
+      claims_limits = &limits;
     }
+    FailureOr<PolicyResult> checked =
+        p.Check(*claims, now, options.audience, options.context);
+    if (!checked.ok()) {
+      keep(checked.failure(), kPolicyRank);
+      continue;
+    }
+    auto data = std::make_shared<VerifiedToken::Data>();
+    data->provider = p.name();
+    data->kid = verified_by->key().kid().empty() ? kid.value_or("")
+                                                 : verified_by->key().kid();
+    data->alg = alg;
+    data->claims = *std::move(claims);
+    data->claims_json = jws->payload();
+    data->expires_at = checked->expires_at;
+    data->metadata = std::move(checked->metadata);
+    data->key_id = verified_by->id();
+    data->usage = verified_by->usage();
+    return VerifiedToken(std::move(data));
   }
-  if (verified_by == nullptr) return best;
-  verified_by->RecordUse(now);
-
-  // --- claims and policy ---
-  const JsonLimits& limits = policy->options().payload_limits;
-  if (!claims.has_value() || !SameLimits(*claims_limits, limits)) {
-    FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
-    if (!parsed.ok()) return parsed.failure();
-    claims = std::move(parsed).value();
-  }
-  FailureOr<PolicyResult> checked =
-      policy->Check(*claims, now, options.audience, options.context);
-  if (!checked.ok()) return checked.failure();
-
-  auto data = std::make_shared<VerifiedToken::Data>();
-  data->provider = policy->name();
-  data->kid = verified_by->key().kid().empty() ? kid.value_or("")
-                                               : verified_by->key().kid();
-  data->alg = alg;
-  data->claims = *std::move(claims);
-  data->claims_json = jws->payload();
-  data->expires_at = checked->expires_at;
-  data->metadata = std::move(checked->metadata);
-  data->key_id = verified_by->id();
-  data->usage = verified_by->usage();
-  return VerifiedToken(std::move(data));
+  return best;
 }
 
 }  // namespace jwtauth

@@ -11,8 +11,10 @@
 // Choosing the provider: VerifyOptions.provider if set (signature checked
 // before the payload is parsed); otherwise the payload is parsed (bounded,
 // with the loosest payload limits of all providers) to read "iss", and the
-// providers listing that issuer are tried in config order (first whose key
-// verifies wins). An issuer no provider accepts is ISSUER_MISMATCH, unless
+// providers listing that issuer are tried in config order: the first whose
+// key verifies the signature and whose policy accepts the claims wins;
+// otherwise the first policy failure (of a provider whose key verified) is
+// returned, else the most specific key failure. An issuer no provider accepts is ISSUER_MISMATCH, unless
 // the token has a kid and some provider sets allow_any_issuer_kid_lookup:
 // then the kid is looked up in those providers (whose policy then applies).
 // An unknown provider name is KEY_NOT_FOUND ("unknown provider").

@@ -1,0 +1,265 @@
+#include "core/policy.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/testutil/status_matchers.h"
+
+// Options structs are filled with designated initializers that leave the
+// remaining members at their defaults; g++ -Wextra would flag each one.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace jwtauth {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
+constexpr int64_t kNowS = 1'700'000'000;
+
+ProviderOptions Base() {
+  ProviderOptions o;
+  o.name = "p";
+  o.issuers = {"https://iss"};
+  o.audiences = {"api://a", "api://b"};
+  return o;
+}
+
+json Good() {
+  return {{"iss", "https://iss"}, {"aud", "api://a"}, {"sub", "user:1"},
+          {"iat", kNowS}, {"exp", kNowS + 300}};
+}
+
+FailureReason Check(const ProviderOptions& o, const json& c,
+                    absl::string_view aud = "", const VerifyContext& ctx = {}) {
+  absl::StatusOr<Policy> p = Policy::Create(o);
+  EXPECT_THAT(p, testutil::IsOk());
+  return p->Check(c, kNow, aud, ctx).reason();
+}
+
+std::string CreateError(const ProviderOptions& o) {
+  absl::StatusOr<Policy> p = Policy::Create(o);
+  EXPECT_FALSE(p.ok());
+  return std::string(p.status().message());
+}
+
+TEST(PolicyTest, CreateRejectsContradictionsNamingTheField) {
+  ProviderOptions o = Base();
+  o.issuers.clear();
+  EXPECT_THAT(CreateError(o), HasSubstr("issuers"));
+  o = Base();
+  o.audiences = {""};
+  EXPECT_THAT(CreateError(o), HasSubstr("audiences"));
+  o = Base();
+  o.clock_skew = absl::Minutes(10) + absl::Seconds(1);
+  EXPECT_THAT(CreateError(o), HasSubstr("clock_skew"));
+  o.clock_skew = absl::Minutes(10);
+  EXPECT_THAT(Policy::Create(o), testutil::IsOk());
+  o = Base();
+  o.require_exp = false;
+  o.max_lifetime = absl::Hours(1);
+  EXPECT_THAT(CreateError(o), HasSubstr("max_lifetime"));
+  o = Base();
+  o.subject.kind = SubjectRule::Kind::kExact;
+  EXPECT_THAT(CreateError(o), HasSubstr("subject"));
+  o = Base();
+  o.claim_rules = {{.claim = "x", .op = ClaimRule::Op::kEquals, .values = {"a", "b"}}};
+  EXPECT_THAT(CreateError(o), HasSubstr("claim_rules[0]"));
+  o.claim_rules = {{.claim = "x", .op = ClaimRule::Op::kEquals, .values = {"%"}}};
+  EXPECT_THAT(CreateError(o), HasSubstr("claim_rules[0]"));
+  o = Base();
+  o.metadata = {{.path = "a.id", .field = "", .required = false},
+                {.path = "b.id", .field = "", .required = false}};
+  EXPECT_THAT(CreateError(o), HasSubstr("duplicate field \"id\""));
+  o = Base();
+  o.max_keys_without_kid = 0;
+  EXPECT_THAT(CreateError(o), HasSubstr("max_keys_without_kid"));
+  o = Base();
+  o.name = "";
+  EXPECT_THAT(CreateError(o), HasSubstr("name"));
+}
+
+TEST(PolicyTest, GoodTokenPassesWithExpiry) {
+  absl::StatusOr<Policy> p = Policy::Create(Base());
+  ASSERT_THAT(p, testutil::IsOk());
+  FailureOr<PolicyResult> r = p->Check(Good(), kNow, "", {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->expires_at, absl::FromUnixSeconds(kNowS + 300));
+}
+
+TEST(PolicyTest, TimeClaimsAtSkewEdges) {
+  ProviderOptions o = Base();  // skew 60 s
+  json c = Good();
+  c["exp"] = kNowS - 60;
+  EXPECT_EQ(Check(o, c), FailureReason::kExpired);
+  c["exp"] = kNowS - 59;
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+  c["exp"] = kNowS - 59.5;  // fractional NumericDate
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+  c["exp"] = kNowS - 60.5;
+  EXPECT_EQ(Check(o, c), FailureReason::kExpired);
+  c = Good();
+  c["nbf"] = kNowS + 61;
+  EXPECT_EQ(Check(o, c), FailureReason::kNotYetValid);
+  c["nbf"] = kNowS + 60;
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+  c = Good();
+  c["iat"] = kNowS + 61;
+  EXPECT_EQ(Check(o, c), FailureReason::kIssuedInFuture);
+  c["iat"] = kNowS + 60;
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+}
+
+TEST(PolicyTest, TimeClaimsMustBeNumbersInRange) {
+  for (json bad : {json("1700000300"), json(true), json(-1), json(nullptr),
+                   json(1e13), json::array({1}), json(253402300800LL)}) {
+    json c = Good();
+    c["exp"] = bad;
+    EXPECT_EQ(Check(Base(), c), FailureReason::kClaimInvalid) << bad.dump();
+    c = Good();
+    c["nbf"] = bad;
+    EXPECT_EQ(Check(Base(), c), FailureReason::kClaimInvalid) << bad.dump();
+  }
+}
+
+TEST(PolicyTest, ExpRequiredByDefault) {
+  json c = Good();
+  c.erase("exp");
+  EXPECT_EQ(Check(Base(), c), FailureReason::kClaimMissing);
+  ProviderOptions o = Base();
+  o.require_exp = false;
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+}
+
+TEST(PolicyTest, MaxLifetime) {
+  ProviderOptions o = Base();
+  o.max_lifetime = absl::Minutes(5);
+  json c = Good();
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);  // exactly 300 s
+  c["exp"] = kNowS + 301;
+  EXPECT_EQ(Check(o, c), FailureReason::kLifetimeTooLong);
+  c.erase("iat");  // then measured from now
+  EXPECT_EQ(Check(o, c), FailureReason::kLifetimeTooLong);
+  c["exp"] = kNowS + 300;
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+}
+
+TEST(PolicyTest, IssuerExactMatch) {
+  json c = Good();
+  for (json iss : {json("https://iss/"), json("HTTPS://ISS"), json("")}) {
+    c["iss"] = iss;
+    EXPECT_EQ(Check(Base(), c), FailureReason::kIssuerMismatch) << iss;
+  }
+  c["iss"] = 5;
+  EXPECT_EQ(Check(Base(), c), FailureReason::kClaimInvalid);
+  c.erase("iss");
+  EXPECT_EQ(Check(Base(), c), FailureReason::kIssuerMismatch);
+}
+
+TEST(PolicyTest, AudienceStringOrArrayExact) {
+  json c = Good();
+  c["aud"] = json::array({"x", "api://b"});
+  EXPECT_EQ(Check(Base(), c), FailureReason::kUnspecified);
+  c["aud"] = json::array();
+  EXPECT_EQ(Check(Base(), c), FailureReason::kAudienceMismatch);
+  c["aud"] = "api://a/";
+  EXPECT_EQ(Check(Base(), c), FailureReason::kAudienceMismatch);
+  c["aud"] = json::array({"api://a", 3});
+  EXPECT_EQ(Check(Base(), c), FailureReason::kClaimInvalid);
+  c["aud"] = json::object();
+  EXPECT_EQ(Check(Base(), c), FailureReason::kClaimInvalid);
+  c.erase("aud");
+  EXPECT_EQ(Check(Base(), c), FailureReason::kAudienceMismatch);
+  // A request audience replaces the configured ones.
+  c["aud"] = "api://z";
+  EXPECT_EQ(Check(Base(), c, "api://z"), FailureReason::kUnspecified);
+  c["aud"] = "api://a";
+  EXPECT_EQ(Check(Base(), c, "api://z"), FailureReason::kAudienceMismatch);
+}
+
+TEST(PolicyTest, SubjectRules) {
+  ProviderOptions o = Base();
+  o.subject = {SubjectRule::Kind::kExact, {"user:1"}};
+  json c = Good();
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+  c["sub"] = "user:10";
+  EXPECT_EQ(Check(o, c), FailureReason::kSubjectMismatch);
+  o.subject = {SubjectRule::Kind::kPrefix, {"user:"}};
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+  c["sub"] = "admin:1";
+  EXPECT_EQ(Check(o, c), FailureReason::kSubjectMismatch);
+  c["sub"] = 1;
+  EXPECT_EQ(Check(o, c), FailureReason::kClaimInvalid);
+  c.erase("sub");
+  EXPECT_EQ(Check(o, c), FailureReason::kClaimMissing);
+}
+
+TEST(PolicyTest, RequiredClaimsAndNamespace) {
+  ProviderOptions o = Base();
+  o.required_claims = {"sub", "x-hasura-user-id"};
+  o.claims_namespace = "https://hasura.io/jwt/claims";
+  json c = Good();
+  EXPECT_EQ(Check(o, c), FailureReason::kClaimMissing);
+  c["https://hasura.io/jwt/claims"] = {{"x-hasura-user-id", "42"}};
+  EXPECT_EQ(Check(o, c), FailureReason::kUnspecified);
+  c["https://hasura.io/jwt/claims"] = {{"x-hasura-user-id", nullptr}};
+  EXPECT_EQ(Check(o, c), FailureReason::kClaimMissing);
+  c["https://hasura.io/jwt/claims"] = "not an object";
+  EXPECT_EQ(Check(o, c), FailureReason::kClaimInvalid);
+}
+
+TEST(PolicyTest, ClaimRulesWithPlaceholders) {
+  ProviderOptions o = Base();
+  o.claim_rules = {
+      {.claim = "client", .op = ClaimRule::Op::kEquals, .values = {"%c"}},
+      {.claim = "topic", .op = ClaimRule::Op::kOneOf,
+       .values = {"t/%{user}/in", "t/%{user}/out", "100%%"}},
+      {.claim = "scope", .op = ClaimRule::Op::kContains, .values = {"read"}},
+  };
+  VerifyContext ctx = {{"c", "dev-1"}, {"user", "u1"}};
+  json c = Good();
+  c["client"] = "dev-1";
+  c["topic"] = "t/u1/out";
+  c["scope"] = "write read";
+  EXPECT_EQ(Check(o, c, "", ctx), FailureReason::kUnspecified);
+  c["scope"] = json::array({"read", "write"});
+  EXPECT_EQ(Check(o, c, "", ctx), FailureReason::kUnspecified);
+  c["topic"] = "100%";
+  EXPECT_EQ(Check(o, c, "", ctx), FailureReason::kUnspecified);
+  c["topic"] = "t/u2/out";
+  EXPECT_EQ(Check(o, c, "", ctx), FailureReason::kClaimInvalid);
+  c["topic"] = "t/u1/in";
+  c["scope"] = "readonly";
+  EXPECT_EQ(Check(o, c, "", ctx), FailureReason::kClaimInvalid);
+  c["scope"] = "read";
+  // A missing placeholder value never matches (not even an empty claim).
+  c["client"] = "";
+  EXPECT_EQ(Check(o, c, "", {{"user", "u1"}}), FailureReason::kClaimInvalid);
+  c.erase("client");
+  EXPECT_EQ(Check(o, c, "", ctx), FailureReason::kClaimMissing);
+}
+
+TEST(PolicyTest, MetadataMapping) {
+  ProviderOptions o = Base();
+  o.metadata = {{.path = "org.id", .field = "", .required = true},
+                {.path = "org.name", .field = "org_name", .required = false},
+                {.path = "roles", .field = "", .required = false}};
+  absl::StatusOr<Policy> p = Policy::Create(o);
+  ASSERT_THAT(p, testutil::IsOk());
+  json c = Good();
+  c["org"] = {{"id", 7}};
+  c["roles"] = json::array({"a", "b"});
+  FailureOr<PolicyResult> r = p->Check(c, kNow, "", {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->metadata.at("id"), "7");
+  EXPECT_FALSE(r->metadata.contains("org_name"));
+  EXPECT_EQ(r->metadata.at("roles"), R"(["a","b"])");
+  c.erase("org");
+  EXPECT_EQ(p->Check(c, kNow, "", {}).reason(), FailureReason::kClaimMissing);
+}
+
+}  // namespace
+}  // namespace jwtauth

@@ -1,0 +1,468 @@
+#include "core/verifier.h"
+
+#include <atomic>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/base64url.h"
+#include "core/failure.h"
+#include "core/key_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/testutil/fake_clock.h"
+#include "tests/testutil/status_matchers.h"
+#include "tests/testutil/test_keys.h"
+
+// Options structs are filled with designated initializers that leave the
+// remaining members at their defaults; g++ -Wextra would flag each one.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace jwtauth {
+namespace {
+
+using ::jwtauth::testutil::CachedTestKey;
+using ::jwtauth::testutil::FakeClock;
+using ::jwtauth::testutil::GenerateTestKey;
+using ::jwtauth::testutil::SignJws;
+using ::jwtauth::testutil::TestKey;
+using json = nlohmann::json;
+
+constexpr char kIss[] = "https://issuer.example";
+constexpr char kAud[] = "api://orders";
+
+class RecordingObserver final : public UnknownKidObserver {
+ public:
+  void OnUnknownKid(absl::string_view provider, absl::string_view kid) override {
+    calls.push_back(absl::StrCat(provider, "/", kid));
+  }
+  std::vector<std::string> calls;
+};
+
+class VerifierTest : public ::testing::Test {
+ protected:
+  VerifierTest() : key_(CachedTestKey(Algorithm::kEs256)) {
+    store_.SetSourceKeys("default", "static", {key_.key});
+  }
+
+  static ProviderOptions Options() {
+    ProviderOptions o;
+    o.name = "default";
+    o.issuers = {kIss};
+    o.audiences = {kAud};
+    return o;
+  }
+
+  std::unique_ptr<TokenVerifier> Make(std::vector<ProviderOptions> providers,
+                                      VerificationCache* cache = nullptr) {
+    auto v = TokenVerifier::Create({.providers = std::move(providers),
+                                    .key_store = &store_,
+                                    .clock = &clock_,
+                                    .cache = cache,
+                                    .unknown_kid_observer = &observer_});
+    EXPECT_THAT(v, testutil::IsOk());
+    return v.ok() ? *std::move(v) : nullptr;
+  }
+  std::unique_ptr<TokenVerifier> Make() { return Make({Options()}); }
+
+  int64_t Now() const { return absl::ToUnixSeconds(clock_.Now()); }
+  json Claims() const {
+    return {{"iss", kIss}, {"aud", kAud},          {"sub", "alice"},
+            {"iat", Now()}, {"exp", Now() + 300}};
+  }
+  std::string Sign(const json& claims) const {
+    return SignJws(key_, claims.dump());
+  }
+  std::string Sign(const json& claims, const TestKey& key) const {
+    return SignJws(key, claims.dump());
+  }
+
+  FakeClock clock_;
+  KeyStore store_;
+  RecordingObserver observer_;
+  TestKey key_;
+};
+
+TEST_F(VerifierTest, ValidTokenVerifiesWithAllFields) {
+  ProviderOptions o = Options();
+  o.metadata = {{.path = "org.id", .field = "", .required = true}};
+  auto v = Make({o});
+  json c = Claims();
+  c["org"] = {{"id", "acme"}};
+  VerifyResult r = v->Verify(Sign(c));
+  ASSERT_TRUE(r.ok()) << r.failure().detail;
+  EXPECT_EQ(r->provider(), "default");
+  EXPECT_EQ(r->kid(), key_.kid);
+  EXPECT_EQ(r->alg(), Algorithm::kEs256);
+  EXPECT_EQ(r->claims()["sub"], "alice");
+  EXPECT_EQ(json::parse(r->claims_json()), c);
+  EXPECT_EQ(r->expires_at(), absl::FromUnixSeconds(Now() + 300));
+  EXPECT_EQ(r->metadata().at("id"), "acme");
+}
+
+TEST_F(VerifierTest, CreateRejectsInvalidProviderAndDuplicates) {
+  ProviderOptions bad = Options();
+  bad.clock_skew = absl::Minutes(11);
+  auto v = TokenVerifier::Create(
+      {.providers = {bad}, .key_store = &store_, .clock = &clock_});
+  EXPECT_THAT(v, testutil::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(v.status().message()),
+              ::testing::HasSubstr("clock_skew"));
+  auto dup = TokenVerifier::Create({.providers = {Options(), Options()},
+                                    .key_store = &store_,
+                                    .clock = &clock_});
+  EXPECT_THAT(dup, testutil::StatusIs(absl::StatusCode::kInvalidArgument));
+  auto no_store = TokenVerifier::Create({.providers = {}, .clock = &clock_});
+  EXPECT_FALSE(no_store.ok());
+}
+
+// Produces every FailureReason through TokenVerifier and checks the set is
+// complete (1..kMaxFailureReason).
+TEST_F(VerifierTest, EveryFailureReasonIsProduced) {
+  ProviderOptions o = Options();
+  o.max_lifetime = absl::Hours(1);
+  o.subject = {SubjectRule::Kind::kPrefix, {"ali"}};
+  o.required_claims = {"scope"};
+  o.claim_rules = {{.claim = "tenant", .op = ClaimRule::Op::kEquals,
+                    .values = {"%{tenant}"}}};
+  ProviderOptions pending;
+  pending.name = "pending";
+  pending.issuers = {"https://pending.example"};
+  pending.audiences = {kAud};
+  store_.MarkSourcePending("pending", "jwks:https://pending.example/keys");
+  auto v = Make({o, pending});
+  VerifyOptions opts{.context = {{"tenant", "t1"}}};
+
+  json good = Claims();
+  good["scope"] = "read";
+  good["tenant"] = "t1";
+  ASSERT_TRUE(v->Verify(Sign(good), opts).ok());
+
+  std::set<FailureReason> seen;
+  auto expect = [&](const std::string& token, FailureReason want,
+                    const VerifyOptions& vo) {
+    VerifyResult r = v->Verify(token, vo);
+    ASSERT_FALSE(r.ok()) << FailureReasonName(want);
+    EXPECT_EQ(r.failure().reason, want)
+        << "want " << FailureReasonName(want) << " got "
+        << FailureReasonName(r.failure().reason) << ": " << r.failure().detail;
+    seen.insert(r.failure().reason);
+  };
+  auto with = [&](const char* name, json value) {
+    json c = good;
+    if (value.is_null()) {
+      c.erase(name);
+    } else {
+      c[name] = value;
+    }
+    return Sign(c);
+  };
+
+  expect("", FailureReason::kTokenMissing, opts);
+  expect(std::string(9000, 'a'), FailureReason::kTokenTooLarge, opts);
+  expect("abc.def", FailureReason::kMalformed, opts);
+  expect(absl::StrCat(Base64UrlEncode(R"({"alg":"none"})"), ".",
+                      Base64UrlEncode(good.dump()), ".c2ln"),
+         FailureReason::kUnsupportedAlgorithm, opts);
+  expect(SignJws(key_, good.dump(), {{"crit", {"x-unknown"}}, {"x-unknown", 1}}),
+         FailureReason::kHeaderRejected, opts);
+  expect(SignJws(key_, good.dump(), {{"kid", "no-such-kid"}}),
+         FailureReason::kKeyNotFound, opts);
+  std::string bad_sig = Sign(good);
+  bad_sig[bad_sig.size() - 2] = bad_sig[bad_sig.size() - 2] == 'A' ? 'B' : 'A';
+  expect(bad_sig, FailureReason::kSignatureInvalid, opts);
+  expect(with("exp", Now() - 61), FailureReason::kExpired, opts);
+  expect(with("nbf", Now() + 61), FailureReason::kNotYetValid, opts);
+  expect(with("iat", Now() + 61), FailureReason::kIssuedInFuture, opts);
+  {
+    json c = good;
+    c["iat"] = Now() - 10;
+    c["exp"] = Now() + 3600;
+    expect(Sign(c), FailureReason::kLifetimeTooLong, opts);
+  }
+  expect(with("iss", "https://other.example"), FailureReason::kIssuerMismatch,
+         opts);
+  expect(with("aud", json::array()), FailureReason::kAudienceMismatch, opts);
+  expect(with("sub", "bob"), FailureReason::kSubjectMismatch, opts);
+  expect(with("scope", nullptr), FailureReason::kClaimMissing, opts);
+  expect(with("tenant", "t2"), FailureReason::kClaimInvalid, opts);
+  {
+    json c = good;
+    c["iss"] = "https://pending.example";
+    expect(Sign(c), FailureReason::kKeysUnavailable, opts);
+  }
+  for (int r = 1; r <= kMaxFailureReason; ++r) {
+    EXPECT_TRUE(seen.contains(static_cast<FailureReason>(r)))
+        << FailureReasonName(static_cast<FailureReason>(r));
+  }
+}
+
+TEST_F(VerifierTest, ExpAndNbfAtSkewEdges) {
+  auto v = Make();  // skew 60 s
+  auto result = [&](const char* claim, int64_t value) {
+    json c = Claims();
+    c[claim] = value;
+    if (std::string(claim) != "exp") c["exp"] = Now() + 600;
+    return v->Verify(Sign(c)).reason();
+  };
+  // Expired ⇔ exp <= now - skew.
+  EXPECT_EQ(result("exp", Now() - 59), FailureReason::kUnspecified);
+  EXPECT_EQ(result("exp", Now() - 60), FailureReason::kExpired);
+  EXPECT_EQ(result("exp", Now() - 61), FailureReason::kExpired);
+  // Not yet valid ⇔ nbf > now + skew.
+  EXPECT_EQ(result("nbf", Now() + 59), FailureReason::kUnspecified);
+  EXPECT_EQ(result("nbf", Now() + 60), FailureReason::kUnspecified);
+  EXPECT_EQ(result("nbf", Now() + 61), FailureReason::kNotYetValid);
+  // iat > now + skew → ISSUED_IN_FUTURE.
+  EXPECT_EQ(result("iat", Now() + 60), FailureReason::kUnspecified);
+  EXPECT_EQ(result("iat", Now() + 61), FailureReason::kIssuedInFuture);
+}
+
+TEST_F(VerifierTest, ZeroSkewExpEqualToNowIsExpired) {
+  ProviderOptions o = Options();
+  o.clock_skew = absl::ZeroDuration();
+  auto v = Make({o});
+  json c = Claims();
+  c["exp"] = Now();
+  EXPECT_EQ(v->Verify(Sign(c)).reason(), FailureReason::kExpired);
+  c["exp"] = Now() + 1;
+  EXPECT_TRUE(v->Verify(Sign(c)).ok());
+}
+
+TEST_F(VerifierTest, SignatureBitFlipAndTruncationSweep) {
+  auto v = Make();
+  std::string token = Sign(Claims());
+  ASSERT_TRUE(v->Verify(token).ok());
+  size_t dot = token.rfind('.');
+  std::optional<std::string> sig = Base64UrlDecode(token.substr(dot + 1));
+  ASSERT_TRUE(sig.has_value());
+  for (size_t i = 0; i < sig->size() * 8; ++i) {
+    std::string s = *sig;
+    s[i / 8] = static_cast<char>(s[i / 8] ^ (1 << (i % 8)));
+    std::string t = token.substr(0, dot + 1) + Base64UrlEncode(s);
+    EXPECT_EQ(v->Verify(t).reason(), FailureReason::kSignatureInvalid) << i;
+  }
+  // An empty signature is malformed at the JWS layer; any other prefix is a
+  // wrong signature.
+  EXPECT_FALSE(v->Verify(token.substr(0, dot + 1)).ok());
+  for (size_t n = 1; n < sig->size(); ++n) {
+    std::string t = token.substr(0, dot + 1) + Base64UrlEncode(sig->substr(0, n));
+    EXPECT_EQ(v->Verify(t).reason(), FailureReason::kSignatureInvalid) << n;
+  }
+  // Truncating the token text anywhere never verifies.
+  for (size_t n = 0; n < token.size(); n += 7) {
+    EXPECT_FALSE(v->Verify(token.substr(0, n)).ok()) << n;
+  }
+}
+
+TEST_F(VerifierTest, UnknownKidCallsObserverAndAlgMismatchIsRejected) {
+  auto v = Make();
+  EXPECT_EQ(v->Verify(SignJws(key_, Claims().dump(), {{"kid", "k-new"}})).reason(),
+            FailureReason::kKeyNotFound);
+  EXPECT_THAT(observer_.calls, ::testing::ElementsAre("default/k-new"));
+  // Same kid, different alg: an ES384 key cannot pose as the ES256 kid.
+  TestKey es384 = GenerateTestKey(Algorithm::kEs384, key_.kid);
+  EXPECT_EQ(v->Verify(Sign(Claims(), es384)).reason(),
+            FailureReason::kUnsupportedAlgorithm);
+  EXPECT_EQ(observer_.calls.size(), 1u);
+}
+
+TEST_F(VerifierTest, TokenWithoutKidTriesBoundedKeysOfItsType) {
+  ProviderOptions o = Options();
+  o.max_keys_without_kid = 2;
+  std::vector<Key> keys;
+  std::vector<TestKey> generated;
+  for (int i = 0; i < 3; ++i) {
+    generated.push_back(GenerateTestKey(Algorithm::kHs256, ""));
+    keys.push_back(generated.back().key);
+  }
+  store_.SetSourceKeys("default", "hs", keys);
+  auto v = Make({o});
+  EXPECT_TRUE(v->Verify(Sign(Claims(), generated[0])).ok());
+  EXPECT_TRUE(v->Verify(Sign(Claims(), generated[1])).ok());
+  // The third key is beyond the bound.
+  EXPECT_EQ(v->Verify(Sign(Claims(), generated[2])).reason(),
+            FailureReason::kKeyNotFound);
+  // An unknown key of a type with few enough candidates: SIGNATURE_INVALID.
+  TestKey stranger = GenerateTestKey(Algorithm::kEs256, "");
+  EXPECT_EQ(v->Verify(Sign(Claims(), stranger)).reason(),
+            FailureReason::kSignatureInvalid);
+  // No key of the type at all.
+  TestKey ed = GenerateTestKey(Algorithm::kEdDsa, "");
+  EXPECT_EQ(v->Verify(Sign(Claims(), ed)).reason(), FailureReason::kKeyNotFound);
+}
+
+TEST_F(VerifierTest, ProviderOptionSelectsProviderAndAudienceOverrides) {
+  ProviderOptions other = Options();
+  other.name = "other";
+  other.audiences = {"api://other"};
+  store_.SetSourceKeys("other", "static", {key_.key});
+  auto v = Make({Options(), other});
+  json c = Claims();
+  c["aud"] = json::array({"api://other", "api://x"});
+  VerifyResult r = v->Verify(Sign(c));  // routed by iss: both accept kIss
+  ASSERT_TRUE(r.ok()) << r.failure().detail;
+  VerifyResult d = v->Verify(Sign(c), {.provider = "default"});
+  EXPECT_EQ(d.reason(), FailureReason::kAudienceMismatch);
+  EXPECT_EQ(v->Verify(Sign(c), {.provider = "other"})->provider(), "other");
+  EXPECT_TRUE(v->Verify(Sign(c), {.provider = "default", .audience = "api://x"}).ok());
+  EXPECT_EQ(v->Verify(Sign(c), {.provider = "nope"}).reason(),
+            FailureReason::kKeyNotFound);
+}
+
+TEST_F(VerifierTest, UnknownIssuerKidLookupOnlyWhenConfigured) {
+  json c = Claims();
+  c["iss"] = "https://unknown.example";
+  auto strict = Make();
+  EXPECT_EQ(strict->Verify(Sign(c)).reason(), FailureReason::kIssuerMismatch);
+  ProviderOptions o = Options();
+  o.allow_any_issuer_kid_lookup = true;
+  o.issuers = {kIss, "https://unknown.example"};
+  // Issuer is accepted by the provider: routed directly.
+  EXPECT_TRUE(Make({o})->Verify(Sign(c)).ok());
+  // Issuer not accepted, lookup allowed: key found, policy still says no.
+  o.issuers = {kIss};
+  EXPECT_EQ(Make({o})->Verify(Sign(c)).reason(), FailureReason::kIssuerMismatch);
+  EXPECT_EQ(Make({o})->Verify(SignJws(key_, c.dump(), {{"kid", "zz"}})).reason(),
+            FailureReason::kKeyNotFound);
+}
+
+TEST_F(VerifierTest, PendingSourceStopsBeingUnavailableOnLoad) {
+  store_.MarkSourcePending("default", "jwks:https://idp/keys");
+  store_.RemoveSource("default", "static");
+  auto v = Make();
+  EXPECT_EQ(v->Verify(Sign(Claims())).reason(), FailureReason::kKeysUnavailable);
+  store_.SetSourceKeys("default", "jwks:https://idp/keys", {key_.key});
+  EXPECT_TRUE(v->Verify(Sign(Claims())).ok());
+}
+
+TEST_F(VerifierTest, CountsVerificationsPerKey) {
+  auto v = Make();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(v->Verify(Sign(Claims())).ok());
+  std::vector<KeyUsageInfo> usage = v->KeyUsage();
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_EQ(usage[0].kid, key_.kid);
+  EXPECT_EQ(usage[0].verifications, 3u);
+  EXPECT_EQ(usage[0].last_used, clock_.Now());
+}
+
+TEST_F(VerifierTest, RetiringAndNextKeysVerify) {
+  for (KeyState state : {KeyState::kNext, KeyState::kRetiring}) {
+    TestKey k = GenerateTestKey(Algorithm::kEdDsa, "own");
+    absl::StatusOr<Key> key = Key::Create(
+        {.kid = "own", .alg = Algorithm::kEdDsa, .source = "t", .state = state},
+        k.key.material());
+    ASSERT_THAT(key, testutil::IsOk());
+    store_.SetSourceKeys("default", "own", {*key});
+    EXPECT_TRUE(Make()->Verify(Sign(Claims(), k)).ok()) << KeyStateName(state);
+  }
+}
+
+// Random claim sets signed with random keys verify iff an independent oracle
+// says the policy accepts them.
+TEST_F(VerifierTest, PropertyRandomClaimsVerifyIffPolicyAccepts) {
+  const uint32_t seed = std::random_device{}();
+  std::printf("PropertyRandomClaimsVerifyIffPolicyAccepts seed=%u\n", seed);
+  SCOPED_TRACE(absl::StrCat("seed=", seed));
+  std::mt19937 rng(seed);
+  const Algorithm algs[] = {Algorithm::kHs256, Algorithm::kEs256,
+                            Algorithm::kEdDsa, Algorithm::kHs512};
+  std::vector<TestKey> known, unknown;
+  std::vector<Key> keys;
+  for (Algorithm a : algs) {
+    known.push_back(CachedTestKey(a));
+    keys.push_back(known.back().key);
+    unknown.push_back(GenerateTestKey(a, known.back().kid));  // same kid!
+  }
+  store_.SetSourceKeys("default", "static", keys);
+  ProviderOptions o = Options();
+  o.audiences = {kAud, "api://second"};
+  o.max_lifetime = absl::Hours(2);
+  auto v = Make({o});
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  for (int iter = 0; iter < 400; ++iter) {
+    bool expect_ok = true;
+    bool use_known = pick(4) != 0;
+    const TestKey& k = use_known ? known[pick(4)] : unknown[pick(4)];
+    expect_ok &= use_known;
+    json c = json::object();
+    int64_t now = Now();
+    int64_t iat = now - pick(200);
+    int exp_mode = pick(5);
+    if (exp_mode == 0) {
+      expect_ok = false;  // missing exp
+    } else {
+      int64_t exp = now + pick(400) - 150;  // around the skew edge
+      if (exp_mode == 1) exp = iat + 7200 + pick(3);  // lifetime edge
+      c["exp"] = exp;
+      expect_ok &= exp > now - 60;
+      expect_ok &= exp - iat <= 7200;
+    }
+    c["iat"] = iat;
+    if (pick(3) == 0) {
+      int64_t nbf = now + pick(200) - 100;
+      c["nbf"] = nbf;
+      expect_ok &= nbf <= now + 60;
+    }
+    switch (pick(4)) {
+      case 0: c["aud"] = kAud; break;
+      case 1: c["aud"] = json::array({"x", "api://second"}); break;
+      case 2: c["aud"] = json::array(); expect_ok = false; break;
+      default: c["aud"] = "api://orders/"; expect_ok = false; break;
+    }
+    if (pick(6) == 0) {
+      c["iss"] = "https://issuer.example/";  // no normalisation
+      expect_ok = false;
+    } else {
+      c["iss"] = kIss;
+    }
+    c["sub"] = absl::StrCat("user-", pick(1000));
+    if (pick(5) == 0) c["extra"] = json::array({1, "two", json::object()});
+    VerifyResult r = v->Verify(SignJws(k, c.dump()));
+    EXPECT_EQ(r.ok(), expect_ok)
+        << "iter " << iter << " claims " << c.dump() << " known=" << use_known
+        << " reason=" << FailureReasonName(r.reason());
+  }
+}
+
+TEST_F(VerifierTest, ConcurrentVerifiesDuringSnapshotSwaps) {
+  auto v = Make();
+  const std::string token = Sign(Claims());
+  TestKey extra = GenerateTestKey(Algorithm::kHs256, "extra");
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> verified{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!stop.load(std::memory_order_acquire)) {
+        if (!v->Verify(token).ok()) failures.fetch_add(1);
+        verified.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) {
+    // The verifying key is re-published (same material) and another source
+    // toggles: every snapshot contains the key.
+    store_.SetSourceKeys("default", "static", {key_.key});
+    if (i % 2 == 0) {
+      store_.SetSourceKeys("default", "extra", {extra.key});
+    } else {
+      store_.RemoveSource("default", "extra");
+    }
+  }
+  // Let readers run at least a few verifications against late snapshots.
+  while (verified.load() < 50) std::this_thread::yield();
+  stop.store(true, std::memory_order_release);
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(store_.Current()->generation(), 400u);
+}
+
+}  // namespace
+}  // namespace jwtauth
