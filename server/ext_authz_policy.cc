@@ -645,7 +645,8 @@ const ExtAuthzRoute* ExtAuthzPolicy::SelectRoute(
   }
   // c. hosts/path/method fallback.
   for (const ExtAuthzRoute& route : routes) {
-    if (route.context_extensions.empty() && route.request.Matches(request)) {
+    if (route.context_extensions.empty() && !route.request.empty() &&
+        route.request.Matches(request)) {
       return &route;
     }
   }

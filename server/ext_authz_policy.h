@@ -18,8 +18,9 @@
 //      are all present and equal (and whose hosts/path_prefix/methods, if
 //      given, also match);
 //   c. else the first route without context_extensions whose
-//      hosts/path_prefix/methods match (a route with an empty match is a
-//      catch-all);
+//      hosts/path_prefix/methods (at least one given) match;
+//      a route without any match is selected only by name (a.);
+//      `path_prefix: /` makes a catch-all;
 //   d. else the top-level defaults.
 // Rules: the first rule whose hosts/path_prefix/methods match decides:
 //   allow (no token needed), authenticated (a valid token), claims (a valid

@@ -128,7 +128,6 @@ ext_authz:
       match: {hosts: [admin.example.com], path_prefix: /admin}
       rules: [{claims: [{claim: org.tier, equals: gold}]}]
     - name: by-name-only
-      match: {context_extensions: {never: set}}
 )";
 
 TEST(ExtAuthzPolicyTest, RouteSelectionOrder) {

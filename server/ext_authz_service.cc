@@ -1,0 +1,414 @@
+#include "server/ext_authz_service.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/algorithm.h"
+#include "core/failure.h"
+#include "core/verifier.h"
+#include "google/protobuf/struct.pb.h"
+#include "nlohmann/json.hpp"
+#include "server/ext_authz_policy.h"
+#include "server/logging.h"
+#include "server/metrics.h"
+#include "server/status_mapping.h"
+
+namespace jwtauth::server {
+namespace {
+
+namespace authv3 = ::envoy::service::auth::v3;
+using ::envoy::config::core::v3::HeaderValueOption;
+
+// google.rpc.Code values.
+constexpr int kRpcOk = 0;
+constexpr int kRpcPermissionDenied = 7;
+constexpr int kRpcUnavailable = 14;
+constexpr int kRpcUnauthenticated = 16;
+
+constexpr absl::string_view kPermissionDeniedLabel = "PERMISSION_DENIED";
+
+const ExtAuthzPolicy& DefaultPolicy() {
+  static const ExtAuthzPolicy* const kPolicy =
+      new ExtAuthzPolicy(DefaultExtAuthzPolicy());
+  return *kPolicy;
+}
+
+// Fixed, secret-free phrase per reason for error_description: never the
+// Failure detail (which may echo token-derived values).
+absl::string_view ReasonPhrase(FailureReason reason) {
+  switch (reason) {
+    case FailureReason::kUnspecified:
+      return "token rejected";
+    case FailureReason::kTokenMissing:
+      return "missing token";
+    case FailureReason::kTokenTooLarge:
+      return "token too large";
+    case FailureReason::kMalformed:
+      return "malformed token";
+    case FailureReason::kUnsupportedAlgorithm:
+      return "unsupported algorithm";
+    case FailureReason::kHeaderRejected:
+      return "token header rejected";
+    case FailureReason::kKeyNotFound:
+      return "signing key not found";
+    case FailureReason::kSignatureInvalid:
+      return "invalid signature";
+    case FailureReason::kExpired:
+      return "token expired";
+    case FailureReason::kNotYetValid:
+      return "token not yet valid";
+    case FailureReason::kIssuedInFuture:
+      return "token issued in the future";
+    case FailureReason::kLifetimeTooLong:
+      return "token lifetime too long";
+    case FailureReason::kIssuerMismatch:
+      return "issuer not accepted";
+    case FailureReason::kAudienceMismatch:
+      return "audience not accepted";
+    case FailureReason::kSubjectMismatch:
+      return "subject not accepted";
+    case FailureReason::kClaimMissing:
+      return "required claim missing";
+    case FailureReason::kClaimInvalid:
+      return "claim value not accepted";
+    case FailureReason::kKeysUnavailable:
+      return "signing keys unavailable";
+  }
+  return "token rejected";
+}
+
+void AppendQuoted(std::string& out, absl::string_view value) {
+  out.push_back('"');
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) continue;  // never valid in a header
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void SetHeader(HeaderValueOption* option, absl::string_view key,
+               absl::string_view value) {
+  option->mutable_header()->set_key(std::string(key));
+  option->mutable_header()->set_value(std::string(value));
+  // Overwrite, never append (append_action is what current Envoys read;
+  // append=false is what older ones read).
+  option->set_append_action(HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+  option->mutable_append()->set_value(false);
+}
+
+void JsonToValue(const nlohmann::json& j, google::protobuf::Value* out) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      break;
+    case nlohmann::json::value_t::boolean:
+      out->set_bool_value(j.get<bool>());
+      break;
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float:
+      out->set_number_value(j.get<double>());
+      break;
+    case nlohmann::json::value_t::string:
+      out->set_string_value(j.get_ref<const std::string&>());
+      break;
+    case nlohmann::json::value_t::binary:
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      break;
+    case nlohmann::json::value_t::array: {
+      auto* list = out->mutable_list_value();
+      for (const nlohmann::json& e : j) JsonToValue(e, list->add_values());
+      break;
+    }
+    case nlohmann::json::value_t::object: {
+      auto* fields = out->mutable_struct_value()->mutable_fields();
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        JsonToValue(it.value(), &(*fields)[it.key()]);
+      }
+      break;
+    }
+  }
+}
+
+void SetString(google::protobuf::Struct* s, absl::string_view key,
+               absl::string_view value) {
+  (*s->mutable_fields())[std::string(key)].set_string_value(std::string(value));
+}
+
+// The request as the policy sees it. Borrows from the CheckRequest.
+class RequestAdapter {
+ public:
+  explicit RequestAdapter(const authv3::AttributeContext& attrs)
+      : attrs_(attrs), http_(attrs.request().http()) {
+    absl::string_view target = http_.path();
+    target = target.substr(0, target.find('#'));
+    const size_t q = target.find('?');
+    if (q == absl::string_view::npos) {
+      path_ = target;
+      query_ = http_.query();
+    } else {
+      path_ = target.substr(0, q);
+      query_ = target.substr(q + 1);
+    }
+  }
+
+  std::optional<absl::string_view> Header(absl::string_view name) const {
+    const auto& headers = http_.headers();
+    if (!headers.empty()) {
+      // Envoy sends lower-case names: exact hit first, then any case.
+      auto it = headers.find(std::string(name));
+      if (it != headers.end()) return absl::string_view(it->second);
+      for (const auto& [k, v] : headers) {
+        if (absl::EqualsIgnoreCase(k, name)) return absl::string_view(v);
+      }
+      return std::nullopt;
+    }
+    // encode_raw_headers: HeaderMap with value or raw_value.
+    for (const auto& h : http_.header_map().headers()) {
+      if (absl::EqualsIgnoreCase(h.key(), name)) {
+        return absl::string_view(h.value().empty() ? h.raw_value() : h.value());
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<absl::string_view> ContextExtension(
+      absl::string_view key) const {
+    const auto& ext = attrs_.context_extensions();
+    auto it = ext.find(std::string(key));
+    if (it == ext.end()) return std::nullopt;
+    return absl::string_view(it->second);
+  }
+
+  absl::string_view method() const { return http_.method(); }
+  absl::string_view host() const { return http_.host(); }
+  absl::string_view path() const { return path_; }
+  absl::string_view query() const { return query_; }
+
+ private:
+  const authv3::AttributeContext& attrs_;
+  const authv3::AttributeContext::HttpRequest& http_;
+  absl::string_view path_;
+  absl::string_view query_;
+};
+
+void Deny(authv3::CheckResponse* response, int rpc_code, int http_status,
+          absl::string_view error, absl::string_view description,
+          absl::string_view challenge) {
+  response->mutable_status()->set_code(rpc_code);
+  response->mutable_status()->set_message(std::string(description));
+  authv3::DeniedHttpResponse* denied = response->mutable_denied_response();
+  denied->mutable_status()->set_code(
+      static_cast<envoy::type::v3::StatusCode>(http_status));
+  if (!challenge.empty()) {
+    SetHeader(denied->add_headers(), "www-authenticate", challenge);
+  }
+  SetHeader(denied->add_headers(), "content-type", "application/json");
+  SetHeader(denied->add_headers(), "cache-control", "no-store");
+  nlohmann::json body = {{"error", error}, {"error_description", description}};
+  denied->set_body(body.dump());
+}
+
+}  // namespace
+
+std::string BearerChallenge(absl::string_view error,
+                            absl::string_view description,
+                            absl::string_view scope) {
+  std::string out = "Bearer error=";
+  AppendQuoted(out, error);
+  if (!description.empty()) {
+    out += ", error_description=";
+    AppendQuoted(out, description);
+  }
+  if (!scope.empty()) {
+    out += ", scope=";
+    AppendQuoted(out, scope);
+  }
+  return out;
+}
+
+ExtAuthzService::ExtAuthzService(ServiceContext ctx) : ctx_(ctx) {}
+
+absl::string_view ExtAuthzService::Authorize(
+    const ServingState& state, const authv3::CheckRequest& request,
+    authv3::CheckResponse* response) const {
+  const ExtAuthzPolicy& policy =
+      state.ext_authz != nullptr ? *state.ext_authz : DefaultPolicy();
+  RequestAdapter adapter(request.attributes());
+  // RequestView holds FunctionRefs: the callables must outlive it.
+  auto header = [&adapter](absl::string_view n) { return adapter.Header(n); };
+  auto extension = [&adapter](absl::string_view k) {
+    return adapter.ContextExtension(k);
+  };
+  const RequestView view{adapter.method(), adapter.host(), adapter.path(),
+                         adapter.query(), header, extension};
+
+  auto log_denial = [&](absl::string_view reason, absl::string_view route,
+                        absl::string_view token) {
+    if (ctx_.logger != nullptr && ctx_.logger->Enabled(LogLevel::kDebug)) {
+      ctx_.logger->Log(LogLevel::kDebug, "check_denied",
+                       {{"reason", std::string(reason)},
+                        {"route", std::string(route)},
+                        {"token", TokenFingerprint(token)}});
+    }
+  };
+  auto set_denial_metadata = [&](absl::string_view reason,
+                                 absl::string_view route) {
+    if (!policy.dynamic_metadata) return;
+    SetString(response->mutable_dynamic_metadata(), "reason", reason);
+    SetString(response->mutable_dynamic_metadata(), "route", route);
+  };
+
+  const ExtAuthzRoute* route = policy.SelectRoute(view);
+  if (route == nullptr) {
+    if (ctx_.logger != nullptr) {
+      ctx_.logger->Log(LogLevel::kWarn, "check_unknown_route",
+                       {{"route_key", policy.route_key}});
+    }
+    set_denial_metadata(kPermissionDeniedLabel, "");
+    Deny(response, kRpcPermissionDenied, 403, "access_denied",
+         "unknown route", "");
+    return kPermissionDeniedLabel;
+  }
+  const ExtAuthzRule* rule = route->FirstMatchingRule(view);
+  if (rule == nullptr || rule->action == ExtAuthzRule::Action::kDeny) {
+    log_denial(kPermissionDeniedLabel, route->name, "");
+    set_denial_metadata(kPermissionDeniedLabel, route->name);
+    Deny(response, kRpcPermissionDenied, 403, "access_denied",
+         rule == nullptr ? "no rule allows this request"
+                         : "denied by rule",
+         "");
+    return kPermissionDeniedLabel;
+  }
+
+  authv3::OkHttpResponse* ok = nullptr;
+  auto ok_response = [&] {
+    if (ok == nullptr) {
+      response->mutable_status()->set_code(kRpcOk);
+      ok = response->mutable_ok_response();
+    }
+    return ok;
+  };
+
+  if (rule->action == ExtAuthzRule::Action::kAllow) {
+    // No token needed; still strip client-sent copies of the headers that
+    // upstream trusts to come from us.
+    ok_response();
+    for (const ForwardedClaim& fc : route->forward_claims) {
+      ok->add_headers_to_remove(fc.header);
+    }
+    return "OK";
+  }
+
+  std::optional<std::string> token = ExtractToken(route->token_sources, view);
+  VerifyResult result =
+      token.has_value()
+          ? [&] {
+              VerifyOptions options;
+              options.provider = route->provider;
+              options.audience = route->audience;
+              return state.verifier->Verify(*token, options);
+            }()
+          : VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"));
+
+  if (!result.ok()) {
+    const FailureReason reason = result.failure().reason;
+    const absl::string_view label = ResultLabel(reason);
+    log_denial(label, route->name, token.value_or(""));
+    set_denial_metadata(label, route->name);
+    if (reason == FailureReason::kKeysUnavailable) {
+      Deny(response, kRpcUnavailable, 503, "temporarily_unavailable",
+           ReasonPhrase(reason), "");
+    } else {
+      Deny(response, kRpcUnauthenticated, 401, "invalid_token",
+           ReasonPhrase(reason),
+           BearerChallenge("invalid_token", ReasonPhrase(reason)));
+    }
+    return label;
+  }
+
+  const VerifiedToken& verified = *result;
+  if (ctx_.metrics != nullptr) {
+    ctx_.metrics->RecordKeyVerification(verified.provider(), verified.kid());
+  }
+  if (rule->action == ExtAuthzRule::Action::kClaims) {
+    if (const ClaimCondition* failed =
+            FirstFailedCondition(*rule, verified.claims())) {
+      const bool scope = failed->op == ClaimCondition::Op::kContains &&
+                         (failed->claim == "scope" || failed->claim == "scp");
+      log_denial(kPermissionDeniedLabel, route->name, *token);
+      set_denial_metadata(kPermissionDeniedLabel, route->name);
+      const std::string description =
+          absl::StrCat("claim \"", failed->claim, "\" does not satisfy the rule");
+      Deny(response, kRpcPermissionDenied, 403, "insufficient_scope",
+           description,
+           BearerChallenge("insufficient_scope", description,
+                           scope ? absl::string_view(failed->values.front())
+                                 : absl::string_view()));
+      return kPermissionDeniedLabel;
+    }
+  }
+
+  ok_response();
+  for (const ForwardedClaim& fc : route->forward_claims) {
+    std::optional<std::string> value =
+        ClaimHeaderValue(verified.claims(), fc.claim);
+    if (value.has_value()) {
+      SetHeader(ok->add_headers(), fc.header, *value);
+    } else {
+      ok->add_headers_to_remove(fc.header);
+    }
+  }
+  if (policy.dynamic_metadata) {
+    google::protobuf::Struct* md = response->mutable_dynamic_metadata();
+    SetString(md, "provider", verified.provider());
+    SetString(md, "kid", verified.kid());
+    SetString(md, "alg", AlgorithmName(verified.alg()));
+    if (!route->name.empty()) SetString(md, "route", route->name);
+    JsonToValue(verified.claims(), &(*md->mutable_fields())["claims"]);
+    if (!verified.metadata().empty()) {
+      auto* fields =
+          (*md->mutable_fields())["metadata"].mutable_struct_value()
+              ->mutable_fields();
+      for (const auto& [k, v] : verified.metadata()) {
+        (*fields)[k].set_string_value(v);
+      }
+    }
+  }
+  return "OK";
+}
+
+grpc::ServerUnaryReactor* ExtAuthzService::Check(
+    grpc::CallbackServerContext* context, const authv3::CheckRequest* request,
+    authv3::CheckResponse* response) {
+  const absl::Time start = absl::Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<const ServingState> state =
+      ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
+  if (state == nullptr || state->verifier == nullptr) {
+    if (ctx_.metrics != nullptr) {
+      ctx_.metrics->RecordRpc("Check",
+                              GrpcCodeName(grpc::StatusCode::UNAVAILABLE),
+                              absl::Now() - start);
+    }
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "no configuration loaded yet"));
+    return reactor;
+  }
+  const absl::string_view label = Authorize(*state, *request, response);
+  if (ctx_.metrics != nullptr) {
+    ctx_.metrics->RecordRpc("Check", label, absl::Now() - start);
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace jwtauth::server

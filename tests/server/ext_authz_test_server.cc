@@ -1,0 +1,75 @@
+// A small ext_authz server for the Node wire tests (tests/envoy_wire): serves
+// ExtAuthzService over the fixed in-memory ServingState of ExtAuthzTestEnv on
+// 127.0.0.1:0, prints ONE JSON line to stdout
+//   {"port": 41234, "tokens": {"valid": "...", ...}}
+// and serves until stdin reaches EOF (the test closes it, or dies), then shuts
+// down and exits 0. Test-only keys; the tokens are worthless elsewhere.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+#include "nlohmann/json.hpp"
+#include "server/ext_authz_service.h"
+#include "tests/server/ext_authz_test_env.h"
+
+namespace {
+
+// The policy the wire tests exercise (see tests/envoy_wire/wire.test.js).
+constexpr char kPolicy[] = R"(
+ext_authz:
+  forward_claims:
+    - {claim: sub, header: x-jwt-sub}
+    - {claim: org.id, header: x-org-id}
+  routes:
+    - name: public
+      rules: [{allow: true}]
+    - name: orders
+      match: {context_extensions: {service: orders}}
+      rules:
+        - {methods: [GET], claims: [{claim: scope, contains: orders.read}]}
+        - {deny: true}
+)";
+
+}  // namespace
+
+int main() {
+  auto env = jwtauth::testutil::ExtAuthzTestEnv::Create(kPolicy);
+  if (!env.ok()) {
+    std::cerr << "ext_authz_test_server: " << env.status() << "\n";
+    return 1;
+  }
+  jwtauth::server::ExtAuthzService service(
+      jwtauth::server::ServiceContext{.state = (*env)->holder()});
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port <= 0) {
+    std::cerr << "ext_authz_test_server: cannot listen on 127.0.0.1:0\n";
+    return 1;
+  }
+  const auto& e = **env;
+  nlohmann::json out = {
+      {"port", port},
+      {"tokens",
+       {{"valid", e.Token({{"sub", "alice"}, {"org", {{"id", "o-42"}}}})},
+        {"reader", e.Token({{"sub", "bob"}, {"scope", "orders.read"}})},
+        {"writer", e.Token({{"sub", "carol"}, {"scope", "orders.write"}})},
+        {"other_provider", e.Token({{"sub", "dave"}}, "other")},
+        {"expired", e.ExpiredToken()}}}};
+  std::cout << out.dump() << std::endl;
+
+  // Serve until stdin closes.
+  char buf[256];
+  while (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
+  }
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return 0;
+}
