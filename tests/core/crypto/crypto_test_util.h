@@ -21,6 +21,7 @@
 #include "core/crypto/key_material.h"
 #include "core/crypto/signature_verifier.h"
 #include "gtest/gtest.h"
+#include "tests/core/crypto/fixed_keys.h"
 
 namespace jwtauth::testutil {
 
@@ -46,16 +47,22 @@ inline std::string PemToDer(absl::string_view pem) {
   return der;
 }
 
-// One generated private key per algorithm family and curve (RS* and PS*
-// share one RSA key; each HS* has its own secret), made on first use.
+// One private key per algorithm family and curve (RS* and PS* share one RSA
+// key; each HS* has its own secret), made on first use by
+// KeyMaterial::Generate, except RSA: generation is slow and every gtest case
+// runs in its own process under ctest, so RSA uses the embedded
+// kRsaPkcs8Private2 (KeyMaterialTest.TwoGeneratedKeysDiffer covers RSA
+// generation).
 inline const crypto::KeyMaterial& GeneratedKey(Algorithm alg) {
   static auto* cache = new std::map<Algorithm, crypto::KeyMaterial>();
   if (KeyTypeFor(alg) == KeyType::kRsa) alg = Algorithm::kRs256;
   auto it = cache->find(alg);
   if (it == cache->end()) {
-    auto km = crypto::KeyMaterial::Generate(alg);
+    auto km = KeyTypeFor(alg) == KeyType::kRsa
+                  ? crypto::KeyMaterial::FromPem(fixed::kRsaPkcs8Private2)
+                  : crypto::KeyMaterial::Generate(alg);
     if (!km.ok()) {
-      ADD_FAILURE() << "Generate(" << AlgorithmName(alg) << "): " << km.status();
+      ADD_FAILURE() << "key for " << AlgorithmName(alg) << ": " << km.status();
       std::abort();
     }
     it = cache->emplace(alg, *std::move(km)).first;
