@@ -178,50 +178,63 @@ std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
 
 AuthService::AuthService(ServiceContext ctx) : ctx_(ctx) {}
 
+grpc::Status VerifyWithState(const ServingState* state,
+                             const v1::VerifyRequest& request,
+                             v1::VerifyResponse* response,
+                             VerifyOutcome* outcome) {
+  if (state == nullptr || state->verifier == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "no configuration loaded yet");
+  }
+  const TokenVerifier& verifier = *state->verifier;
+  if (!request.provider().empty() &&
+      verifier.FindPolicy(request.provider()) == nullptr) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown provider");
+  }
+  const absl::string_view token = ExtractBearerOrRawToken(request.token());
+  VerifyOptions options;
+  options.provider = request.provider();
+  options.audience = request.audience();
+  VerifyResult result =
+      token.empty()
+          ? VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"))
+          : verifier.Verify(token, options);
+  if (result.ok()) {
+    FillVerified(*result, response);
+  } else {
+    response->set_valid(false);
+    response->set_reason(ToProtoReason(result.failure().reason));
+    response->set_detail(result.failure().detail);
+  }
+  if (outcome != nullptr) {
+    outcome->reason = result.reason();
+    outcome->token_fingerprint = TokenFingerprint(token);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::ServerUnaryReactor* AuthService::Verify(
     grpc::CallbackServerContext* context, const v1::VerifyRequest* request,
     v1::VerifyResponse* response) {
   RpcRecorder recorder(ctx_.metrics, "Verify");
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
-  if (state == nullptr || state->verifier == nullptr) {
-    return FinishWith(context, recorder,
-                      grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                   "no configuration loaded yet"));
-  }
-  const TokenVerifier& verifier = *state->verifier;
-  if (!request->provider().empty() &&
-      verifier.FindPolicy(request->provider()) == nullptr) {
-    return FinishWith(
-        context, recorder,
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown provider"));
-  }
-
-  const absl::string_view token = ExtractBearerOrRawToken(request->token());
-  VerifyOptions options;
-  options.provider = request->provider();
-  options.audience = request->audience();
-  VerifyResult result =
-      token.empty()
-          ? VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"))
-          : verifier.Verify(token, options);
-
-  if (result.ok()) {
-    FillVerified(*result, response);
+  VerifyOutcome outcome;
+  grpc::Status status =
+      VerifyWithState(state.get(), *request, response, &outcome);
+  if (!status.ok()) return FinishWith(context, recorder, status);
+  if (response->valid()) {
     if (ctx_.metrics != nullptr) {
-      ctx_.metrics->RecordKeyVerification(result->provider(), result->kid());
+      ctx_.metrics->RecordKeyVerification(response->provider(),
+                                          response->kid());
     }
     recorder.Record("OK");
   } else {
-    const Failure& failure = result.failure();
-    response->set_valid(false);
-    response->set_reason(ToProtoReason(failure.reason));
-    response->set_detail(failure.detail);
-    recorder.Record(ResultLabel(failure.reason));
+    recorder.Record(ResultLabel(outcome.reason));
     Log(ctx_.logger, LogLevel::kDebug, "verify_rejected",
-        {{"reason", std::string(FailureReasonName(failure.reason))},
+        {{"reason", std::string(FailureReasonName(outcome.reason))},
          {"provider", request->provider()},
-         {"token", TokenFingerprint(token)}});
+         {"token", outcome.token_fingerprint}});
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

@@ -43,6 +43,7 @@
 #include "grpcpp/grpcpp.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "core/failure.h"
 #include "server/service_context.h"
 
 namespace jwtauth::server {
@@ -66,6 +67,22 @@ class AuthService final : public v1::AuthService::CallbackService {
  private:
   ServiceContext ctx_;
 };
+
+// What VerifyWithState decided, for metrics and logs.
+struct VerifyOutcome {
+  FailureReason reason = FailureReason::kUnspecified;  // kUnspecified = valid
+  std::string token_fingerprint;  // TokenFingerprint(token), safe to log
+};
+
+// The Verify RPC's semantics on one ServingState, without gRPC transport:
+// fills `response` and returns OK (token problems are in-band), or returns
+// UNAVAILABLE (state null) / INVALID_ARGUMENT (unknown provider). Used by
+// AuthService::Verify and by the CLI's offline `verify --config`, so both
+// answer exactly alike. `outcome` may be null.
+grpc::Status VerifyWithState(const ServingState* state,
+                             const v1::VerifyRequest& request,
+                             v1::VerifyResponse* response,
+                             VerifyOutcome* outcome = nullptr);
 
 // Token from a Verify `token` field or an Authorization header value:
 // "Bearer <t>" (scheme case-insensitive, one or more spaces, RFC 6750 §2.1)
