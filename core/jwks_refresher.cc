@@ -247,7 +247,10 @@ void JwksRefresher::OnUnknownKid(absl::string_view provider,
   if (auto neg = negative_.find(provider); neg != negative_.end()) {
     if (auto k = neg->second.find(kid);
         k != neg->second.end() && k->second > now) {
-      for (size_t i : it->second) ++sources_[i]->stats.unknown_kid_requests;
+      for (size_t i : it->second) {
+        ++sources_[i]->stats.unknown_kid_requests;
+        ++sources_[i]->stats.unknown_kid_suppressed;
+      }
       return;  // recently refetched and still unknown
     }
   }
@@ -294,6 +297,7 @@ std::vector<JwksSourceStats> JwksRefresher::Stats() const {
   for (const auto& s : sources_) {
     JwksSourceStats st = s->stats;
     st.url = s->jwks_url;
+    st.early_refetch_due = s->early_due;
     st.age = st.last_success == absl::InfinitePast()
                  ? absl::InfiniteDuration()
                  : std::max(now - st.last_success, absl::ZeroDuration());

@@ -111,6 +111,9 @@ struct JwksSourceStats {
   uint64_t fetch_failed = 0;
   uint64_t early_refetches = 0;    // fetches triggered by unknown kids
   uint64_t unknown_kid_requests = 0;
+  uint64_t unknown_kid_suppressed = 0;  // negative-cache hits
+  // When an unknown-kid refetch is pending, when it will run; else infinite.
+  absl::Time early_refetch_due = absl::InfiniteFuture();
   size_t keys_loaded = 0;
   bool loaded = false;             // has a good set now
   bool attempted = false;          // first attempt finished

@@ -637,23 +637,36 @@ TEST_F(RefresherTest, NegativeCacheSuppressesRefetchForKidsStillUnknown) {
   o.negative_cache_ttl = absl::Minutes(5);
   Make({Source("/jwks")}, o);
   refresher_->RefreshOnce();
+  EXPECT_EQ(Stats().early_refetch_due, absl::InfiniteFuture());
   refresher_->OnUnknownKid(kProvider, "ghost");
-  refresher_->RefreshOnce();  // serves the early request; "ghost" still unknown
+  EXPECT_EQ(Stats().early_refetch_due, kStart);  // first one: at once
+  refresher_->RefreshOnce();  // serves it; "ghost" is still unknown
   EXPECT_EQ(Stats().early_refetches, 1u);
+  EXPECT_EQ(Stats().early_refetch_due, absl::InfiniteFuture());
+
   clock_.Advance(absl::Seconds(10));  // past the rate-limit window
   refresher_->OnUnknownKid(kProvider, "ghost");
-  refresher_->Start();
-  // Nothing is due: a deferred early fetch would happen now. Prove none is
-  // pending by triggering a known-kid-free wake and checking the counters
-  // after a real fetch for another kid.
-  refresher_->OnUnknownKid(kProvider, "other");
-  ASSERT_TRUE(events_.WaitFor(3, kWait));
-  EXPECT_EQ(Stats().early_refetches, 2u);
-  EXPECT_EQ(server_->RequestCount("/jwks"), 3);
-  clock_.Advance(absl::Minutes(6));  // negative entry expired
+  EXPECT_EQ(Stats().early_refetch_due, absl::InfiniteFuture());
+  EXPECT_EQ(Stats().unknown_kid_suppressed, 1u);
+  // A kid never asked about still triggers a refetch.
+  refresher_->OnUnknownKid(kProvider, "kid-a2");
+  EXPECT_EQ(Stats().early_refetch_due, clock_.Now());
+  refresher_->RefreshOnce();
+
+  clock_.Advance(absl::Minutes(6));  // the negative entry expired
+  refresher_->OnUnknownKid(kProvider, "ghost");
+  EXPECT_EQ(Stats().early_refetch_due, clock_.Now());
+  EXPECT_EQ(Stats().unknown_kid_suppressed, 1u);
+  EXPECT_EQ(Stats().unknown_kid_requests, 4u);
+}
+
+TEST_F(RefresherTest, UnknownKidOfAnotherProviderIsIgnored) {
   server_->SetReply("/jwks", {.body = JwksOf({&KeyA()})});
-  EXPECT_TRUE(refresher_->OnUnknownKidAndWait(kProvider, "ghost", kWait));
-  EXPECT_EQ(Stats().early_refetches, 3u);
+  Make("/jwks");
+  refresher_->RefreshOnce();
+  refresher_->OnUnknownKid("someone-else", "kid-x");
+  EXPECT_EQ(Stats().early_refetch_due, absl::InfiniteFuture());
+  EXPECT_EQ(Stats().unknown_kid_requests, 0u);
 }
 
 TEST_F(RefresherTest, StopInterruptsAnInFlightFetchPromptly) {
