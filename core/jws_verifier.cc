@@ -43,15 +43,9 @@ FailureOr<const Key*> Select(const ParsedJws& jws, Span keys,
   return MakeFailure(FailureReason::kSignatureInvalid, "signature does not verify");
 }
 
-VerifiedJws Build(const Key& key, Algorithm alg, std::string payload,
-                  nlohmann::json header) {
-  VerifiedJws out;
-  out.payload = std::move(payload);
-  out.header = std::move(header);
-  out.kid = key.kid();
-  out.alg = alg;
-  out.key = &key;
-  return out;
+VerifiedJws Build(const Key& key, ParsedJws jws) {
+  const Algorithm alg = jws.alg();
+  return VerifiedJws{std::move(jws), key.kid(), alg, &key};
 }
 
 template <typename Span>
@@ -61,8 +55,7 @@ FailureOr<VerifiedJws> ParseAndVerify(absl::string_view compact, Span keys,
   if (!jws.ok()) return jws.failure();
   FailureOr<const Key*> key = Select(*jws, keys, options);
   if (!key.ok()) return key.failure();
-  ParsedJws& p = *jws;
-  return Build(**key, p.alg(), std::string(p.payload()), p.header());
+  return Build(**key, std::move(jws).value());
 }
 
 }  // namespace
@@ -90,7 +83,7 @@ FailureOr<VerifiedJws> VerifyParsedJws(const ParsedJws& jws,
                                        const JwsVerifyOptions& options) {
   FailureOr<const Key*> key = Select(jws, keys, options);
   if (!key.ok()) return key.failure();
-  return Build(**key, jws.alg(), jws.payload(), jws.header());
+  return Build(**key, jws);
 }
 
 }  // namespace jwtauth

@@ -29,7 +29,7 @@
 //
 //   FailureOr<VerifiedJws> r = VerifyJws(token, keys);
 //   if (!r.ok()) return r.failure();
-//   use(r->payload, r->kid, r->alg);
+//   use(r->payload(), r->kid, r->alg);
 
 #include <cstddef>
 #include <string>
@@ -52,14 +52,17 @@ struct JwsVerifyOptions {
   size_t max_kidless_candidates = 4;
 };
 
-// A JWS whose signature verified. Plain value; copyable and movable.
+// A JWS whose signature verified: the parsed token (moved in, not copied)
+// plus which key matched. Plain value; copyable and movable.
 struct VerifiedJws {
-  std::string payload;     // decoded payload bytes (not parsed)
-  nlohmann::json header;   // the protected header
+  ParsedJws jws;           // header(), payload() (decoded bytes, not parsed), ...
   std::string kid;         // kid of the key that verified ("" if it has none)
   Algorithm alg = Algorithm::kHs256;
   const Key* key = nullptr;  // the matching key; points into the caller's
                              // list, valid only as long as that list is
+
+  const std::string& payload() const { return jws.payload(); }
+  const nlohmann::json& header() const { return jws.header(); }
 };
 
 FailureOr<VerifiedJws> VerifyJws(absl::string_view compact,
@@ -71,7 +74,7 @@ FailureOr<VerifiedJws> VerifyJws(absl::string_view compact,
                                  const JwsVerifyOptions& options = {});
 
 // Steps 2 and 3 only, for callers that parsed the token themselves (e.g. to
-// pick the provider first). Copies payload and header into the result.
+// pick the provider first). Copies the ParsedJws into the result.
 FailureOr<VerifiedJws> VerifyParsedJws(const ParsedJws& jws,
                                        absl::Span<const Key* const> keys,
                                        const JwsVerifyOptions& options = {});

@@ -1,5 +1,8 @@
 #include "core/jwk.h"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -323,6 +326,33 @@ TEST(PemTest, ImportPemAndSecret) {
   EXPECT_THAT(ImportSecret(std::string(32, 'x'), Opt("", Algorithm::kHs256)), IsOk());
   EXPECT_THAT(ImportSecret(std::string(20, 'x'), Opt("", Algorithm::kHs256)),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Replays the jwk_fuzzer seed corpus with the fuzzer's properties.
+TEST(JwkCorpusTest, SeedsHoldFuzzProperties) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(JWTAUTH_SOURCE_DIR) / "tests/fuzz/corpus/jwk";
+  int files = 0, loaded = 0;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    std::ifstream in(e.path());
+    std::stringstream buf;
+    buf << in.rdbuf();
+    ++files;
+    JwkImportOptions opts;
+    opts.max_keys = 8;
+    absl::StatusOr<JwksImport> r = ImportJwks(buf.str(), opts);
+    if (!r.ok()) continue;
+    loaded += static_cast<int>(r->keys.size());
+    EXPECT_LE(r->keys.size(), opts.max_keys) << e.path();
+    for (const Key& key : r->keys) EXPECT_FALSE(key.ServedAlgorithms().empty());
+    json exported = ExportPublicJwks(r->keys);
+    for (const json& jwk : exported["keys"]) {
+      EXPECT_FALSE(jwk.contains("k") || jwk.contains("d")) << e.path();
+      EXPECT_THAT(ImportJwk(jwk, opts), IsOk()) << e.path();
+    }
+  }
+  EXPECT_GE(files, 10);
+  EXPECT_GE(loaded, 5);
 }
 
 }  // namespace

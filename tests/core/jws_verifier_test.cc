@@ -38,10 +38,10 @@ TEST_P(JwsRoundTripTest, SignThenVerify) {
   std::vector<Key> keys = {k.key};  // VerifiedJws::key points into this list
   FailureOr<VerifiedJws> r = Verify(token, keys);
   ASSERT_TRUE(r.ok()) << FailureReasonName(r.reason()) << " " << r.failure().detail;
-  EXPECT_EQ(r->payload, payload);
+  EXPECT_EQ(r->payload(), payload);
   EXPECT_EQ(r->alg, GetParam());
   EXPECT_EQ(r->kid, k.kid);
-  EXPECT_EQ(r->header["typ"], "JOSE");
+  EXPECT_EQ(r->header()["typ"], "JOSE");
   EXPECT_EQ(r->key, &keys[0]);
 }
 
@@ -249,7 +249,7 @@ TEST(JwsPointerApiTest, SpanOfPointersAndParsedForms) {
   EXPECT_EQ(*sel, &b.key);
   FailureOr<VerifiedJws> v = VerifyParsedJws(*parsed, ptrs);
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(v->payload, "payload");
+  EXPECT_EQ(v->payload(), "payload");
   EXPECT_EQ(v->alg, Algorithm::kEs384);
 }
 

@@ -144,7 +144,7 @@ void ExpectVerifies(const char* token, const Key& key, Algorithm alg,
   ASSERT_TRUE(r.ok()) << FailureReasonName(r.reason()) << ": "
                       << r.failure().detail;
   EXPECT_EQ(r->alg, alg);
-  EXPECT_EQ(r->payload, payload);
+  EXPECT_EQ(r->payload(), payload);
   // One flipped signature bit must fail (a middle character: the last one
   // may carry unused bits the strict decoder checks).
   std::string bad = token;

@@ -1,0 +1,277 @@
+// Verification cost per algorithm, three ways on the same key, signing input
+// and signature, in one binary so the ratios are meaningful:
+//   Raw/<alg>     the bare OpenSSL operation (HMAC() + CRYPTO_memcmp, or
+//                 EVP_DigestVerify with a per-call EVP_MD_CTX; ES* includes
+//                 the R||S → DER conversion every JWS verifier must do);
+//   Crypto/<alg>  crypto::SignatureVerifier::Verify;
+//   Jws/<alg>     VerifyJws: ParsedJws::Parse (size, base64url, header JSON,
+//                 header rules) + key selection by kid among 3 keys + verify.
+// A summary table with Jws/Raw and Crypto/Raw ratios is printed at the end.
+//
+// This binary is a measuring tool, not product code: it is the one place
+// outside core/crypto that includes <openssl/*>, to build the baseline.
+//
+//   cmake --preset release -B build/keys-rel
+//   cmake --build build/keys-rel --target verify_benchmark -j2
+//   build/keys-rel/tests/bench/verify_benchmark
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "core/algorithm.h"
+#include "core/crypto/key_material.h"
+#include "core/crypto/signature_verifier.h"
+#include "core/jws.h"
+#include "core/jws_verifier.h"
+#include "core/key.h"
+#include "nlohmann/json.hpp"
+
+namespace jwtauth {
+namespace {
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "verify_benchmark: %s\n", what.c_str());
+  std::abort();
+}
+
+// Everything one algorithm's three benchmarks share.
+struct Fixture {
+  Algorithm alg;
+  std::string secret;          // HS* only
+  EVP_PKEY* pkey = nullptr;    // asymmetric only (public key); leaked on exit
+  std::vector<Key> keys;       // 3 keys, the signer's is keys[1]
+  std::string token;
+  std::string signing_input;
+  std::string signature;
+};
+
+std::string Payload() {
+  // A typical access token body; padded so an HS256 token is ~300 bytes.
+  nlohmann::json claims = {{"iss", "https://auth.example.com"},
+                           {"sub", "user-1234567890"},
+                           {"aud", "api://orders"},
+                           {"iat", 1764000000},
+                           {"exp", 1764000900},
+                           {"jti", "3f1c2a9e-5b7d-4e21-9c0a-8d6f4b2e1a77"}};
+  return claims.dump();
+}
+
+Key MakeKey(const std::string& kid, Algorithm alg, const crypto::KeyMaterial& m) {
+  KeyOptions o;
+  o.kid = kid;
+  o.alg = alg;
+  absl::StatusOr<Key> k = Key::Create(o, m);
+  if (!k.ok()) Die(std::string(k.status().message()));
+  return *std::move(k);
+}
+
+crypto::KeyMaterial PublicOf(Algorithm alg, const crypto::KeyMaterial& priv) {
+  if (KeyTypeFor(alg) == KeyType::kOct) return priv;
+  return *priv.PublicOnly();
+}
+
+Fixture MakeFixture(Algorithm alg) {
+  Fixture f;
+  f.alg = alg;
+  crypto::KeyMaterial priv = [&] {
+    if (KeyTypeFor(alg) == KeyType::kOct) {
+      f.secret = crypto::RandomBytes(HashSize(HashFor(alg)));
+      return *crypto::KeyMaterial::FromSecret(f.secret);
+    }
+    return *crypto::KeyMaterial::Generate(alg);
+  }();
+  if (KeyTypeFor(alg) != KeyType::kOct) {
+    std::string pem = *priv.PublicPem();
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    f.pkey = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (f.pkey == nullptr) Die("PEM_read_bio_PUBKEY");
+  }
+  // Decoys: other keys of the same alg under other kids.
+  f.keys.push_back(MakeKey("decoy-1", alg, PublicOf(alg, *crypto::KeyMaterial::Generate(alg))));
+  f.keys.push_back(MakeKey("kid-1", alg, PublicOf(alg, priv)));
+  f.keys.push_back(MakeKey("decoy-2", alg, PublicOf(alg, *crypto::KeyMaterial::Generate(alg))));
+
+  nlohmann::json header = {{"alg", std::string(AlgorithmName(alg))},
+                           {"typ", "JWT"}, {"kid", "kid-1"}};
+  f.signing_input = MakeSigningInput(header.dump(), Payload());
+  auto signer = crypto::NewSigner(alg, priv);
+  if (!signer.ok()) Die("NewSigner");
+  f.signature = *(*signer)->Sign(f.signing_input);
+  f.token = CompleteCompactJws(f.signing_input, f.signature);
+  return f;
+}
+
+const Fixture& GetFixture(Algorithm alg) {
+  static auto* cache = new std::map<Algorithm, Fixture>();
+  auto it = cache->find(alg);
+  if (it == cache->end()) it = cache->emplace(alg, MakeFixture(alg)).first;
+  return it->second;
+}
+
+const EVP_MD* Md(Algorithm alg) {
+  switch (HashFor(alg)) {
+    case HashAlgorithm::kSha256: return EVP_sha256();
+    case HashAlgorithm::kSha384: return EVP_sha384();
+    case HashAlgorithm::kSha512: return EVP_sha512();
+  }
+  return nullptr;
+}
+
+// The bare OpenSSL verification, written the straightforward way.
+bool RawVerify(const Fixture& f) {
+  const std::string& in = f.signing_input;
+  const std::string& sig = f.signature;
+  const auto* data = reinterpret_cast<const unsigned char*>(in.data());
+  switch (KeyTypeFor(f.alg)) {
+    case KeyType::kOct: {
+      unsigned char mac[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      if (HMAC(Md(f.alg), f.secret.data(), static_cast<int>(f.secret.size()), data,
+               in.size(), mac, &len) == nullptr) {
+        return false;
+      }
+      return len == sig.size() && CRYPTO_memcmp(mac, sig.data(), len) == 0;
+    }
+    case KeyType::kRsa:
+    case KeyType::kEc:
+    case KeyType::kOkp: {
+      std::string der;
+      const std::string* to_verify = &sig;
+      if (KeyTypeFor(f.alg) == KeyType::kEc) {
+        const size_t n = sig.size() / 2;
+        ECDSA_SIG* es = ECDSA_SIG_new();
+        BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()),
+                              static_cast<int>(n), nullptr);
+        BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()) + n,
+                              static_cast<int>(n), nullptr);
+        ECDSA_SIG_set0(es, r, s);
+        unsigned char* out = nullptr;
+        int len = i2d_ECDSA_SIG(es, &out);
+        der.assign(reinterpret_cast<char*>(out), len);
+        OPENSSL_free(out);
+        ECDSA_SIG_free(es);
+        to_verify = &der;
+      }
+      EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+      EVP_PKEY_CTX* pctx = nullptr;
+      const EVP_MD* md = KeyTypeFor(f.alg) == KeyType::kOkp ? nullptr : Md(f.alg);
+      bool ok = EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, f.pkey) == 1;
+      if (ok && (f.alg == Algorithm::kPs256 || f.alg == Algorithm::kPs384 ||
+                 f.alg == Algorithm::kPs512)) {
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
+      }
+      ok = ok && EVP_DigestVerify(
+                     ctx, reinterpret_cast<const unsigned char*>(to_verify->data()),
+                     to_verify->size(), data, in.size()) == 1;
+      EVP_MD_CTX_free(ctx);
+      return ok;
+    }
+  }
+  return false;
+}
+
+void BM_Raw(benchmark::State& state, Algorithm alg) {
+  const Fixture& f = GetFixture(alg);
+  if (!RawVerify(f)) state.SkipWithError("raw verify failed");
+  for (auto _ : state) benchmark::DoNotOptimize(RawVerify(f));
+}
+
+void BM_Crypto(benchmark::State& state, Algorithm alg) {
+  const Fixture& f = GetFixture(alg);
+  const crypto::SignatureVerifier* v = f.keys[1].VerifierFor(alg);
+  if (!v->Verify(f.signing_input, f.signature)) state.SkipWithError("verify failed");
+  for (auto _ : state) benchmark::DoNotOptimize(v->Verify(f.signing_input, f.signature));
+}
+
+void BM_Jws(benchmark::State& state, Algorithm alg) {
+  const Fixture& f = GetFixture(alg);
+  if (!VerifyJws(f.token, f.keys).ok()) state.SkipWithError("VerifyJws failed");
+  for (auto _ : state) {
+    FailureOr<VerifiedJws> r = VerifyJws(f.token, f.keys);
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["token_bytes"] = static_cast<double>(f.token.size());
+}
+
+// Records per-benchmark time (ns/op) so main() can print the ratios.
+class RecordingReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      // CPU time: the machine is shared, so wall time picks up other load.
+      double ns = run.GetAdjustedCPUTime();
+      switch (run.time_unit) {
+        case benchmark::kMicrosecond: ns *= 1e3; break;
+        case benchmark::kMillisecond: ns *= 1e6; break;
+        case benchmark::kSecond: ns *= 1e9; break;
+        default: break;
+      }
+      ns_[run.benchmark_name()] = ns;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  double Get(const std::string& name) const {
+    auto it = ns_.find(name);
+    return it == ns_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::map<std::string, double> ns_;
+};
+
+}  // namespace
+}  // namespace jwtauth
+
+int main(int argc, char** argv) {
+  using jwtauth::Algorithm;
+  using jwtauth::AlgorithmName;
+  for (Algorithm alg : jwtauth::kAllAlgorithms) {
+    const std::string name(AlgorithmName(alg));
+    benchmark::RegisterBenchmark(("Raw/" + name).c_str(), jwtauth::BM_Raw, alg);
+    benchmark::RegisterBenchmark(("Crypto/" + name).c_str(), jwtauth::BM_Crypto, alg);
+    benchmark::RegisterBenchmark(("Jws/" + name).c_str(), jwtauth::BM_Jws, alg);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  jwtauth::RecordingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  std::printf("\n%-6s %12s %12s %12s %10s %10s %6s  %s\n", "alg", "raw ns",
+              "crypto ns", "jws ns", "crypto/raw", "jws/raw", "bytes", "target");
+  for (Algorithm alg : jwtauth::kAllAlgorithms) {
+    const std::string name(AlgorithmName(alg));
+    const double raw = reporter.Get("Raw/" + name);
+    const double cr = reporter.Get("Crypto/" + name);
+    const double jws = reporter.Get("Jws/" + name);
+    if (raw == 0 || jws == 0) continue;
+    const bool hs = jwtauth::KeyTypeFor(alg) == jwtauth::KeyType::kOct;
+    const char* target = alg == Algorithm::kHs256 ? "jws <= 1500 ns:"
+                         : hs                     ? ""
+                                                  : "jws/raw <= 1.10:";
+    const bool met = hs ? jws <= 1500 : jws / raw <= 1.10;
+    std::printf("%-6s %12.0f %12.0f %12.0f %10.3f %10.3f %6zu  %s %s\n", name.c_str(),
+                raw, cr, jws, cr / raw, jws / raw,
+                jwtauth::GetFixture(alg).token.size(), target,
+                *target == '\0' ? "(no target)" : met ? "met" : "MISSED");
+  }
+  return 0;
+}
