@@ -610,7 +610,11 @@ absl::Status Application::ReloadLocked(ServerConfig config) {
     }
     status = Activate(*std::move(gen), config);
   }
-  RecordStampsLocked(status.ok() ? config : *this->config());
+  if (status.ok()) {
+    RecordStampsLocked(config);
+  } else if (std::shared_ptr<const ServerConfig> current = this->config()) {
+    RecordStampsLocked(*current);  // re-arm: a later edit retriggers
+  }
   if (!status.ok()) {
     options_.metrics->RecordConfigReload(false, 0);
     options_.logger->Log(

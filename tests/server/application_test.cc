@@ -210,7 +210,7 @@ TEST_F(ApplicationTest, UnreadableSecretIsRejectedWithLocation) {
   ASSERT_FALSE(app.ok());
   EXPECT_THAT(app.status().message(),
               HasSubstr("providers[0].keys[0].secret_file: cannot read"));
-  EXPECT_THAT(app.status().message(), HasSubstr(":12:9:"));
+  EXPECT_THAT(app.status().message(), HasSubstr(":13:9:"));
 }
 
 TEST_F(ApplicationTest, WatcherReloadsOnKubernetesStyleSymlinkSwap) {
@@ -248,7 +248,10 @@ TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
   // A loopback JWKS server that serves the public half of a fresh key.
   auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
   ASSERT_TRUE(km.ok());
-  auto key = Key::Create({.kid = "remote", .alg = Algorithm::kEs256}, *km);
+  KeyOptions ko;
+  ko.kid = "remote";
+  ko.alg = Algorithm::kEs256;
+  auto key = Key::Create(ko, *km);
   ASSERT_TRUE(key.ok());
   nlohmann::json jwk = *key->ToPublicJwk();
   std::string jwks = nlohmann::json{{"keys", {jwk}}}.dump();
