@@ -473,7 +473,7 @@ class Parser {
 
   void Server(const YAML::Node& n, const std::string& path, ServerSection& s) {
     if (!Map(n, path, {"listen", "admin_listen", "tls", "shutdown_grace",
-                       "watch_interval"}))
+                       "drain_delay", "watch_interval"}))
       return;
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
@@ -483,6 +483,7 @@ class Parser {
       if (key == "tls") s.tls = Tls(kv.second, p);
       if (key == "shutdown_grace") s.shutdown_grace = Duration(kv.second, p);
       if (key == "watch_interval") s.watch_interval = Duration(kv.second, p);
+      if (key == "drain_delay") s.drain_delay = Duration(kv.second, p);
     }
     if (ok() && s.listen.find(':') == std::string::npos) {
       Fail(n["listen"], Join(path, "listen"), "expected host:port");

@@ -165,6 +165,9 @@ struct ServerSection {
   std::string admin_listen = "127.0.0.1:9090";  // "" = no admin server
   std::optional<TlsConfig> tls;
   absl::Duration shutdown_grace = absl::Seconds(20);
+  // After SIGTERM: keep serving (health NOT_SERVING, /readyz 503) this long
+  // so load balancers stop routing here, then stop accepting and drain.
+  absl::Duration drain_delay = absl::ZeroDuration();
   // Poll interval of the config/secret file watcher; 0 = no watching.
   absl::Duration watch_interval = absl::Seconds(2);
 };

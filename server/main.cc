@@ -313,6 +313,14 @@ int Run(int argc, char** argv) {
   shutdown.WaitForNotification();
   a->BeginShutdown();
   set_health(false);
+  const absl::Duration drain_delay = a->config()->server.drain_delay;
+  if (drain_delay > absl::ZeroDuration()) {
+    // Still serving, but unready: lets load balancers and Kubernetes
+    // endpoints stop routing here before the listener closes.
+    logger.Log(LogLevel::kInfo, "draining",
+               {{"drain_delay", absl::FormatDuration(drain_delay)}});
+    absl::SleepFor(drain_delay);
+  }
   const absl::Duration grace = a->config()->server.shutdown_grace;
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(grace));
