@@ -22,7 +22,8 @@ absl::StatusOr<std::optional<std::string>> OptString(const json& jwk,
   auto it = jwk.find(name);
   if (it == jwk.end()) return std::optional<std::string>();
   if (!it->is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is not a string"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is not a string"));
   }
   return std::optional<std::string>(it->get<std::string>());
 }
@@ -54,11 +55,16 @@ absl::StatusOr<std::string> ReqBytes(const json& jwk, const char* name) {
 
 int FieldBytes(Curve curve) {
   switch (curve) {
-    case Curve::kP256: return 32;
-    case Curve::kP384: return 48;
-    case Curve::kP521: return 66;
-    case Curve::kEd25519: return 32;
-    case Curve::kNone: return 0;
+    case Curve::kP256:
+      return 32;
+    case Curve::kP384:
+      return 48;
+    case Curve::kP521:
+      return 66;
+    case Curve::kEd25519:
+      return 32;
+    case Curve::kNone:
+      return 0;
   }
   return 0;
 }
@@ -71,7 +77,8 @@ absl::Status CheckUse(const json& jwk, Want want) {
   }
   auto it = jwk.find("key_ops");
   if (it == jwk.end()) return absl::OkStatus();
-  if (!it->is_array()) return absl::InvalidArgumentError("key_ops is not an array");
+  if (!it->is_array())
+    return absl::InvalidArgumentError("key_ops is not an array");
   std::set<std::string> ops;
   for (const json& op : *it) {
     if (!op.is_string()) {
@@ -121,7 +128,8 @@ absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
         const char* names[] = {"p", "q", "dp", "dq", "qi"};
         int present = 0;
         for (int i = 0; i < 5; ++i) {
-          absl::StatusOr<std::optional<std::string>> v = OptBytes(jwk, names[i]);
+          absl::StatusOr<std::optional<std::string>> v =
+              OptBytes(jwk, names[i]);
           if (!v.ok()) return v.status();
           if (v->has_value()) {
             *crt[i] = std::move(**v);
@@ -137,14 +145,16 @@ absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
     }
     case KeyType::kEc:
     case KeyType::kOkp: {
-      absl::StatusOr<std::optional<std::string>> crv_name = OptString(jwk, "crv");
+      absl::StatusOr<std::optional<std::string>> crv_name =
+          OptString(jwk, "crv");
       if (!crv_name.ok()) return crv_name.status();
-      if (!crv_name->has_value()) return absl::InvalidArgumentError("\"crv\" missing");
+      if (!crv_name->has_value())
+        return absl::InvalidArgumentError("\"crv\" missing");
       std::optional<Curve> crv = CurveFromName(**crv_name);
       const bool ok_curve =
           crv.has_value() &&
-          (kty == KeyType::kEc ? (*crv == Curve::kP256 || *crv == Curve::kP384 ||
-                                  *crv == Curve::kP521)
+          (kty == KeyType::kEc ? (*crv == Curve::kP256 ||
+                                  *crv == Curve::kP384 || *crv == Curve::kP521)
                                : *crv == Curve::kEd25519);
       if (!ok_curve) return absl::InvalidArgumentError("unsupported crv");
       const size_t size = FieldBytes(*crv);
@@ -158,7 +168,8 @@ absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
         absl::StatusOr<std::string> dv = ReqBytes(jwk, "d");
         if (!dv.ok()) return dv.status();
         if (dv->size() != size) {
-          return absl::InvalidArgumentError("\"d\" has the wrong length for crv");
+          return absl::InvalidArgumentError(
+              "\"d\" has the wrong length for crv");
         }
         d = std::move(*dv);
       }
@@ -187,10 +198,12 @@ absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
 
 absl::StatusOr<Key> Import(const json& jwk, const JwkImportOptions& opts,
                            Want want) {
-  if (!jwk.is_object()) return absl::InvalidArgumentError("JWK is not an object");
+  if (!jwk.is_object())
+    return absl::InvalidArgumentError("JWK is not an object");
   absl::StatusOr<std::optional<std::string>> kty_name = OptString(jwk, "kty");
   if (!kty_name.ok()) return kty_name.status();
-  if (!kty_name->has_value()) return absl::InvalidArgumentError("\"kty\" missing");
+  if (!kty_name->has_value())
+    return absl::InvalidArgumentError("\"kty\" missing");
   std::optional<KeyType> kty = KeyTypeFromName(**kty_name);
   if (!kty.has_value()) return absl::InvalidArgumentError("unsupported kty");
 
@@ -210,7 +223,8 @@ absl::StatusOr<Key> Import(const json& jwk, const JwkImportOptions& opts,
     }
   }
 
-  absl::StatusOr<crypto::KeyMaterial> material = ReadMaterial(jwk, *kty, want, opts);
+  absl::StatusOr<crypto::KeyMaterial> material =
+      ReadMaterial(jwk, *kty, want, opts);
   if (!material.ok()) return material.status();
   if (want == Want::kPrivate && !material->has_private()) {
     return absl::InvalidArgumentError("no private key material");
@@ -335,14 +349,16 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
 
   for (auto& [i, key] : loaded) {
     if (ambiguous(key.kid())) {
-      out.skipped.push_back(absl::StrCat(
-          Describe(i, *entries[i]),
-          ": duplicate kid (another entry with it holds a different or invalid key)"));
+      out.skipped.push_back(
+          absl::StrCat(Describe(i, *entries[i]),
+                       ": duplicate kid (another entry with it holds a "
+                       "different or invalid key)"));
       continue;
     }
     if (drop_oct && key.kty() == KeyType::kOct) {
-      out.skipped.push_back(absl::StrCat(
-          Describe(i, *entries[i]), ": symmetric key in a set with public keys"));
+      out.skipped.push_back(
+          absl::StrCat(Describe(i, *entries[i]),
+                       ": symmetric key in a set with public keys"));
       continue;
     }
     out.keys.push_back(std::move(key));
@@ -352,7 +368,8 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
 
 absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
                               const crypto::KeyStrengthPolicy& strength) {
-  absl::StatusOr<crypto::KeyMaterial> m = crypto::KeyMaterial::FromPem(pem, strength);
+  absl::StatusOr<crypto::KeyMaterial> m =
+      crypto::KeyMaterial::FromPem(pem, strength);
   if (!m.ok()) return m.status();
   return Key::Create(std::move(options), *std::move(m));
 }

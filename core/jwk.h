@@ -58,10 +58,12 @@ struct JwkImportOptions {
   std::string source;
   absl::Time loaded_at = absl::InfinitePast();
   crypto::KeyStrengthPolicy strength;
-  size_t max_keys = 100;            // entries beyond this are skipped
+  size_t max_keys = 100;               // entries beyond this are skipped
   bool allow_mixed_symmetric = false;  // see "Set-level rules" above
-  JsonLimits json_limits{.max_bytes = 1024 * 1024, .max_depth = 8,
-                         .max_values = 100000, .max_object_members = 10000,
+  JsonLimits json_limits{.max_bytes = 1024 * 1024,
+                         .max_depth = 8,
+                         .max_values = 100000,
+                         .max_object_members = 10000,
                          .require_object = true};
 };
 
@@ -85,8 +87,9 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
 // Convenience wrappers: KeyMaterial::FromPem / FromSecret + Key::Create.
 absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
                               const crypto::KeyStrengthPolicy& strength = {});
-absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
-                                 const crypto::KeyStrengthPolicy& strength = {});
+absl::StatusOr<Key> ImportSecret(
+    absl::string_view secret, KeyOptions options,
+    const crypto::KeyStrengthPolicy& strength = {});
 
 // {"keys":[...]} with the public JWK of every non-oct key; oct keys are
 // omitted, never exported.

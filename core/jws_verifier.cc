@@ -33,14 +33,17 @@ FailureOr<const Key*> Select(const ParsedJws& jws, Span keys,
     if (verifier->Verify(jws.signing_input(), jws.signature())) return &key;
   }
   if (kid.has_value() && !kid_seen) {
-    return MakeFailure(FailureReason::kKeyNotFound, "no key with the token's kid");
+    return MakeFailure(FailureReason::kKeyNotFound,
+                       "no key with the token's kid");
   }
   if (tried == 0) {
     return MakeFailure(FailureReason::kUnsupportedAlgorithm,
-                       kid.has_value() ? "key with the token's kid does not serve alg"
-                                       : "no key serves alg");
+                       kid.has_value()
+                           ? "key with the token's kid does not serve alg"
+                           : "no key serves alg");
   }
-  return MakeFailure(FailureReason::kSignatureInvalid, "signature does not verify");
+  return MakeFailure(FailureReason::kSignatureInvalid,
+                     "signature does not verify");
 }
 
 VerifiedJws Build(const Key& key, ParsedJws jws) {

@@ -55,8 +55,8 @@ struct JwsVerifyOptions {
 // A JWS whose signature verified: the parsed token (moved in, not copied)
 // plus which key matched. Plain value; copyable and movable.
 struct VerifiedJws {
-  ParsedJws jws;           // header(), payload() (decoded bytes, not parsed), ...
-  std::string kid;         // kid of the key that verified ("" if it has none)
+  ParsedJws jws;    // header(), payload() (decoded bytes, not parsed), ...
+  std::string kid;  // kid of the key that verified ("" if it has none)
   Algorithm alg = Algorithm::kHs256;
   const Key* key = nullptr;  // the matching key; points into the caller's
                              // list, valid only as long as that list is

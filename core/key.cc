@@ -14,11 +14,10 @@ namespace {
 // primes as k*M + (65537^a mod M) with M a primorial, so n = p*q is a power
 // of 65537 modulo every small prime dividing M. 3..167 is the set the ROCA
 // authors' detector uses for keys of any size.
-constexpr uint32_t kRocaPrimes[] = {3,   5,   7,   11,  13,  17,  19,  23,
-                                    29,  31,  37,  41,  43,  47,  53,  59,
-                                    61,  67,  71,  73,  79,  83,  89,  97,
-                                    101, 103, 107, 109, 113, 127, 131, 137,
-                                    139, 149, 151, 157, 163, 167};
+constexpr uint32_t kRocaPrimes[] = {
+    3,   5,   7,   11,  13,  17,  19,  23,  29,  31,  37,  41,  43,
+    47,  53,  59,  61,  67,  71,  73,  79,  83,  89,  97,  101, 103,
+    107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
 
 uint32_t ModSmall(absl::string_view big_endian, uint32_t p) {
   uint32_t r = 0;
@@ -58,7 +57,8 @@ absl::Status CheckRsaPublic(const crypto::KeyMaterial& material) {
   std::string e = StripLeadingZeros(rsa->e);
   if (e.empty() || (static_cast<unsigned char>(e.back()) & 1) == 0 ||
       (e.size() == 1 && static_cast<unsigned char>(e[0]) < 3)) {
-    return absl::InvalidArgumentError("RSA public exponent must be odd and >= 3");
+    return absl::InvalidArgumentError(
+        "RSA public exponent must be odd and >= 3");
   }
   if (RsaModulusHasRocaFingerprint(rsa->n)) {
     return absl::InvalidArgumentError(
@@ -79,9 +79,12 @@ bool RsaModulusHasRocaFingerprint(absl::string_view n) {
 
 absl::string_view KeyStateName(KeyState state) {
   switch (state) {
-    case KeyState::kNext: return "next";
-    case KeyState::kActive: return "active";
-    case KeyState::kRetiring: return "retiring";
+    case KeyState::kNext:
+      return "next";
+    case KeyState::kActive:
+      return "active";
+    case KeyState::kRetiring:
+      return "retiring";
   }
   return "";
 }
@@ -95,17 +98,18 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
   if (options.alg.has_value()) {
     const Algorithm alg = *options.alg;
     if (!material.Fits(alg)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("alg ", AlgorithmName(alg), " does not fit a ",
-                       KeyTypeName(material.type()), " key",
-                       material.curve() == Curve::kNone
-                           ? ""
-                           : absl::StrCat(" on ", CurveName(material.curve()))));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "alg ", AlgorithmName(alg), " does not fit a ",
+          KeyTypeName(material.type()), " key",
+          material.curve() == Curve::kNone
+              ? ""
+              : absl::StrCat(" on ", CurveName(material.curve()))));
     }
     const int need = RequiredHmacBytes(alg, options.min_hmac_bytes);
     if (IsHmac(alg) && SecretBytes(material) < need) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "HMAC secret shorter than ", need, " bytes for ", AlgorithmName(alg)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("HMAC secret shorter than ", need, " bytes for ",
+                       AlgorithmName(alg)));
     }
   }
   Key key(std::move(options), std::move(material));
@@ -143,8 +147,7 @@ absl::StatusOr<nlohmann::json> Key::ToPublicJwk() const {
   nlohmann::json jwk = nlohmann::json::object();
   switch (material_.type()) {
     case KeyType::kOct:
-      return absl::FailedPreconditionError(
-          "symmetric keys are never exported");
+      return absl::FailedPreconditionError("symmetric keys are never exported");
     case KeyType::kRsa: {
       absl::StatusOr<crypto::RsaComponents> c = material_.RsaPublic();
       if (!c.ok()) return c.status();

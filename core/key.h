@@ -37,9 +37,9 @@ enum class KeyState { kNext, kActive, kRetiring };
 absl::string_view KeyStateName(KeyState state);  // "next", "active", "retiring"
 
 struct KeyOptions {
-  std::string kid;                  // empty = no kid
-  std::optional<Algorithm> alg;     // nullopt = decided by key type
-  std::string source;               // "inline", "file:/path", "jwks:https://…"
+  std::string kid;               // empty = no kid
+  std::optional<Algorithm> alg;  // nullopt = decided by key type
+  std::string source;            // "inline", "file:/path", "jwks:https://…"
   absl::Time loaded_at = absl::InfinitePast();
   KeyState state = KeyState::kActive;
   // The configured HMAC floor (KeyStrengthPolicy::min_hmac_bytes). At 32 or

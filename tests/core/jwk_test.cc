@@ -17,7 +17,8 @@
 namespace jwtauth {
 namespace {
 
-KeyOptions Opt(std::string kid = "", std::optional<Algorithm> alg = std::nullopt) {
+KeyOptions Opt(std::string kid = "",
+               std::optional<Algorithm> alg = std::nullopt) {
   KeyOptions o;
   o.kid = std::move(kid);
   o.alg = alg;
@@ -28,13 +29,14 @@ using ::jwtauth::testutil::CachedTestKey;
 using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::SignJws;
 using ::jwtauth::testutil::StatusIs;
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-using nlohmann::json;
 
 // RFC 7515 A.3 P-256 public key (facts from the RFC).
 json P256() {
-  return {{"kty", "EC"}, {"crv", "P-256"},
+  return {{"kty", "EC"},
+          {"crv", "P-256"},
           {"x", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"},
           {"y", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}};
 }
@@ -82,12 +84,15 @@ TEST(JwkTest, ImportsEachKty) {
 }
 
 TEST(JwkTest, RejectsUnknownOrMissingKty) {
-  EXPECT_THAT(Import(With(P256(), "kty", "ec")), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Import(With(P256(), "kty", 3)), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Import(With(P256(), "kty", "ec")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Import(With(P256(), "kty", 3)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   json no_kty = P256();
   no_kty.erase("kty");
   EXPECT_THAT(Import(no_kty), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Import(json::array()), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Import(json::array()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(JwkTest, UseMustBeSig) {
@@ -110,7 +115,8 @@ TEST(JwkTest, KeyOpsMustContainVerifyAndAgreeWithUse) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   // Without "use", extra ops are tolerated; with use=sig they contradict it.
   EXPECT_THAT(Import(With(P256(), "key_ops", {"verify", "encrypt"})), IsOk());
-  EXPECT_THAT(Import(With(With(P256(), "use", "sig"), "key_ops", {"verify", "encrypt"})),
+  EXPECT_THAT(Import(With(With(P256(), "use", "sig"), "key_ops",
+                          {"verify", "encrypt"})),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -121,7 +127,8 @@ TEST(JwkTest, AlgBindsAndMustFit) {
   for (const char* bad : {"ES384", "ES521", "ES224", "HS256", "RS256", "none",
                           "es256", "ECDH-ES"}) {
     EXPECT_THAT(Import(With(P256(), "alg", bad)),
-                StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
   }
   EXPECT_THAT(Import(With(Oct(32), "alg", "A256GCM")),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -141,7 +148,8 @@ TEST(JwkTest, StrictBase64UrlMembers) {
   EXPECT_THAT(Import(plus), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Import(With(Oct(32), "k", "c2VjcmV0 c2VjcmV0")),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Import(With(Oct(32), "k", "")), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Import(With(Oct(32), "k", "")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(JwkTest, EcCoordinatesMustHaveExactLength) {
@@ -149,7 +157,8 @@ TEST(JwkTest, EcCoordinatesMustHaveExactLength) {
   short_x["x"] = Base64UrlEncode(std::string(31, 'a'));
   EXPECT_THAT(Import(short_x), StatusIs(absl::StatusCode::kInvalidArgument));
   json wrong_curve = With(P256(), "crv", "P-384");
-  EXPECT_THAT(Import(wrong_curve), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Import(wrong_curve),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Import(With(P256(), "crv", "secp256k1")),
               StatusIs(absl::StatusCode::kInvalidArgument));
   json missing_y = P256();
@@ -166,8 +175,10 @@ TEST(JwkTest, EcCoordinatesMustHaveExactLength) {
 TEST(JwkTest, OkpOnlyEd25519) {
   absl::StatusOr<json> okp = CachedTestKey(Algorithm::kEdDsa).key.ToPublicJwk();
   ASSERT_THAT(okp, IsOk());
-  EXPECT_THAT(Import(With(*okp, "crv", "X25519")), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Import(With(*okp, "crv", "Ed448")), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Import(With(*okp, "crv", "X25519")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Import(With(*okp, "crv", "Ed448")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Import(With(*okp, "x", Base64UrlEncode(std::string(31, 'x')))),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -188,13 +199,15 @@ TEST(JwkTest, PrivateMembersIgnoredOnPublicImport) {
 }
 
 TEST(JwkTest, ImportPrivateJwkRequiresPrivateMaterial) {
-  EXPECT_THAT(ImportPrivateJwk(P256(), {}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ImportPrivateJwk(P256(), {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   absl::StatusOr<Key> key = ImportPrivateJwk(With(P256(), "d", kP256D), {});
   ASSERT_THAT(key, IsOk());
   EXPECT_TRUE(key->material().has_private());
   EXPECT_THAT(crypto::NewSigner(Algorithm::kEs256, key->material()), IsOk());
   // key_ops on a signing key must allow "sign".
-  EXPECT_THAT(ImportPrivateJwk(With(With(P256(), "d", kP256D), "key_ops", {"verify"}), {}),
+  EXPECT_THAT(ImportPrivateJwk(
+                  With(With(P256(), "d", kP256D), "key_ops", {"verify"}), {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   // The exported JWK of a private key carries no private member.
   absl::StatusOr<json> pub = key->ToPublicJwk();
@@ -208,13 +221,16 @@ TEST(JwkTest, X5cAndX5uAreIgnored) {
   j["x5c"] = {"bm90IGEgY2VydA=="};
   absl::StatusOr<Key> key = Import(j);
   ASSERT_THAT(key, IsOk());
-  EXPECT_EQ(key->material().Fingerprint(), Import(P256())->material().Fingerprint());
+  EXPECT_EQ(key->material().Fingerprint(),
+            Import(P256())->material().Fingerprint());
 }
 
 TEST(JwksTest, SkipAndReport) {
   json set = {{"keys",
-               {With(P256(), "kid", "good"), With(With(P256(), "kid", "e"), "use", "enc"),
-                {{"kty", "XYZ"}, {"kid", "u"}}, 7}}};
+               {With(P256(), "kid", "good"),
+                With(With(P256(), "kid", "e"), "use", "enc"),
+                {{"kty", "XYZ"}, {"kid", "u"}},
+                7}}};
   absl::StatusOr<JwksImport> r = ImportJwks(set.dump(), {});
   ASSERT_THAT(r, IsOk());
   ASSERT_THAT(r->keys, SizeIs(1));
@@ -229,7 +245,8 @@ TEST(JwksTest, SourceAndLoadedAtAreStamped) {
   JwkImportOptions opts;
   opts.source = "jwks:https://idp/keys";
   opts.loaded_at = absl::FromUnixSeconds(42);
-  absl::StatusOr<JwksImport> r = ImportJwks(json{{"keys", {P256()}}}.dump(), opts);
+  absl::StatusOr<JwksImport> r =
+      ImportJwks(json{{"keys", {P256()}}}.dump(), opts);
   ASSERT_THAT(r, IsOk());
   ASSERT_THAT(r->keys, SizeIs(1));
   EXPECT_EQ(r->keys[0].source(), "jwks:https://idp/keys");
@@ -243,17 +260,22 @@ TEST(JwksTest, SingleJwkIsAccepted) {
 }
 
 TEST(JwksTest, NotAJwksIsAnError) {
-  EXPECT_THAT(ImportJwks("not json", {}), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ImportJwks(R"({"keys":{}})", {}), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ImportJwks(R"({"foo":1})", {}), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ImportJwks(R"([1,2])", {}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ImportJwks("not json", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ImportJwks(R"({"keys":{}})", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ImportJwks(R"({"foo":1})", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ImportJwks(R"([1,2])", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ImportJwks(R"({"keys":[],"keys":[]})", {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(JwksTest, MaxKeys) {
   json set = {{"keys", json::array()}};
-  for (int i = 0; i < 5; ++i) set["keys"].push_back(With(P256(), "kid", "k" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    set["keys"].push_back(With(P256(), "kid", "k" + std::to_string(i)));
   JwkImportOptions opts;
   opts.max_keys = 3;
   absl::StatusOr<JwksImport> r = ImportJwks(set.dump(), opts);
@@ -264,7 +286,9 @@ TEST(JwksTest, MaxKeys) {
 }
 
 TEST(JwksTest, DuplicateKidWithDifferentKeysDropsAll) {
-  json set = {{"keys", {Oct(32, "dup"), With(Oct(33, "dup"), "alg", "HS256"), Oct(40, "other")}}};
+  json set = {{"keys",
+               {Oct(32, "dup"), With(Oct(33, "dup"), "alg", "HS256"),
+                Oct(40, "other")}}};
   absl::StatusOr<JwksImport> r = ImportJwks(set.dump(), {});
   ASSERT_THAT(r, IsOk());
   ASSERT_THAT(r->keys, SizeIs(1));
@@ -274,8 +298,9 @@ TEST(JwksTest, DuplicateKidWithDifferentKeysDropsAll) {
 }
 
 TEST(JwksTest, SameKeyTwiceUnderOneKidIsKept) {
-  json set = {{"keys", {With(With(P256(), "kid", "a"), "alg", "ES256"),
-                        With(P256(), "kid", "a")}}};
+  json set = {{"keys",
+               {With(With(P256(), "kid", "a"), "alg", "ES256"),
+                With(P256(), "kid", "a")}}};
   absl::StatusOr<JwksImport> r = ImportJwks(set.dump(), {});
   ASSERT_THAT(r, IsOk());
   EXPECT_THAT(r->keys, SizeIs(2));
@@ -315,15 +340,20 @@ TEST(JwksTest, ExportOmitsSymmetricKeys) {
 }
 
 TEST(PemTest, ImportPemAndSecret) {
-  absl::StatusOr<std::string> pem = CachedTestKey(Algorithm::kEs256).private_key.PublicPem();
+  absl::StatusOr<std::string> pem =
+      CachedTestKey(Algorithm::kEs256).private_key.PublicPem();
   ASSERT_THAT(pem, IsOk());
   absl::StatusOr<Key> key = ImportPem(*pem, Opt("pem", Algorithm::kEs256));
   ASSERT_THAT(key, IsOk());
   std::vector<Key> keys = {*key};
-  EXPECT_TRUE(VerifyJws(SignJws(CachedTestKey(Algorithm::kEs256), "x", {{"kid", "pem"}}), keys).ok());
+  EXPECT_TRUE(VerifyJws(SignJws(CachedTestKey(Algorithm::kEs256), "x",
+                                {{"kid", "pem"}}),
+                        keys)
+                  .ok());
   EXPECT_THAT(ImportPem("-----BEGIN NOTHING-----", Opt()),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ImportSecret(std::string(32, 'x'), Opt("", Algorithm::kHs256)), IsOk());
+  EXPECT_THAT(ImportSecret(std::string(32, 'x'), Opt("", Algorithm::kHs256)),
+              IsOk());
   EXPECT_THAT(ImportSecret(std::string(20, 'x'), Opt("", Algorithm::kHs256)),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

@@ -18,7 +18,8 @@ using ::jwtauth::testutil::SignJws;
 using ::jwtauth::testutil::SignJwsWithHeader;
 using ::jwtauth::testutil::TestKey;
 
-FailureOr<VerifiedJws> Verify(absl::string_view token, const std::vector<Key>& keys,
+FailureOr<VerifiedJws> Verify(absl::string_view token,
+                              const std::vector<Key>& keys,
                               const JwsVerifyOptions& o = {}) {
   return VerifyJws(token, keys, o);
 }
@@ -37,7 +38,8 @@ TEST_P(JwsRoundTripTest, SignThenVerify) {
   std::string token = SignJws(k, payload, {{"typ", "JOSE"}});
   std::vector<Key> keys = {k.key};  // VerifiedJws::key points into this list
   FailureOr<VerifiedJws> r = Verify(token, keys);
-  ASSERT_TRUE(r.ok()) << FailureReasonName(r.reason()) << " " << r.failure().detail;
+  ASSERT_TRUE(r.ok()) << FailureReasonName(r.reason()) << " "
+                      << r.failure().detail;
   EXPECT_EQ(r->payload(), payload);
   EXPECT_EQ(r->alg, GetParam());
   EXPECT_EQ(r->kid, k.kid);
@@ -48,7 +50,8 @@ TEST_P(JwsRoundTripTest, SignThenVerify) {
 TEST_P(JwsRoundTripTest, EveryFlippedSignatureBitFails) {
   const TestKey& k = CachedTestKey(GetParam());
   std::string input = MakeSigningInput(
-      nlohmann::json{{"alg", AlgorithmName(GetParam())}, {"kid", k.kid}}.dump(), "p");
+      nlohmann::json{{"alg", AlgorithmName(GetParam())}, {"kid", k.kid}}.dump(),
+      "p");
   std::string sig = *k.signer->Sign(input);
   std::vector<Key> keys = {k.key};
   ASSERT_TRUE(Verify(CompleteCompactJws(input, sig), keys).ok());
@@ -67,15 +70,18 @@ TEST_P(JwsRoundTripTest, EveryFlippedSignatureBitFails) {
 TEST_P(JwsRoundTripTest, TruncatedOrExtendedSignatureFails) {
   const TestKey& k = CachedTestKey(GetParam());
   std::string input = MakeSigningInput(
-      nlohmann::json{{"alg", AlgorithmName(GetParam())}, {"kid", k.kid}}.dump(), "p");
+      nlohmann::json{{"alg", AlgorithmName(GetParam())}, {"kid", k.kid}}.dump(),
+      "p");
   std::string sig = *k.signer->Sign(input);
   std::vector<Key> keys = {k.key};
   for (size_t len = 0; len < sig.size(); ++len) {
-    EXPECT_FALSE(Verify(CompleteCompactJws(input, sig.substr(0, len)), keys).ok())
+    EXPECT_FALSE(
+        Verify(CompleteCompactJws(input, sig.substr(0, len)), keys).ok())
         << "len " << len;
   }
   EXPECT_FALSE(Verify(CompleteCompactJws(input, sig + '\0'), keys).ok());
-  EXPECT_FALSE(Verify(CompleteCompactJws(input, std::string(1, '\0') + sig), keys).ok());
+  EXPECT_FALSE(
+      Verify(CompleteCompactJws(input, std::string(1, '\0') + sig), keys).ok());
 }
 
 TEST_P(JwsRoundTripTest, ModifiedPayloadOrHeaderFails) {
@@ -84,14 +90,17 @@ TEST_P(JwsRoundTripTest, ModifiedPayloadOrHeaderFails) {
   std::vector<Key> keys = {k.key};
   size_t dot1 = token.find('.');
   size_t dot2 = token.find('.', dot1 + 1);
-  std::string other_payload = token.substr(0, dot1 + 1) + Base64UrlEncode("pay1oad") +
-                              token.substr(dot2);
-  EXPECT_EQ(Verify(other_payload, keys).reason(), FailureReason::kSignatureInvalid);
-  std::string other_header =
-      Base64UrlEncode(nlohmann::json{{"alg", AlgorithmName(GetParam())},
-                                     {"kid", k.kid}, {"x", 1}}.dump()) +
-      token.substr(dot1);
-  EXPECT_EQ(Verify(other_header, keys).reason(), FailureReason::kSignatureInvalid);
+  std::string other_payload = token.substr(0, dot1 + 1) +
+                              Base64UrlEncode("pay1oad") + token.substr(dot2);
+  EXPECT_EQ(Verify(other_payload, keys).reason(),
+            FailureReason::kSignatureInvalid);
+  std::string other_header = Base64UrlEncode(nlohmann::json{
+                                 {"alg", AlgorithmName(GetParam())},
+                                 {"kid", k.kid},
+                                 {"x", 1}}.dump()) +
+                             token.substr(dot1);
+  EXPECT_EQ(Verify(other_header, keys).reason(),
+            FailureReason::kSignatureInvalid);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllAlgorithms, JwsRoundTripTest,
@@ -134,7 +143,8 @@ TEST(JwsCrossTest, HmacWithPublicKeyBytesIsNotAccepted) {
   // Classic alg confusion: HS256 keyed with the RSA public key's PEM.
   const TestKey& rsa = CachedTestKey(Algorithm::kRs256);
   std::string pem = *rsa.private_key.PublicPem();
-  absl::StatusOr<crypto::KeyMaterial> secret = crypto::KeyMaterial::FromSecret(pem);
+  absl::StatusOr<crypto::KeyMaterial> secret =
+      crypto::KeyMaterial::FromSecret(pem);
   ASSERT_TRUE(secret.ok());
   auto signer = crypto::NewSigner(Algorithm::kHs256, *secret);
   ASSERT_TRUE(signer.ok());
@@ -144,7 +154,8 @@ TEST(JwsCrossTest, HmacWithPublicKeyBytesIsNotAccepted) {
   EXPECT_EQ(Verify(token, keys).reason(), FailureReason::kUnsupportedAlgorithm);
   std::string no_kid =
       SignJwsWithHeader(**signer, nlohmann::json{{"alg", "HS256"}}.dump(), "x");
-  EXPECT_EQ(Verify(no_kid, keys).reason(), FailureReason::kUnsupportedAlgorithm);
+  EXPECT_EQ(Verify(no_kid, keys).reason(),
+            FailureReason::kUnsupportedAlgorithm);
 }
 
 TEST(JwsKeySelectionTest, NoKeys) {
@@ -154,7 +165,8 @@ TEST(JwsKeySelectionTest, NoKeys) {
 
 TEST(JwsKeySelectionTest, UnknownKid) {
   const TestKey& k = CachedTestKey(Algorithm::kEs256);
-  FailureOr<VerifiedJws> r = Verify(SignJws(k, "x", {{"kid", "nope"}}), {k.key});
+  FailureOr<VerifiedJws> r =
+      Verify(SignJws(k, "x", {{"kid", "nope"}}), {k.key});
   EXPECT_EQ(r.reason(), FailureReason::kKeyNotFound);
 }
 
@@ -172,17 +184,19 @@ TEST(JwsKeySelectionTest, KidSelectsOnlyThatKey) {
 
 TEST(JwsKeySelectionTest, KidMatchesButAlgNotServed) {
   const TestKey& k = CachedTestKey(Algorithm::kEs256);
-  std::string token =
-      SignJwsWithHeader(*k.signer, nlohmann::json{{"alg", "ES384"}, {"kid", k.kid}}.dump(), "x");
-  EXPECT_EQ(Verify(token, {k.key}).reason(), FailureReason::kUnsupportedAlgorithm);
+  std::string token = SignJwsWithHeader(
+      *k.signer, nlohmann::json{{"alg", "ES384"}, {"kid", k.kid}}.dump(), "x");
+  EXPECT_EQ(Verify(token, {k.key}).reason(),
+            FailureReason::kUnsupportedAlgorithm);
 }
 
 TEST(JwsKeySelectionTest, KidlessTokenTriesKeysThatServeAlg) {
   const TestKey& k = CachedTestKey(Algorithm::kEdDsa);
   TestKey noise1 = GenerateTestKey(Algorithm::kEdDsa, "n1");
-  std::vector<Key> keys = {CachedTestKey(Algorithm::kRs256).key, noise1.key, k.key};
-  std::string token =
-      SignJwsWithHeader(*k.signer, nlohmann::json{{"alg", "EdDSA"}}.dump(), "x");
+  std::vector<Key> keys = {CachedTestKey(Algorithm::kRs256).key, noise1.key,
+                           k.key};
+  std::string token = SignJwsWithHeader(
+      *k.signer, nlohmann::json{{"alg", "EdDSA"}}.dump(), "x");
   FailureOr<VerifiedJws> r = Verify(token, keys);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->kid, k.kid);
@@ -192,11 +206,12 @@ TEST(JwsKeySelectionTest, KidlessCandidatesAreBounded) {
   const TestKey& k = CachedTestKey(Algorithm::kHs256);
   std::vector<Key> keys;
   for (int i = 0; i < 4; ++i) {
-    keys.push_back(GenerateTestKey(Algorithm::kHs256, "n" + std::to_string(i)).key);
+    keys.push_back(
+        GenerateTestKey(Algorithm::kHs256, "n" + std::to_string(i)).key);
   }
   keys.push_back(k.key);  // fifth
-  std::string token =
-      SignJwsWithHeader(*k.signer, nlohmann::json{{"alg", "HS256"}}.dump(), "x");
+  std::string token = SignJwsWithHeader(
+      *k.signer, nlohmann::json{{"alg", "HS256"}}.dump(), "x");
   EXPECT_EQ(Verify(token, keys).reason(), FailureReason::kSignatureInvalid);
   JwsVerifyOptions five;
   five.max_kidless_candidates = 5;
@@ -205,8 +220,8 @@ TEST(JwsKeySelectionTest, KidlessCandidatesAreBounded) {
 
 TEST(JwsKeySelectionTest, KidlessTokenNoKeyServesAlg) {
   const TestKey& k = CachedTestKey(Algorithm::kEs512);
-  std::string token =
-      SignJwsWithHeader(*k.signer, nlohmann::json{{"alg", "ES512"}}.dump(), "x");
+  std::string token = SignJwsWithHeader(
+      *k.signer, nlohmann::json{{"alg", "ES512"}}.dump(), "x");
   EXPECT_EQ(Verify(token, {CachedTestKey(Algorithm::kEs256).key}).reason(),
             FailureReason::kUnsupportedAlgorithm);
 }
@@ -215,22 +230,26 @@ TEST(JwsParseFailuresTest, ParseLayerReasonsPassThrough) {
   std::vector<Key> keys = {CachedTestKey(Algorithm::kHs256).key};
   EXPECT_EQ(Verify("", keys).reason(), FailureReason::kTokenMissing);
   EXPECT_EQ(Verify("a.b", keys).reason(), FailureReason::kMalformed);
-  std::string none = Base64UrlEncode(R"({"alg":"none"})") + "." + Base64UrlEncode("x") + ".AAAA";
+  std::string none = Base64UrlEncode(R"({"alg":"none"})") + "." +
+                     Base64UrlEncode("x") + ".AAAA";
   EXPECT_EQ(Verify(none, keys).reason(), FailureReason::kUnsupportedAlgorithm);
   JwsVerifyOptions small;
   small.limits.max_token_bytes = 16;
-  EXPECT_EQ(Verify(SignJws(CachedTestKey(Algorithm::kHs256), "x"), keys, small).reason(),
+  EXPECT_EQ(Verify(SignJws(CachedTestKey(Algorithm::kHs256), "x"), keys, small)
+                .reason(),
             FailureReason::kTokenTooLarge);
 }
 
 TEST(JwsHeaderKeysIgnoredTest, EmbeddedJwkDoesNotSupplyAKey) {
   TestKey attacker = GenerateTestKey(Algorithm::kEs256, "kid");
   const TestKey& real = CachedTestKey(Algorithm::kEs256);
-  nlohmann::json h = {{"alg", "ES256"}, {"kid", real.kid},
+  nlohmann::json h = {{"alg", "ES256"},
+                      {"kid", real.kid},
                       {"jwk", *attacker.key.ToPublicJwk()},
                       {"jku", "https://attacker.example/jwks"}};
   std::string token = SignJwsWithHeader(*attacker.signer, h.dump(), "x");
-  EXPECT_EQ(Verify(token, {real.key}).reason(), FailureReason::kSignatureInvalid);
+  EXPECT_EQ(Verify(token, {real.key}).reason(),
+            FailureReason::kSignatureInvalid);
 }
 
 TEST(JwsPointerApiTest, SpanOfPointersAndParsedForms) {

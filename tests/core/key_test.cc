@@ -12,7 +12,8 @@
 namespace jwtauth {
 namespace {
 
-KeyOptions Opt(std::string kid = "", std::optional<Algorithm> alg = std::nullopt) {
+KeyOptions Opt(std::string kid = "",
+               std::optional<Algorithm> alg = std::nullopt) {
   KeyOptions o;
   o.kid = std::move(kid);
   o.alg = alg;
@@ -41,11 +42,13 @@ TEST(KeyStateTest, Names) {
 }
 
 TEST(KeyTest, UnboundRsaServesRsAndPsOnly) {
-  absl::StatusOr<Key> key = Key::Create(Opt("r"), PublicMaterial(Algorithm::kRs256));
+  absl::StatusOr<Key> key =
+      Key::Create(Opt("r"), PublicMaterial(Algorithm::kRs256));
   ASSERT_THAT(key, IsOk());
-  EXPECT_THAT(key->ServedAlgorithms(),
-              ElementsAre(Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512,
-                          Algorithm::kPs256, Algorithm::kPs384, Algorithm::kPs512));
+  EXPECT_THAT(
+      key->ServedAlgorithms(),
+      ElementsAre(Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512,
+                  Algorithm::kPs256, Algorithm::kPs384, Algorithm::kPs512));
   EXPECT_FALSE(key->Serves(Algorithm::kHs256));
   EXPECT_EQ(key->VerifierFor(Algorithm::kHs256), nullptr);
   EXPECT_EQ(key->kty(), KeyType::kRsa);
@@ -53,13 +56,15 @@ TEST(KeyTest, UnboundRsaServesRsAndPsOnly) {
 }
 
 TEST(KeyTest, UnboundEcServesOnlyItsCurve) {
-  absl::StatusOr<Key> key = Key::Create(Opt(), PublicMaterial(Algorithm::kEs384));
+  absl::StatusOr<Key> key =
+      Key::Create(Opt(), PublicMaterial(Algorithm::kEs384));
   ASSERT_THAT(key, IsOk());
   EXPECT_THAT(key->ServedAlgorithms(), ElementsAre(Algorithm::kEs384));
 }
 
 TEST(KeyTest, UnboundOkpServesEdDsa) {
-  absl::StatusOr<Key> key = Key::Create(Opt(), PublicMaterial(Algorithm::kEdDsa));
+  absl::StatusOr<Key> key =
+      Key::Create(Opt(), PublicMaterial(Algorithm::kEdDsa));
   ASSERT_THAT(key, IsOk());
   EXPECT_THAT(key->ServedAlgorithms(), ElementsAre(Algorithm::kEdDsa));
 }
@@ -74,8 +79,9 @@ TEST(KeyTest, UnboundSecretServesHsAlgsItIsLongEnoughFor) {
               ElementsAre(Algorithm::kHs256, Algorithm::kHs384));
   absl::StatusOr<Key> k64 = Key::Create(Opt(), Secret(64));
   ASSERT_THAT(k64, IsOk());
-  EXPECT_THAT(k64->ServedAlgorithms(),
-              ElementsAre(Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512));
+  EXPECT_THAT(
+      k64->ServedAlgorithms(),
+      ElementsAre(Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512));
 }
 
 TEST(KeyTest, BoundAlgServesOnlyThatAlg) {
@@ -87,15 +93,19 @@ TEST(KeyTest, BoundAlgServesOnlyThatAlg) {
 }
 
 TEST(KeyTest, BoundAlgMustFitKeyTypeAndCurve) {
-  EXPECT_THAT(Key::Create(Opt("", Algorithm::kHs256), PublicMaterial(Algorithm::kRs256)),
+  EXPECT_THAT(Key::Create(Opt("", Algorithm::kHs256),
+                          PublicMaterial(Algorithm::kRs256)),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Key::Create(Opt("", Algorithm::kHs256), PublicMaterial(Algorithm::kEs256)),
+  EXPECT_THAT(Key::Create(Opt("", Algorithm::kHs256),
+                          PublicMaterial(Algorithm::kEs256)),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Key::Create(Opt("", Algorithm::kEs384), PublicMaterial(Algorithm::kEs256)),
+  EXPECT_THAT(Key::Create(Opt("", Algorithm::kEs384),
+                          PublicMaterial(Algorithm::kEs256)),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Key::Create(Opt("", Algorithm::kRs256), Secret(64)),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Key::Create(Opt("", Algorithm::kEdDsa), PublicMaterial(Algorithm::kEs256)),
+  EXPECT_THAT(Key::Create(Opt("", Algorithm::kEdDsa),
+                          PublicMaterial(Algorithm::kEs256)),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -108,18 +118,23 @@ TEST(KeyTest, BoundHsAlgNeedsSecretOfDigestSize) {
 }
 
 TEST(KeyTest, CopiesShareVerifiers) {
-  absl::StatusOr<Key> key = Key::Create(Opt(), PublicMaterial(Algorithm::kEs256));
+  absl::StatusOr<Key> key =
+      Key::Create(Opt(), PublicMaterial(Algorithm::kEs256));
   ASSERT_THAT(key, IsOk());
   Key copy = *key;
-  EXPECT_EQ(copy.VerifierFor(Algorithm::kEs256), key->VerifierFor(Algorithm::kEs256));
+  EXPECT_EQ(copy.VerifierFor(Algorithm::kEs256),
+            key->VerifierFor(Algorithm::kEs256));
   EXPECT_NE(copy.VerifierFor(Algorithm::kEs256), nullptr);
 }
 
 TEST(KeyTest, OptionsAreKept) {
   absl::Time t = absl::FromUnixSeconds(1700000000);
   absl::StatusOr<Key> key =
-      Key::Create(KeyOptions{.kid = "k", .alg = std::nullopt, .source = "file:/x",
-                             .loaded_at = t, .state = KeyState::kRetiring},
+      Key::Create(KeyOptions{.kid = "k",
+                             .alg = std::nullopt,
+                             .source = "file:/x",
+                             .loaded_at = t,
+                             .state = KeyState::kRetiring},
                   PublicMaterial(Algorithm::kEdDsa));
   ASSERT_THAT(key, IsOk());
   EXPECT_EQ(key->source(), "file:/x");
@@ -129,8 +144,9 @@ TEST(KeyTest, OptionsAreKept) {
 }
 
 TEST(KeyTest, PublicJwkOfRsa) {
-  absl::StatusOr<Key> key = Key::Create(Opt("r1", Algorithm::kRs256),
-                                        CachedTestKey(Algorithm::kRs256).private_key);
+  absl::StatusOr<Key> key =
+      Key::Create(Opt("r1", Algorithm::kRs256),
+                  CachedTestKey(Algorithm::kRs256).private_key);
   ASSERT_THAT(key, IsOk());
   absl::StatusOr<nlohmann::json> jwk = key->ToPublicJwk();
   ASSERT_THAT(jwk, IsOk());
@@ -146,7 +162,8 @@ TEST(KeyTest, PublicJwkOfRsa) {
 }
 
 TEST(KeyTest, PublicJwkOfEcAndOkp) {
-  absl::StatusOr<Key> ec = Key::Create(Opt(), CachedTestKey(Algorithm::kEs512).private_key);
+  absl::StatusOr<Key> ec =
+      Key::Create(Opt(), CachedTestKey(Algorithm::kEs512).private_key);
   ASSERT_THAT(ec, IsOk());
   absl::StatusOr<nlohmann::json> j = ec->ToPublicJwk();
   ASSERT_THAT(j, IsOk());
@@ -157,7 +174,8 @@ TEST(KeyTest, PublicJwkOfEcAndOkp) {
   EXPECT_FALSE(j->contains("kid"));
   EXPECT_FALSE(j->contains("alg"));
 
-  absl::StatusOr<Key> okp = Key::Create(Opt(), CachedTestKey(Algorithm::kEdDsa).private_key);
+  absl::StatusOr<Key> okp =
+      Key::Create(Opt(), CachedTestKey(Algorithm::kEdDsa).private_key);
   ASSERT_THAT(okp, IsOk());
   absl::StatusOr<nlohmann::json> o = okp->ToPublicJwk();
   ASSERT_THAT(o, IsOk());
@@ -170,7 +188,8 @@ TEST(KeyTest, PublicJwkOfEcAndOkp) {
 TEST(KeyTest, SymmetricKeyIsNeverExported) {
   absl::StatusOr<Key> key = Key::Create(Opt("s"), Secret(32));
   ASSERT_THAT(key, IsOk());
-  EXPECT_THAT(key->ToPublicJwk(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(key->ToPublicJwk(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(RocaTest, FingerprintDetection) {

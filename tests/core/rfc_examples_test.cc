@@ -51,10 +51,8 @@ constexpr char kA2Jws[] =
     "BArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOk"
     "HWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5A"
     "XLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
-constexpr char kA3X[] =
-    "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
-constexpr char kA3Y[] =
-    "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+constexpr char kA3X[] = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+constexpr char kA3Y[] = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
 constexpr char kA3Jws[] =
     "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogI"
     "mh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOy"
@@ -114,8 +112,7 @@ constexpr char kRfc7520S43Jws[] =
     "3ZXB0IG9mZiB0by4.AE_R_YZCChjn4791jSQCrdPZCNYqHXCTZH0-JZGYNlaAjP2kqaluU"
     "IIUnC9qvbu9Plon7KRTzoNEuT4Va2cmL1eJAQy3mtPBu_u_sDDyYjnAMDxXPn7XrT0lw-k"
     "vAD890jl8e2puQens_IEKBpHABlsbEPX6sFY8OcGDqoRuBomu9xQ2";
-constexpr char kRfc7520HmacK[] =
-    "hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg";
+constexpr char kRfc7520HmacK[] = "hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg";
 constexpr char kRfc7520S44Jws[] =
     "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNG"
     "JjNzAzNyJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V"
@@ -124,10 +121,12 @@ constexpr char kRfc7520S44Jws[] =
     "0IGJlIHN3ZXB0IG9mZiB0by4.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0";
 
 constexpr char kA1PayloadText[] =
-    "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
+    "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n "
+    "\"http://example.com/is_root\":true}";
 constexpr char kRfc7520Payload[] =
     "It\xe2\x80\x99s a dangerous business, Frodo, going out your door. You "
-    "step onto the road, and if you don't keep your feet, there\xe2\x80\x99s no "
+    "step onto the road, and if you don't keep your feet, there\xe2\x80\x99s "
+    "no "
     "knowing where you might be swept off to.";
 constexpr char kRfc7520Kid[] = "bilbo.baggins@hobbiton.example";
 
@@ -164,12 +163,14 @@ TEST(Rfc7515Test, A2Rs256) {
 }
 
 TEST(Rfc7515Test, A3Es256) {
-  Key key = MustImport({{"kty", "EC"}, {"crv", "P-256"}, {"x", kA3X}, {"y", kA3Y}});
+  Key key =
+      MustImport({{"kty", "EC"}, {"crv", "P-256"}, {"x", kA3X}, {"y", kA3Y}});
   ExpectVerifies(kA3Jws, key, Algorithm::kEs256, kA1PayloadText);
 }
 
 TEST(Rfc7515Test, A4Es512) {
-  Key key = MustImport({{"kty", "EC"}, {"crv", "P-521"}, {"x", kA4X}, {"y", kA4Y}});
+  Key key =
+      MustImport({{"kty", "EC"}, {"crv", "P-521"}, {"x", kA4X}, {"y", kA4Y}});
   ExpectVerifies(kA4Jws, key, Algorithm::kEs512, "Payload");
 }
 
@@ -182,8 +183,9 @@ TEST(Rfc7515Test, A5UnsecuredIsRejected) {
   // is looked at; with any signature bytes, "none" is UNSUPPORTED_ALGORITHM.
   FailureOr<VerifiedJws> r = VerifyJws(kA5Jws, keys);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.reason(), ::testing::AnyOf(FailureReason::kMalformed,
-                                           FailureReason::kUnsupportedAlgorithm));
+  EXPECT_THAT(r.reason(),
+              ::testing::AnyOf(FailureReason::kMalformed,
+                               FailureReason::kUnsupportedAlgorithm));
   EXPECT_EQ(VerifyJws(std::string(kA5Jws) + "AAAA", keys).reason(),
             FailureReason::kUnsupportedAlgorithm);
 }
@@ -205,36 +207,50 @@ TEST(Rfc7515Test, KeysOfOneExampleDoNotVerifyAnother) {
 }
 
 Key Rfc7520Rsa() {
-  return MustImport({{"kty", "RSA"}, {"kid", kRfc7520Kid}, {"use", "sig"},
-                     {"n", kRfc7520RsaN}, {"e", "AQAB"}});
+  return MustImport({{"kty", "RSA"},
+                     {"kid", kRfc7520Kid},
+                     {"use", "sig"},
+                     {"n", kRfc7520RsaN},
+                     {"e", "AQAB"}});
 }
 
 TEST(Rfc7520Test, S41Rs256) {
-  ExpectVerifies(kRfc7520S41Jws, Rfc7520Rsa(), Algorithm::kRs256, kRfc7520Payload);
+  ExpectVerifies(kRfc7520S41Jws, Rfc7520Rsa(), Algorithm::kRs256,
+                 kRfc7520Payload);
 }
 
 TEST(Rfc7520Test, S42Ps384) {
-  ExpectVerifies(kRfc7520S42Jws, Rfc7520Rsa(), Algorithm::kPs384, kRfc7520Payload);
+  ExpectVerifies(kRfc7520S42Jws, Rfc7520Rsa(), Algorithm::kPs384,
+                 kRfc7520Payload);
 }
 
 TEST(Rfc7520Test, S42Ps384FailsWhenKeyIsBoundToPs256) {
-  Key key = MustImport({{"kty", "RSA"}, {"kid", kRfc7520Kid}, {"alg", "PS256"},
-                        {"n", kRfc7520RsaN}, {"e", "AQAB"}});
+  Key key = MustImport({{"kty", "RSA"},
+                        {"kid", kRfc7520Kid},
+                        {"alg", "PS256"},
+                        {"n", kRfc7520RsaN},
+                        {"e", "AQAB"}});
   std::vector<Key> keys = {key};
   EXPECT_EQ(VerifyJws(kRfc7520S42Jws, keys).reason(),
             FailureReason::kUnsupportedAlgorithm);
 }
 
 TEST(Rfc7520Test, S43Es512) {
-  Key key = MustImport({{"kty", "EC"}, {"kid", kRfc7520Kid}, {"use", "sig"},
-                        {"crv", "P-521"}, {"x", kRfc7520EcX}, {"y", kRfc7520EcY}});
+  Key key = MustImport({{"kty", "EC"},
+                        {"kid", kRfc7520Kid},
+                        {"use", "sig"},
+                        {"crv", "P-521"},
+                        {"x", kRfc7520EcX},
+                        {"y", kRfc7520EcY}});
   ExpectVerifies(kRfc7520S43Jws, key, Algorithm::kEs512, kRfc7520Payload);
 }
 
 TEST(Rfc7520Test, S44Hs256) {
   Key key = MustImport({{"kty", "oct"},
                         {"kid", "018c0ae5-4d9b-471b-bfd6-eef314bc7037"},
-                        {"use", "sig"}, {"alg", "HS256"}, {"k", kRfc7520HmacK}});
+                        {"use", "sig"},
+                        {"alg", "HS256"},
+                        {"k", kRfc7520HmacK}});
   ExpectVerifies(kRfc7520S44Jws, key, Algorithm::kHs256, kRfc7520Payload);
 }
 

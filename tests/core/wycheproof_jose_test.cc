@@ -43,21 +43,27 @@ struct PolicyRejection {
 // Valid-labelled cases jwtauth rejects on purpose, by file.
 const std::map<int, PolicyRejection>& SignaturePolicy() {
   static const auto* m = new std::map<int, PolicyRejection>{
-      {346, {FailureReason::kUnsupportedAlgorithm,
-             "RFC 7520 4.2 PS384 token, but the group's JWK says alg PS256; a "
-             "JWK \"alg\" binds the key to that one algorithm"}},
-      {350, {FailureReason::kUnsupportedAlgorithm,
-             "as 346 (key_ops variant): JWK bound to PS256, token is PS384"}},
-      {347, {FailureReason::kKeyNotFound,
-             "JWK alg \"ES521\" is not a JWS algorithm (ES512 is): the key is "
-             "skipped at import, so no key has the token's kid"}},
-      {351, {FailureReason::kKeyNotFound,
-             "as 347 (key_ops variant): JWK alg \"ES521\" is unknown"}},
-      {372, {FailureReason::kMalformed,
-             "'?' inserted into the header segment: not base64url; the strict "
-             "decoder (RFC 7515 §2) rejects it"}},
-      {373, {FailureReason::kMalformed,
-             "'?' inserted into the payload segment: not base64url"}},
+      {346,
+       {FailureReason::kUnsupportedAlgorithm,
+        "RFC 7520 4.2 PS384 token, but the group's JWK says alg PS256; a "
+        "JWK \"alg\" binds the key to that one algorithm"}},
+      {350,
+       {FailureReason::kUnsupportedAlgorithm,
+        "as 346 (key_ops variant): JWK bound to PS256, token is PS384"}},
+      {347,
+       {FailureReason::kKeyNotFound,
+        "JWK alg \"ES521\" is not a JWS algorithm (ES512 is): the key is "
+        "skipped at import, so no key has the token's kid"}},
+      {351,
+       {FailureReason::kKeyNotFound,
+        "as 347 (key_ops variant): JWK alg \"ES521\" is unknown"}},
+      {372,
+       {FailureReason::kMalformed,
+        "'?' inserted into the header segment: not base64url; the strict "
+        "decoder (RFC 7515 §2) rejects it"}},
+      {373,
+       {FailureReason::kMalformed,
+        "'?' inserted into the payload segment: not base64url"}},
   };
   return *m;
 }
@@ -74,11 +80,17 @@ struct DataDefect {
 };
 const std::map<int, DataDefect>& SignatureDataDefects() {
   static const auto* m = new std::map<int, DataDefect>{
-      {367, {357, "invalidBase64Padding: this copy's token equals valid tcId "
-                  "357 (the '=' padding was lost); the padded signature is "
-                  "rejected below", 2}},
-      {370, {357, "invalidBase64PaddingInPayload: token equals valid tcId 357; "
-                  "the padded payload is rejected below", 1}},
+      {367,
+       {357,
+        "invalidBase64Padding: this copy's token equals valid tcId "
+        "357 (the '=' padding was lost); the padded signature is "
+        "rejected below",
+        2}},
+      {370,
+       {357,
+        "invalidBase64PaddingInPayload: token equals valid tcId 357; "
+        "the padded payload is rejected below",
+        1}},
   };
   return *m;
 }
@@ -109,10 +121,12 @@ const std::map<int, PolicyRejection>& KeyPolicy() {
 
 const std::map<int, PolicyRejection>& CryptoPolicy() {
   static const auto* m = new std::map<int, PolicyRejection>{
-      {50, {FailureReason::kMalformed,
-            "JWE (A256KW + A256CBC-HS512): jwtauth verifies JWS only"}},
-      {67, {FailureReason::kMalformed,
-            "JWE (ECDH-ES+A128KW): jwtauth verifies JWS only"}},
+      {50,
+       {FailureReason::kMalformed,
+        "JWE (A256KW + A256CBC-HS512): jwtauth verifies JWS only"}},
+      {67,
+       {FailureReason::kMalformed,
+        "JWE (ECDH-ES+A128KW): jwtauth verifies JWS only"}},
   };
   return *m;
 }
@@ -185,9 +199,9 @@ Counts RunFile(const std::string& file, const std::string& label,
                 << r.failure().detail;
           }
         } else {
-          EXPECT_TRUE(r.ok()) << where << ": valid case rejected with "
-                              << FailureReasonName(r.reason()) << " / "
-                              << r.failure().detail;
+          EXPECT_TRUE(r.ok())
+              << where << ": valid case rejected with "
+              << FailureReasonName(r.reason()) << " / " << r.failure().detail;
           if (r.ok()) ++c.valid_accepted;
         }
       } else if (result == "invalid") {
@@ -208,7 +222,8 @@ Counts RunFile(const std::string& file, const std::string& label,
     EXPECT_EQ(seen, doc["numberOfTests"].get<int>()) << file;
   }
   for (const auto& [tc, d] : defects) {
-    EXPECT_EQ(tokens.count(tc), 1u) << "data-defect table names unknown tcId " << tc;
+    EXPECT_EQ(tokens.count(tc), 1u)
+        << "data-defect table names unknown tcId " << tc;
     if (tokens.count(tc) == 0) continue;
     EXPECT_EQ(tokens[tc], tokens[d.same_as_tc])
         << label << " tcId " << tc << " is no longer identical to tcId "
@@ -258,8 +273,8 @@ TEST(WycheproofJoseTest, JsonWebKey) {
 }
 
 TEST(WycheproofJoseTest, JsonWebCrypto) {
-  Counts c = RunFile("json_web_crypto_test.json", "json_web_crypto",
-                     CryptoPolicy());
+  Counts c =
+      RunFile("json_web_crypto_test.json", "json_web_crypto", CryptoPolicy());
   EXPECT_EQ(c.invalid_accepted, 0);
   EXPECT_EQ(c.valid_accepted + c.valid_policy, c.valid);
 }

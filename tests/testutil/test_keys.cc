@@ -15,9 +15,9 @@ namespace {
 
 [[noreturn]] void Die(absl::string_view what, Algorithm alg,
                       absl::string_view why) {
-  std::fprintf(stderr, "test_keys: %s for %s failed: %s\n",
-               std::string(what).c_str(), std::string(AlgorithmName(alg)).c_str(),
-               std::string(why).c_str());
+  std::fprintf(
+      stderr, "test_keys: %s for %s failed: %s\n", std::string(what).c_str(),
+      std::string(AlgorithmName(alg)).c_str(), std::string(why).c_str());
   std::abort();
 }
 
@@ -29,11 +29,13 @@ TestKey GenerateTestKey(Algorithm alg, absl::string_view kid) {
   absl::StatusOr<crypto::KeyMaterial> pub =
       KeyTypeFor(alg) == KeyType::kOct ? priv : priv->PublicOnly();
   if (!pub.ok()) Die("PublicOnly", alg, pub.status().message());
-  absl::StatusOr<Key> key =
-      Key::Create({.kid = std::string(kid), .alg = alg, .source = "test",
-                   .loaded_at = absl::InfinitePast(), .state = KeyState::kActive,
-                   .min_hmac_bytes = 32},
-                  *pub);
+  absl::StatusOr<Key> key = Key::Create({.kid = std::string(kid),
+                                         .alg = alg,
+                                         .source = "test",
+                                         .loaded_at = absl::InfinitePast(),
+                                         .state = KeyState::kActive,
+                                         .min_hmac_bytes = 32},
+                                        *pub);
   if (!key.ok()) Die("Key::Create", alg, key.status().message());
   auto signer = crypto::NewSigner(alg, *priv);
   if (!signer.ok()) Die("NewSigner", alg, signer.status().message());

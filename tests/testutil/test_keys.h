@@ -8,9 +8,9 @@
 //   // Or a per-process cached one (kid "test-es256"), cheap after first use:
 //   const TestKey& k = CachedTestKey(Algorithm::kEs256);
 //
-//   std::string token = SignJws(k, R"({"sub":"alice"})");       // alg+kid header
-//   std::string t2 = SignJws(k, "payload", {{"typ", "JWT"}});   // extra members
-//   FailureOr<VerifiedJws> r = VerifyJws(token, {k.key});
+//   std::string token = SignJws(k, R"({"sub":"alice"})");       // alg+kid
+//   header std::string t2 = SignJws(k, "payload", {{"typ", "JWT"}});   // extra
+//   members FailureOr<VerifiedJws> r = VerifyJws(token, {k.key});
 //
 // TestKey::key is the *verification* key: public half only (HS*: the
 // secret), bound to `alg`, with `kid`. TestKey::private_key holds the
@@ -48,8 +48,9 @@ const TestKey& CachedTestKey(Algorithm alg);
 
 // Compact JWS signed by `key`: header {"alg":…, "kid":… (if non-empty)} plus
 // `extra_header` members (which override), payload as given (any bytes).
-std::string SignJws(const TestKey& key, absl::string_view payload,
-                    const nlohmann::json& extra_header = nlohmann::json::object());
+std::string SignJws(
+    const TestKey& key, absl::string_view payload,
+    const nlohmann::json& extra_header = nlohmann::json::object());
 
 // Compact JWS with an exact header text (for malformed/odd headers), signed
 // by `signer` over BASE64URL(header_json) "." BASE64URL(payload).
