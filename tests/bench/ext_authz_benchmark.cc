@@ -1,0 +1,158 @@
+// Envoy ext_authz Check, measured like Verify (docs/benchmarks.md, "ext_authz
+// Check (issue 7)"). Everything runs on the same in-memory ServingState
+// (ExtAuthzTestEnv: HS256 provider keys, TokenVerifier + VerificationCache):
+//
+//   BM_Verify/{cached,uncached}     TokenVerifier::Verify: the baseline
+//   BM_Authorize/{cached,uncached}  ExtAuthzService::Authorize: route + rule
+//                                   selection, token extraction, the same
+//                                   Verify, claim rule, response building
+//   BM_AuthorizeMissingToken        401 path (no crypto)
+//   BM_CheckLoopback                full gRPC Check over 127.0.0.1 (sync
+//                                   client, callback server, same process)
+//
+// Ratios against BM_Verify in the same run are what to compare across
+// machines. Build with the release preset.
+
+#include <memory>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "server/ext_authz_service.h"
+#include "tests/server/ext_authz_test_env.h"
+
+namespace {
+
+namespace authv3 = ::envoy::service::auth::v3;
+using jwtauth::server::ExtAuthzService;
+using jwtauth::server::ServiceContext;
+using jwtauth::testutil::ExtAuthzTestEnv;
+
+constexpr char kPolicy[] = R"(
+ext_authz:
+  forward_claims:
+    - {claim: sub, header: x-jwt-sub}
+    - {claim: org.id, header: x-org-id}
+  routes:
+    - name: public
+      match: {path_prefix: /healthz}
+      rules: [{allow: true}]
+    - name: orders
+      match: {context_extensions: {service: orders}}
+      rules:
+        - {methods: [GET], claims: [{claim: scope, contains: orders.read}]}
+        - {deny: true}
+)";
+
+std::unique_ptr<ExtAuthzTestEnv> MakeEnv(bool cached) {
+  auto env = ExtAuthzTestEnv::Create(kPolicy, cached);
+  if (!env.ok()) std::abort();
+  return *std::move(env);
+}
+
+// Shaped like Envoy's request: a dozen headers, context_extensions.
+authv3::CheckRequest MakeRequest(const std::string& token) {
+  authv3::CheckRequest req;
+  auto* http = req.mutable_attributes()->mutable_request()->mutable_http();
+  http->set_id("8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11");
+  http->set_method("GET");
+  http->set_path("/orders/42?expand=items");
+  http->set_host("api.example.com");
+  http->set_scheme("https");
+  http->set_protocol("HTTP/1.1");
+  auto& h = *http->mutable_headers();
+  h[":authority"] = "api.example.com";
+  h[":method"] = "GET";
+  h[":path"] = "/orders/42?expand=items";
+  h[":scheme"] = "https";
+  h["accept"] = "application/json";
+  h["accept-encoding"] = "gzip, br";
+  h["user-agent"] = "bench/1.0";
+  h["x-forwarded-for"] = "10.1.2.3";
+  h["x-forwarded-proto"] = "https";
+  h["x-request-id"] = "8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11";
+  h["x-jwt-sub"] = "forged";
+  if (!token.empty()) h["authorization"] = "Bearer " + token;
+  (*req.mutable_attributes()->mutable_context_extensions())["service"] =
+      "orders";
+  return req;
+}
+
+std::string ReaderToken(const ExtAuthzTestEnv& env) {
+  return env.Token({{"sub", "bob"},
+                    {"scope", "openid orders.read"},
+                    {"org", {{"id", "o-42"}}}});
+}
+
+void BM_Verify(benchmark::State& state) {
+  auto env = MakeEnv(state.range(0) != 0);
+  const std::string token = ReaderToken(*env);
+  auto serving = env->state();
+  jwtauth::VerifyOptions options;
+  for (auto _ : state) {
+    auto result = serving->verifier->Verify(token, options);
+    if (!result.ok()) state.SkipWithError("verify failed");
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetLabel(state.range(0) != 0 ? "cached" : "uncached");
+}
+BENCHMARK(BM_Verify)->Arg(1)->Arg(0);
+
+void BM_Authorize(benchmark::State& state) {
+  auto env = MakeEnv(state.range(0) != 0);
+  ExtAuthzService service(ServiceContext{.state = env->holder()});
+  const authv3::CheckRequest req = MakeRequest(ReaderToken(*env));
+  for (auto _ : state) {
+    auto serving = env->state();  // one ServingState read per request
+    authv3::CheckResponse resp;
+    if (service.Authorize(*serving, req, &resp) != "OK") {
+      state.SkipWithError("not allowed");
+    }
+    benchmark::DoNotOptimize(resp);
+  }
+  state.SetLabel(state.range(0) != 0 ? "cached" : "uncached");
+}
+BENCHMARK(BM_Authorize)->Arg(1)->Arg(0);
+
+void BM_AuthorizeMissingToken(benchmark::State& state) {
+  auto env = MakeEnv(true);
+  ExtAuthzService service(ServiceContext{.state = env->holder()});
+  const authv3::CheckRequest req = MakeRequest("");
+  for (auto _ : state) {
+    auto serving = env->state();
+    authv3::CheckResponse resp;
+    benchmark::DoNotOptimize(service.Authorize(*serving, req, &resp));
+  }
+}
+BENCHMARK(BM_AuthorizeMissingToken);
+
+void BM_CheckLoopback(benchmark::State& state) {
+  auto env = MakeEnv(true);
+  ExtAuthzService service(ServiceContext{.state = env->holder()});
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    state.SkipWithError("cannot listen");
+    return;
+  }
+  auto stub = authv3::Authorization::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  const authv3::CheckRequest req = MakeRequest(ReaderToken(*env));
+  for (auto _ : state) {
+    grpc::ClientContext ctx;
+    authv3::CheckResponse resp;
+    grpc::Status s = stub->Check(&ctx, req, &resp);
+    if (!s.ok() || resp.status().code() != 0) state.SkipWithError("check failed");
+  }
+  server->Shutdown();
+}
+BENCHMARK(BM_CheckLoopback)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
