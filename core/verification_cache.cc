@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "core/crypto/signature_verifier.h"
+#include "absl/hash/hash.h"
 
 namespace jwtauth {
 
@@ -43,48 +43,45 @@ VerificationCache::VerificationCache(const Options& options)
 
 VerificationCache::CacheKey VerificationCache::KeyFor(
     absl::string_view token, const VerifyOptions& options) {
-  std::string digest;
   if (options.provider.empty() && options.audience.empty() &&
       options.context.empty()) {
-    digest = crypto::Sha256(token);
-  } else {
-    // Unambiguous framing: token, then length-prefixed option fields, with
-    // context pairs sorted (the map's iteration order is unspecified).
-    static thread_local std::string buf;
-    buf.assign(token.data(), token.size());
-    auto add = [](std::string& b, absl::string_view s) {
-      uint32_t n = static_cast<uint32_t>(s.size());
-      b.append(reinterpret_cast<const char*>(&n), sizeof(n));
-      b.append(s.data(), s.size());
-    };
-    buf.push_back('\0');
-    add(buf, options.provider);
-    add(buf, options.audience);
-    if (!options.context.empty()) {
-      std::vector<std::pair<absl::string_view, absl::string_view>> ctx(
-          options.context.begin(), options.context.end());
-      std::sort(ctx.begin(), ctx.end());
-      for (const auto& [k, v] : ctx) {
-        add(buf, k);
-        add(buf, v);
-      }
-    }
-    digest = crypto::Sha256(buf);
+    return token;
   }
-  CacheKey key{};
-  std::memcpy(key.data(), digest.data(), std::min(digest.size(), key.size()));
-  return key;
+  // Unambiguous framing: token, NUL (never inside a token that verifies),
+  // then length-prefixed option fields, context pairs sorted (the map's
+  // iteration order is unspecified).
+  static thread_local std::string buf;
+  buf.assign(token.data(), token.size());
+  auto add = [](absl::string_view s) {
+    uint32_t n = static_cast<uint32_t>(s.size());
+    buf.append(reinterpret_cast<const char*>(&n), sizeof(n));
+    buf.append(s.data(), s.size());
+  };
+  buf.push_back('\0');
+  add(options.provider);
+  add(options.audience);
+  if (!options.context.empty()) {
+    std::vector<std::pair<absl::string_view, absl::string_view>> ctx(
+        options.context.begin(), options.context.end());
+    std::sort(ctx.begin(), ctx.end());
+    for (const auto& [k, v] : ctx) {
+      add(k);
+      add(v);
+    }
+  }
+  return buf;
 }
 
 VerificationCache::Shard& VerificationCache::ShardFor(const CacheKey& key) {
-  uint64_t h;
-  std::memcpy(&h, key.data() + 8, sizeof(h));
+  // A different seed from the map's own hashing, so shards do not correlate
+  // with buckets.
+  size_t h = absl::HashOf(key, 0x9e3779b9u);
   return *shards_[h % shards_.size()];
 }
 
 void VerificationCache::EraseLocked(Shard& s, std::list<Entry>::iterator it) {
   s.bytes -= it->bytes;
-  s.map.erase(it->key);
+  s.map.erase(absl::string_view(it->key));
   s.lru.erase(it);
 }
 
@@ -130,7 +127,7 @@ void VerificationCache::Insert(const CacheKey& key, uint64_t verifier_id,
                                uint64_t generation,
                                const VerifiedToken& token) {
   if (!token.expires_at().has_value()) return;  // never cache without exp
-  size_t bytes = token.ApproxBytes() + sizeof(Entry) + 64;
+  size_t bytes = token.ApproxBytes() + sizeof(Entry) + 64 + key.size();
   if (bytes > max_bytes_per_shard_) return;
   Shard& s = ShardFor(key);
   absl::MutexLock lock(&s.mu);
@@ -141,9 +138,9 @@ void VerificationCache::Insert(const CacheKey& key, uint64_t verifier_id,
     ++s.stats.evictions;
     EraseLocked(s, std::prev(s.lru.end()));
   }
-  s.lru.push_front(
-      Entry{key, verifier_id, generation, *token.expires_at(), bytes, token});
-  s.map.emplace(key, s.lru.begin());
+  s.lru.push_front(Entry{std::string(key), verifier_id, generation,
+                         *token.expires_at(), bytes, token});
+  s.map.emplace(absl::string_view(s.lru.front().key), s.lru.begin());
   s.bytes += bytes;
   ++s.stats.inserts;
 }

@@ -4,9 +4,14 @@
 // VerificationCache: a bounded, sharded cache of successful verification
 // results, used by TokenVerifier (VerifierConfig.cache).
 //
-// Key: SHA-256 of the token bytes, plus (when set) the VerifyOptions that
-// change the result — provider, audience and context — hashed in with the
-// token. Each entry also records the id of the TokenVerifier (config
+// Key: the token bytes themselves (the issue allows "the token bytes or a
+// strong hash of them"), plus, when set, the VerifyOptions that change the
+// result — provider, audience and context — framed after the token. Exact
+// bytes rather than SHA-256: a lookup then costs one fast hash and one
+// memcmp (crypto::Sha256 of a 300-byte token alone measured ~600 ns here,
+// three times the 200 ns budget for a hit), and there is no collision
+// question at all; the memory cost (token size per entry) is counted in the
+// byte bound. Each entry also records the id of the TokenVerifier (config
 // generation) that produced it and is only served to that verifier, so one
 // cache may be shared across config reloads.
 //
@@ -28,12 +33,12 @@
 //
 // Thread-safe. Not copyable or movable.
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -62,7 +67,8 @@ class VerificationCache final {
     size_t entries = 0;
     size_t bytes = 0;
   };
-  using CacheKey = std::array<unsigned char, 32>;
+  // A view of the key bytes; see KeyFor().
+  using CacheKey = absl::string_view;
 
   // InvalidArgument when a bound is zero or shards > max_entries.
   static absl::StatusOr<std::unique_ptr<VerificationCache>> Create(
@@ -70,7 +76,9 @@ class VerificationCache final {
   VerificationCache(const VerificationCache&) = delete;
   VerificationCache& operator=(const VerificationCache&) = delete;
 
-  // The cache key of (token, options).
+  // The cache key of (token, options): `token` itself when the options are
+  // empty, else a thread-local buffer valid until the next KeyFor() call on
+  // this thread. No allocation once the buffer has grown.
   static CacheKey KeyFor(absl::string_view token, const VerifyOptions& options);
 
   std::optional<VerifiedToken> Lookup(const CacheKey& key, uint64_t verifier_id,
@@ -82,25 +90,18 @@ class VerificationCache final {
 
  private:
   struct Entry {
-    CacheKey key;
+    std::string key;
     uint64_t verifier_id;
     uint64_t generation;
     absl::Time expires_at;
     size_t bytes;
     VerifiedToken token;
   };
-  struct KeyHash {
-    size_t operator()(const CacheKey& k) const {
-      size_t h;
-      static_assert(sizeof(h) <= 16);
-      __builtin_memcpy(&h, k.data(), sizeof(h));
-      return h;
-    }
-  };
   struct Shard {
     absl::Mutex mu;
     std::list<Entry> lru ABSL_GUARDED_BY(mu);  // front = most recent
-    absl::flat_hash_map<CacheKey, std::list<Entry>::iterator, KeyHash> map
+    // Keys view Entry::key inside the list node (nodes never move).
+    absl::flat_hash_map<absl::string_view, std::list<Entry>::iterator> map
         ABSL_GUARDED_BY(mu);
     size_t bytes ABSL_GUARDED_BY(mu) = 0;
     Stats stats ABSL_GUARDED_BY(mu);

@@ -93,12 +93,16 @@ TEST_F(VerificationCacheTest, OptionsArePartOfTheKey) {
   // A different audience must be evaluated, not served from the cache.
   EXPECT_EQ(verifier_->Verify(t, {.audience = "other"}).reason(),
             FailureReason::kAudienceMismatch);
-  EXPECT_NE(VerificationCache::KeyFor(t, {}),
-            VerificationCache::KeyFor(t, {.provider = "p"}));
-  EXPECT_NE(VerificationCache::KeyFor(t, {.context = {{"a", "b"}}}),
-            VerificationCache::KeyFor(t, {.context = {{"a", "c"}}}));
-  EXPECT_EQ(VerificationCache::KeyFor(t, {.context = {{"a", "b"}, {"c", "d"}}}),
-            VerificationCache::KeyFor(t, {.context = {{"c", "d"}, {"a", "b"}}}));
+  // KeyFor may return a view of a thread-local buffer: copy before the next.
+  auto key = [&](const VerifyOptions& o) {
+    return std::string(VerificationCache::KeyFor(t, o));
+  };
+  EXPECT_EQ(key({}), t);
+  EXPECT_NE(key({}), key({.provider = "p"}));
+  EXPECT_NE(key({.provider = "p"}), key({.audience = "p"}));
+  EXPECT_NE(key({.context = {{"a", "b"}}}), key({.context = {{"a", "c"}}}));
+  EXPECT_EQ(key({.context = {{"a", "b"}, {"c", "d"}}}),
+            key({.context = {{"c", "d"}, {"a", "b"}}}));
 }
 
 TEST_F(VerificationCacheTest, NeverServedAtOrAfterExp) {
