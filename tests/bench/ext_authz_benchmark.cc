@@ -3,9 +3,11 @@
 // (ExtAuthzTestEnv: HS256 provider keys, TokenVerifier + VerificationCache):
 //
 //   BM_Verify/{cached,uncached}     TokenVerifier::Verify: the baseline
-//   BM_Authorize/{cached,uncached}  ExtAuthzService::Authorize: route + rule
+//   BM_Authorize/{1,0,2}            ExtAuthzService::Authorize: route + rule
 //                                   selection, token extraction, the same
 //                                   Verify, claim rule, response building
+//                                   (1 cached, 0 uncached, 2 cached without
+//                                   dynamic_metadata)
 //   BM_AuthorizeMissingToken        401 path (no crypto)
 //   BM_CheckLoopback                full gRPC Check over 127.0.0.1 (sync
 //                                   client, callback server, same process)
@@ -45,8 +47,11 @@ ext_authz:
         - {deny: true}
 )";
 
-std::unique_ptr<ExtAuthzTestEnv> MakeEnv(bool cached) {
-  auto env = ExtAuthzTestEnv::Create(kPolicy, cached);
+std::unique_ptr<ExtAuthzTestEnv> MakeEnv(bool cached,
+                                         bool dynamic_metadata = true) {
+  std::string policy = kPolicy;
+  if (!dynamic_metadata) policy += "  dynamic_metadata: false\n";
+  auto env = ExtAuthzTestEnv::Create(policy, cached);
   if (!env.ok()) std::abort();
   return *std::move(env);
 }
@@ -99,8 +104,9 @@ void BM_Verify(benchmark::State& state) {
 }
 BENCHMARK(BM_Verify)->Arg(1)->Arg(0);
 
+// Arg 1: cached, 0: uncached, 2: cached without dynamic_metadata.
 void BM_Authorize(benchmark::State& state) {
-  auto env = MakeEnv(state.range(0) != 0);
+  auto env = MakeEnv(state.range(0) != 0, state.range(0) != 2);
   ExtAuthzService service(ServiceContext{.state = env->holder()});
   const authv3::CheckRequest req = MakeRequest(ReaderToken(*env));
   for (auto _ : state) {
@@ -111,9 +117,11 @@ void BM_Authorize(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(resp);
   }
-  state.SetLabel(state.range(0) != 0 ? "cached" : "uncached");
+  state.SetLabel(state.range(0) == 0   ? "uncached"
+                 : state.range(0) == 2 ? "cached, no dynamic_metadata"
+                                       : "cached");
 }
-BENCHMARK(BM_Authorize)->Arg(1)->Arg(0);
+BENCHMARK(BM_Authorize)->Arg(1)->Arg(0)->Arg(2);
 
 void BM_AuthorizeMissingToken(benchmark::State& state) {
   auto env = MakeEnv(true);
