@@ -379,6 +379,7 @@ absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
   absl::StatusOr<crypto::KeyMaterial> m =
       crypto::KeyMaterial::FromSecret(secret, strength);
   if (!m.ok()) return m.status();
+  options.min_hmac_bytes = strength.min_hmac_bytes;
   return Key::Create(std::move(options), *std::move(m));
 }
 

@@ -85,6 +85,7 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
                                       const JwkImportOptions& options);
 
 // Convenience wrappers: KeyMaterial::FromPem / FromSecret + Key::Create.
+// ImportSecret sets options.min_hmac_bytes from `strength` (see KeyOptions).
 absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
                               const crypto::KeyStrengthPolicy& strength = {});
 absl::StatusOr<Key> ImportSecret(

@@ -354,6 +354,11 @@ TEST(PemTest, ImportPemAndSecret) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ImportSecret(std::string(32, 'x'), Opt("", Algorithm::kHs256)),
               IsOk());
+  crypto::KeyStrengthPolicy lax;
+  lax.min_hmac_bytes = 16;
+  EXPECT_THAT(
+      ImportSecret(std::string(20, 'x'), Opt("", Algorithm::kHs512), lax),
+      IsOk());  // legacy floor: every HS alg accepts >= 16 bytes
   EXPECT_THAT(ImportSecret(std::string(20, 'x'), Opt("", Algorithm::kHs256)),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
