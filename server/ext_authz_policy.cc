@@ -101,9 +101,8 @@ bool ConditionHolds(const ClaimCondition& cond, const nlohmann::json& claims) {
         });
       }
       if (v->is_string()) {
-        for (absl::string_view word :
-             absl::StrSplit(v->get_ref<const std::string&>(), ' ',
-                            absl::SkipEmpty())) {
+        for (absl::string_view word : absl::StrSplit(
+                 v->get_ref<const std::string&>(), ' ', absl::SkipEmpty())) {
           if (word == want) return true;
         }
       }
@@ -241,7 +240,8 @@ class Parser {
     for (size_t i = 0; i < node.size(); ++i) {
       const YAML::Node item = node[i];
       const std::string f = absl::StrCat(field, "[", i, "]");
-      absl::Status s = CheckKeys(item, f, {"header", "prefix", "cookie", "query"});
+      absl::Status s =
+          CheckKeys(item, f, {"header", "prefix", "cookie", "query"});
       if (!s.ok()) return s;
       const int kinds = (item["header"] ? 1 : 0) + (item["cookie"] ? 1 : 0) +
                         (item["query"] ? 1 : 0);
@@ -275,8 +275,8 @@ class Parser {
           return Error(item[key], absl::StrCat(f, ".", key),
                        "must not be empty");
         }
-        src.kind = cookie ? TokenSource::Kind::kCookie
-                          : TokenSource::Kind::kQuery;
+        src.kind =
+            cookie ? TokenSource::Kind::kCookie : TokenSource::Kind::kQuery;
         src.name = *std::move(name);
       }
       out.push_back(std::move(src));
@@ -387,8 +387,8 @@ class Parser {
       absl::StatusOr<std::string> v =
           String(node[key], absl::StrCat(field, ".", key));
       if (!v.ok()) return v.status();
-      cond.op =
-          contains ? ClaimCondition::Op::kContains : ClaimCondition::Op::kEquals;
+      cond.op = contains ? ClaimCondition::Op::kContains
+                         : ClaimCondition::Op::kEquals;
       cond.values.push_back(*std::move(v));
     } else if (node["in"]) {
       absl::StatusOr<std::vector<std::string>> v =
@@ -397,7 +397,8 @@ class Parser {
       cond.op = ClaimCondition::Op::kIn;
       cond.values = *std::move(v);
     } else {
-      absl::StatusOr<bool> v = Bool(node["exists"], absl::StrCat(field, ".exists"));
+      absl::StatusOr<bool> v =
+          Bool(node["exists"], absl::StrCat(field, ".exists"));
       if (!v.ok()) return v.status();
       if (!*v) {
         return Error(node["exists"], absl::StrCat(field, ".exists"),
@@ -417,10 +418,9 @@ class Parser {
     for (size_t i = 0; i < node.size(); ++i) {
       const YAML::Node item = node[i];
       const std::string f = absl::StrCat(field, "[", i, "]");
-      absl::Status s =
-          CheckKeys(item, f,
-                    {"hosts", "path_prefix", "methods", "allow",
-                     "authenticated", "claims", "deny"});
+      absl::Status s = CheckKeys(item, f,
+                                 {"hosts", "path_prefix", "methods", "allow",
+                                  "authenticated", "claims", "deny"});
       if (!s.ok()) return s;
       ExtAuthzRule rule;
       rule.location = Location(item);
@@ -455,9 +455,10 @@ class Parser {
         if (!*v) {
           return Error(item[key], absl::StrCat(f, ".", key), "must be true");
         }
-        rule.action = item["allow"]           ? ExtAuthzRule::Action::kAllow
-                      : item["authenticated"] ? ExtAuthzRule::Action::kAuthenticated
-                                              : ExtAuthzRule::Action::kDeny;
+        rule.action = item["allow"] ? ExtAuthzRule::Action::kAllow
+                      : item["authenticated"]
+                          ? ExtAuthzRule::Action::kAuthenticated
+                          : ExtAuthzRule::Action::kDeny;
       }
       out.push_back(std::move(rule));
     }
@@ -469,8 +470,8 @@ class Parser {
   absl::Status RouteSettings(const YAML::Node& node, absl::string_view field,
                              ExtAuthzRoute& route) {
     if (node["provider"]) {
-      absl::Status s =
-          Provider(node["provider"], absl::StrCat(field, "provider"), route.provider);
+      absl::Status s = Provider(
+          node["provider"], absl::StrCat(field, "provider"), route.provider);
       if (!s.ok()) return s;
     }
     if (node["audience"]) {
@@ -503,10 +504,10 @@ class Parser {
   absl::StatusOr<ExtAuthzPolicy> Policy(const YAML::Node& node) {
     ExtAuthzPolicy policy = DefaultExtAuthzPolicy();
     if (!node.IsDefined() || node.IsNull()) return policy;
-    absl::Status s = CheckKeys(
-        node, "ext_authz",
-        {"route_key", "dynamic_metadata", "provider", "audience",
-         "token_sources", "forward_claims", "rules", "routes"});
+    absl::Status s =
+        CheckKeys(node, "ext_authz",
+                  {"route_key", "dynamic_metadata", "provider", "audience",
+                   "token_sources", "forward_claims", "rules", "routes"});
     if (!s.ok()) return s;
     policy.defaults.location = Location(node);
     if (node["route_key"]) {
@@ -536,8 +537,8 @@ class Parser {
         const YAML::Node item = routes[i];
         const std::string f = absl::StrCat("ext_authz.routes[", i, "]");
         s = CheckKeys(item, f,
-                      {"name", "match", "provider", "audience",
-                       "token_sources", "forward_claims", "rules"});
+                      {"name", "match", "provider", "audience", "token_sources",
+                       "forward_claims", "rules"});
         if (!s.ok()) return s;
         ExtAuthzRoute route = policy.defaults;  // inherit
         route.location = Location(item);
@@ -559,9 +560,9 @@ class Parser {
         if (item["match"]) {
           const YAML::Node match = item["match"];
           const std::string mf = absl::StrCat(f, ".match");
-          s = CheckKeys(match, mf,
-                        {"context_extensions", "hosts", "path_prefix",
-                         "methods"});
+          s = CheckKeys(
+              match, mf,
+              {"context_extensions", "hosts", "path_prefix", "methods"});
           if (!s.ok()) return s;
           if (match["context_extensions"]) {
             const YAML::Node ce = match["context_extensions"];
@@ -599,9 +600,8 @@ bool RequestMatch::Matches(const RequestView& request) const {
   if (!path_prefix.empty() && !absl::StartsWith(request.path, path_prefix)) {
     return false;
   }
-  if (!methods.empty() &&
-      std::find(methods.begin(), methods.end(), request.method) ==
-          methods.end()) {
+  if (!methods.empty() && std::find(methods.begin(), methods.end(),
+                                    request.method) == methods.end()) {
     return false;
   }
   if (!hosts.empty() &&
@@ -697,14 +697,16 @@ std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
         std::optional<absl::string_view> v = request.header("cookie");
         if (!v.has_value()) break;
         // Envoy joins repeated cookie headers with "; " or ",".
-        for (absl::string_view pair : absl::StrSplit(*v, absl::ByAnyChar(";,"))) {
+        for (absl::string_view pair :
+             absl::StrSplit(*v, absl::ByAnyChar(";,"))) {
           pair = absl::StripAsciiWhitespace(pair);
           size_t eq = pair.find('=');
           if (eq == absl::string_view::npos || pair.substr(0, eq) != src.name) {
             continue;
           }
           absl::string_view value = pair.substr(eq + 1);
-          if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+          if (value.size() >= 2 && value.front() == '"' &&
+              value.back() == '"') {
             value = value.substr(1, value.size() - 2);
           }
           if (!value.empty()) return std::string(value);

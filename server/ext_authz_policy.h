@@ -61,8 +61,7 @@ struct RequestView {
   absl::string_view path;    // without the query string
   absl::string_view query;   // raw, without '?'
   // Header by lower-case name (implementations also match other cases).
-  absl::FunctionRef<std::optional<absl::string_view>(absl::string_view)>
-      header;
+  absl::FunctionRef<std::optional<absl::string_view>(absl::string_view)> header;
   // Envoy per-route context_extensions by key.
   absl::FunctionRef<std::optional<absl::string_view>(absl::string_view)>
       context_extension;

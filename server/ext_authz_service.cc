@@ -249,7 +249,7 @@ absl::string_view ExtAuthzService::Authorize(
     return adapter.ContextExtension(k);
   };
   const RequestView view{adapter.method(), adapter.host(), adapter.path(),
-                         adapter.query(), header, extension};
+                         adapter.query(),  header,         extension};
 
   auto log_denial = [&](absl::string_view reason, absl::string_view route,
                         absl::string_view token) {
@@ -274,8 +274,8 @@ absl::string_view ExtAuthzService::Authorize(
                        {{"route_key", policy.route_key}});
     }
     set_denial_metadata(kPermissionDeniedLabel, "");
-    Deny(response, kRpcPermissionDenied, 403, "access_denied",
-         "unknown route", "");
+    Deny(response, kRpcPermissionDenied, 403, "access_denied", "unknown route",
+         "");
     return kPermissionDeniedLabel;
   }
   const ExtAuthzRule* rule = route->FirstMatchingRule(view);
@@ -283,8 +283,7 @@ absl::string_view ExtAuthzService::Authorize(
     log_denial(kPermissionDeniedLabel, route->name, "");
     set_denial_metadata(kPermissionDeniedLabel, route->name);
     Deny(response, kRpcPermissionDenied, 403, "access_denied",
-         rule == nullptr ? "no rule allows this request"
-                         : "denied by rule",
+         rule == nullptr ? "no rule allows this request" : "denied by rule",
          "");
     return kPermissionDeniedLabel;
   }
@@ -346,8 +345,8 @@ absl::string_view ExtAuthzService::Authorize(
                          (failed->claim == "scope" || failed->claim == "scp");
       log_denial(kPermissionDeniedLabel, route->name, *token);
       set_denial_metadata(kPermissionDeniedLabel, route->name);
-      const std::string description =
-          absl::StrCat("claim \"", failed->claim, "\" does not satisfy the rule");
+      const std::string description = absl::StrCat(
+          "claim \"", failed->claim, "\" does not satisfy the rule");
       Deny(response, kRpcPermissionDenied, 403, "insufficient_scope",
            description,
            BearerChallenge("insufficient_scope", description,
@@ -375,9 +374,9 @@ absl::string_view ExtAuthzService::Authorize(
     if (!route->name.empty()) SetString(md, "route", route->name);
     JsonToValue(verified.claims(), &(*md->mutable_fields())["claims"]);
     if (!verified.metadata().empty()) {
-      auto* fields =
-          (*md->mutable_fields())["metadata"].mutable_struct_value()
-              ->mutable_fields();
+      auto* fields = (*md->mutable_fields())["metadata"]
+                         .mutable_struct_value()
+                         ->mutable_fields();
       for (const auto& [k, v] : verified.metadata()) {
         (*fields)[k].set_string_value(v);
       }

@@ -155,7 +155,8 @@ void BM_CheckLoopback(benchmark::State& state) {
     grpc::ClientContext ctx;
     authv3::CheckResponse resp;
     grpc::Status s = stub->Check(&ctx, req, &resp);
-    if (!s.ok() || resp.status().code() != 0) state.SkipWithError("check failed");
+    if (!s.ok() || resp.status().code() != 0)
+      state.SkipWithError("check failed");
   }
   server->Shutdown();
 }

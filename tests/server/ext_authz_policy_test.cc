@@ -40,11 +40,11 @@ struct FakeRequest {
   }
 };
 
-#define VIEW(req)                                                     \
-  RequestView {                                                       \
-    (req).method, (req).host, (req).path, (req).query,                \
-        [&](absl::string_view n) { return (req).Header(n); },         \
-        [&](absl::string_view k) { return (req).Ext(k); }             \
+#define VIEW(req)                                             \
+  RequestView {                                               \
+    (req).method, (req).host, (req).path, (req).query,        \
+        [&](absl::string_view n) { return (req).Header(n); }, \
+        [&](absl::string_view k) { return (req).Ext(k); }     \
   }
 
 absl::StatusOr<ExtAuthzPolicy> Parse(const std::string& yaml) {
@@ -166,8 +166,7 @@ TEST(ExtAuthzPolicyTest, RoutesInheritTopLevelSettings) {
   EXPECT_EQ(admin.token_sources[0].prefix, "Bearer ");
   // Top-level rules default to [authenticated].
   ASSERT_EQ(p->routes[2].rules.size(), 1u);
-  EXPECT_EQ(p->routes[2].rules[0].action,
-            ExtAuthzRule::Action::kAuthenticated);
+  EXPECT_EQ(p->routes[2].rules[0].action, ExtAuthzRule::Action::kAuthenticated);
 }
 
 TEST(ExtAuthzPolicyTest, FirstMatchingRuleWins) {
@@ -219,8 +218,7 @@ TEST(ExtAuthzPolicyTest, ClaimConditions) {
   EXPECT_EQ(FirstFailedCondition(post, claims), &post.claims[1]);
 
   const ExtAuthzRule& gold = p->routes[1].rules[0];
-  EXPECT_EQ(FirstFailedCondition(gold, {{"org", {{"tier", "gold"}}}}),
-            nullptr);
+  EXPECT_EQ(FirstFailedCondition(gold, {{"org", {{"tier", "gold"}}}}), nullptr);
   EXPECT_NE(FirstFailedCondition(gold, {{"org", {{"tier", "silver"}}}}),
             nullptr);
   EXPECT_NE(FirstFailedCondition(gold, {{"org", "gold"}}), nullptr);
@@ -307,8 +305,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"ext_authz: [1, 2]\n", "ext_authz: must be a mapping"}));
 
 TEST(ExtAuthzPolicyTest, UnknownProviderRejectedWhenProvidersKnown) {
-  YAML::Node root = YAML::Load(
-      "ext_authz:\n  routes:\n    - {name: r, provider: ghost}\n");
+  YAML::Node root =
+      YAML::Load("ext_authz:\n  routes:\n    - {name: r, provider: ghost}\n");
   std::vector<std::string> providers = {"default"};
   absl::StatusOr<ExtAuthzPolicy> p =
       ParseExtAuthzPolicy(root["ext_authz"], "c.yaml", &providers);

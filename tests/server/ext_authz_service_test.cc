@@ -53,8 +53,8 @@ class ExtAuthzServiceTest : public testing::Test {
     auto env = testutil::ExtAuthzTestEnv::Create(policy);
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = *std::move(env);
-    service_ = std::make_unique<ExtAuthzService>(ServiceContext{
-        .state = env_->holder(), .metrics = &metrics_});
+    service_ = std::make_unique<ExtAuthzService>(
+        ServiceContext{.state = env_->holder(), .metrics = &metrics_});
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
@@ -63,9 +63,9 @@ class ExtAuthzServiceTest : public testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
-    stub_ = authv3::Authorization::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
+    stub_ = authv3::Authorization::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
   }
 
   void Stop() {
@@ -173,8 +173,9 @@ TEST_F(ExtAuthzServiceTest, MissingTokenIs401WithBearerChallenge) {
   ASSERT_TRUE(resp.has_denied_response());
   const auto& denied = resp.denied_response();
   EXPECT_EQ(denied.status().code(), envoy::type::v3::Unauthorized);
-  EXPECT_EQ(Header(denied.headers(), "www-authenticate"),
-            R"(Bearer error="invalid_token", error_description="missing token")");
+  EXPECT_EQ(
+      Header(denied.headers(), "www-authenticate"),
+      R"(Bearer error="invalid_token", error_description="missing token")");
   nlohmann::json body = nlohmann::json::parse(denied.body());
   EXPECT_EQ(body["error"], "invalid_token");
   EXPECT_EQ(resp.dynamic_metadata().fields().at("reason").string_value(),
@@ -193,8 +194,9 @@ TEST_F(ExtAuthzServiceTest, ExpiredTokenIs401WithReasonPhrase) {
   authv3::CheckResponse resp = Call(Request(
       "GET", "/", {{"authorization", "Bearer " + env_->ExpiredToken()}}));
   EXPECT_EQ(resp.status().code(), 16);
-  EXPECT_EQ(Header(resp.denied_response().headers(), "www-authenticate"),
-            R"(Bearer error="invalid_token", error_description="token expired")");
+  EXPECT_EQ(
+      Header(resp.denied_response().headers(), "www-authenticate"),
+      R"(Bearer error="invalid_token", error_description="token expired")");
 }
 
 TEST_F(ExtAuthzServiceTest, TamperedTokenIs401AndNothingLeaks) {
@@ -233,8 +235,7 @@ TEST_F(ExtAuthzServiceTest, ClaimRuleFailureIs403InsufficientScope) {
       Call(Request("GET", "/orders/1", {{"authorization", "Bearer " + token}},
                    {{"service", "orders"}}));
   EXPECT_EQ(resp.status().code(), 7);  // PERMISSION_DENIED
-  EXPECT_EQ(resp.denied_response().status().code(),
-            envoy::type::v3::Forbidden);
+  EXPECT_EQ(resp.denied_response().status().code(), envoy::type::v3::Forbidden);
   EXPECT_EQ(
       Header(resp.denied_response().headers(), "www-authenticate"),
       R"(Bearer error="insufficient_scope", error_description="claim \"scope\" does not satisfy the rule", scope="orders.read")");
@@ -243,41 +244,43 @@ TEST_F(ExtAuthzServiceTest, ClaimRuleFailureIs403InsufficientScope) {
 
 TEST_F(ExtAuthzServiceTest, ClaimRulesPassAndCookieSourceWorks) {
   const std::string reader = env_->Token({{"scope", "a orders.read"}});
-  EXPECT_EQ(Call(Request("GET", "/orders/1", {{"cookie", "x=1; session=" + reader}},
-                         {{"service", "orders"}}))
-                .status()
-                .code(),
-            0);
+  EXPECT_EQ(
+      Call(Request("GET", "/orders/1", {{"cookie", "x=1; session=" + reader}},
+                   {{"service", "orders"}}))
+          .status()
+          .code(),
+      0);
   const std::string clerk = env_->Token({{"role", "clerk"}});
-  EXPECT_EQ(Call(Request("POST", "/orders", {{"authorization", "Bearer " + clerk}},
-                         {{"service", "orders"}}))
-                .status()
-                .code(),
-            0);
+  EXPECT_EQ(
+      Call(Request("POST", "/orders", {{"authorization", "Bearer " + clerk}},
+                   {{"service", "orders"}}))
+          .status()
+          .code(),
+      0);
   const std::string viewer = env_->Token({{"role", "viewer"}});
-  EXPECT_EQ(Call(Request("POST", "/orders", {{"authorization", "Bearer " + viewer}},
-                         {{"service", "orders"}}))
-                .status()
-                .code(),
-            7);
+  EXPECT_EQ(
+      Call(Request("POST", "/orders", {{"authorization", "Bearer " + viewer}},
+                   {{"service", "orders"}}))
+          .status()
+          .code(),
+      7);
 }
 
 TEST_F(ExtAuthzServiceTest, DenyRuleIs403WithoutChallenge) {
   const std::string token = env_->Token({{"role", "admin"}});
-  authv3::CheckResponse resp =
-      Call(Request("DELETE", "/orders/1", {{"authorization", "Bearer " + token}},
-                   {{"service", "orders"}}));
+  authv3::CheckResponse resp = Call(
+      Request("DELETE", "/orders/1", {{"authorization", "Bearer " + token}},
+              {{"service", "orders"}}));
   EXPECT_EQ(resp.status().code(), 7);
-  EXPECT_EQ(resp.denied_response().status().code(),
-            envoy::type::v3::Forbidden);
+  EXPECT_EQ(resp.denied_response().status().code(), envoy::type::v3::Forbidden);
   EXPECT_EQ(Header(resp.denied_response().headers(), "www-authenticate"),
             "<absent>");
 }
 
 TEST_F(ExtAuthzServiceTest, InvalidTokenOnClaimRouteIs401Not403) {
-  authv3::CheckResponse resp = Call(Request(
-      "GET", "/orders/1", {{"authorization", "Bearer not.a.token"}},
-      {{"service", "orders"}}));
+  authv3::CheckResponse resp = Call(
+      Request("GET", "/orders/1", {{"authorization", "Bearer not.a.token"}},
+              {{"service", "orders"}}));
   EXPECT_EQ(resp.status().code(), 16);
 }
 
@@ -296,34 +299,35 @@ TEST_F(ExtAuthzServiceTest, UnknownRouteNameFailsClosed) {
       Call(Request("GET", "/", {{"authorization", "Bearer " + env_->Token()}},
                    {{"jwtauth_route", "no-such-route"}}));
   EXPECT_EQ(resp.status().code(), 7);
-  EXPECT_EQ(resp.denied_response().status().code(),
-            envoy::type::v3::Forbidden);
+  EXPECT_EQ(resp.denied_response().status().code(), envoy::type::v3::Forbidden);
 }
 
 TEST_F(ExtAuthzServiceTest, PathFallbackRouteUsesItsProviderAndQueryToken) {
   const std::string other = env_->Token({}, "other");
-  EXPECT_EQ(Call(Request("GET", "/other/x?access_token=" + other)).status().code(),
-            0);
+  EXPECT_EQ(
+      Call(Request("GET", "/other/x?access_token=" + other)).status().code(),
+      0);
   // A token of the default provider is not accepted on this route.
   const std::string dflt = env_->Token();
-  EXPECT_EQ(Call(Request("GET", "/other/x?access_token=" + dflt)).status().code(),
-            16);
+  EXPECT_EQ(
+      Call(Request("GET", "/other/x?access_token=" + dflt)).status().code(),
+      16);
   // The Authorization header is not a source on this route.
-  EXPECT_EQ(Call(Request("GET", "/other/x", {{"authorization", "Bearer " + other}}))
-                .status()
-                .code(),
-            16);
+  EXPECT_EQ(
+      Call(Request("GET", "/other/x", {{"authorization", "Bearer " + other}}))
+          .status()
+          .code(),
+      16);
 }
 
 TEST_F(ExtAuthzServiceTest, CheckSharesTheVerificationCache) {
   const std::string token = env_->Token();
   const auto before = env_->cache()->stats();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(
-        Call(Request("GET", "/", {{"authorization", "Bearer " + token}}))
-            .status()
-            .code(),
-        0);
+    EXPECT_EQ(Call(Request("GET", "/", {{"authorization", "Bearer " + token}}))
+                  .status()
+                  .code(),
+              0);
   }
   const auto after = env_->cache()->stats();
   EXPECT_EQ(after.hits - before.hits, 2u);
@@ -356,10 +360,11 @@ class ExtAuthzDefaultPolicyTest : public ExtAuthzServiceTest {
 };
 
 TEST_F(ExtAuthzDefaultPolicyTest, AnyProviderBearerTokenIsEnough) {
-  EXPECT_EQ(Call(Request("GET", "/a", {{"authorization", "Bearer " + env_->Token()}}))
-                .status()
-                .code(),
-            0);
+  EXPECT_EQ(
+      Call(Request("GET", "/a", {{"authorization", "Bearer " + env_->Token()}}))
+          .status()
+          .code(),
+      0);
   authv3::CheckResponse resp = Call(Request(
       "POST", "/b", {{"authorization", "Bearer " + env_->Token({}, "other")}}));
   EXPECT_EQ(resp.status().code(), 0);

@@ -98,7 +98,8 @@ absl::StatusOr<std::unique_ptr<ExtAuthzTestEnv>> ExtAuthzTestEnv::Create(
         std::tuple{&env->other_issuer_, &kProviders[1], &RealClock::Get()},
         std::tuple{&env->past_issuer_, &kProviders[0],
                    static_cast<const Clock*>(&env->past_clock_)}}) {
-    absl::StatusOr<std::unique_ptr<TokenIssuer>> made = MakeIssuer(*spec, clock);
+    absl::StatusOr<std::unique_ptr<TokenIssuer>> made =
+        MakeIssuer(*spec, clock);
     if (!made.ok()) return made.status();
     *issuer = *std::move(made);
   }
