@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs load_generator against jwtauth-server in callback mode and in the
+# sync-API baseline mode (--threading=sync), same config, same run.
+#   tests/bench/run_server_bench.sh BUILD_DIR [inflight] [seconds] [channels]
+set -eu
+build=${1:?build dir (release preset recommended)}
+inflight=${2:-64}
+seconds=${3:-10}
+channels=${4:-4}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+printf 'bench-secret-0123456789abcdef0123456789' > "$dir/hs.txt"
+cat > "$dir/config.yaml" <<YAML
+server: {listen: "127.0.0.1:0", admin_listen: "", watch_interval: "0"}
+providers:
+  - name: bench
+    issuers: [https://bench]
+    audiences: [api]
+    keys: [{kid: hs1, alg: HS256, secret_file: hs.txt}]
+log: {level: info}
+YAML
+for mode in callback sync; do
+  "$build/server/jwtauth-server" --config "$dir/config.yaml" --threading=$mode 2> "$dir/$mode.log" &
+  pid=$!
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*"event":"serving".*"grpc_port":"\([0-9]*\)".*/\1/p' "$dir/$mode.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  "$build/tests/bench/load_generator" --target "127.0.0.1:$port" --secret-file "$dir/hs.txt" \
+    --kid hs1 --issuer https://bench --audience api --label "$mode" \
+    --inflight "$inflight" --channels "$channels" --seconds "$seconds" --requests 100000000
+  kill -TERM $pid
+  wait $pid
+done
