@@ -50,10 +50,9 @@ absl::string_view StripPort(absl::string_view host) {
 }
 
 bool HostMatches(absl::string_view pattern, absl::string_view host) {
-  absl::string_view h =
-      absl::StrContains(pattern, ':') && pattern.front() != '*'
-          ? host
-          : StripPort(host);
+  // Compare ports only when the pattern names one ("[::1]" has none).
+  const bool pattern_has_port = StripPort(pattern).size() != pattern.size();
+  absl::string_view h = pattern_has_port ? host : StripPort(host);
   if (absl::StartsWith(pattern, "*.")) {
     absl::string_view suffix = pattern.substr(1);  // ".example.com"
     return h.size() > suffix.size() && absl::EndsWithIgnoreCase(h, suffix);

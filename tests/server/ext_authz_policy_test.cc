@@ -259,6 +259,18 @@ TEST(ExtAuthzPolicyTest, HostWildcard) {
   EXPECT_FALSE(m.Matches(VIEW(req)));
 }
 
+TEST(ExtAuthzPolicyTest, HostPortsAreComparedOnlyWhenConfigured) {
+  RequestMatch m;
+  m.hosts = {"api.example.com:8443", "[::1]"};
+  FakeRequest req;
+  req.host = "api.example.com:8443";
+  EXPECT_TRUE(m.Matches(VIEW(req)));
+  req.host = "api.example.com";
+  EXPECT_FALSE(m.Matches(VIEW(req)));
+  req.host = "[::1]:8080";
+  EXPECT_TRUE(m.Matches(VIEW(req)));
+}
+
 struct BadConfig {
   const char* yaml;
   const char* error;  // expected substring
