@@ -496,6 +496,9 @@ void JwksRefresher::RefreshSource(size_t index, bool early) {
     }
     // The store serialises writers; fetch_mu_ keeps our publishes in order.
     store_->SetSourceKeys(config.provider, s.id, std::move(keys));
+  } else if (outcome == Outcome::kNotModified) {
+    // Same keys, freshly confirmed: only the source's refresh stamp moves.
+    store_->MarkSourceRefreshed(config.provider, s.id);
   }
 
   JwksEvent event;

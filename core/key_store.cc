@@ -18,7 +18,10 @@ extern "C" __attribute__((weak)) const char* __tsan_default_suppressions() {
 
 namespace jwtauth {
 
-KeyStore::KeyStore() : current_(KeySet::Empty()) {}
+KeyStore::KeyStore() : KeyStore(&RealClock::Get()) {}
+
+KeyStore::KeyStore(const Clock* clock)
+    : clock_(clock), current_(KeySet::Empty()) {}
 
 KeySetSnapshot KeyStore::Current() const {
   return current_.load(std::memory_order_acquire);
@@ -39,7 +42,8 @@ std::vector<std::string> KeyStore::FindDuplicateKids(
 }
 
 void KeyStore::SetLocked(const std::string& provider,
-                         const std::string& source_id, std::vector<Key> keys) {
+                         const std::string& source_id, std::vector<Key> keys,
+                         absl::Time refreshed_at) {
   ProviderSources& sources = sources_[provider];
   // Entries of the provider by identity, so a reload of the same key keeps
   // its id (cache entries stay valid) and its usage counters.
@@ -51,6 +55,7 @@ void KeyStore::SetLocked(const std::string& provider,
   }
   SourceRecord record;
   record.loaded = true;
+  record.refreshed_at = refreshed_at;
   record.duplicate_kids = FindDuplicateKids(keys);
   record.entries.reserve(keys.size());
   for (Key& key : keys) {
@@ -96,10 +101,22 @@ void KeyStore::SetSourceKeys(absl::string_view provider,
                              absl::string_view source_id,
                              std::vector<Key> keys) {
   std::string p(provider);
+  const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
-  SetLocked(p, std::string(source_id), std::move(keys));
+  SetLocked(p, std::string(source_id), std::move(keys), now);
   RebuildProviderLocked(p);
   PublishLocked();
+}
+
+void KeyStore::MarkSourceRefreshed(absl::string_view provider,
+                                   absl::string_view source_id) {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  auto p = sources_.find(std::string(provider));
+  if (p == sources_.end()) return;
+  auto s = p->second.find(std::string(source_id));
+  if (s == p->second.end() || !s->second.loaded) return;
+  s->second.refreshed_at = now;
 }
 
 void KeyStore::MarkSourcePending(absl::string_view provider,
@@ -164,7 +181,7 @@ void KeyStore::ReplaceAll(
       }
     }
     std::string source_id = s.source_id;
-    SetLocked(s.provider, source_id, std::move(s.keys));
+    SetLocked(s.provider, source_id, std::move(s.keys), absl::InfinitePast());
     for (const std::string& id : borrowed) {
       if (id != source_id) target.erase(id);
     }
@@ -182,7 +199,8 @@ std::vector<SourceInfo> KeyStore::Sources() const {
   for (const auto& [provider, sources] : sources_) {
     for (const auto& [id, record] : sources) {
       out.push_back(SourceInfo{provider, id, !record.loaded,
-                               record.entries.size(), record.duplicate_kids});
+                               record.entries.size(), record.duplicate_kids,
+                               record.refreshed_at});
     }
   }
   return out;

@@ -25,6 +25,12 @@
 // (KeyEntry::RecordUse) and survive reloads that bring the same key back;
 // KeyUsage() takes a snapshot for metrics and ListKeys.
 //
+// Refresh times: SetSourceKeys() and MarkSourceRefreshed() — the
+// per-source path the JWKS refresher uses — stamp the source with the
+// injected clock's time (SourceInfo::refreshed_at, ListKeys'
+// KeyInfo.refreshed_at). ReplaceAll() (a whole-config load of static keys)
+// does not; a pending entry or a `keep` entry of ReplaceAll keeps its stamp.
+//
 // Thread-safe. Not copyable or movable.
 //
 //   store.SetSourceKeys("default", "jwks:https://idp/keys", std::move(keys));
@@ -42,6 +48,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/clock.h"
 #include "core/key.h"
 #include "core/key_set.h"
 
@@ -72,6 +79,9 @@ struct SourceInfo {
   bool pending = false;  // never loaded
   size_t key_count = 0;
   std::vector<std::string> duplicate_kids;  // reported at load
+  // Last SetSourceKeys()/MarkSourceRefreshed() of this source (clock time);
+  // InfinitePast() if never (static sources loaded through ReplaceAll()).
+  absl::Time refreshed_at = absl::InfinitePast();
 };
 
 // Usage of one key (never carries key material).
@@ -90,6 +100,8 @@ struct KeyUsageInfo {
 class KeyStore final {
  public:
   KeyStore();
+  // `clock` stamps SourceInfo::refreshed_at; not owned, must outlive this.
+  explicit KeyStore(const Clock* clock);
   KeyStore(const KeyStore&) = delete;
   KeyStore& operator=(const KeyStore&) = delete;
 
@@ -102,6 +114,12 @@ class KeyStore final {
   // Sources().
   void SetSourceKeys(absl::string_view provider, absl::string_view source_id,
                      std::vector<Key> keys) ABSL_LOCKS_EXCLUDED(mu_);
+  // Re-stamps refreshed_at of a loaded source whose keys were confirmed
+  // unchanged (a JWKS 304 Not Modified). Publishes nothing; no-op for an
+  // unknown or pending source.
+  void MarkSourceRefreshed(absl::string_view provider,
+                           absl::string_view source_id)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Register a source that has not loaded yet (keeps old keys if any).
   void MarkSourcePending(absl::string_view provider,
                          absl::string_view source_id) ABSL_LOCKS_EXCLUDED(mu_);
@@ -129,15 +147,19 @@ class KeyStore final {
     std::vector<KeyEntryPtr> entries;
     bool loaded = false;
     std::vector<std::string> duplicate_kids;
+    absl::Time refreshed_at = absl::InfinitePast();
   };
   using ProviderSources = std::map<std::string, SourceRecord>;
 
+  // `refreshed_at`: the stamp of the new record (InfinitePast: none).
   void SetLocked(const std::string& provider, const std::string& source_id,
-                 std::vector<Key> keys) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                 std::vector<Key> keys, absl::Time refreshed_at)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RebuildProviderLocked(const std::string& provider)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const Clock* const clock_;  // not owned
   mutable absl::Mutex mu_;
   std::map<std::string, ProviderSources> sources_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, ProviderKeysPtr> provider_keys_

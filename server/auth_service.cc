@@ -1,5 +1,6 @@
 #include "server/auth_service.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -427,6 +428,15 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     primary_kid = state->issuer->signing_key().kid();
   }
 
+  // Refresh stamps per (provider, source): set for sources that are
+  // refreshed one by one (JWKS URLs), unset for static keys.
+  std::map<std::pair<std::string, std::string>, absl::Time> refreshed;
+  for (const SourceInfo& source : store->Sources()) {
+    if (source.refreshed_at != absl::InfinitePast()) {
+      refreshed[{source.provider, source.source_id}] = source.refreshed_at;
+    }
+  }
+
   nlohmann::json jwks = {{"keys", nlohmann::json::array()}};
   std::set<std::string> published;  // one JWK per distinct key
   for (const KeyEntry* entry : snapshot->AllEntries()) {
@@ -445,6 +455,10 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
                       key.kid() == primary_kid);
     if (key.loaded_at() != absl::InfinitePast()) {
       *info->mutable_loaded_at() = ToProtoTimestamp(key.loaded_at());
+    }
+    if (auto r = refreshed.find({entry->provider(), entry->source_id()});
+        r != refreshed.end()) {
+      *info->mutable_refreshed_at() = ToProtoTimestamp(r->second);
     }
     info->set_state(ToProtoKeyState(key.state()));
     info->set_verifications(entry->verifications());

@@ -181,7 +181,7 @@ class RefresherTest : public testing::Test {
 
   std::unique_ptr<JwksHttpServer> server_;
   FakeClock clock_{kStart};
-  KeyStore store_;
+  KeyStore store_{&clock_};
   std::unique_ptr<CurlJwksFetcher> fetcher_ =
       std::make_unique<CurlJwksFetcher>(CurlJwksFetcherOptions{
           .low_speed_bytes_per_second = 100,
@@ -455,8 +455,14 @@ TEST_F(RefresherTest, ConditionalRequestKeepsKeysOn304) {
                                           {"Cache-Control", "max-age=120"}}});
   Make("/jwks");
   refresher_->RefreshOnce();
+  ASSERT_EQ(store_.Sources().size(), 1u);
+  EXPECT_EQ(store_.Sources()[0].refreshed_at, kStart);
+  const uint64_t generation = store_.Current()->generation();
   clock_.Advance(absl::Minutes(5));
   refresher_->RefreshOnce();
+  // The 304 re-stamps the source's refresh time without republishing.
+  EXPECT_EQ(store_.Sources()[0].refreshed_at, kStart + absl::Minutes(5));
+  EXPECT_EQ(store_.Current()->generation(), generation);
   auto reqs = server_->Requests();
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].if_none_match, "");

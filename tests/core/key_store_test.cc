@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testutil/fake_clock.h"
 #include "tests/testutil/test_keys.h"
 
 namespace jwtauth {
@@ -123,6 +124,47 @@ TEST(KeyStoreTest, ReplaceAllKeepsListedAndRemovesOthers) {
   EXPECT_EQ(s->FindByKid("p", "b").size(), 1u);
   EXPECT_EQ(s->size(), 2u);
   EXPECT_EQ(store.Sources().size(), 3u);
+}
+
+TEST(KeyStoreTest, SourcesCarryRefreshTimeOfPerSourceUpdates) {
+  testutil::FakeClock clock(absl::FromUnixSeconds(1'700'000'000));
+  const absl::Time t0 = clock.Now();
+  KeyStore store(&clock);
+  Key a = GenerateTestKey(Algorithm::kHs256, "a").key;
+  Key b = GenerateTestKey(Algorithm::kHs256, "b").key;
+  auto refreshed = [&store](absl::string_view id) {
+    for (const SourceInfo& s : store.Sources()) {
+      if (s.source_id == id) return s.refreshed_at;
+    }
+    ADD_FAILURE() << "no source " << id;
+    return absl::InfiniteFuture();
+  };
+  store.MarkSourcePending("p", "jwks");
+  EXPECT_EQ(refreshed("jwks"), absl::InfinitePast());
+  store.MarkSourceRefreshed("p", "jwks");  // pending: nothing to confirm
+  EXPECT_EQ(refreshed("jwks"), absl::InfinitePast());
+
+  clock.Advance(absl::Seconds(10));
+  store.SetSourceKeys("p", "jwks", {a});
+  EXPECT_EQ(refreshed("jwks"), t0 + absl::Seconds(10));
+  const uint64_t gen = store.Current()->generation();
+  clock.Advance(absl::Seconds(10));
+  store.MarkSourceRefreshed("p", "jwks");
+  EXPECT_EQ(refreshed("jwks"), t0 + absl::Seconds(20));
+  EXPECT_EQ(store.Current()->generation(), gen);  // nothing republished
+  store.MarkSourceRefreshed("p", "unknown");      // no-op, no new source
+  EXPECT_EQ(store.Sources().size(), 1u);
+
+  // A config load: static sources get no stamp, pending and kept entries
+  // keep theirs.
+  clock.Advance(absl::Seconds(10));
+  store.ReplaceAll({SourceKeys{"p", "static", {b}, false},
+                    SourceKeys{"p", "jwks", {}, true}});
+  EXPECT_EQ(refreshed("static"), absl::InfinitePast());
+  EXPECT_EQ(refreshed("jwks"), t0 + absl::Seconds(20));
+  store.ReplaceAll({SourceKeys{"p", "static", {b}, false}}, {{"p", "jwks"}});
+  EXPECT_EQ(refreshed("jwks"), t0 + absl::Seconds(20));
+  EXPECT_EQ(refreshed("static"), absl::InfinitePast());
 }
 
 // Readers take snapshots and look keys up while a writer swaps sources; the

@@ -331,7 +331,7 @@ class AuthServiceTest : public ::testing::Test {
 
   FakeClock clock_;
   absl::Time now_;
-  KeyStore store_;
+  KeyStore store_{&clock_};
   TestKey es_ = GenerateTestKey(Algorithm::kEs256, "es-1");
   TestKey hs_ = GenerateTestKey(Algorithm::kHs256, "hs-1");
   TestKey signing_tk_ = GenerateTestKey(Algorithm::kEs256, "sign-1");
@@ -802,6 +802,33 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   EXPECT_EQ(by_kid["hs-1"].provider(), "strict");
   EXPECT_FALSE(by_kid["hs-1"].published());
   EXPECT_EQ(by_kid["hs-known"].alg(), "HS256");
+}
+
+TEST_F(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {
+  TestKey remote = GenerateTestKey(Algorithm::kEs256, "remote-1");
+  const std::string jwks_source = "jwks:https://idp.test/keys";
+  clock_.Advance(absl::Seconds(30));
+  store_.SetSourceKeys("default", jwks_source, {remote.key});  // a JWKS load
+  clock_.Advance(absl::Seconds(30));
+  store_.MarkSourceRefreshed("default", jwks_source);  // a 304 Not Modified
+  clock_.Advance(absl::Seconds(30));
+  // A config load: static keys through ReplaceAll, the JWKS source kept.
+  store_.ReplaceAll({SourceKeys{"default", "inline:es-1", {es_.key}}},
+                    {{"default", jwks_source}});
+
+  auto stub = InsecureStub();
+  grpc::ClientContext ctx;
+  v1::ListKeysResponse resp;
+  ASSERT_TRUE(stub->ListKeys(&ctx, v1::ListKeysRequest(), &resp).ok());
+  std::map<std::string, v1::KeyInfo> by_kid;
+  for (const v1::KeyInfo& k : resp.keys()) by_kid[k.kid()] = k;
+  ASSERT_EQ(by_kid.size(), 2u);
+  ASSERT_TRUE(by_kid["remote-1"].has_refreshed_at());
+  EXPECT_EQ(by_kid["remote-1"].refreshed_at().seconds(),
+            absl::ToUnixSeconds(now_ + absl::Seconds(60)));
+  EXPECT_EQ(by_kid["remote-1"].source(), jwks_source);
+  EXPECT_FALSE(by_kid["es-1"].has_refreshed_at());  // static key
+  EXPECT_EQ(by_kid["es-1"].source(), "inline:es-1");
 }
 
 TEST_F(AuthServiceTest, ListKeysNeverLeaksSecretOrPrivateBytes) {
