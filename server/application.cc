@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -45,6 +46,39 @@ struct Application::Generation {
   std::shared_ptr<const ExtAuthzPolicy> ext_authz;
   std::string jwks_ca_file;
   std::vector<std::string> warnings;
+};
+
+// Verification-cache lookups of every generation. A cache is "live" from the
+// moment its verifier exists until the verifier's deleter runs (the last
+// in-flight RPC of that generation finished); then its final stats are added
+// to `retired` under the same lock, so a read never sees a cache twice or
+// not at all and the sum never decreases. Thread-safe.
+struct Application::CacheLookupTotals {
+  void Attach(const VerificationCache* cache) {
+    absl::MutexLock lock(&mu);
+    live.push_back(cache);
+  }
+  void Retire(const VerificationCache* cache) {
+    absl::MutexLock lock(&mu);
+    const VerificationCache::Stats s = cache->stats();
+    retired.hits += s.hits;
+    retired.misses += s.misses;
+    live.erase(std::remove(live.begin(), live.end(), cache), live.end());
+  }
+  Metrics::CacheCounts Read() const {
+    absl::MutexLock lock(&mu);
+    Metrics::CacheCounts total = retired;
+    for (const VerificationCache* cache : live) {
+      const VerificationCache::Stats s = cache->stats();
+      total.hits += s.hits;
+      total.misses += s.misses;
+    }
+    return total;
+  }
+
+  mutable absl::Mutex mu;
+  std::vector<const VerificationCache*> live ABSL_GUARDED_BY(mu);
+  Metrics::CacheCounts retired ABSL_GUARDED_BY(mu);
 };
 
 namespace {
@@ -250,12 +284,17 @@ absl::StatusOr<SigningKey> LoadSigningKey(
 }  // namespace
 
 Application::Application(ApplicationOptions options)
-    : options_(std::move(options)), key_store_(std::make_unique<KeyStore>()) {}
+    : options_(std::move(options)),
+      key_store_(std::make_unique<KeyStore>(options_.clock)),
+      cache_totals_(std::make_shared<CacheLookupTotals>()) {}
 
 Application::~Application() {
   StopWatching();
   StopRefresher();
   if (collector_id_ != 0) options_.metrics->RemoveCollector(collector_id_);
+  if (cache_source_id_ != 0) {
+    options_.metrics->RemoveCacheSource(cache_source_id_);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Application>> Application::Create(
@@ -278,6 +317,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Create(
                         self->Ready() ? 1 : 0, "\n");
         self->options_.metrics->SetKeyCounts(std::move(counts));
       });
+  app->cache_source_id_ = app->options_.metrics->AddCacheSource(
+      [totals = app->cache_totals_] { return totals->Read(); });
   {
     absl::MutexLock lock(&app->reload_mu_);
     absl::Status s = app->ReloadLocked(std::move(config));
@@ -570,9 +611,12 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
                      verifier.status().message()));
   }
   std::shared_ptr<VerificationCache> cache = gen->cache;
+  std::shared_ptr<CacheLookupTotals> totals = cache_totals_;
+  if (cache != nullptr) totals->Attach(cache.get());
   std::shared_ptr<const TokenVerifier> shared_verifier(
-      verifier->release(), [cache, refresher](const TokenVerifier* v) {
-        delete v;
+      verifier->release(), [cache, refresher, totals](const TokenVerifier* v) {
+        delete v;  // no lookup can reach `cache` after this
+        if (cache != nullptr) totals->Retire(cache.get());
       });
 
   auto state = std::make_shared<ServingState>();

@@ -23,6 +23,13 @@
 // reloads on any change. SIGHUP handling lives in main (it calls
 // ReloadFromFile()).
 //
+// Metrics: besides its collector (jwtauth_ready, keys per provider), the
+// Application feeds jwtauth_cache_lookups_total from the hit/miss stats of
+// every generation's VerificationCache (Metrics::AddCacheSource): live caches
+// are read at scrape time, and a cache's final counts are folded into a
+// running total when the last RPC of its generation releases the verifier,
+// so the counter never resets on reload and loses no lookup.
+//
 // Lifetime: in-flight RPCs keep their generation (and, through it, the
 // verifier's cache and unknown-kid observer) alive after a reload.
 // Thread-safe: Reload/ReloadFromFile are serialised by a mutex; readers
@@ -129,6 +136,7 @@ class Application final {
 
  private:
   struct Generation;  // what a build produces (application.cc)
+  struct CacheLookupTotals;  // hit/miss sums over generations (application.cc)
   struct FileStamp {
     std::string resolved;
     uint64_t dev = 0, ino = 0, size = 0;
@@ -156,6 +164,9 @@ class Application final {
   ServingStateHolder state_;
   std::atomic<bool> shutting_down_{false};
   int collector_id_ = 0;
+  // Shared with the verifiers' deleters, which may outlive the Application.
+  std::shared_ptr<CacheLookupTotals> cache_totals_;
+  int cache_source_id_ = 0;
 
   absl::Mutex reload_mu_;
   uint64_t next_generation_ ABSL_GUARDED_BY(reload_mu_) = 1;

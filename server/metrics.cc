@@ -175,6 +175,34 @@ void Metrics::RecordCacheLookup(bool hit) {
   (hit ? cache_hits_ : cache_misses_).fetch_add(1, std::memory_order_relaxed);
 }
 
+int Metrics::AddCacheSource(CacheSource source) {
+  absl::MutexLock lock(&mu_);
+  const int id = next_collector_id_++;
+  cache_sources_.emplace(id, std::move(source));
+  return id;
+}
+
+void Metrics::RemoveCacheSource(int id) {
+  absl::MutexLock lock(&mu_);
+  cache_sources_.erase(id);
+}
+
+Metrics::CacheCounts Metrics::CacheLookups() const {
+  std::vector<CacheSource> sources;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, source] : cache_sources_) sources.push_back(source);
+  }
+  CacheCounts total{cache_hits_.load(std::memory_order_relaxed),
+                    cache_misses_.load(std::memory_order_relaxed)};
+  for (const CacheSource& source : sources) {  // outside the lock
+    const CacheCounts c = source();
+    total.hits += c.hits;
+    total.misses += c.misses;
+  }
+  return total;
+}
+
 void Metrics::RecordKeyVerification(absl::string_view provider,
                                     absl::string_view kid) {
   const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
@@ -312,10 +340,10 @@ std::string Metrics::RenderPrometheus() const {
 
   Header(&out, "jwtauth_cache_lookups_total", "counter",
          "Verification cache lookups, by result.");
-  absl::StrAppend(&out, "jwtauth_cache_lookups_total{result=\"hit\"} ",
-                  CacheHits(), "\n",
-                  "jwtauth_cache_lookups_total{result=\"miss\"} ",
-                  CacheMisses(), "\n");
+  const CacheCounts cache = CacheLookups();  // one read: hit and miss agree
+  absl::StrAppend(
+      &out, "jwtauth_cache_lookups_total{result=\"hit\"} ", cache.hits, "\n",
+      "jwtauth_cache_lookups_total{result=\"miss\"} ", cache.misses, "\n");
 
   {
     absl::ReaderMutexLock lock(&key_mu_);

@@ -11,6 +11,7 @@
 //   jwtauth_rpc_total{method,result}                          counter
 //   jwtauth_rpc_latency_seconds{method,result}                histogram
 //   jwtauth_cache_lookups_total{result="hit"|"miss"}          counter
+//     (RecordCacheLookup() plus every AddCacheSource() source)
 //   jwtauth_key_verifications_total{provider,kid}             counter
 //   jwtauth_key_last_used_timestamp_seconds{provider,kid}     gauge
 //   jwtauth_keys{provider}                                    gauge
@@ -81,6 +82,21 @@ class Metrics final {
   void RecordRpc(absl::string_view method, FailureReason reason,
                  absl::Duration latency);
   void RecordCacheLookup(bool hit);
+
+  // Cumulative verification-cache lookups counted elsewhere: the
+  // VerificationCache lives inside core's TokenVerifier, so the wiring
+  // (server/application.cc) registers a source that reads its stats(). Sources
+  // are called at render time (and by CacheHits()/CacheMisses()), outside
+  // Metrics' locks; they must be thread-safe and never decrease. Their sums
+  // are added to RecordCacheLookup()'s own counts.
+  struct CacheCounts {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+  };
+  using CacheSource = std::function<CacheCounts()>;
+  // Returns an id for RemoveCacheSource.
+  int AddCacheSource(CacheSource source);
+  void RemoveCacheSource(int id);
   // A token verified with this key (usage per key, last-used time).
   void RecordKeyVerification(absl::string_view provider, absl::string_view kid);
 
@@ -103,8 +119,10 @@ class Metrics final {
 
   // Reads for tests and /readyz.
   uint64_t RpcCount(absl::string_view method, absl::string_view result) const;
-  uint64_t CacheHits() const { return cache_hits_.load(std::memory_order_relaxed); }
-  uint64_t CacheMisses() const { return cache_misses_.load(std::memory_order_relaxed); }
+  // Totals as rendered: own counts plus every cache source.
+  CacheCounts CacheLookups() const;
+  uint64_t CacheHits() const { return CacheLookups().hits; }
+  uint64_t CacheMisses() const { return CacheLookups().misses; }
   uint64_t KeyVerifications(absl::string_view provider,
                             absl::string_view kid) const;
 
@@ -146,6 +164,7 @@ class Metrics final {
   std::map<std::string, JwksSeries> jwks_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> key_counts_ ABSL_GUARDED_BY(mu_);
   std::map<int, Collector> collectors_ ABSL_GUARDED_BY(mu_);
+  std::map<int, CacheSource> cache_sources_ ABSL_GUARDED_BY(mu_);
   int next_collector_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t reloads_ok_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reloads_rejected_ ABSL_GUARDED_BY(mu_) = 0;

@@ -63,7 +63,9 @@ class JwtauthCliTest : public ::testing::Test {
   void Write(const std::string& name, const std::string& content) {
     std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
   }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string Path(const std::string& name) const {
+    return (dir_ / name).string();
+  }
 
   // Runs the CLI with `args`; stdout/stderr go to files (no pipe deadlock).
   CliResult Run(const std::vector<std::string>& args) {
@@ -83,7 +85,8 @@ class JwtauthCliTest : public ::testing::Test {
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
     pid_t pid = 0;
     CliResult r;
-    int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    int rc =
+        posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
       ADD_FAILURE() << "posix_spawn " << argv[0] << ": " << rc;
@@ -101,10 +104,14 @@ class JwtauthCliTest : public ::testing::Test {
     return r;
   }
 
-  static nlohmann::json Claims(const nlohmann::json& overrides = nlohmann::json::object()) {
+  static nlohmann::json Claims(
+      const nlohmann::json& overrides = nlohmann::json::object()) {
     const int64_t now = absl::ToUnixSeconds(absl::Now());
-    nlohmann::json c = {{"iss", kIssuer}, {"sub", "alice"}, {"aud", "api"},
-                        {"iat", now},     {"exp", now + 600}};
+    nlohmann::json c = {{"iss", kIssuer},
+                        {"sub", "alice"},
+                        {"aud", "api"},
+                        {"iat", now},
+                        {"exp", now + 600}};
     for (const auto& [k, v] : overrides.items()) c[k] = v;
     return c;
   }
@@ -112,13 +119,16 @@ class JwtauthCliTest : public ::testing::Test {
   // A config whose one provider trusts `keys_yaml` (a "keys:" or
   // "jwks_urls:" block, indented for the provider map).
   void WriteConfig(const std::string& keys_yaml) {
-    Write("config.yaml", absl::StrCat(R"(server: {listen: "127.0.0.1:0", admin_listen: ""}
+    Write("config.yaml",
+          absl::StrCat(R"(server: {listen: "127.0.0.1:0", admin_listen: ""}
 log: {level: warn}
 providers:
   - name: default
-    issuers: [")", kIssuer, R"("]
+    issuers: [")",
+                       kIssuer, R"("]
     audiences: [api, other]
-)", keys_yaml));
+)",
+                       keys_yaml));
   }
 
   static inline int counter_ = 0;
@@ -179,7 +189,8 @@ TEST_F(StaticKeyCliTest, AudienceFlagNarrowsAndJsonOutputParses) {
   EXPECT_EQ(j["valid"], false);
   EXPECT_EQ(j["reason"], "AUDIENCE_MISMATCH");
   // Token bytes are never echoed.
-  EXPECT_THAT(r.out + r.err, Not(HasSubstr(token.substr(token.rfind('.') + 1))));
+  EXPECT_THAT(r.out + r.err,
+              Not(HasSubstr(token.substr(token.rfind('.') + 1))));
 
   r = Run({"verify", "--config", Path("config.yaml"), "--audience", "api",
            "--json", token});
@@ -206,8 +217,8 @@ TEST_F(StaticKeyCliTest, ConfigErrorsExitThreeNamingTheField) {
   r = Run({"verify", "--config", Path("nope.yaml"), token});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
 
-  r = Run({"verify", "--config", Path("config.yaml"), "--server",
-           "127.0.0.1:1", token});
+  r = Run({"verify", "--config", Path("config.yaml"), "--server", "127.0.0.1:1",
+           token});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
 }
 
@@ -217,7 +228,8 @@ class JwksUrlCliTest : public JwtauthCliTest {
     JwtauthCliTest::SetUp();
     http_ = JwksHttpServer::Start();
     ASSERT_NE(http_, nullptr);
-    WriteConfig(absl::StrCat("    jwks_urls: [\"", http_->Url("/jwks"), "\"]\n"));
+    WriteConfig(
+        absl::StrCat("    jwks_urls: [\"", http_->Url("/jwks"), "\"]\n"));
   }
   void ServeKey() {
     nlohmann::json jwks = {{"keys", {*remote_.key.ToPublicJwk()}}};
@@ -232,7 +244,8 @@ TEST_F(JwksUrlCliTest, FetchesTheUrlOnceAndVerifies) {
   CliResult r = Run({"verify", "--config", Path("config.yaml"),
                      SignJws(remote_, Claims().dump())});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("valid: provider=default kid=remote-1 alg=RS256"));
+  EXPECT_THAT(r.out,
+              HasSubstr("valid: provider=default kid=remote-1 alg=RS256"));
   EXPECT_EQ(http_->RequestCount("/jwks"), 1);
 
   // A kid the JWKS does not have: invalid, and no second fetch (no refresher).
@@ -250,7 +263,8 @@ TEST_F(JwksUrlCliTest, UnreachableJwksIsKeysUnavailable) {
                      SignJws(remote_, Claims().dump())});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("invalid: KEYS_UNAVAILABLE"));
-  EXPECT_THAT(r.err, HasSubstr("jwks_fetch_failed"));  // logged, as the server would
+  EXPECT_THAT(r.err,
+              HasSubstr("jwks_fetch_failed"));  // logged, as the server would
   EXPECT_EQ(http_->RequestCount("/jwks"), 1);
 }
 

@@ -127,6 +127,52 @@ TEST_F(ApplicationTest, BuildsAndIssuedTokensVerify) {
   EXPECT_THAT(Log(), HasSubstr("\"event\":\"config_loaded\""));
 }
 
+// jwtauth_cache_lookups_total comes from the verifier's VerificationCache
+// and survives reloads (the old generation's counts are kept).
+TEST_F(ApplicationTest, CacheLookupsAreRenderedAndSurviveReload) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  auto lookups = [this](absl::string_view result) {
+    const std::string text = metrics_.RenderPrometheus();
+    const std::string prefix =
+        absl::StrCat("\njwtauth_cache_lookups_total{result=\"", result, "\"} ");
+    size_t at = text.find(prefix);
+    if (at == std::string::npos ||
+        text.find(prefix, at + 1) != std::string::npos) {
+      ADD_FAILURE() << "expected exactly one " << prefix << " sample";
+      return -1L;
+    }
+    return std::stol(text.substr(at + prefix.size()));
+  };
+  EXPECT_EQ(lookups("hit"), 0);
+  EXPECT_EQ(lookups("miss"), 0);
+
+  const std::string token = IssueWithCurrent();
+  ASSERT_TRUE(VerifyWithCurrent(token).ok());  // miss, then cached
+  ASSERT_TRUE(VerifyWithCurrent(token).ok());  // hit
+  ASSERT_TRUE(VerifyWithCurrent(token).ok());  // hit
+  EXPECT_EQ(lookups("hit"), 2);
+  EXPECT_EQ(lookups("miss"), 1);
+  EXPECT_EQ(metrics_.CacheHits(), 2u);
+
+  // An RPC still holding generation 1 keeps using its cache after a reload;
+  // those lookups count, before and after the generation is released.
+  std::shared_ptr<const ServingState> old = app_->state()->Current();
+  ASSERT_THAT(app_->ReloadFromFile(), IsOk());
+  ASSERT_EQ(app_->generation(), 2u);
+  ASSERT_TRUE(old->verifier->Verify(token).ok());  // hit in the old cache
+  EXPECT_EQ(lookups("hit"), 3);
+  ASSERT_TRUE(VerifyWithCurrent(token).ok());  // miss in the new cache
+  EXPECT_EQ(lookups("miss"), 2);
+  old.reset();  // generation 1's verifier and cache go away
+  EXPECT_EQ(lookups("hit"), 3);
+  EXPECT_EQ(lookups("miss"), 2);
+  ASSERT_TRUE(VerifyWithCurrent(token).ok());  // hit in the new cache
+  EXPECT_EQ(lookups("hit"), 4);
+}
+
 TEST_F(ApplicationTest, JwksPublishesPublicKeysOnlyNeverSecrets) {
   Write("hs.txt", "0123456789abcdef0123456789abcdef");
   Write("signing.pem", NewEcPem());

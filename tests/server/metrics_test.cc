@@ -1,5 +1,6 @@
 #include "server/metrics.h"
 
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -130,6 +131,28 @@ TEST(MetricsTest, CacheKeysJwksAndReloads) {
   EXPECT_EQ(s["jwtauth_config_reloads_total{result=\"rejected\"}"], 1);
   EXPECT_EQ(s["jwtauth_config_generation"], 7);
   EXPECT_EQ(m.KeyVerifications("default", "k1"), 2u);
+}
+
+TEST(MetricsTest, CacheSourcesAddToCacheLookups) {
+  Metrics m;
+  m.RecordCacheLookup(false);
+  std::atomic<uint64_t> hits{5};
+  int id = m.AddCacheSource([&hits] {
+    return Metrics::CacheCounts{hits.load(), 2};
+  });
+  m.AddCacheSource([] { return Metrics::CacheCounts{1, 1}; });
+  auto s = ParseProm(m.RenderPrometheus());
+  EXPECT_EQ(s["jwtauth_cache_lookups_total{result=\"hit\"}"], 6);
+  EXPECT_EQ(s["jwtauth_cache_lookups_total{result=\"miss\"}"], 4);
+  hits = 9;  // read at render time, not at registration
+  EXPECT_EQ(
+      ParseProm(
+          m.RenderPrometheus())["jwtauth_cache_lookups_total{result=\"hit\"}"],
+      10);
+  EXPECT_EQ(m.CacheHits(), 10u);
+  m.RemoveCacheSource(id);
+  EXPECT_EQ(m.CacheHits(), 1u);
+  EXPECT_EQ(m.CacheMisses(), 2u);
 }
 
 TEST(MetricsTest, CollectorsAppendAndCanBeRemoved) {
