@@ -2,8 +2,8 @@
 // number of in-flight requests (gRPC C++ callback client), bounded by count
 // and time, 127.0.0.1 only. Prints req/s and latency percentiles.
 //
-//   load_generator --target 127.0.0.1:50051 --secret-file hs.txt --kid hs1 \
-//       [--issuer https://bench] [--audience api] [--inflight 64] \
+//   load_generator --target 127.0.0.1:50051 --secret-file hs.txt --kid hs1
+//       [--issuer https://bench] [--audience api] [--inflight 64]
 //       [--channels 4] [--requests 200000] [--seconds 10] [--warmup 2000]
 //
 // The token is an HS256 JWT signed here with the given secret, so the
