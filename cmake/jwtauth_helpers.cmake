@@ -9,6 +9,12 @@
 
 include(GoogleTest)
 
+# TSan builds: Debian's Abseil is not instrumented; every test and binary links
+# the absl::Mutex annotation shim (tests/tsan/, see docs/testing.md).
+if(JWTAUTH_SANITIZE MATCHES "thread")
+  include(${PROJECT_SOURCE_DIR}/tests/tsan/tsan_shim.cmake)
+endif()
+
 function(jwtauth_cc_library)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;HDRS;DEPS" ${ARGN})
   set(target jwtauth_${ARG_NAME})
@@ -30,6 +36,9 @@ function(jwtauth_cc_test)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  if(TARGET jwtauth_tsan_shim)
+    target_link_libraries(${ARG_NAME} PRIVATE jwtauth_tsan_shim)
+  endif()
   target_compile_options(${ARG_NAME} PRIVATE ${JWTAUTH_WARNING_FLAGS})
   target_compile_definitions(${ARG_NAME} PRIVATE
     JWTAUTH_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
@@ -50,5 +59,8 @@ function(jwtauth_cc_binary)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  if(TARGET jwtauth_tsan_shim)
+    target_link_libraries(${ARG_NAME} PRIVATE jwtauth_tsan_shim)
+  endif()
   target_compile_options(${ARG_NAME} PRIVATE ${JWTAUTH_WARNING_FLAGS})
 endfunction()

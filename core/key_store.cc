@@ -5,17 +5,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 
-// libstdc++ 12's std::atomic<std::shared_ptr> guards its pointer with a lock
-// bit in the refcount word and releases it with memory_order_relaxed after a
-// read, which ThreadSanitizer reports as a race between load() and store()
-// although the lock serialises them (x86 is TSO). Suppress exactly that
-// library-internal report; weak, so a binary may supply its own list.
-#if defined(__SANITIZE_THREAD__)
-extern "C" __attribute__((weak)) const char* __tsan_default_suppressions() {
-  return "race:std::_Sp_atomic\n";
-}
-#endif
-
 namespace jwtauth {
 
 KeyStore::KeyStore() : KeyStore(&RealClock::Get()) {}
