@@ -23,7 +23,9 @@ FailureOr<const Key*> Select(const ParsedJws& jws, Span keys,
   for (const auto& entry : keys) {
     const Key& key = Deref(entry);
     if (kid.has_value()) {
-      if (key.kid() != *kid) continue;
+      // An empty header kid names no key (as in TokenVerifier): it must not
+      // select every kid-less key, unbounded by max_kidless_candidates.
+      if (key.kid().empty() || key.kid() != *kid) continue;
       kid_seen = true;
     }
     const crypto::SignatureVerifier* verifier = key.VerifierFor(alg);

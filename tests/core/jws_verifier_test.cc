@@ -218,6 +218,24 @@ TEST(JwsKeySelectionTest, KidlessCandidatesAreBounded) {
   EXPECT_TRUE(Verify(token, keys, five).ok());
 }
 
+TEST(JwsKeySelectionTest, EmptyKidSelectsNoKidlessKey) {
+  // "kid":"" must not turn into "every key without a kid", which would also
+  // escape the kid-less candidate bound.
+  const TestKey& k = CachedTestKey(Algorithm::kHs256);
+  KeyOptions kidless_options;
+  kidless_options.alg = Algorithm::kHs256;
+  absl::StatusOr<Key> kidless = Key::Create(kidless_options, k.private_key);
+  ASSERT_TRUE(kidless.ok());
+  std::vector<Key> keys;
+  for (int i = 0; i < 6; ++i) {
+    keys.push_back(GenerateTestKey(Algorithm::kHs256).key);
+  }
+  keys.push_back(*kidless);  // the right one, seventh and kid-less
+  std::string token = SignJwsWithHeader(
+      *k.signer, nlohmann::json{{"alg", "HS256"}, {"kid", ""}}.dump(), "x");
+  EXPECT_EQ(Verify(token, keys).reason(), FailureReason::kKeyNotFound);
+}
+
 TEST(JwsKeySelectionTest, KidlessTokenNoKeyServesAlg) {
   const TestKey& k = CachedTestKey(Algorithm::kEs512);
   std::string token = SignJwsWithHeader(
