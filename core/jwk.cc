@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
 
@@ -376,6 +378,16 @@ absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
 
 absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
                                  const crypto::KeyStrengthPolicy& strength) {
+  // Alg confusion by configuration (cf. CVE-2022-29217): a public key or
+  // certificate configured as an HMAC secret lets anyone who has the public
+  // key forge tokens. Refuse text that is clearly key material.
+  const absl::string_view t = absl::StripLeadingAsciiWhitespace(secret);
+  if (absl::StrContains(secret, "-----BEGIN ") ||
+      absl::StartsWith(t, "ssh-rsa ") || absl::StartsWith(t, "ssh-ed25519 ") ||
+      absl::StartsWith(t, "ecdsa-sha2-")) {
+    return absl::InvalidArgumentError(
+        "HMAC secret looks like a PEM or SSH key; configure it as a key file");
+  }
   absl::StatusOr<crypto::KeyMaterial> m =
       crypto::KeyMaterial::FromSecret(secret, strength);
   if (!m.ok()) return m.status();

@@ -86,6 +86,8 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
 
 // Convenience wrappers: KeyMaterial::FromPem / FromSecret + Key::Create.
 // ImportSecret sets options.min_hmac_bytes from `strength` (see KeyOptions).
+// ImportSecret refuses a secret that is PEM text or an SSH public key (a
+// public key used as an HMAC secret makes tokens forgeable).
 absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
                               const crypto::KeyStrengthPolicy& strength = {});
 absl::StatusOr<Key> ImportSecret(

@@ -363,6 +363,22 @@ TEST(PemTest, ImportPemAndSecret) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(JwkTest, SecretThatIsAPublicKeyIsRefused) {
+  // An RSA public key PEM configured as an HS256 secret would let anyone
+  // holding the public key forge tokens (alg confusion by configuration).
+  std::string pem = *CachedTestKey(Algorithm::kRs256).private_key.PublicPem();
+  EXPECT_THAT(ImportSecret(pem, Opt("", Algorithm::kHs256)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      ImportSecret(
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0ZXN0a2V5MDEyMzQ1Njc4OQ",
+          Opt("", Algorithm::kHs256)),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  absl::StatusOr<Key> key =
+      ImportSecret(std::string(32, 'x'), Opt("", Algorithm::kHs256));
+  EXPECT_THAT(key, IsOk());
+}
+
 // Replays the jwk_fuzzer seed corpus with the fuzzer's properties.
 TEST(JwkCorpusTest, SeedsHoldFuzzProperties) {
   namespace fs = std::filesystem;
