@@ -285,6 +285,17 @@ uint64_t Metrics::KeyVerifications(absl::string_view provider,
 }
 
 std::string Metrics::RenderPrometheus() const {
+  // Collectors run first (outside the lock; they may take their own locks):
+  // they may update state rendered below (SetKeyCounts), which must be
+  // current on this scrape, not the next. Their text goes last.
+  std::vector<Collector> collectors;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, c] : collectors_) collectors.push_back(c);
+  }
+  std::string collected;
+  for (const Collector& c : collectors) c(&collected);
+
   std::string out;
   out.reserve(16 * 1024);
 
@@ -372,7 +383,6 @@ std::string Metrics::RenderPrometheus() const {
     }
   }
 
-  std::vector<Collector> collectors;
   {
     absl::MutexLock lock(&mu_);
     Header(&out, "jwtauth_keys", "gauge",
@@ -410,10 +420,8 @@ std::string Metrics::RenderPrometheus() const {
     Header(&out, "jwtauth_config_generation", "gauge",
            "Generation number of the serving configuration.");
     absl::StrAppend(&out, "jwtauth_config_generation ", generation_, "\n");
-    for (const auto& [id, c] : collectors_) collectors.push_back(c);
   }
-  // Collectors run outside the lock (they may take their own locks).
-  for (const Collector& c : collectors) c(&out);
+  out += collected;
   return out;
 }
 

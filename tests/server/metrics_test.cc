@@ -165,6 +165,16 @@ TEST(MetricsTest, CollectorsAppendAndCanBeRemoved) {
   EXPECT_THAT(m.RenderPrometheus(), Not(HasSubstr("jwtauth_custom")));
 }
 
+TEST(MetricsTest, KeyCountsSetByACollectorShowOnTheSameScrape) {
+  // The application's collector refreshes jwtauth_keys on each scrape; the
+  // first scrape after start must already show them (not one scrape late).
+  Metrics m;
+  int n = 0;
+  m.AddCollector([&m, &n](std::string*) { m.SetKeyCounts({{"p", ++n}}); });
+  EXPECT_THAT(m.RenderPrometheus(), HasSubstr("jwtauth_keys{provider=\"p\"} 1\n"));
+  EXPECT_THAT(m.RenderPrometheus(), HasSubstr("jwtauth_keys{provider=\"p\"} 2\n"));
+}
+
 TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
   Metrics m;
   constexpr int kThreads = 4, kPerThread = 20000;
