@@ -1,5 +1,8 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -164,9 +167,22 @@ absl::StatusOr<absl::Duration> ParseConfigDuration(absl::string_view text) {
 bool IsLoopbackListenAddress(absl::string_view address) {
   size_t colon = address.rfind(':');
   if (colon == absl::string_view::npos) return false;
-  absl::string_view host = address.substr(0, colon);
-  return host == "127.0.0.1" || host == "[::1]" || host == "localhost" ||
-         absl::StartsWith(host, "127.");
+  std::string host(address.substr(0, colon));
+  if (host == "localhost") return true;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  // Literal addresses only: "127.example.com" is a name that can resolve
+  // anywhere, not a loopback address.
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6;
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    return std::memcmp(&v6, &in6addr_loopback, sizeof(v6)) == 0;
+  }
+  return false;
 }
 
 namespace {

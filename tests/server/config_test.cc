@@ -374,6 +374,9 @@ TEST(ConfigTest, LoopbackListenAddress) {
   EXPECT_TRUE(IsLoopbackListenAddress("localhost:1"));
   EXPECT_FALSE(IsLoopbackListenAddress("0.0.0.0:50051"));
   EXPECT_FALSE(IsLoopbackListenAddress("[::]:50051"));
+  EXPECT_TRUE(IsLoopbackListenAddress("127.1.2.3:1"));
+  EXPECT_FALSE(IsLoopbackListenAddress("127.example.com:50051"));
+  EXPECT_FALSE(IsLoopbackListenAddress("127.0.0.1.nip.io:50051"));
 }
 
 }  // namespace
