@@ -158,6 +158,19 @@ JwksRefresher::JwksRefresher(JwksRefresherOptions options,
     s->stats.url = s->jwks_url;
     s->config = std::move(config);
     store_->MarkSourcePending(s->config.provider, s->id);
+    // A config reload builds a new refresher while the store keeps the last
+    // good set of an unchanged URL: start from it (loaded, last success =
+    // its refresh stamp) so readiness and max_stale carry over instead of
+    // flapping to unready until the IdP answers again.
+    for (const SourceInfo& info : store_->Sources()) {
+      if (info.provider == s->config.provider && info.source_id == s->id &&
+          !info.pending && info.key_count > 0 &&
+          info.refreshed_at != absl::InfinitePast()) {
+        s->stats.loaded = true;
+        s->stats.keys_loaded = info.key_count;
+        s->stats.last_success = info.refreshed_at;
+      }
+    }
     by_provider_[s->config.provider].push_back(sources_.size());
     completed_[s->config.provider] = 0;
     sources_.push_back(std::move(s));

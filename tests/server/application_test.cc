@@ -349,6 +349,59 @@ TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
   t.join();
 }
 
+TEST_F(ApplicationTest, ReloadKeepsJwksReadinessWhileIdpIsDown) {
+  // A reload (SIGHUP, secret rotation) must not make a pod unready or drop
+  // the last good JWKS just because the IdP is down at that moment.
+  auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
+  ASSERT_TRUE(km.ok());
+  KeyOptions ko;
+  ko.kid = "remote";
+  ko.alg = Algorithm::kEs256;
+  auto key = Key::Create(ko, *km);
+  ASSERT_TRUE(key.ok());
+  std::string jwks = nlohmann::json{{"keys", {*key->ToPublicJwk()}}}.dump();
+  httplib::Server http;
+  std::atomic<bool> serve{true};
+  http.Get("/jwks", [&](const httplib::Request&, httplib::Response& res) {
+    if (!serve) {
+      res.status = 503;
+      return;
+    }
+    res.set_content(jwks, "application/json");
+  });
+  int port = http.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { http.listen_after_bind(); });
+  while (!http.is_running()) std::this_thread::yield();
+
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml",
+        Config("signing.pem", "k1",
+               absl::StrCat("    jwks_urls: [\"http://127.0.0.1:", port,
+                            "/jwks\"]\n")));
+  auto config = Load();
+  ASSERT_THAT(config, IsOk()) << config.status();
+  ApplicationOptions o;
+  o.logger = logger_.get();
+  o.metrics = &metrics_;
+  o.start_refresher = false;
+  auto app = Application::Create(*config, o);
+  ASSERT_THAT(app, IsOk()) << app.status();
+  app_ = *std::move(app);
+  app_->RefreshJwksOnce();
+  ASSERT_TRUE(app_->Ready());
+
+  serve = false;
+  Write("hs.txt", "fedcba9876543210fedcba9876543210");  // a secret rotation
+  ASSERT_THAT(app_->ReloadFromFile(), IsOk());
+  EXPECT_TRUE(app_->Ready()) << app_->Readiness().ToJson();
+  app_->RefreshJwksOnce();  // 503: the last good set is kept
+  EXPECT_TRUE(app_->Ready()) << app_->Readiness().ToJson();
+  EXPECT_THAT(app_->PublicJwksJson(), HasSubstr("\"remote\""));
+  http.stop();
+  t.join();
+}
+
 TEST_F(ApplicationTest, DevDefaultIssuesAndVerifiesWithEphemeralKey) {
   auto config = DevDefaultConfig(ConfigLoadOptions{
       .getenv = [](absl::string_view) -> std::optional<std::string> {
