@@ -40,3 +40,11 @@ target_compile_definitions(jwtauth_tsan_shim PRIVATE
 foreach(sym IN LISTS JWTAUTH_TSAN_WRAPPED_SYMBOLS)
   target_link_options(jwtauth_tsan_shim INTERFACE "LINKER:--wrap=${sym}")
 endforeach()
+
+# Debian's libprotobuf/libgrpc/libabsl are built without TSan, but their
+# headers change class layouts when __SANITIZE_THREAD__ is defined (e.g.
+# protobuf's MapFieldBase gains seq1_/seq2_, so google.protobuf.Struct seen by
+# our code no longer matches libprotobuf: deterministic SEGV in
+# server/proto_json.cc). Undefine the macro so our objects keep the libraries'
+# ABI; -fsanitize=thread instrumentation does not depend on it.
+add_compile_options(-U__SANITIZE_THREAD__)
