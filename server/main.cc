@@ -248,6 +248,12 @@ int Run(int argc, char** argv) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   auto set_health = [health](bool serving) {
     if (health == nullptr) return;
+    // Named explicitly so probes that ask for a service name get its status
+    // (the default service only knows "" otherwise: NOT_FOUND).
+    for (const char* name : {"jwtauth.v1.AuthService",
+                             "envoy.service.auth.v3.Authorization"}) {
+      health->SetServingStatus(name, serving);
+    }
     health->SetServingStatus(serving);  // every service, including ""
   };
   set_health(false);

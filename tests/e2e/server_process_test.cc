@@ -21,12 +21,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "core/algorithm.h"
 #include "core/base64url.h"
 #include "core/crypto/key_material.h"
 #include "core/crypto/signature_verifier.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
@@ -326,6 +328,41 @@ TEST_F(ServerProcessTest, SigtermDuringConcurrentCallsDrainsAndExitsZero) {
   EXPECT_THAT(p.Stderr(), HasSubstr("\"event\":\"stopped\""));
 }
 
+// grpc.health.v1.Health/Check by hand (no generated health stubs here):
+// HealthCheckRequest{service=1}, HealthCheckResponse{status=1}. Returns the
+// ServingStatus (1 SERVING, 2 NOT_SERVING) or -(gRPC status code).
+int HealthStatus(const std::string& target, const std::string& service) {
+  std::string req;
+  if (!service.empty()) {
+    req.push_back('\x0a');
+    req.push_back(static_cast<char>(service.size()));
+    req += service;
+  }
+  grpc::Slice slice(req);
+  grpc::ByteBuffer request(&slice, 1), response;
+  grpc::GenericStub stub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                 &request, &response, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!status.ok()) return -static_cast<int>(status.error_code());
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return -100;
+  std::string bytes;
+  for (const grpc::Slice& sl : slices) {
+    bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  }
+  if (bytes.size() == 2 && bytes[0] == '\x08') return bytes[1];
+  return bytes.empty() ? 0 : -101;  // empty: UNKNOWN (0)
+}
+
 TEST_F(ServerProcessTest, DevDefaultWarnsLoudlyAndStaysOnLoopback) {
   // Ports 0 via the documented env overrides (still loopback).
   setenv("JWTAUTH_SERVER_LISTEN", "127.0.0.1:0", 1);
@@ -336,8 +373,15 @@ TEST_F(ServerProcessTest, DevDefaultWarnsLoudlyAndStaysOnLoopback) {
   auto warn = p.WaitForEvent("dev_mode");
   ASSERT_TRUE(warn.has_value()) << p.Stderr();
   EXPECT_THAT(p.Stderr(), HasSubstr("NOT FOR PRODUCTION"));
-  ASSERT_TRUE(p.WaitForEvent("serving", {{"listen", "127.0.0.1:0"}}))
-      << p.Stderr();
+  auto serving = p.WaitForEvent("serving", {{"listen", "127.0.0.1:0"}});
+  ASSERT_TRUE(serving.has_value()) << p.Stderr();
+  ASSERT_TRUE(p.WaitForEvent("ready")) << p.Stderr();
+  const std::string target =
+      "127.0.0.1:" + (*serving)["grpc_port"].get<std::string>();
+  // Probes may name the service (Envoy, grpc_health_probe -service).
+  EXPECT_EQ(HealthStatus(target, ""), 1);
+  EXPECT_EQ(HealthStatus(target, "jwtauth.v1.AuthService"), 1);
+  EXPECT_EQ(HealthStatus(target, "envoy.service.auth.v3.Authorization"), 1);
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(), 0);
 }
