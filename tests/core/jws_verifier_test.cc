@@ -34,7 +34,9 @@ class JwsRoundTripTest : public ::testing::TestWithParam<Algorithm> {};
 
 TEST_P(JwsRoundTripTest, SignThenVerify) {
   const TestKey& k = CachedTestKey(GetParam());
-  const std::string payload("\x00\x01 not json \xff", 15);
+  // Binary, not JSON, with an embedded NUL: length from the array, not by hand.
+  constexpr char kPayload[] = "\x00\x01 not json \xff";
+  const std::string payload(kPayload, sizeof(kPayload) - 1);
   std::string token = SignJws(k, payload, {{"typ", "JOSE"}});
   std::vector<Key> keys = {k.key};  // VerifiedJws::key points into this list
   FailureOr<VerifiedJws> r = Verify(token, keys);
