@@ -206,9 +206,15 @@ TEST(StatusFromGrpcTest, KeepsCodeAndMessage) {
       grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no signing key"));
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(s.message(), "no signing key");
-  EXPECT_EQ(StatusFromGrpc(grpc::Status(static_cast<grpc::StatusCode>(99), "x"))
+  // Non-canonical codes map to kUnknown. grpc::StatusCode has no fixed
+  // underlying type (enumerators -1..16), so only values in -32..31 are valid
+  // for it; 99 would itself be UB (UBSan: invalid enum load).
+  EXPECT_EQ(StatusFromGrpc(grpc::Status(static_cast<grpc::StatusCode>(20), "x"))
                 .code(),
             absl::StatusCode::kUnknown);
+  EXPECT_EQ(
+      StatusFromGrpc(grpc::Status(grpc::StatusCode::DO_NOT_USE, "x")).code(),
+      absl::StatusCode::kUnknown);
 }
 
 }  // namespace
