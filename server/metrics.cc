@@ -108,16 +108,19 @@ Metrics::Metrics(BuildInfo build_info, const Clock* clock)
 
 Metrics::~Metrics() = default;
 
+Metrics::Series* Metrics::FixedSeries(absl::string_view method,
+                                      absl::string_view result) const {
+  int m = MethodIndex(method);
+  if (m < 0) return nullptr;
+  const auto& index = ResultIndex();
+  auto it = index.find(result);
+  if (it == index.end()) return nullptr;
+  return fixed_[m * KnownResults().size() + it->second].get();
+}
+
 Metrics::Series* Metrics::FindSeries(absl::string_view method,
                                      absl::string_view result) const {
-  int m = MethodIndex(method);
-  if (m >= 0) {
-    const auto& index = ResultIndex();
-    auto it = index.find(result);
-    if (it != index.end()) {
-      return fixed_[m * KnownResults().size() + it->second].get();
-    }
-  }
+  if (Series* fixed = FixedSeries(method, result)) return fixed;
   absl::MutexLock lock(&dyn_mu_);
   auto it = dynamic_.find(absl::StrCat(method, std::string(1, '\0'), result));
   return it == dynamic_.end() ? nullptr : it->second.get();
@@ -125,14 +128,7 @@ Metrics::Series* Metrics::FindSeries(absl::string_view method,
 
 Metrics::Series* Metrics::FindOrCreateSeries(absl::string_view method,
                                              absl::string_view result) {
-  int m = MethodIndex(method);
-  if (m >= 0) {
-    const auto& index = ResultIndex();
-    auto it = index.find(result);
-    if (it != index.end()) {
-      return fixed_[m * KnownResults().size() + it->second].get();
-    }
-  }
+  if (Series* fixed = FixedSeries(method, result)) return fixed;
   absl::MutexLock lock(&dyn_mu_);
   std::unique_ptr<Series>& s =
       dynamic_[absl::StrCat(method, std::string(1, '\0'), result)];

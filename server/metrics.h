@@ -138,6 +138,9 @@ class Metrics final {
   };
 
   static void Record(Series* s, absl::Duration latency);
+  // The preallocated series of a known (method, result) pair, else nullptr
+  // (lock-free: the table is built in the constructor and never changes).
+  Series* FixedSeries(absl::string_view method, absl::string_view result) const;
   Series* FindSeries(absl::string_view method, absl::string_view result) const;
   Series* FindOrCreateSeries(absl::string_view method,
                              absl::string_view result);
