@@ -376,8 +376,7 @@ absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
   return Key::Create(std::move(options), *std::move(m));
 }
 
-absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
-                                 const crypto::KeyStrengthPolicy& strength) {
+absl::Status CheckSecretIsNotKeyText(absl::string_view secret) {
   // Alg confusion by configuration (cf. CVE-2022-29217): a public key or
   // certificate configured as an HMAC secret lets anyone who has the public
   // key forge tokens. Refuse text that is clearly key material.
@@ -388,6 +387,12 @@ absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
     return absl::InvalidArgumentError(
         "HMAC secret looks like a PEM or SSH key; configure it as a key file");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
+                                 const crypto::KeyStrengthPolicy& strength) {
+  if (absl::Status s = CheckSecretIsNotKeyText(secret); !s.ok()) return s;
   absl::StatusOr<crypto::KeyMaterial> m =
       crypto::KeyMaterial::FromSecret(secret, strength);
   if (!m.ok()) return m.status();

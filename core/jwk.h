@@ -94,6 +94,11 @@ absl::StatusOr<Key> ImportSecret(
     absl::string_view secret, KeyOptions options,
     const crypto::KeyStrengthPolicy& strength = {});
 
+// The check ImportSecret applies, for every other place that turns configured
+// text into an HMAC secret (e.g. the own signing key): InvalidArgument if the
+// text is PEM or an SSH public key.
+absl::Status CheckSecretIsNotKeyText(absl::string_view secret);
+
 // {"keys":[...]} with the public JWK of every non-oct key; oct keys are
 // omitted, never exported.
 nlohmann::json ExportPublicJwks(const std::vector<Key>& keys);

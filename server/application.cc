@@ -245,6 +245,9 @@ absl::StatusOr<SigningKey> LoadSigningKey(
   if (IsSecretKind(k.kind)) {
     auto secret = SecretOf(k, load);
     if (!secret.ok()) return secret.status();
+    if (absl::Status s = CheckSecretIsNotKeyText(*secret); !s.ok()) {
+      return wrap(s);
+    }
     material = crypto::KeyMaterial::FromSecret(*secret, strength);
   } else if (k.kind == KeySourceKind::kPrivateKeyFile) {
     auto text = ReadFile(k.value, k.location, "private_key_file");

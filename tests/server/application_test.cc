@@ -244,6 +244,40 @@ providers:
   EXPECT_EQ(old->kid(), "old");
 }
 
+TEST_F(ApplicationTest, SigningSecretThatIsAPublicKeyIsRefused) {
+  // The own HS signing secret goes through the same alg-confusion check as
+  // provider secrets: a public key as HMAC secret makes tokens forgeable.
+  auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
+  ASSERT_TRUE(km.ok());
+  std::string public_pem = *km->PublicPem();
+  public_pem.append(64, 'x');  // long enough for any HS* length floor
+  Write("signing-secret.txt", public_pem);
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("config.yaml", R"(
+server: {listen: "127.0.0.1:0", admin_listen: ""}
+signing:
+  alg: HS256
+  kid: own-hs
+  secret_file: signing-secret.txt
+  issuer: https://issuer.test
+providers:
+  - name: default
+    issuers: [https://issuer.test]
+    audiences: [api]
+    keys:
+      - {kid: hs, alg: HS256, secret_file: hs.txt}
+)");
+  auto config = Load();
+  ASSERT_THAT(config, IsOk());
+  ApplicationOptions o;
+  o.logger = logger_.get();
+  o.metrics = &metrics_;
+  auto app = Application::Create(*config, o);
+  ASSERT_FALSE(app.ok());
+  EXPECT_THAT(app.status().message(), HasSubstr("looks like a PEM or SSH key"));
+  EXPECT_THAT(app.status().message(), Not(HasSubstr("BEGIN")));
+}
+
 TEST_F(ApplicationTest, UnreadableSecretIsRejectedWithLocation) {
   Write("signing.pem", NewEcPem());
   Write("config.yaml", Config("signing.pem", "k1"));  // hs.txt missing
