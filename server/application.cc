@@ -142,6 +142,19 @@ absl::StatusOr<std::string> SecretOf(const KeySourceConfig& k,
   }
 }
 
+// Several issuers and a keys[]/jwks_urls[] entry without `issuer:` (issue
+// 10 item 6). Signing keys and discovery sources are always bound.
+bool HasUnboundKeySource(const ProviderConfig& pc) {
+  if (pc.issuers.size() < 2) return false;
+  for (const KeySourceConfig& k : pc.keys) {
+    if (k.issuer.empty()) return true;
+  }
+  for (const JwksUrlConfig& u : pc.jwks_urls) {
+    if (u.issuer.empty()) return true;
+  }
+  return false;
+}
+
 bool IsSecretKind(KeySourceKind k) {
   return k == KeySourceKind::kSecret || k == KeySourceKind::kSecretFile ||
          k == KeySourceKind::kSecretEnv;
@@ -419,11 +432,14 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       auto keys = LoadVerificationKeys(k, strength, now, options_.load_options,
                                        &gen->warnings);
       if (!keys.ok()) return keys.status();
+      if (!k.issuer.empty()) {
+        for (Key& key : *keys) key = key.BoundToIssuer(k.issuer);
+      }
       gen->static_sources.push_back(
           SourceKeys{pc.name, k.SourceLabel(), *std::move(keys), false});
     }
     // The signing keys' verification halves belong to every provider that
-    // accepts the signing issuer.
+    // accepts the signing issuer, bound to that issuer.
     if (!signing_keys.empty() &&
         std::find(pc.issuers.begin(), pc.issuers.end(),
                   config.signing.issuer) != pc.issuers.end()) {
@@ -432,7 +448,8 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
         auto vk = sk.VerificationKey(now);
         if (!vk.ok()) return vk.status();
         gen->static_sources.push_back(
-            SourceKeys{pc.name, sk.source_id(), {*std::move(vk)}, false});
+            SourceKeys{pc.name, sk.source_id(),
+                       {vk->BoundToIssuer(config.signing.issuer)}, false});
       }
     }
     auto add_jwks = [&](JwksSourceConfig js, const Location& loc,
@@ -452,6 +469,7 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
                     u.refresh.max_interval};
       js.timeout = u.timeout;
       js.allow_insecure = u.allow_insecure;
+      js.issuer = u.issuer;  // binds the fetched keys ("" = unbound)
       if (u.max_stale.has_value()) js.max_stale = *u.max_stale;
       if (!u.ca_file.empty()) {
         if (!ca_file.empty() && ca_file != u.ca_file) {
@@ -471,6 +489,13 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       Location l = pc.location;
       l.path += ".discovery_url";
       if (auto s = add_jwks(std::move(js), l, true); !s.ok()) return s;
+    }
+    if (HasUnboundKeySource(pc)) {
+      gen->warnings.push_back(absl::StrCat(
+          "provider \"", pc.name,
+          "\" has several issuers and key sources not bound to an issuer: "
+          "each such key verifies tokens of every issuer of the provider "
+          "(set issuer: on keys[] and jwks_urls[] entries)"));
     }
   }
   gen->jwks_ca_file = ca_file;

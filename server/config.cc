@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -366,7 +367,7 @@ class Parser {
       if (!Map(n, path, {"kid", "alg", "secret", "secret_file", "secret_env",
                          "private_key_file", "public_key_file",
                          "certificate_file", "public_key", "jwk", "jwk_file",
-                         "jwks", "jwks_file"})) {
+                         "jwks", "jwks_file", "issuer"})) {
         return k;
       }
     }
@@ -381,6 +382,9 @@ class Parser {
       };
       if (key == "kid") {
         k.kid = NonEmptyStr(v, p);
+      } else if (key == "issuer") {  // providers[].keys[] only (Map above)
+        k.issuer = NonEmptyStr(v, p);
+        k.issuer_location = Loc(v, p);
       } else if (key == "alg") {
         k.alg = NonEmptyStr(v, p);
       } else if (key == "state") {
@@ -623,7 +627,7 @@ class Parser {
       u.url = NonEmptyStr(n, path);
     } else {
       if (!Map(n, path, {"url", "refresh", "timeout", "allow_insecure",
-                         "ca_file", "max_stale", "required"}))
+                         "ca_file", "max_stale", "required", "issuer"}))
         return u;
       for (const auto& kv : n) {
         const std::string key = kv.first.Scalar();
@@ -635,6 +639,10 @@ class Parser {
         if (key == "ca_file") u.ca_file = File(v, p);
         if (key == "max_stale") u.max_stale = Duration(v, p);
         if (key == "required") u.required = Bool(v, p);
+        if (key == "issuer") {
+          u.issuer = NonEmptyStr(v, p);
+          u.issuer_location = Loc(v, p);
+        }
         if (key == "refresh") {
           if (!Map(v, p, {"default", "min", "max"})) return u;
           for (const auto& r : v) {
@@ -677,6 +685,23 @@ class Parser {
            absl::StartsWith(rest, "localhost:") ||
            absl::StartsWith(rest, "localhost/") || rest == "localhost" ||
            absl::StartsWith(rest, "[::1]");
+  }
+
+  // Every `issuer:` of a key source must be one of the provider's issuers
+  // (checked after the whole provider map: `issuers` may come later).
+  void CheckKeyIssuers(const ProviderConfig& pc) {
+    auto check = [&](const std::string& issuer, const Location& at) {
+      if (!ok() || issuer.empty()) return;
+      if (std::find(pc.issuers.begin(), pc.issuers.end(), issuer) ==
+          pc.issuers.end()) {
+        error_ = absl::InvalidArgumentError(
+            at.Error("must be one of the provider's issuers"));
+      }
+    };
+    for (const KeySourceConfig& k : pc.keys) check(k.issuer, k.issuer_location);
+    for (const JwksUrlConfig& u : pc.jwks_urls) {
+      check(u.issuer, u.issuer_location);
+    }
   }
 
   ProviderConfig Provider(const YAML::Node& n, const std::string& path) {
@@ -794,6 +819,7 @@ class Parser {
       Fail(n, Join(path, "issuers"), "at least one issuer is required");
     if (ok() && pc.audiences.empty())
       Fail(n, Join(path, "audiences"), "at least one audience is required");
+    CheckKeyIssuers(pc);
     if (ok() && pc.max_lifetime.has_value() && !pc.require_exp)
       Fail(n, Join(path, "max_lifetime"), "needs require_exp: true");
     return pc;

@@ -379,5 +379,65 @@ TEST(ConfigTest, LoopbackListenAddress) {
   EXPECT_FALSE(IsLoopbackListenAddress("127.0.0.1.nip.io:50051"));
 }
 
+
+// issue 10 item 6: `issuer:` binds a key source to one of its provider's
+// issuers; anything else is a config error with file/line/field.
+TEST(ConfigTest, KeySourcesTakeAnIssuerOfTheirProvider) {
+  auto c = Parse(R"(
+providers:
+  - name: p
+    keys:
+      - {kid: a, alg: HS256, secret_file: a.txt, issuer: https://a}
+      - {kid: u, alg: HS256, secret_file: u.txt}
+    jwks_urls:
+      - {url: "https://b/jwks", issuer: https://b}
+      - https://u/jwks
+    issuers: [https://a, https://b]
+    audiences: [api]
+)");
+  ASSERT_THAT(c, IsOk()) << c.status();
+  const ProviderConfig& p = c->providers[0];
+  EXPECT_EQ(p.keys[0].issuer, "https://a");
+  EXPECT_EQ(p.keys[1].issuer, "");
+  EXPECT_EQ(p.jwks_urls[0].issuer, "https://b");
+  EXPECT_EQ(p.jwks_urls[1].issuer, "");
+
+  EXPECT_EQ(ErrorOf(R"(
+providers:
+  - name: p
+    issuers: [https://a]
+    audiences: [api]
+    keys:
+      - {kid: a, alg: HS256, secret_file: a.txt, issuer: https://evil}
+)"),
+            "/etc/jwtauth/config.yaml:7:58: providers[0].keys[0].issuer: "
+            "must be one of the provider's issuers");
+  EXPECT_EQ(ErrorOf(R"(
+providers:
+  - name: p
+    issuers: [https://a]
+    audiences: [api]
+    jwks_urls:
+      - url: "https://b/jwks"
+        issuer: https://b
+)"),
+            "/etc/jwtauth/config.yaml:8:17: providers[0].jwks_urls[0].issuer: "
+            "must be one of the provider's issuers");
+  EXPECT_THAT(ErrorOf(R"(
+providers:
+  - name: p
+    issuers: [https://a]
+    audiences: [api]
+    keys: [{kid: a, alg: HS256, secret_file: a.txt, issuer: ""}]
+)"),
+              HasSubstr("providers[0].keys[0].issuer: must not be empty"));
+  // Signing keys are bound to signing.issuer; they take no issuer of their own.
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
+                      "signing:\n  issuer: https://auth.example.com\n"
+                      "  keys: [{kid: s, alg: ES256, private_key_file: s.pem, "
+                      "issuer: https://auth.example.com}]\n"),
+              HasSubstr("signing.keys[0].issuer: unknown key"));
+}
+
 }  // namespace
 }  // namespace jwtauth::server
