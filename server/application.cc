@@ -508,6 +508,15 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
     auto policy = ParseExtAuthzPolicy(config.ext_authz, config.source_file,
                                       &names);
     if (!policy.ok()) return policy.status();
+    if (std::vector<std::string> at = PathMatcherLocations(*policy);
+        !at.empty()) {
+      gen->warnings.push_back(absl::StrCat(
+          "ext_authz: path_prefix/path_exact/path_regex at ",
+          absl::StrJoin(at, ", "),
+          " rely on Envoy normalizing paths: set normalize_path, "
+          "merge_slashes and path_with_escaped_slashes_action "
+          "(docs/ext_authz.md)"));
+    }
     gen->ext_authz = std::make_shared<const ExtAuthzPolicy>(*std::move(policy));
   }
   return gen;
