@@ -52,13 +52,16 @@ namespace jwtauth::server {
 
 // One key source as shown on /readyz.
 struct SourceReadiness {
-  std::string source_id;   // "jwks:https://idp/keys", "file:/etc/...", ...
+  // Public id ("jwks:https://idp/keys", "file:#1a2b3c4d"; see
+  // server/source_redaction.h), the full id only with server.admin_verbose.
+  std::string source_id;
   bool required = true;    // readiness waits for it
   bool loaded = false;     // has keys (or loaded once)
   size_t key_count = 0;
   // Age of the key set (now - last successful load); nullopt = never.
   std::optional<absl::Duration> age;
-  std::string last_error;  // short, never secret
+  // Empty, "fetch failed", or (admin_verbose) the refresher's last error.
+  std::string last_error;
 };
 
 struct ProviderReadiness {

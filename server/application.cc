@@ -29,6 +29,7 @@
 #include "core/verifier.h"
 #include "nlohmann/json.hpp"
 #include "server/ext_authz_policy.h"
+#include "server/source_redaction.h"
 
 namespace jwtauth::server {
 
@@ -574,7 +575,7 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
           metrics->SetJwksLastSuccess(e.url, absl::Now());
           logger->Log(LogLevel::kInfo, "jwks_loaded",
                       {{"provider", e.provider},
-                       {"url", e.url},
+                       {"url", RedactUrl(e.url)},
                        {"keys", absl::StrCat(e.keys)},
                        {"skipped", absl::StrCat(e.skipped)},
                        {"early", e.early ? "true" : "false"}});
@@ -583,13 +584,13 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
           metrics->RecordJwksFetch(e.url, "error");
           logger->Log(LogLevel::kWarn, "jwks_fetch_failed",
                       {{"provider", e.provider},
-                       {"url", e.url},
+                       {"url", RedactUrl(e.url)},
                        {"error", std::string(e.status.message())}});
           break;
         case JwksEvent::Type::kKeysDropped:
           metrics->RecordJwksFetch(e.url, "dropped_stale");
           logger->Log(LogLevel::kError, "jwks_keys_dropped",
-                      {{"provider", e.provider}, {"url", e.url}});
+                      {{"provider", e.provider}, {"url", RedactUrl(e.url)}});
           break;
       }
     };

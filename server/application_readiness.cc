@@ -13,6 +13,7 @@
 #include "core/key_store.h"
 #include "server/application.h"
 #include "server/config.h"
+#include "server/source_redaction.h"
 
 namespace jwtauth::server {
 
@@ -76,9 +77,12 @@ ReadinessReport Application::Readiness() const {
     auto& t = loaded_at[{e->provider(), e->source_id()}];
     t = std::max(t, e->key().loaded_at());
   }
+  // Unauthenticated endpoint: public source ids and no error text unless
+  // the operator opted in (server.admin_verbose; issue 10 item 11).
+  const bool verbose = c != nullptr && c->server.admin_verbose;
   for (const SourceInfo& s : key_store_->Sources()) {
     SourceReadiness sr;
-    sr.source_id = s.source_id;
+    sr.source_id = verbose ? s.source_id : PublicSourceId(s.source_id);
     sr.loaded = !s.pending;
     sr.key_count = s.key_count;
     auto st = stats.find(s.source_id);
@@ -87,7 +91,8 @@ ReadinessReport Application::Readiness() const {
       if (st->second.last_success != absl::InfinitePast()) {
         sr.age = now - st->second.last_success;
       }
-      sr.last_error = st->second.last_error;
+      const std::string& error = st->second.last_error;
+      sr.last_error = verbose || error.empty() ? error : "fetch failed";
     } else {
       auto it = loaded_at.find({s.provider, s.source_id});
       if (it != loaded_at.end() && it->second != absl::InfinitePast()) {
