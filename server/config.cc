@@ -492,14 +492,15 @@ class Parser {
   }
 
   void Server(const YAML::Node& n, const std::string& path, ServerSection& s) {
-    if (!Map(n, path, {"listen", "admin_listen", "tls", "shutdown_grace",
-                       "drain_delay", "watch_interval"}))
+    if (!Map(n, path, {"listen", "admin_listen", "admin_verbose", "tls",
+                       "shutdown_grace", "drain_delay", "watch_interval"}))
       return;
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
       const std::string p = Join(path, key);
       if (key == "listen") s.listen = NonEmptyStr(kv.second, p);
       if (key == "admin_listen") s.admin_listen = Str(kv.second, p);
+      if (key == "admin_verbose") s.admin_verbose = Bool(kv.second, p);
       if (key == "tls") s.tls = Tls(kv.second, p);
       if (key == "shutdown_grace") s.shutdown_grace = Duration(kv.second, p);
       if (key == "watch_interval") s.watch_interval = Duration(kv.second, p);

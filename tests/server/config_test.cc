@@ -319,6 +319,17 @@ TEST(ConfigTest, ProvidersAreRequired) {
   EXPECT_THAT(ErrorOf(""), HasSubstr("empty configuration"));
 }
 
+TEST(ConfigTest, AdminVerboseIsOffByDefaultAndMustBeABool) {
+  auto c = Parse(kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_FALSE(c->server.admin_verbose);
+  c = Parse(std::string("server: {admin_verbose: true}\n") + kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_TRUE(c->server.admin_verbose);
+  EXPECT_THAT(ErrorOf(std::string("server: {admin_verbose: maybe}\n") + kMinimal),
+              HasSubstr("server.admin_verbose"));
+}
+
 TEST(ConfigTest, EnvOverrides) {
   auto c = Parse(kMinimal, {{"JWTAUTH_SERVER_LISTEN", "0.0.0.0:6000"},
                             {"JWTAUTH_SERVER_ADMIN_LISTEN", ""},
