@@ -229,6 +229,36 @@ TEST_F(ClassicSignatureTest, TrailingBytesEs256) {
 TEST_F(ClassicSignatureTest, TrailingBytesEdDsa) {
   EXPECT_TRUE(Refused(Extended(keys().ed), v1::SIGNATURE_INVALID));
 }
+// RFC 8032 §5.1.7: S must be < L; S + L is the same scalar mod L (a
+// malleability hole in verifiers that reduce S).
+TEST_F(ClassicSignatureTest, EdDsaNonCanonicalSPlusL) {
+  const std::string l = absl::HexStringToBytes(
+      "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  const std::string t = keys().ed.Token(GoodClaims());
+  std::string sig = SignatureOf(t);
+  ASSERT_EQ(sig.size(), 64u);
+  unsigned carry = 0;
+  for (size_t i = 0; i < 32; ++i) {  // little-endian S += L
+    unsigned v = static_cast<unsigned char>(sig[32 + i]) +
+                 static_cast<unsigned char>(l[i]) + carry;
+    sig[32 + i] = static_cast<char>(v & 0xff);
+    carry = v >> 8;
+  }
+  ASSERT_EQ(carry, 0u);
+  EXPECT_TRUE(Refused(Verify(WithSignature(t, sig)), v1::SIGNATURE_INVALID));
+}
+// RFC 8032 §5.1.7: an all-zero Ed25519 signature (R = 0, S = 0).
+TEST_F(ClassicSignatureTest, EdDsaZeroSignature) {
+  const std::string t = keys().ed.Token(GoodClaims());
+  EXPECT_TRUE(Refused(Verify(WithSignature(t, std::string(64, '\0'))),
+                      v1::SIGNATURE_INVALID));
+}
+// RFC 7518 §3.2: an all-zero MAC of the right length.
+TEST_F(ClassicSignatureTest, HmacZeroSignature) {
+  const std::string t = keys().hs.Token(GoodClaims());
+  EXPECT_TRUE(Refused(Verify(WithSignature(t, std::string(32, '\0'))),
+                      v1::SIGNATURE_INVALID));
+}
 // RFC 7515 §5.2: a valid signature of another token (same key) is not a
 // signature of this one.
 TEST_F(ClassicSignatureTest, SignatureFromAnotherTokenHs256) {
