@@ -381,8 +381,8 @@ namespace {
 // JSON text that is a JWK ({"kty":...}) or a JWKS ({"keys":[...]}).
 bool IsJwkText(absl::string_view t) {
   if (!absl::StartsWith(t, "{")) return false;
-  nlohmann::json j =
-      nlohmann::json::parse(t.begin(), t.end(), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j = nlohmann::json::parse(t.begin(), t.end(), nullptr,
+                                           /*allow_exceptions=*/false);
   return j.is_object() && (j.contains("kty") || j.contains("keys"));
 }
 
@@ -404,8 +404,8 @@ absl::Status CheckSecretIsNotKeyText(absl::string_view secret) {
   // public key lines, JWK / JWKS JSON, and DER public keys / certificates.
   const absl::string_view t = absl::StripAsciiWhitespace(secret);
   static constexpr absl::string_view kSshPrefixes[] = {
-      "ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-",
-      "sk-ecdsa-sha2-"};
+      "ssh-rsa ",    "ssh-ed25519 ", "ssh-dss ",
+      "ecdsa-sha2-", "sk-ssh-",      "sk-ecdsa-sha2-"};
   bool ssh = false;
   for (absl::string_view p : kSshPrefixes) ssh |= absl::StartsWith(t, p);
   if (absl::StrContains(secret, "-----BEGIN ") || ssh) {

@@ -403,8 +403,9 @@ TEST(JwkTest, SecretThatIsDerOrJwkOrOtherSshKeyIsRefused) {
   // Secrets that merely start like JSON or DER are still fine.
   EXPECT_THAT(CheckSecretIsNotKeyText(R"({"not":"a key","pad":"0123456789"})"),
               IsOk());
-  EXPECT_THAT(CheckSecretIsNotKeyText(std::string("\x30") + std::string(40, 'z')),
-              IsOk());
+  EXPECT_THAT(
+      CheckSecretIsNotKeyText(std::string("\x30") + std::string(40, 'z')),
+      IsOk());
 }
 
 // Replays the jwk_fuzzer seed corpus with the fuzzer's properties.

@@ -22,7 +22,8 @@ class ClassicClaimsTest : public ClassicSuite {
 
   // HS256 token over the exact payload text.
   static v1::VerifyResponse VerifyPayload(absl::string_view payload) {
-    return Verify(HmacToken(kHsSecret, R"({"alg":"HS256","kid":"hs"})", payload));
+    return Verify(
+        HmacToken(kHsSecret, R"({"alg":"HS256","kid":"hs"})", payload));
   }
   // The good claims with `name` set to the raw JSON text `value`.
   static v1::VerifyResponse VerifyWithClaim(absl::string_view name,
@@ -56,33 +57,36 @@ TEST_F(ClassicClaimsTest, DuplicateExp) {
 // RFC 7519 §4: duplicate "iss" (first accepted, second attacker-chosen).
 TEST_F(ClassicClaimsTest, DuplicateIss) {
   const int64_t now = NowSeconds();
-  EXPECT_TRUE(Refused(VerifyPayload(absl::StrCat(
-                          R"({"iss":"https://iss.test","iss":"https://evil.test",)",
-                          R"("aud":"api","exp":)", now + 600, "}")),
-                      v1::MALFORMED));
+  EXPECT_TRUE(
+      Refused(VerifyPayload(absl::StrCat(
+                  R"({"iss":"https://iss.test","iss":"https://evil.test",)",
+                  R"("aud":"api","exp":)", now + 600, "}")),
+              v1::MALFORMED));
 }
 // RFC 8259 §7: a duplicate spelled with an escape ("\u0061ud").
 TEST_F(ClassicClaimsTest, DuplicateAudViaUnicodeEscape) {
   const int64_t now = NowSeconds();
-  EXPECT_TRUE(Refused(VerifyPayload(absl::StrCat(
-                          R"({"iss":"https://iss.test","aud":"api","\u0061ud":"other",)",
-                          R"("exp":)", now + 600, "}")),
-                      v1::MALFORMED));
+  EXPECT_TRUE(Refused(
+      VerifyPayload(absl::StrCat(
+          R"({"iss":"https://iss.test","aud":"api","\u0061ud":"other",)",
+          R"("exp":)", now + 600, "}")),
+      v1::MALFORMED));
 }
 
 // --- deep and huge JSON (RFC 8725 §3.x; CVE-2021-23820-style DoS) ---
 
 // 1000 nested arrays inside a claim: refused at the depth limit, no crash.
 TEST_F(ClassicClaimsTest, DeepNestedArraysInClaim) {
-  EXPECT_TRUE(Refused(VerifyWithClaim("x", absl::StrCat(std::string(1000, '['),
-                                                         std::string(1000, ']'))),
-                      v1::MALFORMED));
+  EXPECT_TRUE(Refused(
+      VerifyWithClaim(
+          "x", absl::StrCat(std::string(1000, '['), std::string(1000, ']'))),
+      v1::MALFORMED));
 }
 // 1000 nested arrays as the whole payload.
 TEST_F(ClassicClaimsTest, DeepNestedArraysAsPayload) {
-  EXPECT_TRUE(Refused(
-      VerifyPayload(absl::StrCat(std::string(1000, '['), std::string(1000, ']'))),
-      v1::MALFORMED));
+  EXPECT_TRUE(Refused(VerifyPayload(absl::StrCat(std::string(1000, '['),
+                                                 std::string(1000, ']'))),
+                      v1::MALFORMED));
 }
 // 1000 nested objects, unterminated (a stack-exhaustion probe).
 TEST_F(ClassicClaimsTest, DeepNestedObjectsUnterminated) {
@@ -93,7 +97,7 @@ TEST_F(ClassicClaimsTest, DeepNestedObjectsUnterminated) {
 // One more level than max_json_depth (16).
 TEST_F(ClassicClaimsTest, NestingOneOverDepthLimit) {
   EXPECT_TRUE(Refused(VerifyWithClaim("x", absl::StrCat(std::string(16, '['),
-                                                         std::string(16, ']'))),
+                                                        std::string(16, ']'))),
                       v1::MALFORMED));
 }
 // More members than limits.max_claims (256).
@@ -114,8 +118,9 @@ TEST_F(ClassicClaimsTest, HugeArrayClaim) {
 
 // RFC 7519 §7.2: the claims set is an array.
 TEST_F(ClassicClaimsTest, PayloadIsArray) {
-  EXPECT_TRUE(Refused(VerifyPayload(absl::StrCat("[", GoodClaims().dump(), "]")),
-                      v1::MALFORMED));
+  EXPECT_TRUE(
+      Refused(VerifyPayload(absl::StrCat("[", GoodClaims().dump(), "]")),
+              v1::MALFORMED));
 }
 // RFC 7519 §7.2: the claims set is a string.
 TEST_F(ClassicClaimsTest, PayloadIsString) {
@@ -132,7 +137,8 @@ TEST_F(ClassicClaimsTest, PayloadIsEmpty) {
 }
 // RFC 8259 §8.1: invalid UTF-8 inside a claim string.
 TEST_F(ClassicClaimsTest, PayloadWithInvalidUtf8) {
-  EXPECT_TRUE(Refused(VerifyWithClaim("sub", "\"al\xff\xfeice\""), v1::MALFORMED));
+  EXPECT_TRUE(
+      Refused(VerifyWithClaim("sub", "\"al\xff\xfeice\""), v1::MALFORMED));
 }
 // RFC 8259 §2: trailing garbage after the object.
 TEST_F(ClassicClaimsTest, PayloadWithTrailingGarbage) {
@@ -143,7 +149,8 @@ TEST_F(ClassicClaimsTest, PayloadWithTrailingGarbage) {
 
 // RFC 7519 §4.1.4: exp as the string "9999999999" (a lax parser coerces it).
 TEST_F(ClassicClaimsTest, ExpAsNumericString) {
-  EXPECT_TRUE(Refused(VerifyWithClaim("exp", R"("9999999999")"), v1::CLAIM_INVALID));
+  EXPECT_TRUE(
+      Refused(VerifyWithClaim("exp", R"("9999999999")"), v1::CLAIM_INVALID));
 }
 // RFC 7519 §4.1.5: nbf as a string.
 TEST_F(ClassicClaimsTest, NbfAsNumericString) {
@@ -171,13 +178,15 @@ TEST_F(ClassicClaimsTest, IatNegative) {
 // fractional future exp is legal and accepted (core/claims.cc keeps the
 // fraction as nanoseconds).
 TEST_F(ClassicClaimsTest, ExpFractionalFutureAccepted) {
-  EXPECT_TRUE(Accepted(VerifyWithClaim("exp", absl::StrCat(NowSeconds() + 600, ".5"))));
+  EXPECT_TRUE(
+      Accepted(VerifyWithClaim("exp", absl::StrCat(NowSeconds() + 600, ".5"))));
 }
 // RFC 7519 §2: a fractional past exp is EXPIRED, not rounded up into
 // validity.
 TEST_F(ClassicClaimsTest, ExpFractionalPastExpired) {
-  EXPECT_TRUE(Refused(VerifyWithClaim("exp", absl::StrCat(NowSeconds() - 120, ".999")),
-                      v1::EXPIRED));
+  EXPECT_TRUE(
+      Refused(VerifyWithClaim("exp", absl::StrCat(NowSeconds() - 120, ".999")),
+              v1::EXPIRED));
 }
 // RFC 7519 §2: exp 1e300 — past year 9999, refused instead of overflowing
 // a time conversion into the past or future.
@@ -195,7 +204,8 @@ TEST_F(ClassicClaimsTest, ExpAboveUint64) {
 }
 // RFC 7519 §2: exp just past 9999-12-31 (int64 range, beyond the date range).
 TEST_F(ClassicClaimsTest, ExpBeyondYear9999) {
-  EXPECT_TRUE(Refused(VerifyWithClaim("exp", "253402300800"), v1::CLAIM_INVALID));
+  EXPECT_TRUE(
+      Refused(VerifyWithClaim("exp", "253402300800"), v1::CLAIM_INVALID));
 }
 // RFC 8259 §6: NaN is not JSON; the payload is malformed.
 TEST_F(ClassicClaimsTest, ExpNaNLiteral) {
@@ -228,8 +238,9 @@ TEST_F(ClassicClaimsTest, ExpNull) {
 }
 // RFC 7519 §4.1.4: exp as an array holding a future time.
 TEST_F(ClassicClaimsTest, ExpArray) {
-  EXPECT_TRUE(Refused(VerifyWithClaim("exp", absl::StrCat("[", NowSeconds() + 600, "]")),
-                      v1::CLAIM_INVALID));
+  EXPECT_TRUE(Refused(
+      VerifyWithClaim("exp", absl::StrCat("[", NowSeconds() + 600, "]")),
+      v1::CLAIM_INVALID));
 }
 // RFC 7519 §4.1.4: exp as an object.
 TEST_F(ClassicClaimsTest, ExpObject) {

@@ -39,15 +39,19 @@ using json = nlohmann::json;
 inline constexpr char kIss[] = "https://iss.test";
 inline constexpr char kAud[] = "api";
 // 43 bytes: above the 32-byte floor.
-inline constexpr char kHsSecret[] = "classic-attack-suite-hmac-secret-0123456789";
+inline constexpr char kHsSecret[] =
+    "classic-attack-suite-hmac-secret-0123456789";
 
 inline int64_t NowSeconds() { return absl::ToUnixSeconds(absl::Now()); }
 
 // Claims a provider "p" accepts.
 inline json GoodClaims() {
   const int64_t now = NowSeconds();
-  return json{{"iss", kIss}, {"aud", kAud}, {"sub", "alice"},
-              {"iat", now},  {"exp", now + 600}};
+  return json{{"iss", kIss},
+              {"aud", kAud},
+              {"sub", "alice"},
+              {"iat", now},
+              {"exp", now + 600}};
 }
 
 // HMAC-SHA256 (RFC 2104) over the project's SHA-256, for any key, including
@@ -91,7 +95,8 @@ inline std::string SignatureOf(absl::string_view token) {
 }
 
 // `token` with its signature part replaced by B64(sig).
-inline std::string WithSignature(absl::string_view token, absl::string_view sig) {
+inline std::string WithSignature(absl::string_view token,
+                                 absl::string_view sig) {
   return absl::StrCat(token.substr(0, token.rfind('.') + 1), B64(sig));
 }
 
@@ -112,7 +117,7 @@ struct ClassicKey {
   Algorithm alg;
   std::string kid;
   std::shared_ptr<const crypto::Signer> signer;
-  std::string public_pem;  // SPKI PEM ("" for HS*)
+  std::string public_pem;                          // SPKI PEM ("" for HS*)
   std::optional<crypto::KeyMaterial> private_key;  // unset for HS*
   json Header() const {
     return json{{"alg", std::string(AlgorithmName(alg))}, {"kid", kid}};
@@ -130,14 +135,16 @@ inline ClassicKey MakeAsymmetricKey(Algorithm alg, absl::string_view kid) {
 }
 
 inline ClassicKey MakeHmacKey(absl::string_view secret, absl::string_view kid) {
-  absl::StatusOr<crypto::KeyMaterial> m = crypto::KeyMaterial::FromSecret(secret);
+  absl::StatusOr<crypto::KeyMaterial> m =
+      crypto::KeyMaterial::FromSecret(secret);
   absl::StatusOr<std::unique_ptr<const crypto::Signer>> s =
-      m.ok() ? crypto::NewSigner(Algorithm::kHs256, *m)
-             : absl::StatusOr<std::unique_ptr<const crypto::Signer>>(m.status());
-  return ClassicKey{Algorithm::kHs256, std::string(kid),
-                    s.ok() ? std::shared_ptr<const crypto::Signer>(*std::move(s))
-                           : nullptr,
-                    "", std::nullopt};
+      m.ok()
+          ? crypto::NewSigner(Algorithm::kHs256, *m)
+          : absl::StatusOr<std::unique_ptr<const crypto::Signer>>(m.status());
+  return ClassicKey{
+      Algorithm::kHs256, std::string(kid),
+      s.ok() ? std::shared_ptr<const crypto::Signer>(*std::move(s)) : nullptr,
+      "", std::nullopt};
 }
 
 // The standard key set: kids hs (HS256), rs (RS256), es256, es384, es512,
@@ -146,18 +153,18 @@ struct KeySetFixture {
   ClassicKey hs, rs, es256, es384, es512, ed;
 
   static const KeySetFixture& Get() {
-    static const KeySetFixture* k = new KeySetFixture{
-        MakeHmacKey(kHsSecret, "hs"),
-        MakeAsymmetricKey(Algorithm::kRs256, "rs"),
-        MakeAsymmetricKey(Algorithm::kEs256, "es256"),
-        MakeAsymmetricKey(Algorithm::kEs384, "es384"),
-        MakeAsymmetricKey(Algorithm::kEs512, "es512"),
-        MakeAsymmetricKey(Algorithm::kEdDsa, "ed")};
+    static const KeySetFixture* k =
+        new KeySetFixture{MakeHmacKey(kHsSecret, "hs"),
+                          MakeAsymmetricKey(Algorithm::kRs256, "rs"),
+                          MakeAsymmetricKey(Algorithm::kEs256, "es256"),
+                          MakeAsymmetricKey(Algorithm::kEs384, "es384"),
+                          MakeAsymmetricKey(Algorithm::kEs512, "es512"),
+                          MakeAsymmetricKey(Algorithm::kEdDsa, "ed")};
     return *k;
   }
 
   std::map<std::string, std::string> Files() const {
-    return {{"hs.txt", kHsSecret},          {"rs.pem", rs.public_pem},
+    return {{"hs.txt", kHsSecret},           {"rs.pem", rs.public_pem},
             {"es256.pem", es256.public_pem}, {"es384.pem", es384.public_pem},
             {"es512.pem", es512.public_pem}, {"ed.pem", ed.public_pem}};
   }

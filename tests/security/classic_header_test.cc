@@ -34,7 +34,8 @@ class ClassicHeaderTest : public ClassicSuite {
 // fails if everything were refused.
 TEST_F(ClassicHeaderTest, PositiveControlEveryFamilyAccepted) {
   const KeySetFixture& k = keys();
-  for (const ClassicKey* key : {&k.hs, &k.rs, &k.es256, &k.es384, &k.es512, &k.ed}) {
+  for (const ClassicKey* key :
+       {&k.hs, &k.rs, &k.es256, &k.es384, &k.es512, &k.ed}) {
     EXPECT_TRUE(Accepted(Verify(key->Token(GoodClaims())))) << key->kid;
   }
   EXPECT_TRUE(Accepted(Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs"})"))));
@@ -44,19 +45,23 @@ TEST_F(ClassicHeaderTest, PositiveControlEveryFamilyAccepted) {
 
 // RFC 8725 §3.1 / CVE-2015-9235: alg "none" with a signature present.
 TEST_F(ClassicHeaderTest, AlgNoneLowercaseWithSignature) {
-  EXPECT_TRUE(Refused(Verify(NoneToken("none", true)), v1::UNSUPPORTED_ALGORITHM));
+  EXPECT_TRUE(
+      Refused(Verify(NoneToken("none", true)), v1::UNSUPPORTED_ALGORITHM));
 }
 // RFC 8725 §3.1: "None" (case variants bypassed case-sensitive blocklists).
 TEST_F(ClassicHeaderTest, AlgNoneCapitalizedWithSignature) {
-  EXPECT_TRUE(Refused(Verify(NoneToken("None", true)), v1::UNSUPPORTED_ALGORITHM));
+  EXPECT_TRUE(
+      Refused(Verify(NoneToken("None", true)), v1::UNSUPPORTED_ALGORITHM));
 }
 // RFC 8725 §3.1: "NONE".
 TEST_F(ClassicHeaderTest, AlgNoneUppercaseWithSignature) {
-  EXPECT_TRUE(Refused(Verify(NoneToken("NONE", true)), v1::UNSUPPORTED_ALGORITHM));
+  EXPECT_TRUE(
+      Refused(Verify(NoneToken("NONE", true)), v1::UNSUPPORTED_ALGORITHM));
 }
 // RFC 8725 §3.1: "nOnE".
 TEST_F(ClassicHeaderTest, AlgNoneMixedCaseWithSignature) {
-  EXPECT_TRUE(Refused(Verify(NoneToken("nOnE", true)), v1::UNSUPPORTED_ALGORITHM));
+  EXPECT_TRUE(
+      Refused(Verify(NoneToken("nOnE", true)), v1::UNSUPPORTED_ALGORITHM));
 }
 // RFC 7518 §3.6 unsecured JWS "h.p." — an empty signature part is MALFORMED
 // before alg is read (core/jws.h rule order), so "none" never gets that far.
@@ -77,7 +82,8 @@ TEST_F(ClassicHeaderTest, AlgNoneMixedCaseWithoutSignature) {
 }
 // RFC 7515 §4.1.1: alg values are case-sensitive; "hs256" is not HS256.
 TEST_F(ClassicHeaderTest, AlgLowercaseHs256IsNotHs256) {
-  EXPECT_TRUE(Refused(Verify(NoneToken("hs256", true)), v1::UNSUPPORTED_ALGORITHM));
+  EXPECT_TRUE(
+      Refused(Verify(NoneToken("hs256", true)), v1::UNSUPPORTED_ALGORITHM));
 }
 // RFC 8725 §3.1: an empty alg is no algorithm.
 TEST_F(ClassicHeaderTest, AlgEmptyString) {
@@ -98,13 +104,15 @@ TEST_F(ClassicHeaderTest, AlgMissing) {
 // RFC 7515 §4.1.11: an unknown critical extension must be refused.
 TEST_F(ClassicHeaderTest, CritUnknownExtension) {
   EXPECT_TRUE(Refused(
-      Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs","crit":["exp"],"exp":1})")),
+      Verify(
+          HsWithHeader(R"({"alg":"HS256","kid":"hs","crit":["exp"],"exp":1})")),
       v1::HEADER_REJECTED));
 }
 // RFC 7515 §4.1.11: "crit" must not be an empty list.
 TEST_F(ClassicHeaderTest, CritEmptyArray) {
-  EXPECT_TRUE(Refused(Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs","crit":[]})")),
-                      v1::HEADER_REJECTED));
+  EXPECT_TRUE(
+      Refused(Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs","crit":[]})")),
+              v1::HEADER_REJECTED));
 }
 // RFC 7515 §4.1.11: crit naming a present parameter we do not implement as
 // an extension (kid) is still refused: we implement no extension.
@@ -122,15 +130,16 @@ TEST_F(ClassicHeaderTest, CritNamingAbsentHeader) {
 // RFC 7797 §6: b64=false (unencoded payload) changes what is signed; with
 // crit as RFC 7797 requires.
 TEST_F(ClassicHeaderTest, B64FalseWithCrit) {
-  EXPECT_TRUE(Refused(Verify(HsWithHeader(
-                          R"({"alg":"HS256","kid":"hs","b64":false,"crit":["b64"]})")),
-                      v1::HEADER_REJECTED));
+  EXPECT_TRUE(
+      Refused(Verify(HsWithHeader(
+                  R"({"alg":"HS256","kid":"hs","b64":false,"crit":["b64"]})")),
+              v1::HEADER_REJECTED));
 }
 // RFC 7797 §3: b64=false without crit (a lax parser would ignore it).
 TEST_F(ClassicHeaderTest, B64FalseWithoutCrit) {
-  EXPECT_TRUE(Refused(
-      Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs","b64":false})")),
-      v1::HEADER_REJECTED));
+  EXPECT_TRUE(
+      Refused(Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs","b64":false})")),
+              v1::HEADER_REJECTED));
 }
 
 // --- duplicate members (RFC 7515 §5.2 step 4, RFC 8725 §3.7 spirit) ---
@@ -156,9 +165,9 @@ TEST_F(ClassicHeaderTest, DuplicateAlgViaUnicodeEscape) {
 }
 // RFC 7515 §5.2: duplicate kid (one parser picks the attacker's key id).
 TEST_F(ClassicHeaderTest, DuplicateKid) {
-  EXPECT_TRUE(Refused(
-      Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs","kid":"rs"})")),
-      v1::MALFORMED));
+  EXPECT_TRUE(
+      Refused(Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs","kid":"rs"})")),
+              v1::MALFORMED));
 }
 // RFC 7515 §4: the header must be a JSON object.
 TEST_F(ClassicHeaderTest, HeaderIsArray) {
@@ -168,9 +177,9 @@ TEST_F(ClassicHeaderTest, HeaderIsArray) {
 // RFC 8725 §3.5-ish: a header deeper than the header limit.
 TEST_F(ClassicHeaderTest, DeeplyNestedHeader) {
   std::string deep = std::string(200, '[') + std::string(200, ']');
-  EXPECT_TRUE(Refused(
-      Verify(HsWithHeader(absl::StrCat(R"({"alg":"HS256","kid":"hs","x":)", deep, "}"))),
-      v1::MALFORMED));
+  EXPECT_TRUE(Refused(Verify(HsWithHeader(absl::StrCat(
+                          R"({"alg":"HS256","kid":"hs","x":)", deep, "}"))),
+                      v1::MALFORMED));
 }
 
 // --- kid values (RFC 7515 §4.1.4; kid injection, CVE-2018-0114 family) ---
@@ -178,8 +187,9 @@ TEST_F(ClassicHeaderTest, DeeplyNestedHeader) {
 // kid path traversal: must be looked up as an opaque id, never a path.
 TEST_F(ClassicHeaderTest, KidPathTraversal) {
   const std::string header = R"({"alg":"HS256","kid":"../../etc/passwd"})";
-  EXPECT_TRUE(Refused(Verify(HmacToken("root:x:0:0", header, GoodClaims().dump())),
-                      v1::KEY_NOT_FOUND));
+  EXPECT_TRUE(
+      Refused(Verify(HmacToken("root:x:0:0", header, GoodClaims().dump())),
+              v1::KEY_NOT_FOUND));
 }
 // kid "/dev/null" with the token HMAC'd under the empty key (what a kid-as-
 // file-path verifier would compute).
@@ -198,15 +208,17 @@ TEST_F(ClassicHeaderTest, KidIsPathOfPublicKeyFile) {
 }
 // kid SQL injection (a key store queried with string concatenation).
 TEST_F(ClassicHeaderTest, KidSqlInjection) {
-  const std::string header = json{{"alg", "HS256"}, {"kid", "' OR 1=1 --"}}.dump();
+  const std::string header =
+      json{{"alg", "HS256"}, {"kid", "' OR 1=1 --"}}.dump();
   EXPECT_TRUE(Refused(Verify(HmacToken("x", header, GoodClaims().dump())),
                       v1::KEY_NOT_FOUND));
 }
 // kid "hs\u0000": signed with the real secret; a C-string comparison would
 // truncate at the NUL and find key "hs".
 TEST_F(ClassicHeaderTest, KidWithEmbeddedNul) {
-  EXPECT_TRUE(Refused(Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs\u0000"})")),
-                      v1::KEY_NOT_FOUND));
+  EXPECT_TRUE(
+      Refused(Verify(HsWithHeader(R"({"alg":"HS256","kid":"hs\u0000"})")),
+              v1::KEY_NOT_FOUND));
 }
 // kid "hs\n": signed with the real secret; a line-based or trimming lookup
 // would find key "hs".
@@ -234,9 +246,10 @@ TEST_F(ClassicHeaderTest, FourSegments) {
 }
 // RFC 7516 §7.1: five segments is a JWE; never processed as a JWS.
 TEST_F(ClassicHeaderTest, FiveSegmentsJweShape) {
-  const std::string jwe = absl::StrCat(
-      B64(R"({"alg":"dir","enc":"A256GCM","kid":"hs"})"), "..", B64("iv-iv-iv-iv"),
-      ".", B64(GoodClaims().dump()), ".", B64("tag-tag-tag-tag1"));
+  const std::string jwe =
+      absl::StrCat(B64(R"({"alg":"dir","enc":"A256GCM","kid":"hs"})"), "..",
+                   B64("iv-iv-iv-iv"), ".", B64(GoodClaims().dump()), ".",
+                   B64("tag-tag-tag-tag1"));
   EXPECT_TRUE(Refused(Verify(jwe), v1::MALFORMED));
 }
 // RFC 7515 §7.1: a newline inside the token (a header-folding trick).
@@ -261,7 +274,8 @@ TEST_F(ClassicHeaderTest, Base64PaddingInSignature) {
 // of the same bytes would bypass caches and revocation lists).
 TEST_F(ClassicHeaderTest, Base64StandardAlphabet) {
   std::string t;
-  for (int i = 0; i < 200 && t.find_first_of("-_", t.rfind('.')) == std::string::npos;
+  for (int i = 0;
+       i < 200 && t.find_first_of("-_", t.rfind('.')) == std::string::npos;
        ++i) {
     json c = GoodClaims();
     c["jti"] = i;

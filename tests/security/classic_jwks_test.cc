@@ -58,7 +58,9 @@ struct JwksKeys {
     e_ops["key_ops"] = {"encrypt"};
     json e_mismatch = PublicJwk(mismatch);
     e_mismatch["alg"] = "RS256";
-    json e_oct = {{"kty", "oct"}, {"kid", "oct"}, {"alg", "HS256"},
+    json e_oct = {{"kty", "oct"},
+                  {"kid", "oct"},
+                  {"alg", "HS256"},
                   {"k", B64(oct_secret)}};
     return json{{"keys",
                  {e_good, e_enc, e_ops, e_mismatch, PublicJwk(dup1),
@@ -77,8 +79,8 @@ std::string JwksProviderYaml(absl::string_view name, absl::string_view iss,
 class JwksEntryChecks {
  protected:
   static void ExpectGoodAccepted(SecurityServer& s, absl::string_view iss) {
-    EXPECT_TRUE(Accepted(
-        s.Verify(testutil::SignJws(JwksKeys::Get().good, ClaimsFor(iss).dump()))));
+    EXPECT_TRUE(Accepted(s.Verify(
+        testutil::SignJws(JwksKeys::Get().good, ClaimsFor(iss).dump()))));
   }
   static v1::VerifyResponse VerifyBy(SecurityServer& s, const TestKey& k,
                                      absl::string_view iss) {
@@ -95,7 +97,8 @@ class ClassicJwksFileTest : public ClassicSuite, public JwksEntryChecks {
     files["jwks.json"] = JwksKeys::Get().Document();
     auto s = SecurityServer::Start(
         KeySetFixture::Yaml(JwksProviderYaml(
-            "j", kJwksIss, "    keys:\n      - {jwks_file: \"{dir}/jwks.json\"}\n")),
+            "j", kJwksIss,
+            "    keys:\n      - {jwks_file: \"{dir}/jwks.json\"}\n")),
         files);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(s).value();
@@ -136,16 +139,19 @@ TEST_F(ClassicJwksFileTest, DuplicateKidSecondKeyNotTrusted) {
 // token HMAC'd with the published "secret" finds no key.
 TEST_F(ClassicJwksFileTest, OctEntryBesidePublicKeysNotLoaded) {
   const std::string header = R"({"alg":"HS256","kid":"oct"})";
-  EXPECT_TRUE(Refused(server_->Verify(HmacToken(JwksKeys::Get().oct_secret, header,
-                                                ClaimsFor(kJwksIss).dump())),
-                      v1::KEY_NOT_FOUND));
+  EXPECT_TRUE(
+      Refused(server_->Verify(HmacToken(JwksKeys::Get().oct_secret, header,
+                                        ClaimsFor(kJwksIss).dump())),
+              v1::KEY_NOT_FOUND));
 }
 // CVE-2016-10555 via JWKS: HS256 MAC'd with the published RSA key's PEM.
 TEST_F(ClassicJwksFileTest, AlgConfusionHs256OnJwksRsaKey) {
-  const std::string pem = JwksKeys::Get().good.private_key.PublicPem().value_or("");
-  EXPECT_TRUE(Refused(server_->Verify(HmacToken(pem, R"({"alg":"HS256","kid":"good"})",
-                                                ClaimsFor(kJwksIss).dump())),
-                      v1::UNSUPPORTED_ALGORITHM));
+  const std::string pem =
+      JwksKeys::Get().good.private_key.PublicPem().value_or("");
+  EXPECT_TRUE(
+      Refused(server_->Verify(HmacToken(pem, R"({"alg":"HS256","kid":"good"})",
+                                        ClaimsFor(kJwksIss).dump())),
+              v1::UNSUPPORTED_ALGORITHM));
 }
 
 // The same document served from a jwks_url on loopback.
@@ -207,9 +213,10 @@ TEST_F(ClassicJwksUrlTest, DuplicateKidNotTrusted) {
 // Issue 10 item 7 / RFC 8725 §3.1: a URL never supplies HMAC secrets.
 TEST_F(ClassicJwksUrlTest, OctEntryFromUrlNotLoaded) {
   const std::string header = R"({"alg":"HS256","kid":"oct"})";
-  EXPECT_TRUE(Refused(server_->Verify(HmacToken(JwksKeys::Get().oct_secret, header,
-                                                ClaimsFor(kUrlIss).dump())),
-                      v1::KEY_NOT_FOUND));
+  EXPECT_TRUE(
+      Refused(server_->Verify(HmacToken(JwksKeys::Get().oct_secret, header,
+                                        ClaimsFor(kUrlIss).dump())),
+              v1::KEY_NOT_FOUND));
 }
 
 // --- header-supplied keys (RFC 8725 §3.10; CVE-2018-0114, CVE-2023-51774) ---
@@ -221,9 +228,11 @@ class ClassicKeyInjectionTest : public ClassicSuite {
     attacker_ = new TestKey(GenerateTestKey(Algorithm::kEs256, "evil"));
     http_ = JwksHttpServer::Start();
     ASSERT_NE(http_, nullptr);
-    http_->SetReply("/jwks",
-                    HttpReply{.body = json{{"keys", {PublicJwk(*attacker_)}}}.dump()});
-    http_->SetReply("/cert.pem", HttpReply{.body = "-----BEGIN CERTIFICATE-----\n"});
+    http_->SetReply(
+        "/jwks",
+        HttpReply{.body = json{{"keys", {PublicJwk(*attacker_)}}}.dump()});
+    http_->SetReply("/cert.pem",
+                    HttpReply{.body = "-----BEGIN CERTIFICATE-----\n"});
   }
   static void TearDownTestSuite() {
     server_.reset();
@@ -233,7 +242,8 @@ class ClassicKeyInjectionTest : public ClassicSuite {
   static std::string AttackerToken(const json& extra, bool with_kid = true) {
     json header = {{"alg", "ES256"}};
     if (with_kid) header["kid"] = attacker_->kid;
-    for (auto it = extra.begin(); it != extra.end(); ++it) header[it.key()] = it.value();
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+      header[it.key()] = it.value();
     return Sign(*attacker_->signer, header, GoodClaims().dump());
   }
   // True if the attacker's server saw no request within a short window.
@@ -255,9 +265,11 @@ TEST_F(ClassicKeyInjectionTest, JkuToAttackerJwksNotFetched) {
 // RFC 8725 §3.10: jku with the kid of a configured key: the configured key
 // is used (and fails); the URL is not fetched.
 TEST_F(ClassicKeyInjectionTest, JkuWithConfiguredKidNotFetched) {
-  json header = {{"alg", "ES256"}, {"kid", "es256"}, {"jku", http_->Url("/jwks")}};
-  EXPECT_TRUE(Refused(Verify(Sign(*attacker_->signer, header, GoodClaims().dump())),
-                      v1::SIGNATURE_INVALID));
+  json header = {
+      {"alg", "ES256"}, {"kid", "es256"}, {"jku", http_->Url("/jwks")}};
+  EXPECT_TRUE(
+      Refused(Verify(Sign(*attacker_->signer, header, GoodClaims().dump())),
+              v1::SIGNATURE_INVALID));
   EXPECT_TRUE(NeverFetched());
 }
 // RFC 7515 §4.1.5: x5u is never fetched.
@@ -284,8 +296,9 @@ TEST_F(ClassicKeyInjectionTest, EmbeddedJwkWithConfiguredKid) {
   json jwk = PublicJwk(*attacker_);
   jwk["kid"] = "es256";
   json header = {{"alg", "ES256"}, {"kid", "es256"}, {"jwk", jwk}};
-  EXPECT_TRUE(Refused(Verify(Sign(*attacker_->signer, header, GoodClaims().dump())),
-                      v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(Verify(Sign(*attacker_->signer, header, GoodClaims().dump())),
+              v1::SIGNATURE_INVALID));
 }
 // RFC 7515 §4.1.6 / RFC 8725 §3.10: an embedded x5c certificate (issued by
 // a CA the attacker controls) is not a trust anchor.
@@ -302,8 +315,10 @@ TEST_F(ClassicKeyInjectionTest, EmbeddedX5cNotTrusted) {
   ASSERT_TRUE(key.ok()) << key.status();
   auto signer = crypto::NewSigner(Algorithm::kEs256, *key);
   ASSERT_TRUE(signer.ok()) << signer.status();
-  const std::string cert_b64 = absl::Base64Escape(PemToDer(slurp((*pki)->cert_file())));
-  const std::string ca_b64 = absl::Base64Escape(PemToDer(slurp((*pki)->ca_file())));
+  const std::string cert_b64 =
+      absl::Base64Escape(PemToDer(slurp((*pki)->cert_file())));
+  const std::string ca_b64 =
+      absl::Base64Escape(PemToDer(slurp((*pki)->ca_file())));
   json header = {{"alg", "ES256"}, {"x5c", {cert_b64, ca_b64}}};
   EXPECT_TRUE(Refused(Verify(Sign(**signer, header, GoodClaims().dump())),
                       v1::SIGNATURE_INVALID));

@@ -28,7 +28,8 @@ providers:
 
 // Starts with `secret` as the HMAC secret file; returns the start status.
 absl::Status StartWithSecret(absl::string_view secret) {
-  auto s = SecurityServer::Start(kSecretProvider, {{"secret.txt", std::string(secret)}});
+  auto s = SecurityServer::Start(kSecretProvider,
+                                 {{"secret.txt", std::string(secret)}});
   return s.status();
 }
 
@@ -40,12 +41,13 @@ absl::Status StartWithSecret(absl::string_view secret) {
            << "config with a public key as HMAC secret was ACCEPTED";
   }
   if (!absl::StrContains(s.message(), "providers[0].keys[0]")) {
-    return ::testing::AssertionFailure() << "error does not name the entry: "
-                                         << s.message();
+    return ::testing::AssertionFailure()
+           << "error does not name the entry: " << s.message();
   }
   const std::string probe(secret.substr(secret.size() / 2, 16));
   if (absl::StrContains(s.message(), probe)) {
-    return ::testing::AssertionFailure() << "error echoes the secret: " << s.message();
+    return ::testing::AssertionFailure()
+           << "error echoes the secret: " << s.message();
   }
   return ::testing::AssertionSuccess();
 }
@@ -56,13 +58,15 @@ const ClassicKey& Rsa() { return KeySetFixture::Get().rs; }
 TEST(ClassicKeyConfigTest, PositiveControlRealSecretLoads) {
   auto s = SecurityServer::Start(kSecretProvider, {{"secret.txt", kHsSecret}});
   ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_TRUE(Accepted((*s)->Verify(KeySetFixture::Get().hs.Token(GoodClaims()))));
+  EXPECT_TRUE(
+      Accepted((*s)->Verify(KeySetFixture::Get().hs.Token(GoodClaims()))));
 }
 
 // CVE-2016-10555 / CVE-2022-29217 by configuration: an SPKI PEM public key
 // as an HMAC secret would let anyone holding the public key sign tokens.
 TEST(ClassicKeyConfigTest, SecretFileHoldsPemPublicKey) {
-  EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(Rsa().public_pem), Rsa().public_pem));
+  EXPECT_TRUE(
+      RefusedAsKeyText(StartWithSecret(Rsa().public_pem), Rsa().public_pem));
 }
 // The same with an EC public key PEM.
 TEST(ClassicKeyConfigTest, SecretFileHoldsEcPemPublicKey) {
@@ -82,14 +86,16 @@ TEST(ClassicKeyConfigTest, SecretFileHoldsEcDerPublicKey) {
 }
 // CVE-2016-10555 by configuration: the public key as JWK JSON text.
 TEST(ClassicKeyConfigTest, SecretFileHoldsJwkJson) {
-  auto jwk = testutil::GenerateTestKey(Algorithm::kRs256, "k").key.ToPublicJwk();
+  auto jwk =
+      testutil::GenerateTestKey(Algorithm::kRs256, "k").key.ToPublicJwk();
   ASSERT_TRUE(jwk.ok()) << jwk.status();
   const std::string text = jwk->dump();
   EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(text), text));
 }
 // The same with a whole JWKS document as the secret.
 TEST(ClassicKeyConfigTest, SecretFileHoldsJwksJson) {
-  auto jwk = testutil::GenerateTestKey(Algorithm::kEs256, "k").key.ToPublicJwk();
+  auto jwk =
+      testutil::GenerateTestKey(Algorithm::kEs256, "k").key.ToPublicJwk();
   ASSERT_TRUE(jwk.ok()) << jwk.status();
   const std::string text = json{{"keys", {*jwk}}}.dump(2);
   EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(text), text));
@@ -104,18 +110,20 @@ TEST(ClassicKeyConfigTest, SecretFileHoldsSshRsaKey) {
 // OpenSSH Ed25519 public key text as a secret.
 TEST(ClassicKeyConfigTest, SecretFileHoldsSshEd25519Key) {
   const std::string text =
-      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl "
+      "ssh-ed25519 "
+      "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl "
       "alice@example\n";
   EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(text), text));
 }
 // The own signing secret goes through the same check (a public key as the
 // HS signing secret would let relying parties' key holders mint tokens).
 TEST(ClassicKeyConfigTest, SigningSecretHoldsPemPublicKey) {
-  auto s = SecurityServer::Start(absl::StrCat(R"(
+  auto s = SecurityServer::Start(
+      absl::StrCat(R"(
 signing: {alg: HS256, kid: own, secret_file: "{dir}/own.txt", issuer: "https://own.test"}
-)", kSecretProvider),
-                                 {{"own.txt", Rsa().public_pem},
-                                  {"secret.txt", kHsSecret}});
+)",
+                   kSecretProvider),
+      {{"own.txt", Rsa().public_pem}, {"secret.txt", kHsSecret}});
   ASSERT_FALSE(s.ok()) << "PEM public key accepted as the signing secret";
   EXPECT_TRUE(absl::StrContains(s.status().message(), "signing"))
       << s.status().message();
@@ -123,9 +131,12 @@ signing: {alg: HS256, kid: own, secret_file: "{dir}/own.txt", issuer: "https://o
 
 // A JWK file with RSA modulus `n` and exponent `e` (raw bytes).
 absl::Status StartWithRsaJwk(absl::string_view n, absl::string_view e) {
-  const std::string jwk =
-      json{{"kty", "RSA"}, {"kid", "weak"}, {"alg", "RS256"}, {"n", B64(n)}, {"e", B64(e)}}
-          .dump();
+  const std::string jwk = json{
+      {"kty", "RSA"},
+      {"kid", "weak"},
+      {"alg", "RS256"},
+      {"n", B64(n)},
+      {"e", B64(e)}}.dump();
   auto s = SecurityServer::Start(R"(
 providers:
   - name: p
@@ -156,7 +167,8 @@ TEST(ClassicKeyConfigTest, Rsa1024BitKeyRefused) {
 // Control for the two RSA cases: the real 2048-bit modulus with e = 65537
 // loads through the same JWK path.
 TEST(ClassicKeyConfigTest, Rsa2048BitJwkLoads) {
-  EXPECT_TRUE(StartWithRsaJwk(RealModulus(), std::string("\x01\x00\x01", 3)).ok());
+  EXPECT_TRUE(
+      StartWithRsaJwk(RealModulus(), std::string("\x01\x00\x01", 3)).ok());
 }
 // RFC 8017 §3.1: e = 1 makes "signature" = message; any token forges.
 TEST(ClassicKeyConfigTest, RsaExponentOneRefused) {
@@ -166,7 +178,8 @@ TEST(ClassicKeyConfigTest, RsaExponentOneRefused) {
 }
 // RFC 8017 §3.1: an even exponent is not a valid RSA public key.
 TEST(ClassicKeyConfigTest, RsaEvenExponentRefused) {
-  absl::Status s = StartWithRsaJwk(RealModulus(), std::string("\x01\x00\x00", 3));
+  absl::Status s =
+      StartWithRsaJwk(RealModulus(), std::string("\x01\x00\x00", 3));
   ASSERT_FALSE(s.ok()) << "RSA even exponent accepted";
   EXPECT_TRUE(absl::StrContains(s.message(), "exponent")) << s.message();
 }

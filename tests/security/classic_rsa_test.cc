@@ -69,8 +69,7 @@ std::string Slurp(const std::string& path) {
 
 constexpr int kModulusBytes = 256;
 // DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1).
-constexpr char kSha256DigestInfo[] =
-    "3031300d060960864801650304020105000420";
+constexpr char kSha256DigestInfo[] = "3031300d060960864801650304020105000420";
 
 class ClassicRsaTest : public ClassicSuite {
  protected:
@@ -84,7 +83,8 @@ class ClassicRsaTest : public ClassicSuite {
     const std::string key_file = dir + "/e3.key";
     const std::string cmd = absl::StrCat(
         "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 "
-        "-pkeyopt rsa_keygen_pubexp:3 -out ", key_file, " 2>/dev/null");
+        "-pkeyopt rsa_keygen_pubexp:3 -out ",
+        key_file, " 2>/dev/null");
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     auto priv = crypto::KeyMaterial::FromPem(Slurp(key_file));
     std::filesystem::remove_all(dir);
@@ -94,16 +94,17 @@ class ClassicRsaTest : public ClassicSuite {
     auto pub = priv->RsaPublic();
     ASSERT_TRUE(pub.ok()) << pub.status();
     ASSERT_EQ(pub->e, std::string("\x03", 1));
-    e3_ = new ClassicKey{Algorithm::kRs256, "e3",
-                         std::shared_ptr<const crypto::Signer>(*std::move(signer)),
-                         priv->PublicPem().value_or(""), *priv};
+    e3_ = new ClassicKey{
+        Algorithm::kRs256, "e3",
+        std::shared_ptr<const crypto::Signer>(*std::move(signer)),
+        priv->PublicPem().value_or(""), *priv};
     modulus_ = new std::string(pub->n);
 
     std::map<std::string, std::string> files = keys().Files();
     files["e3.pem"] = e3_->public_pem;
     auto s = SecurityServer::Start(
-        KeySetFixture::Yaml(
-            "      - {kid: e3, alg: RS256, public_key_file: \"{dir}/e3.pem\"}\n"),
+        KeySetFixture::Yaml("      - {kid: e3, alg: RS256, public_key_file: "
+                            "\"{dir}/e3.pem\"}\n"),
         files);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(s).value();
@@ -129,11 +130,11 @@ TEST_F(ClassicRsaTest, PositiveControlExponentThreeKeyVerifies) {
 // 00 01 FF.. 00 DigestInfo(SHA-256(input)) || garbage is a "signature" for
 // any verifier that parses the block instead of comparing all of it.
 TEST_F(ClassicRsaTest, Bleichenbacher06ExponentThreeForgery) {
-  const std::string input = MakeSigningInput(e3_->Header().dump(), GoodClaims().dump());
-  const std::string prefix =
-      absl::StrCat(std::string("\x00\x01", 2), std::string(8, '\xff'),
-                   std::string(1, '\0'), absl::HexStringToBytes(kSha256DigestInfo),
-                   crypto::Sha256(input));
+  const std::string input =
+      MakeSigningInput(e3_->Header().dump(), GoodClaims().dump());
+  const std::string prefix = absl::StrCat(
+      std::string("\x00\x01", 2), std::string(8, '\xff'), std::string(1, '\0'),
+      absl::HexStringToBytes(kSha256DigestInfo), crypto::Sha256(input));
   // Largest block with this prefix; its floor cube root cubes back into
   // the prefix range (the garbage tail absorbs the error).
   const std::string max_block =
@@ -149,7 +150,8 @@ TEST_F(ClassicRsaTest, Bleichenbacher06ExponentThreeForgery) {
   BN_CTX_free(ctx);
   Bn n = FromBytes(*modulus_);
   ASSERT_LT(BN_cmp(cube.get(), n.get()), 0);
-  ASSERT_EQ(ToBytes(cube.get(), kModulusBytes).substr(0, prefix.size()), prefix);
+  ASSERT_EQ(ToBytes(cube.get(), kModulusBytes).substr(0, prefix.size()),
+            prefix);
 
   const std::string token =
       absl::StrCat(input, ".", B64(ToBytes(s.get(), kModulusBytes)));
@@ -164,25 +166,28 @@ TEST_F(ClassicRsaTest, SignatureZero) {
 TEST_F(ClassicRsaTest, SignatureOne) {
   std::string one(kModulusBytes, '\0');
   one.back() = '\x01';
-  EXPECT_TRUE(Refused(VerifyRsSignature(keys().rs, one), v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(VerifyRsSignature(keys().rs, one), v1::SIGNATURE_INVALID));
 }
 // RFC 8017 §5.2.2 step 1: s = n is out of range (s ≡ 0 mod n).
 TEST_F(ClassicRsaTest, SignatureEqualsModulus) {
-  EXPECT_TRUE(Refused(VerifyRsSignature(*e3_, *modulus_), v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(VerifyRsSignature(*e3_, *modulus_), v1::SIGNATURE_INVALID));
 }
 // RFC 8017 §8.2.2 step 1: a genuine signature with a leading zero byte
 // (length k + 1) must be refused, not normalised.
 TEST_F(ClassicRsaTest, SignatureWithLeadingZeroByte) {
   const std::string t = e3_->Token(GoodClaims());
-  EXPECT_TRUE(Refused(Verify(WithSignature(t, std::string(1, '\0') + SignatureOf(t))),
-                      v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(Verify(WithSignature(t, std::string(1, '\0') + SignatureOf(t))),
+              v1::SIGNATURE_INVALID));
 }
 // RFC 7518 §3.3 / §3.5: an RS256 signature is not a PS256 one (and the key
 // is bound to RS256, so the PS256 header is refused before any maths).
 TEST_F(ClassicRsaTest, Rs256SignatureUnderPs256Header) {
   const std::string t = e3_->Token(GoodClaims());
-  const std::string input = MakeSigningInput(R"({"alg":"PS256","kid":"e3"})",
-                                             GoodClaims().dump());
+  const std::string input =
+      MakeSigningInput(R"({"alg":"PS256","kid":"e3"})", GoodClaims().dump());
   EXPECT_TRUE(Refused(Verify(absl::StrCat(input, ".", B64(SignatureOf(t)))),
                       v1::UNSUPPORTED_ALGORITHM));
 }

@@ -25,13 +25,16 @@ std::string Order(Algorithm alg) {
       hex = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
       break;
     case Algorithm::kEs384:
-      hex = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF"
-            "581A0DB248B0A77AECEC196ACCC52973";
+      hex =
+          "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF"
+          "581A0DB248B0A77AECEC196ACCC52973";
       break;
     default:
-      hex = "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
-            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868"
-            "783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409";
+      hex =
+          "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+          "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51"
+          "868"
+          "783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409";
   }
   return absl::HexStringToBytes(hex);
 }
@@ -42,8 +45,8 @@ std::string DerInteger(absl::string_view v) {
   while (i + 1 < v.size() && v[i] == 0) ++i;
   std::string body(v.substr(i));
   if (static_cast<unsigned char>(body[0]) & 0x80) body.insert(0, 1, '\0');
-  return absl::StrCat(std::string(1, '\x02'), std::string(1, static_cast<char>(body.size())),
-                      body);
+  return absl::StrCat(std::string(1, '\x02'),
+                      std::string(1, static_cast<char>(body.size())), body);
 }
 
 // ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (short form lengths:
@@ -52,10 +55,11 @@ std::string DerEcdsa(absl::string_view raw) {
   const size_t half = raw.size() / 2;
   const std::string body =
       DerInteger(raw.substr(0, half)) + DerInteger(raw.substr(half));
-  std::string len = body.size() < 128
-                        ? std::string(1, static_cast<char>(body.size()))
-                        : absl::StrCat(std::string(1, '\x81'),
-                                       std::string(1, static_cast<char>(body.size())));
+  std::string len =
+      body.size() < 128
+          ? std::string(1, static_cast<char>(body.size()))
+          : absl::StrCat(std::string(1, '\x81'),
+                         std::string(1, static_cast<char>(body.size())));
   return absl::StrCat(std::string(1, '\x30'), len, body);
 }
 
@@ -87,7 +91,8 @@ class ClassicSignatureTest : public ClassicSuite {
 // Control: valid ES256/384/512 tokens verify (and keep verifying after the
 // attacks below, through the same cache and server).
 TEST_F(ClassicSignatureTest, PositiveControlEcdsaAndOthersAccepted) {
-  for (Algorithm a : {Algorithm::kEs256, Algorithm::kEs384, Algorithm::kEs512}) {
+  for (Algorithm a :
+       {Algorithm::kEs256, Algorithm::kEs384, Algorithm::kEs512}) {
     EXPECT_TRUE(Accepted(Verify(Ec(a).Token(GoodClaims()))));
   }
   EXPECT_TRUE(Accepted(Verify(keys().rs.Token(GoodClaims()))));
@@ -99,20 +104,24 @@ TEST_F(ClassicSignatureTest, PositiveControlEcdsaAndOthersAccepted) {
 
 // CVE-2022-21449 ("psychic signatures"): r = s = 0 on P-256.
 TEST_F(ClassicSignatureTest, EcdsaZeroRsEs256) {
-  EXPECT_TRUE(Refused(PsychicSignature(Algorithm::kEs256), v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(PsychicSignature(Algorithm::kEs256), v1::SIGNATURE_INVALID));
 }
 // CVE-2022-21449: r = s = 0 on P-384.
 TEST_F(ClassicSignatureTest, EcdsaZeroRsEs384) {
-  EXPECT_TRUE(Refused(PsychicSignature(Algorithm::kEs384), v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(PsychicSignature(Algorithm::kEs384), v1::SIGNATURE_INVALID));
 }
 // CVE-2022-21449: r = s = 0 on P-521.
 TEST_F(ClassicSignatureTest, EcdsaZeroRsEs512) {
-  EXPECT_TRUE(Refused(PsychicSignature(Algorithm::kEs512), v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(PsychicSignature(Algorithm::kEs512), v1::SIGNATURE_INVALID));
 }
 // CVE-2022-21449 variant: r = s = n (≡ 0 mod n).
 TEST_F(ClassicSignatureTest, EcdsaRsEqualOrderEs256) {
   const std::string n = Order(Algorithm::kEs256);
-  EXPECT_TRUE(Refused(VerifyWithRs(Algorithm::kEs256, &n, &n), v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(VerifyWithRs(Algorithm::kEs256, &n, &n), v1::SIGNATURE_INVALID));
 }
 // SEC 1 §4.1.4 step 1: r = n with a genuine s.
 TEST_F(ClassicSignatureTest, EcdsaREqualsOrderEs256) {
@@ -209,7 +218,8 @@ TEST_F(ClassicSignatureTest, TruncatedOneByteEdDsa) {
 
 v1::VerifyResponse Extended(const ClassicKey& k) {
   const std::string t = k.Token(GoodClaims());
-  return ClassicSuite::Verify(WithSignature(t, SignatureOf(t) + std::string("\0\0", 2)));
+  return ClassicSuite::Verify(
+      WithSignature(t, SignatureOf(t) + std::string("\0\0", 2)));
 }
 
 // RFC 7518 §3.2: trailing bytes after a valid HMAC (a prefix comparison
@@ -270,7 +280,8 @@ TEST_F(ClassicSignatureTest, SignatureFromAnotherTokenHs256) {
                       v1::SIGNATURE_INVALID));
 }
 
-// --- algorithm confusion (RFC 8725 §2.1, §3.1; CVE-2016-10555, CVE-2022-29217) ---
+// --- algorithm confusion (RFC 8725 §2.1, §3.1; CVE-2016-10555, CVE-2022-29217)
+// ---
 
 // CVE-2016-10555: HS256 token MAC'd with the RSA public key's PEM text, kid
 // of the RS256 key. The key serves RS256 only.
@@ -290,9 +301,10 @@ TEST_F(ClassicSignatureTest, AlgConfusionHs256WithRsaDerAsSecret) {
 // CVE-2016-10555 without kid: only HMAC secrets are tried for HS256, and the
 // public key's PEM is not one of them.
 TEST_F(ClassicSignatureTest, AlgConfusionHs256WithRsaPemNoKid) {
-  EXPECT_TRUE(Refused(Verify(HmacToken(keys().rs.public_pem, R"({"alg":"HS256"})",
-                                       GoodClaims().dump())),
-                      v1::SIGNATURE_INVALID));
+  EXPECT_TRUE(
+      Refused(Verify(HmacToken(keys().rs.public_pem, R"({"alg":"HS256"})",
+                               GoodClaims().dump())),
+              v1::SIGNATURE_INVALID));
 }
 // CVE-2016-10555 on EC: HS256 MAC'd with the ES256 public key PEM.
 TEST_F(ClassicSignatureTest, AlgConfusionHs256WithEcPemAsSecret) {
@@ -304,8 +316,8 @@ TEST_F(ClassicSignatureTest, AlgConfusionHs256WithEcPemAsSecret) {
 // RFC 8725 §3.1: an RS256 token (attacker's key) naming the HMAC key's kid.
 TEST_F(ClassicSignatureTest, AlgConfusionRs256OnHmacKid) {
   static const ClassicKey attacker = MakeAsymmetricKey(Algorithm::kRs256, "hs");
-  EXPECT_TRUE(Refused(Verify(attacker.Token(GoodClaims())),
-                      v1::UNSUPPORTED_ALGORITHM));
+  EXPECT_TRUE(
+      Refused(Verify(attacker.Token(GoodClaims())), v1::UNSUPPORTED_ALGORITHM));
 }
 // RFC 8725 §3.1: PS256 signed with the real RS256 private key — valid RSA
 // maths, but the configured key is bound to RS256.
@@ -319,8 +331,9 @@ TEST_F(ClassicSignatureTest, AlgSubstitutionPs256OnRs256Key) {
 // RFC 7518 §3.4: ES384 header on the P-256 key (curve/alg mismatch).
 TEST_F(ClassicSignatureTest, AlgSubstitutionEs384OnP256Kid) {
   json header = {{"alg", "ES384"}, {"kid", "es256"}};
-  EXPECT_TRUE(Refused(Verify(Sign(*keys().es384.signer, header, GoodClaims().dump())),
-                      v1::UNSUPPORTED_ALGORITHM));
+  EXPECT_TRUE(
+      Refused(Verify(Sign(*keys().es384.signer, header, GoodClaims().dump())),
+              v1::UNSUPPORTED_ALGORITHM));
 }
 
 }  // namespace
