@@ -405,6 +405,8 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       po.metadata.push_back({m.path, m.field, m.required});
     }
     po.max_keys_without_kid = static_cast<size_t>(pc.max_keys_without_kid);
+    po.allowed_typ = pc.allowed_typ;
+    po.require_typ = pc.require_typ;
     po.payload_limits.max_bytes = static_cast<size_t>(config.limits.max_token_bytes);
     po.payload_limits.max_depth = config.limits.max_json_depth;
     po.payload_limits.max_object_members =

@@ -686,7 +686,8 @@ class Parser {
              {"name", "issuers", "audiences", "keys", "jwks_urls",
               "discovery_url", "clock_skew", "require_exp", "max_lifetime",
               "required_claims", "claims_namespace", "metadata", "claims",
-              "subject", "max_keys_without_kid"}))
+              "subject", "max_keys_without_kid", "allowed_typ",
+              "require_typ"}))
       return pc;
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
@@ -731,6 +732,10 @@ class Parser {
         pc.claims_namespace = NonEmptyStr(v, p);
       } else if (key == "max_keys_without_kid") {
         pc.max_keys_without_kid = static_cast<int>(Int(v, p, 1, 64));
+      } else if (key == "allowed_typ") {
+        pc.allowed_typ = StrList(v, p);  // entries non-empty; [] = no typ only
+      } else if (key == "require_typ") {
+        pc.require_typ = Bool(v, p);
       } else if (key == "subject") {
         if (!Map(v, p, {"equals", "prefix"})) return pc;
         for (const auto& s : v) {

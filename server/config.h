@@ -149,6 +149,9 @@ struct ProviderConfig {
   std::string subject_equals;   // `subject: {equals: ...}`
   std::string subject_prefix;   // `subject: {prefix: ...}`
   int max_keys_without_kid = 8;
+  // Explicit typing (RFC 8725 §3.11); see ProviderOptions::allowed_typ.
+  std::vector<std::string> allowed_typ = {"JWT", "at+jwt"};
+  bool require_typ = false;
   Location location;
 };
 

@@ -381,3 +381,41 @@ TEST(ConfigTest, LoopbackListenAddress) {
 
 }  // namespace
 }  // namespace jwtauth::server
+
+namespace jwtauth::server {
+namespace {
+
+constexpr char kMinimalTyp[] = R"(
+providers:
+  - name: default
+    issuers: [https://auth.example.com]
+    audiences: [api://orders]
+    keys:
+      - {kid: k1, alg: HS256, secret_file: hs256.txt}
+)";
+
+TEST(ConfigTypTest, AllowedTypDefaultsAndParses) {
+  auto d = ParseServerConfig(kMinimalTyp, "/etc/jwtauth/config.yaml",
+                             "/etc/jwtauth");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->providers[0].allowed_typ,
+            (std::vector<std::string>{"JWT", "at+jwt"}));
+  EXPECT_FALSE(d->providers[0].require_typ);
+  auto c = ParseServerConfig(
+      std::string(kMinimalTyp) +
+          "    allowed_typ: [application/secevent+jwt]\n    require_typ: true\n",
+      "/etc/jwtauth/config.yaml", "/etc/jwtauth");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->providers[0].allowed_typ,
+            (std::vector<std::string>{"application/secevent+jwt"}));
+  EXPECT_TRUE(c->providers[0].require_typ);
+  auto bad = ParseServerConfig(std::string(kMinimalTyp) +
+                                   "    allowed_typ: [JWT, \"\"]\n",
+                               "/etc/jwtauth/config.yaml", "/etc/jwtauth");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("config.yaml:8:24: providers[0].allowed_typ[1]"));
+}
+
+}  // namespace
+}  // namespace jwtauth::server
