@@ -84,6 +84,18 @@ TEST(ClassicKeyConfigTest, SecretFileHoldsEcDerPublicKey) {
   const std::string der = PemToDer(KeySetFixture::Get().es256.public_pem);
   EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(der), der));
 }
+// The same with a PKCS#1 RSAPublicKey DER of a small (512-bit) modulus:
+// weak keys are key material too, whatever their strength.
+TEST(ClassicKeyConfigTest, SecretFileHoldsSmallRsaPkcs1Der) {
+  std::string n = crypto::RandomBytes(64);
+  n.front() = static_cast<char>(n.front() | 0x80);
+  n.back() = static_cast<char>(n.back() | 0x01);
+  // SEQUENCE { INTEGER n, INTEGER 65537 }
+  const std::string der = absl::StrCat(
+      std::string("\x30\x48\x02\x41\x00", 5), n,
+      std::string("\x02\x03\x01\x00\x01", 5));
+  EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(der), der));
+}
 // CVE-2016-10555 by configuration: the public key as JWK JSON text.
 TEST(ClassicKeyConfigTest, SecretFileHoldsJwkJson) {
   auto jwk =
