@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
+#include "core/crypto/der_probe.h"
 
 namespace jwtauth {
 namespace {
@@ -386,15 +387,6 @@ bool IsJwkText(absl::string_view t) {
   return j.is_object() && (j.contains("kty") || j.contains("keys"));
 }
 
-// DER SubjectPublicKeyInfo or X.509 certificate (any RSA size: the check is
-// about shape, not strength).
-bool IsDerKey(absl::string_view secret) {
-  if (secret.empty() || secret.front() != '\x30') return false;
-  crypto::KeyStrengthPolicy any;
-  any.min_rsa_bits = 0;
-  return crypto::KeyMaterial::FromDerCertificate(secret, any).ok();
-}
-
 }  // namespace
 
 absl::Status CheckSecretIsNotKeyText(absl::string_view secret) {
@@ -416,10 +408,9 @@ absl::Status CheckSecretIsNotKeyText(absl::string_view secret) {
     return absl::InvalidArgumentError(
         "HMAC secret looks like a JWK or JWKS; configure it as jwk/jwks");
   }
-  if (IsDerKey(secret)) {
+  if (crypto::IsDerKeyEncoding(secret)) {
     return absl::InvalidArgumentError(
-        "HMAC secret is a DER public key or certificate; configure it as a "
-        "key file");
+        "HMAC secret is a DER key or certificate; configure it as a key file");
   }
   return absl::OkStatus();
 }
