@@ -44,7 +44,7 @@ TEST_F(ClassicClaimsTest, PositiveControlAccepted) {
       "x", absl::StrCat(std::string(15, '['), std::string(15, ']')))));
 }
 
-// --- duplicate members (RFC 7519 §4, RFC 8725 §3.x "parser differentials") ---
+// --- duplicate members (RFC 7519 §4 "MUST be unique", RFC 8725 §2.6) ---
 
 // RFC 7519 §4: duplicate "exp" — one parser takes the far-future value.
 TEST_F(ClassicClaimsTest, DuplicateExp) {
@@ -73,7 +73,7 @@ TEST_F(ClassicClaimsTest, DuplicateAudViaUnicodeEscape) {
       v1::MALFORMED));
 }
 
-// --- deep and huge JSON (RFC 8725 §3.x; CVE-2021-23820-style DoS) ---
+// --- deep and huge JSON (parser DoS; limits.max_json_depth/max_claims) ---
 
 // 1000 nested arrays inside a claim: refused at the depth limit, no crash.
 TEST_F(ClassicClaimsTest, DeepNestedArraysInClaim) {

@@ -142,7 +142,7 @@ TEST_F(ClassicHeaderTest, B64FalseWithoutCrit) {
               v1::HEADER_REJECTED));
 }
 
-// --- duplicate members (RFC 7515 §5.2 step 4, RFC 8725 §3.7 spirit) ---
+// --- duplicate members (RFC 7515 §4 "MUST be unique", RFC 8725 §2.6) ---
 
 // RFC 7515 §5.2: {"alg":"HS256","alg":"none"} — parsers disagree on which
 // one wins; duplicates must be refused, not resolved.
@@ -174,7 +174,7 @@ TEST_F(ClassicHeaderTest, HeaderIsArray) {
   EXPECT_TRUE(Refused(Verify(HsWithHeader(R"([{"alg":"HS256","kid":"hs"}])")),
                       v1::MALFORMED));
 }
-// RFC 8725 §3.5-ish: a header deeper than the header limit.
+// Parser DoS: a header nested deeper than the header JSON limit.
 TEST_F(ClassicHeaderTest, DeeplyNestedHeader) {
   std::string deep = std::string(200, '[') + std::string(200, ']');
   EXPECT_TRUE(Refused(Verify(HsWithHeader(absl::StrCat(
@@ -182,7 +182,7 @@ TEST_F(ClassicHeaderTest, DeeplyNestedHeader) {
                       v1::MALFORMED));
 }
 
-// --- kid values (RFC 7515 §4.1.4; kid injection, CVE-2018-0114 family) ---
+// --- kid values (RFC 7515 §4.1.4; RFC 8725 §2.9, §3.10: kid injection) ---
 
 // kid path traversal: must be looked up as an opaque id, never a path.
 TEST_F(ClassicHeaderTest, KidPathTraversal) {
@@ -316,7 +316,7 @@ std::string TokenOfSize(size_t size) {
   return "";
 }
 
-// RFC 8725 §3.x / DoS: a token of exactly limits.max_token_bytes (default
+// DoS bound (limits.max_token_bytes): a token of exactly the limit (default
 // 8192) is accepted — the limit is inclusive.
 TEST_F(ClassicHeaderTest, TokenExactlyAtSizeLimitAccepted) {
   const std::string t = TokenOfSize(8192);

@@ -219,7 +219,7 @@ TEST_F(ClassicJwksUrlTest, OctEntryFromUrlNotLoaded) {
               v1::KEY_NOT_FOUND));
 }
 
-// --- header-supplied keys (RFC 8725 §3.10; CVE-2018-0114, CVE-2023-51774) ---
+// --- header-supplied keys (RFC 8725 §2.9, §3.10; CVE-2018-0114) ---
 
 class ClassicKeyInjectionTest : public ClassicSuite {
  protected:

@@ -91,9 +91,9 @@ TEST(ClassicKeyConfigTest, SecretFileHoldsSmallRsaPkcs1Der) {
   n.front() = static_cast<char>(n.front() | 0x80);
   n.back() = static_cast<char>(n.back() | 0x01);
   // SEQUENCE { INTEGER n, INTEGER 65537 }
-  const std::string der = absl::StrCat(
-      std::string("\x30\x48\x02\x41\x00", 5), n,
-      std::string("\x02\x03\x01\x00\x01", 5));
+  const std::string der =
+      absl::StrCat(std::string("\x30\x48\x02\x41\x00", 5), n,
+                   std::string("\x02\x03\x01\x00\x01", 5));
   EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(der), der));
 }
 // CVE-2016-10555 by configuration: the public key as JWK JSON text.
@@ -166,8 +166,8 @@ std::string RealModulus() {
   return c.ok() ? c->n : "";
 }
 
-// RFC 8725 §3.5 / NIST SP 800-131A: RSA below 2048 bits (limits.min_rsa_bits
-// default) is refused at load.
+// RFC 7518 §3.3 ("2048 bits or larger MUST"): RSA below 2048 bits
+// (limits.min_rsa_bits default) is refused at load.
 TEST(ClassicKeyConfigTest, Rsa1024BitKeyRefused) {
   std::string n = crypto::RandomBytes(128);
   n.front() = static_cast<char>(n.front() | 0x80);
