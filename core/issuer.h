@@ -68,7 +68,8 @@ class SigningKey final {
   const std::string& kid() const { return kid_; }
   KeyState state() const { return state_; }
   // "signing:<kid>": the KeyStore source id of the verification half.
-  std::string source_id() const { return "signing:" + kid_; }
+  std::string source_id() const { return std::string(kSourcePrefix) + kid_; }
+  static constexpr absl::string_view kSourcePrefix = "signing:";
   // Public half (or, for HS*, the secret) bound to alg, with kid and state,
   // ready for KeyStore::SetSourceKeys(provider, source_id(), {key}).
   absl::StatusOr<Key> VerificationKey(
@@ -89,6 +90,16 @@ class SigningKey final {
   KeyState state_;
   std::shared_ptr<const crypto::Signer> signer_;
 };
+
+// True iff `source_id` is an own signing key's KeyStore source
+// ("signing:<kid>", see SigningKey::source_id). No other source kind uses
+// that prefix ("inline", "file:", "env:", "jwks:", "oidc:"), so this is what
+// separates the service's own keys (the public JWKS of its issuer) from
+// provider / partner keys it merely trusts.
+inline bool IsSigningKeySource(absl::string_view source_id) {
+  return source_id.substr(0, SigningKey::kSourcePrefix.size()) ==
+         SigningKey::kSourcePrefix;
+}
 
 struct ExchangeOptions {
   absl::Duration max_ttl = absl::Minutes(30);

@@ -902,6 +902,10 @@ std::string Application::PublicJwksJson() const {
   nlohmann::json keys = nlohmann::json::array();
   std::set<std::string> seen;
   for (const KeyEntry* e : snap->AllEntries()) {
+    // Only the service's own signing keys (next, active, retiring): relying
+    // parties trust this document for signing.issuer, so a provider's or
+    // partner's key here would let it mint tokens in the service's name.
+    if (!IsSigningKeySource(e->source_id())) continue;
     if (e->key().kty() == KeyType::kOct) continue;  // never export secrets
     auto jwk = e->key().ToPublicJwk();
     if (!jwk.ok()) continue;

@@ -468,6 +468,10 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     info->set_crv(std::string(CurveName(key.material().curve())));
     info->set_bits(key.material().bits());
     if (key.kty() == KeyType::kOct) continue;  // secrets are never exported
+    // Without a provider, jwks_json is the service's own public JWKS (the
+    // /.well-known/jwks.json document): own signing keys only. With a
+    // provider it is the set of keys trusted for that provider.
+    if (provider.empty() && !IsSigningKeySource(entry->source_id())) continue;
     absl::StatusOr<nlohmann::json> jwk = key.ToPublicJwk();
     if (!jwk.ok() || !jwk->is_object()) continue;
     for (absl::string_view member : kPrivateJwkMembers) {

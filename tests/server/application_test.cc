@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/crypto/key_material.h"
+#include "core/key_set.h"
+#include "core/key_store.h"
 #include "core/issuer.h"
 #include "core/verifier.h"
 #include "gmock/gmock.h"
@@ -92,6 +94,12 @@ providers:
     auto t = state->issuer->Issue(req);
     EXPECT_TRUE(t.ok()) << t.status();
     return t->token;
+  }
+  // True iff provider "default" currently holds a key with `kid`.
+  bool HasProviderKey(const std::string& kid) {
+    KeySetSnapshot snap = app_->context().key_store->Current();
+    const ProviderKeys* keys = snap->provider("default");
+    return keys != nullptr && !keys->FindByKid(kid).empty();
   }
   VerifyResult VerifyWithCurrent(const std::string& token) {
     return app_->state()->Current()->verifier->Verify(token);
@@ -374,7 +382,9 @@ TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
   serve = true;
   app_->RefreshJwksOnce();
   EXPECT_TRUE(app_->Ready());
-  EXPECT_THAT(app_->PublicJwksJson(), HasSubstr("\"remote\""));
+  EXPECT_TRUE(HasProviderKey("remote"));
+  // A provider key is trusted, never published as the service's own.
+  EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("\"remote\"")));
   EXPECT_THAT(metrics_.RenderPrometheus(),
               HasSubstr("jwtauth_jwks_fetch_total{url=\"http://127.0.0.1:"));
   app_->BeginShutdown();
@@ -431,7 +441,9 @@ TEST_F(ApplicationTest, ReloadKeepsJwksReadinessWhileIdpIsDown) {
   EXPECT_TRUE(app_->Ready()) << app_->Readiness().ToJson();
   app_->RefreshJwksOnce();  // 503: the last good set is kept
   EXPECT_TRUE(app_->Ready()) << app_->Readiness().ToJson();
-  EXPECT_THAT(app_->PublicJwksJson(), HasSubstr("\"remote\""));
+  EXPECT_TRUE(HasProviderKey("remote"));
+  // A provider key is trusted, never published as the service's own.
+  EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("\"remote\"")));
   http.stop();
   t.join();
 }

@@ -780,7 +780,8 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
     EXPECT_NE(k["kty"], "oct");
     jwk_kids.insert(k.value("kid", ""));
   }
-  EXPECT_EQ(jwk_kids, (std::set<std::string>{"es-1", "sign-1"}));
+  // Issue 10 item 3: without a provider, only the own signing keys.
+  EXPECT_EQ(jwk_kids, (std::set<std::string>{"sign-1"}));
   ExpectNoPrivateMembers(jwks);
 
   std::map<std::string, v1::KeyInfo> by_kid;
@@ -794,7 +795,8 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   EXPECT_EQ(by_kid["es-1"].kty(), "EC");
   EXPECT_EQ(by_kid["es-1"].crv(), "P-256");
   EXPECT_EQ(by_kid["es-1"].provider(), "default");
-  EXPECT_TRUE(by_kid["es-1"].published());
+  EXPECT_FALSE(by_kid["es-1"].published());  // a provider key, not own
+  EXPECT_TRUE(by_kid["sign-1"].published());
   EXPECT_EQ(by_kid["es-1"].verifications(), 1u);
   EXPECT_EQ(by_kid["es-1"].last_used().seconds(), absl::ToUnixSeconds(now_));
   EXPECT_FALSE(by_kid["sign-1"].has_last_used());
@@ -802,6 +804,23 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   EXPECT_EQ(by_kid["hs-1"].provider(), "strict");
   EXPECT_FALSE(by_kid["hs-1"].published());
   EXPECT_EQ(by_kid["hs-known"].alg(), "HS256");
+
+  // With a provider: the keys trusted for that provider, own or not.
+  grpc::ClientContext ctx2;
+  v1::ListKeysRequest one;
+  one.set_provider("default");
+  v1::ListKeysResponse resp2;
+  ASSERT_TRUE(stub->ListKeys(&ctx2, one, &resp2).ok());
+  std::set<std::string> provider_kids;
+  const nlohmann::json jwks2 = nlohmann::json::parse(resp2.jwks_json());
+  for (const auto& k : jwks2["keys"]) {
+    provider_kids.insert(k.value("kid", ""));
+  }
+  EXPECT_EQ(provider_kids, (std::set<std::string>{"es-1", "sign-1"}));
+  for (const v1::KeyInfo& k : resp2.keys()) {
+    EXPECT_EQ(k.provider(), "default");
+    EXPECT_TRUE(k.published()) << k.kid();
+  }
 }
 
 TEST_F(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {
