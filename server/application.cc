@@ -497,6 +497,10 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
   gen->issuer_options.default_ttl = config.signing.default_ttl;
   gen->issuer_options.max_ttl = config.signing.max_ttl;
   gen->issuer_options.exchange.max_ttl = config.issue.exchange_max_ttl;
+  gen->issuer_options.exchange.allowed_providers =
+      config.issue.exchange_allowed_providers;
+  gen->issuer_options.exchange.allowed_audiences =
+      config.issue.exchange_allowed_audiences;
   if (!config.exchange_claims.empty()) {
     gen->issuer_options.exchange.claim_allowlist = config.exchange_claims;
   }

@@ -195,6 +195,35 @@ TEST_F(ApplicationTest, JwksPublishesPublicKeysOnlyNeverSecrets) {
   EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("0123456789abcdef")));
 }
 
+// Issue 10 item 2: the exchange allow-lists reach the issuer that enforces
+// them, and a reload with an unknown allowed provider is rejected.
+TEST_F(ApplicationTest, ExchangePolicyReachesTheIssuer) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  const std::string policy = R"(issue:
+  exchange: {enabled: true, allowed_providers: [default],
+             allowed_audiences: [api://orders]}
+)";
+  Write("config.yaml", Config("signing.pem", "k1", policy));
+  auto config = Load();
+  ASSERT_THAT(config, IsOk()) << config.status();
+  CreateApp(*config);
+  auto state = app_->state()->Current();
+  EXPECT_TRUE(state->issue_policy.exchange_enabled);
+  ASSERT_NE(state->issuer, nullptr);
+  EXPECT_EQ(state->issuer->options().exchange.allowed_providers,
+            std::vector<std::string>{"default"});
+  EXPECT_EQ(state->issuer->options().exchange.allowed_audiences,
+            std::vector<std::string>{"api://orders"});
+  Write("config.yaml",
+        Config("signing.pem", "k1",
+               "issue: {exchange: {enabled: true, allowed_providers: [idp], "
+               "allowed_audiences: [api://orders]}}\n"));
+  EXPECT_THAT(app_->ReloadFromFile().message(),
+              HasSubstr("issue.exchange.allowed_providers[0]: unknown provider"));
+  EXPECT_EQ(app_->state()->Current(), state);  // old generation kept
+}
+
 TEST_F(ApplicationTest, InvalidReloadKeepsServingOldGeneration) {
   Write("hs.txt", "0123456789abcdef0123456789abcdef");
   Write("signing.pem", NewEcPem());
@@ -457,7 +486,7 @@ TEST_F(ApplicationTest, DevDefaultIssuesAndVerifiesWithEphemeralKey) {
   EXPECT_TRUE(config->dev_mode);
   EXPECT_EQ(config->server.listen, "127.0.0.1:50051");
   EXPECT_FALSE(config->issue.direct_enabled);
-  EXPECT_TRUE(config->issue.exchange_enabled);
+  EXPECT_FALSE(config->issue.exchange_enabled);  // issue 10 item 2
   CreateApp(*config);
   auto state = app_->state()->Current();
   IssueRequest req;
