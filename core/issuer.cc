@@ -197,6 +197,14 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(
       }
     }
   }
+  // Provenance claims are set only by an exchange, so a relying party can
+  // trust them for every token of this issuer.
+  for (const char* provenance : {"src_iss", "src_sub"}) {
+    if (claims.contains(provenance)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "claims: \"", provenance, "\" is set only by token exchange"));
+    }
+  }
   if (!request.subject.empty()) {
     if (claims.contains("sub")) {
       return absl::InvalidArgumentError("claims: sub given twice");

@@ -19,8 +19,9 @@
 // jti (128 random bits, base64url) set by the service. ttl 0 = default_ttl;
 // ttl > max_ttl, a claims value that is not an object, a reserved claim
 // (iss, iat, exp, nbf, jti) in the caller's claims (unless
-// allow_reserved_claim_override), or "sub"/"aud" both in claims and in
-// subject/audiences → InvalidArgument.
+// allow_reserved_claim_override), the exchange provenance claims src_iss /
+// src_sub (always), or "sub"/"aud" both in claims and in subject/audiences
+// → InvalidArgument.
 //
 // TokenIssuer::Exchange (RFC 8693 spirit, issue 10 item 2): a policy, not a
 // conversion of any token into a first-party one.

@@ -338,6 +338,16 @@ TEST_F(IssuerTest, ExchangeAudiencesMustBeAllowed) {
   EXPECT_EQ(r->claims()["aud"], json({"api://a", "api://b"}));
 }
 
+// Issue 10 item 2: provenance claims come only from an exchange; a direct
+// caller cannot forge them.
+TEST_F(IssuerTest, DirectIssueCannotSetProvenanceClaims) {
+  auto issuer = MakeIssuer(Algorithm::kEs256);
+  for (const char* name : {"src_iss", "src_sub"}) {
+    EXPECT_THAT(issuer->Issue({.claims = {{name, "https://idp.example"}}}),
+                StatusHas(absl::StatusCode::kInvalidArgument, name));
+  }
+}
+
 // Issue 10 item 2: `subject` must be empty or equal the verified "sub".
 TEST_F(IssuerTest, ExchangeSubjectMustMatch) {
   auto issuer = MakeIssuer(Algorithm::kEs256);
