@@ -247,13 +247,15 @@ namespace {
 
 // Who is calling IssueToken (`mode`: "direct" or "exchange"): a verified
 // mTLS identity listed in `identities`, else a caller token in metadata
-// "authorization: Bearer ..." that the production verifier accepts and whose
-// "scope" contains `scope`. OK with *caller = "mtls:<id>" / "token:<provider>",
+// "authorization: Bearer ..." that the production verifier accepts as a
+// token of one of `caller_providers` (tried in order, each alone) and whose
+// "scope" contains `scope`; no caller providers = no caller tokens. OK with *caller = "mtls:<id>" / "token:<provider>",
 // else PERMISSION_DENIED. Shared by direct mode and exchange's require_caller.
 grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
                                 const TokenVerifier& verifier,
                                 const std::vector<std::string>& identities,
                                 const std::string& scope,
+                                const std::vector<std::string>& caller_providers,
                                 absl::string_view mode, Logger* logger,
                                 std::string* caller) {
   const absl::string_view what =
@@ -280,7 +282,21 @@ grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
   if (!caller_token.has_value()) {
     return Denied("authorization metadata is not a Bearer token");
   }
-  VerifyResult verified = verifier.Verify(*caller_token);
+  if (caller_providers.empty() || scope.empty()) {
+    return Denied(absl::StrCat(
+        what, ": caller tokens are not accepted (issue.", mode,
+        ".caller_providers is empty); use an allowed mTLS identity"));
+  }
+  // Each caller provider alone; the first one's failure is reported.
+  std::optional<VerifyResult> result;
+  for (const std::string& provider : caller_providers) {
+    VerifyOptions options;
+    options.provider = provider;
+    VerifyResult r = verifier.Verify(*caller_token, options);
+    if (r.ok() || !result.has_value()) result = std::move(r);
+    if (result->ok()) break;
+  }
+  const VerifyResult& verified = *result;
   if (!verified.ok()) {
     Log(logger, LogLevel::kWarn, "issue_denied",
         {{"mode", std::string(mode)},
@@ -315,7 +331,8 @@ grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
   if (policy.exchange_require_caller) {
     grpc::Status s = AuthenticateCaller(
         context, *state.verifier, policy.exchange_allowed_identities,
-        policy.exchange_required_scope, "exchange", logger, &caller);
+        policy.exchange_required_scope, policy.exchange_caller_providers,
+        "exchange", logger, &caller);
     if (!s.ok()) return s;
   }
   if (state.issuer == nullptr) {
@@ -375,7 +392,8 @@ grpc::Status IssueDirect(grpc::CallbackServerContext* context,
   std::string caller;
   grpc::Status s =
       AuthenticateCaller(context, *state.verifier, policy.allowed_identities,
-                         policy.required_scope, "direct", logger, &caller);
+                         policy.required_scope, policy.caller_providers,
+                         "direct", logger, &caller);
   if (!s.ok()) return s;
   if (state.issuer == nullptr) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,

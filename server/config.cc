@@ -813,7 +813,8 @@ class Parser {
       const std::string p = Join(path, key);
       const YAML::Node& v = kv.second;
       if (key == "direct") {
-        if (!Map(v, p, {"enabled", "allowed_identities", "required_scope"}))
+        if (!Map(v, p, {"enabled", "allowed_identities", "required_scope",
+                        "caller_providers"}))
           return;
         for (const auto& f : v) {
           const std::string fk = f.first.Scalar();
@@ -826,6 +827,8 @@ class Parser {
                     : StrList(f.second, fp);
           }
           if (fk == "required_scope") c.issue.required_scope = Str(f.second, fp);
+          if (fk == "caller_providers")
+            c.issue.caller_providers = StrList(f.second, fp);
         }
       } else if (key == "exchange") {
         Exchange(v, p, c);
@@ -839,7 +842,8 @@ class Parser {
   void Exchange(const YAML::Node& v, const std::string& p, ServerConfig& c) {
     if (!Map(v, p, {"enabled", "max_ttl", "claims", "allowed_providers",
                     "allowed_audiences", "require_caller",
-                    "allowed_identities", "required_scope"}))
+                    "allowed_identities", "required_scope",
+                    "caller_providers"}))
       return;
     IssuePolicy& i = c.issue;
     for (const auto& f : v) {
@@ -855,6 +859,8 @@ class Parser {
       if (fk == "allowed_identities" && !(fv.IsSequence() && fv.size() == 0))
         i.exchange_allowed_identities = StrList(fv, fp);
       if (fk == "required_scope") i.exchange_required_scope = Str(fv, fp);
+      if (fk == "caller_providers")
+        i.exchange_caller_providers = StrList(fv, fp);
     }
     if (ok() && i.exchange_max_ttl <= absl::ZeroDuration())
       Fail(v, Join(p, "max_ttl"), "must be positive");
@@ -868,9 +874,10 @@ class Parser {
            "token may carry)");
     if (ok() && i.exchange_require_caller &&
         i.exchange_allowed_identities.empty() &&
-        i.exchange_required_scope.empty())
+        (i.exchange_required_scope.empty() ||
+         i.exchange_caller_providers.empty()))
       Fail(v, Join(p, "require_caller"),
-           "needs allowed_identities or required_scope");
+           "needs allowed_identities, or caller_providers and required_scope");
   }
 
   void Limits(const YAML::Node& n, const std::string& path, LimitsConfig& l) {
@@ -963,13 +970,26 @@ class Parser {
       Fail(root["issue"]["exchange"], "issue.exchange.enabled",
            "needs a signing key");
     }
-    for (size_t i = 0; i < c.issue.exchange_allowed_providers.size(); ++i) {
-      const std::string& name = c.issue.exchange_allowed_providers[i];
+    CheckProviderNames(root, c, {"exchange", "allowed_providers"},
+                       c.issue.exchange_allowed_providers);
+    CheckProviderNames(root, c, {"exchange", "caller_providers"},
+                       c.issue.exchange_caller_providers);
+    CheckProviderNames(root, c, {"direct", "caller_providers"},
+                       c.issue.caller_providers);
+  }
+
+  // Every name in issue.<section>.<field> must be a configured provider.
+  void CheckProviderNames(const YAML::Node& root, const ServerConfig& c,
+                          std::pair<const char*, const char*> where,
+                          const std::vector<std::string>& names) {
+    const std::string field =
+        absl::StrCat("issue.", where.first, ".", where.second);
+    for (size_t i = 0; i < names.size() && ok(); ++i) {
+      const std::string& name = names[i];
       if (std::none_of(c.providers.begin(), c.providers.end(),
                        [&](const ProviderConfig& p) { return p.name == name; })) {
-        const YAML::Node list = root["issue"]["exchange"]["allowed_providers"];
-        Fail(list.IsSequence() ? list[i] : list,
-             Index("issue.exchange.allowed_providers", i),
+        const YAML::Node list = root["issue"][where.first][where.second];
+        Fail(list.IsSequence() ? list[i] : list, Index(field, i),
              absl::StrCat("unknown provider \"", name, "\""));
       }
     }

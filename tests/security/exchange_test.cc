@@ -214,6 +214,7 @@ issue:
     allowed_audiences: [api://orders]
     require_caller: true
     required_scope: gateway.exchange
+    caller_providers: [partner]
 )",
                       keys);
   ASSERT_NE(s, nullptr);
@@ -261,6 +262,70 @@ issue:
   EXPECT_THAT(s.status().message(),
               HasSubstr("issue.exchange.allowed_providers[0]"));
   EXPECT_THAT(s.status().message(), HasSubstr("nobody"));
+}
+
+
+// Found while fixing item 2 (same class): a direct-mode caller token was
+// accepted from ANY provider, so a partner IdP able to put "jwtauth.issue"
+// into its own tokens could mint first-party tokens for any subject and
+// audience. Caller tokens now count only from issue.direct.caller_providers
+// (none by default: mTLS only).
+TEST(IssueCallerAttack, PartnerCallerTokenCannotAuthorizeDirectIssuing) {
+  Keys keys;
+  const std::string direct = R"(
+issue:
+  direct: {enabled: true, required_scope: jwtauth.issue}
+)";
+  auto s = StartOrDie(Providers() + direct, keys);
+  ASSERT_NE(s, nullptr);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  auto caller = [&](const testutil::TestKey& key, absl::string_view iss) {
+    return testutil::SignJws(
+        key,
+        nlohmann::json{{"iss", iss}, {"sub", "svc"}, {"aud", "api://gateway"},
+                       {"iat", now}, {"exp", now + 600},
+                       {"scope", "jwtauth.issue"}}
+            .dump());
+  };
+  v1::IssueTokenRequest req;
+  req.set_subject("admin");
+  req.add_audiences("api://admin");
+  v1::IssueTokenResponse resp;
+  const std::string partner = caller(keys.partner, "https://partner.test");
+  grpc::Status st =
+      s->IssueToken(req, &resp, {{"authorization", "Bearer " + partner}});
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "issued: " << resp.token();
+  EXPECT_THAT(st.error_message(), HasSubstr("caller_providers"));
+
+  // Listing the IdP admits its callers, and still not the partner's.
+  auto listed = StartOrDie(Providers() + R"(
+issue:
+  direct: {enabled: true, required_scope: jwtauth.issue, caller_providers: [idp]}
+)",
+                           keys);
+  ASSERT_NE(listed, nullptr);
+  st = listed->IssueToken(req, &resp, {{"authorization", "Bearer " + partner}});
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "issued: " << resp.token();
+  const std::string idp = caller(keys.idp, "https://idp.test");
+  st = listed->IssueToken(req, &resp, {{"authorization", "Bearer " + idp}});
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(Payload(resp.token())["sub"], "admin");
+}
+
+// issue.*.caller_providers must name configured providers.
+TEST(IssueCallerAttack, UnknownCallerProviderIsAConfigError) {
+  Keys keys;
+  auto s = SecurityServer::Start(Providers() + R"(
+issue:
+  direct: {enabled: true, caller_providers: [idp, nobody]}
+)",
+                                 Files(keys));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("issue.direct.caller_providers[1]: unknown provider "
+                        "\"nobody\""));
 }
 
 }  // namespace

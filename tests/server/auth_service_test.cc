@@ -268,6 +268,7 @@ class AuthServiceTest : public ::testing::Test {
     p.allowed_identities = {"spiffe://jwtauth.test/issuer",
                             "issuer.client.test"};
     p.required_scope = "jwtauth.issue";
+    p.caller_providers = {"default"};
     return p;
   }
 
@@ -751,6 +752,7 @@ TEST_F(AuthServiceTest, ExchangeRequireCallerNeedsTheScope) {
   IssuePolicy p = ExchangePolicy();
   p.exchange_require_caller = true;
   p.exchange_required_scope = "jwtauth.exchange";
+  p.exchange_caller_providers = {"default"};
   Publish(p, true);
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;

@@ -369,8 +369,8 @@ TEST(ConfigTest, ExchangeIsOffByDefaultAndNeedsAllowLists) {
   exchange: {enabled: true, allowed_providers: [default],
              allowed_audiences: [a], require_caller: true, required_scope: ""}
 )"),
-              HasSubstr("issue.exchange.require_caller: needs allowed_identities "
-                        "or required_scope"));
+              HasSubstr("issue.exchange.require_caller: needs allowed_identities, "
+                        "or caller_providers and required_scope"));
 }
 
 TEST(ConfigTest, ProvidersAreRequired) {
