@@ -525,6 +525,10 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
   gen->issuer_options.default_ttl = config.signing.default_ttl;
   gen->issuer_options.max_ttl = config.signing.max_ttl;
   gen->issuer_options.exchange.max_ttl = config.issue.exchange_max_ttl;
+  gen->issuer_options.exchange.allowed_providers =
+      config.issue.exchange_allowed_providers;
+  gen->issuer_options.exchange.allowed_audiences =
+      config.issue.exchange_allowed_audiences;
   if (!config.exchange_claims.empty()) {
     gen->issuer_options.exchange.claim_allowlist = config.exchange_claims;
   }
@@ -854,6 +858,10 @@ std::string Application::PublicJwksJson() const {
   nlohmann::json keys = nlohmann::json::array();
   std::set<std::string> seen;
   for (const KeyEntry* e : snap->AllEntries()) {
+    // Only the service's own signing keys (next, active, retiring): relying
+    // parties trust this document for signing.issuer, so a provider's or
+    // partner's key here would let it mint tokens in the service's name.
+    if (!IsSigningKeySource(e->source_id())) continue;
     if (e->key().kty() == KeyType::kOct) continue;  // never export secrets
     auto jwk = e->key().ToPublicJwk();
     if (!jwk.ok()) continue;

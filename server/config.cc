@@ -838,7 +838,8 @@ class Parser {
       const std::string p = Join(path, key);
       const YAML::Node& v = kv.second;
       if (key == "direct") {
-        if (!Map(v, p, {"enabled", "allowed_identities", "required_scope"}))
+        if (!Map(v, p, {"enabled", "allowed_identities", "required_scope",
+                        "caller_providers"}))
           return;
         for (const auto& f : v) {
           const std::string fk = f.first.Scalar();
@@ -851,20 +852,57 @@ class Parser {
                     : StrList(f.second, fp);
           }
           if (fk == "required_scope") c.issue.required_scope = Str(f.second, fp);
+          if (fk == "caller_providers")
+            c.issue.caller_providers = StrList(f.second, fp);
         }
       } else if (key == "exchange") {
-        if (!Map(v, p, {"enabled", "max_ttl", "claims"})) return;
-        for (const auto& f : v) {
-          const std::string fk = f.first.Scalar();
-          const std::string fp = Join(p, fk);
-          if (fk == "enabled") c.issue.exchange_enabled = Bool(f.second, fp);
-          if (fk == "max_ttl") c.issue.exchange_max_ttl = Duration(f.second, fp);
-          if (fk == "claims") c.exchange_claims = StrList(f.second, fp);
-        }
-        if (ok() && c.issue.exchange_max_ttl <= absl::ZeroDuration())
-          Fail(v, Join(p, "max_ttl"), "must be positive");
+        Exchange(v, p, c);
       }
     }
+  }
+
+  // issue.exchange: off unless enabled; when enabled the provider and
+  // audience allow-lists are required (names are checked in Root, once the
+  // providers are known).
+  void Exchange(const YAML::Node& v, const std::string& p, ServerConfig& c) {
+    if (!Map(v, p, {"enabled", "max_ttl", "claims", "allowed_providers",
+                    "allowed_audiences", "require_caller",
+                    "allowed_identities", "required_scope",
+                    "caller_providers"}))
+      return;
+    IssuePolicy& i = c.issue;
+    for (const auto& f : v) {
+      const std::string fk = f.first.Scalar();
+      const std::string fp = Join(p, fk);
+      const YAML::Node& fv = f.second;
+      if (fk == "enabled") i.exchange_enabled = Bool(fv, fp);
+      if (fk == "max_ttl") i.exchange_max_ttl = Duration(fv, fp);
+      if (fk == "claims") c.exchange_claims = StrList(fv, fp);
+      if (fk == "allowed_providers") i.exchange_allowed_providers = StrList(fv, fp);
+      if (fk == "allowed_audiences") i.exchange_allowed_audiences = StrList(fv, fp);
+      if (fk == "require_caller") i.exchange_require_caller = Bool(fv, fp);
+      if (fk == "allowed_identities" && !(fv.IsSequence() && fv.size() == 0))
+        i.exchange_allowed_identities = StrList(fv, fp);
+      if (fk == "required_scope") i.exchange_required_scope = Str(fv, fp);
+      if (fk == "caller_providers")
+        i.exchange_caller_providers = StrList(fv, fp);
+    }
+    if (ok() && i.exchange_max_ttl <= absl::ZeroDuration())
+      Fail(v, Join(p, "max_ttl"), "must be positive");
+    if (ok() && i.exchange_enabled && i.exchange_allowed_providers.empty())
+      Fail(v, Join(p, "allowed_providers"),
+           "required when exchange is enabled (the providers whose tokens may "
+           "be exchanged)");
+    if (ok() && i.exchange_enabled && i.exchange_allowed_audiences.empty())
+      Fail(v, Join(p, "allowed_audiences"),
+           "required when exchange is enabled (the audiences an exchanged "
+           "token may carry)");
+    if (ok() && i.exchange_require_caller &&
+        i.exchange_allowed_identities.empty() &&
+        (i.exchange_required_scope.empty() ||
+         i.exchange_caller_providers.empty()))
+      Fail(v, Join(p, "require_caller"),
+           "needs allowed_identities, or caller_providers and required_scope");
   }
 
   void Limits(const YAML::Node& n, const std::string& path, LimitsConfig& l) {
@@ -952,6 +990,33 @@ class Parser {
     }
     if (c.issue.direct_enabled && !c.signing.configured()) {
       Fail(root["issue"], "issue.direct.enabled", "needs a signing key");
+    }
+    if (c.issue.exchange_enabled && !c.signing.configured()) {
+      Fail(root["issue"]["exchange"], "issue.exchange.enabled",
+           "needs a signing key");
+    }
+    CheckProviderNames(root, c, {"exchange", "allowed_providers"},
+                       c.issue.exchange_allowed_providers);
+    CheckProviderNames(root, c, {"exchange", "caller_providers"},
+                       c.issue.exchange_caller_providers);
+    CheckProviderNames(root, c, {"direct", "caller_providers"},
+                       c.issue.caller_providers);
+  }
+
+  // Every name in issue.<section>.<field> must be a configured provider.
+  void CheckProviderNames(const YAML::Node& root, const ServerConfig& c,
+                          std::pair<const char*, const char*> where,
+                          const std::vector<std::string>& names) {
+    const std::string field =
+        absl::StrCat("issue.", where.first, ".", where.second);
+    for (size_t i = 0; i < names.size() && ok(); ++i) {
+      const std::string& name = names[i];
+      if (std::none_of(c.providers.begin(), c.providers.end(),
+                       [&](const ProviderConfig& p) { return p.name == name; })) {
+        const YAML::Node list = root["issue"][where.first][where.second];
+        Fail(list.IsSequence() ? list[i] : list, Index(field, i),
+             absl::StrCat("unknown provider \"", name, "\""));
+      }
     }
   }
 

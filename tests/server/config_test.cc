@@ -85,7 +85,8 @@ providers:
     metadata: [{path: org.id, field: org_id, required: true}]
 issue:
   direct:   {enabled: false, allowed_identities: [], required_scope: jwtauth.issue}
-  exchange: {enabled: true, max_ttl: 30m}
+  exchange: {enabled: true, max_ttl: 30m, allowed_providers: [default],
+             allowed_audiences: [api://orders]}
 limits: {max_token_bytes: 8192}
 cache: {max_entries: 100000}
 log: {level: info, format: json}
@@ -117,6 +118,12 @@ log: {level: info, format: json}
   EXPECT_FALSE(c->issue.direct_enabled);
   EXPECT_EQ(c->issue.required_scope, "jwtauth.issue");
   EXPECT_EQ(c->issue.exchange_max_ttl, absl::Minutes(30));
+  EXPECT_TRUE(c->issue.exchange_enabled);
+  EXPECT_EQ(c->issue.exchange_allowed_providers,
+            std::vector<std::string>{"default"});
+  EXPECT_EQ(c->issue.exchange_allowed_audiences,
+            std::vector<std::string>{"api://orders"});
+  EXPECT_FALSE(c->issue.exchange_require_caller);
   EXPECT_EQ(c->limits.max_token_bytes, 8192);
   EXPECT_FALSE(c->ext_authz.IsDefined() && !c->ext_authz.IsNull());
 }
@@ -311,6 +318,59 @@ TEST(ConfigTest, DuplicateProviderNames) {
       ErrorOf("providers:\n  - {name: p, issuers: [a], audiences: [a]}\n  - {name: p, "
               "issuers: [b], audiences: [a]}\n"),
       HasSubstr("providers[1].name: duplicate provider name"));
+}
+
+// Issue 10 item 2: exchange is a policy — off by default, and when enabled
+// the allow-lists are required and must name existing providers.
+TEST(ConfigTest, ExchangeIsOffByDefaultAndNeedsAllowLists) {
+  auto c = Parse(kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_FALSE(c->issue.exchange_enabled);
+  const std::string signing =
+      "signing: {ephemeral: true, issuer: https://auth.example.com}\n";
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing +
+                      "issue: {exchange: {enabled: true}}\n"),
+              HasSubstr("config.yaml:9:19: issue.exchange.allowed_providers: "
+                        "required when exchange is enabled"));
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing +
+                      "issue: {exchange: {enabled: true, allowed_providers: "
+                      "[default]}}\n"),
+              HasSubstr("issue.exchange.allowed_audiences: required"));
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing + R"(issue:
+  exchange:
+    enabled: true
+    allowed_providers: [default, partner]
+    allowed_audiences: [api://orders]
+)"),
+              HasSubstr("config.yaml:12:34: issue.exchange.allowed_providers[1]: "
+                        "unknown provider \"partner\""));
+  // Enabled without a signing key: nothing could sign the new token.
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
+                      "issue: {exchange: {enabled: true, allowed_providers: "
+                      "[default], allowed_audiences: [api://orders]}}\n"),
+              HasSubstr("issue.exchange.enabled: needs a signing key"));
+  // Caller authentication fields.
+  c = Parse(std::string(kMinimal) + signing + R"(issue:
+  exchange:
+    enabled: true
+    allowed_providers: [default]
+    allowed_audiences: [api://orders, api://billing]
+    require_caller: true
+    allowed_identities: [spiffe://gw]
+    required_scope: gw.exchange
+)");
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_TRUE(c->issue.exchange_require_caller);
+  EXPECT_EQ(c->issue.exchange_allowed_identities,
+            std::vector<std::string>{"spiffe://gw"});
+  EXPECT_EQ(c->issue.exchange_required_scope, "gw.exchange");
+  EXPECT_EQ(c->issue.exchange_allowed_audiences.size(), 2u);
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing + R"(issue:
+  exchange: {enabled: true, allowed_providers: [default],
+             allowed_audiences: [a], require_caller: true, required_scope: ""}
+)"),
+              HasSubstr("issue.exchange.require_caller: needs allowed_identities, "
+                        "or caller_providers and required_scope"));
 }
 
 TEST(ConfigTest, ProvidersAreRequired) {
