@@ -623,7 +623,8 @@ class Parser {
       u.url = NonEmptyStr(n, path);
     } else {
       if (!Map(n, path, {"url", "refresh", "timeout", "allow_insecure",
-                         "ca_file", "max_stale", "required"}))
+                         "ca_file", "max_stale", "required",
+                         "redirect_hosts"}))
         return u;
       for (const auto& kv : n) {
         const std::string key = kv.first.Scalar();
@@ -635,6 +636,7 @@ class Parser {
         if (key == "ca_file") u.ca_file = File(v, p);
         if (key == "max_stale") u.max_stale = Duration(v, p);
         if (key == "required") u.required = Bool(v, p);
+        if (key == "redirect_hosts") u.redirect_hosts = StrList(v, p);
         if (key == "refresh") {
           if (!Map(v, p, {"default", "min", "max"})) return u;
           for (const auto& r : v) {

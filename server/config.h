@@ -115,6 +115,9 @@ struct JwksUrlConfig {
   std::string ca_file;          // optional custom CA bundle (absolute)
   std::optional<absl::Duration> max_stale;  // nullopt = keep last good forever
   bool required = true;  // readiness waits for the first successful load
+  // Hosts ("host" / "host:port") a redirect may lead to besides the URL's
+  // own scheme+host+port; empty = same origin only.
+  std::vector<std::string> redirect_hosts;
   Location location;
 };
 
