@@ -246,8 +246,9 @@ TEST(JwksUrlConfigAttack, MetadataRedirectHostIsAConfigError) {
         Config("https://idp.example.com/jwks",
                absl::StrCat(", redirect_hosts: [\"", host, "\"]")),
         {}, {.start_refresher = false});
-    EXPECT_THAT(
-        s, StatusWith(absl::StatusCode::kInvalidArgument, "redirect_hosts"))
+    EXPECT_THAT(s, StatusWith(absl::StatusCode::kInvalidArgument,
+                              "redirect_hosts: a link-local or cloud metadata "
+                              "address is never allowed"))
         << host;
   }
 }
