@@ -136,6 +136,14 @@ absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
   o.payload_limits.require_object = true;  // RFC 7519: claims are an object
 
   auto compiled = std::make_shared<Compiled>();
+  for (size_t i = 0; i < o.allowed_typ.size(); ++i) {
+    std::string t = NormalizeTyp(o.allowed_typ[i]);
+    if (t.empty()) {
+      return Invalid(o, absl::StrCat("allowed_typ[", i, "]"),
+                     "must not be empty");
+    }
+    compiled->allowed_typ.push_back(std::move(t));
+  }
   for (size_t i = 0; i < o.claim_rules.size(); ++i) {
     const ClaimRule& r = o.claim_rules[i];
     std::string field = absl::StrCat("claim_rules[", i, "]");
@@ -171,6 +179,25 @@ absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
   }
   return Policy(std::make_shared<const ProviderOptions>(std::move(o)),
                 std::move(compiled));
+}
+
+std::string Policy::NormalizeTyp(absl::string_view typ) {
+  constexpr absl::string_view kApplication = "application/";
+  if (typ.size() >= kApplication.size() &&
+      absl::EqualsIgnoreCase(typ.substr(0, kApplication.size()), kApplication)) {
+    typ.remove_prefix(kApplication.size());
+  }
+  return absl::AsciiStrToLower(typ);
+}
+
+bool Policy::AcceptsTyp(const std::optional<std::string>& typ) const {
+  if (!typ.has_value()) return !options_->require_typ;
+  const std::string t = NormalizeTyp(*typ);
+  if (t.empty()) return false;
+  for (const std::string& a : compiled_->allowed_typ) {
+    if (a == t) return true;
+  }
+  return false;
 }
 
 bool Policy::AcceptsIssuer(absl::string_view iss) const {
@@ -250,13 +277,13 @@ FailureOr<PolicyResult> Policy::Check(const nlohmann::json& json,
     }
   }
 
-  // --- sub ---
+  // --- sub (RFC 7519 §4.1.2: a StringOrURI, whatever the rules) ---
+  const nlohmann::json* sub = claims.Member("sub");
+  if (sub != nullptr && !sub->is_string()) {
+    return Fail(FailureReason::kClaimInvalid, "sub is not a string");
+  }
   if (o.subject.kind != SubjectRule::Kind::kNone) {
-    const nlohmann::json* sub = claims.Member("sub");
     if (sub == nullptr) return Fail(FailureReason::kClaimMissing, "sub missing");
-    if (!sub->is_string()) {
-      return Fail(FailureReason::kClaimInvalid, "sub is not a string");
-    }
     const std::string& s = sub->get_ref<const std::string&>();
     bool match = false;
     for (const std::string& v : o.subject.values) {

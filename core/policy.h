@@ -10,6 +10,9 @@
 // Keys are not part of a policy: they live in the KeyStore under the
 // provider's name.
 //
+// AcceptsTyp() is the per-provider header rule on "typ" (allowed_typ), which
+// the verifier applies before any signature work.
+//
 // Check() applies the claim rules to an already signature-verified claims
 // object, first failure wins, in this order:
 //   exp (required by default; expired ⇔ exp <= now - skew)   EXPIRED
@@ -24,7 +27,9 @@
 //   claim rules (equals / one_of / contains)                   CLAIM_INVALID
 //   metadata mapping, required paths present                   CLAIM_MISSING
 // Bad time-claim values (not a number, out of [0, year 9999]) and wrongly
-// typed iss/aud/sub are CLAIM_INVALID; a missing iss is ISSUER_MISMATCH, a
+// typed iss/aud/sub (RFC 7519 §4.1: iss and sub are StringOrURI strings,
+// aud a string or an array of strings) are CLAIM_INVALID whether or not a
+// rule uses them; a missing iss is ISSUER_MISMATCH, a
 // missing aud AUDIENCE_MISMATCH, a missing sub under a subject rule
 // CLAIM_MISSING.
 //
@@ -112,6 +117,14 @@ struct ProviderOptions {
   // A token whose issuer matches no provider may still find its kid among
   // this provider's keys (its policy then applies, so iss must still pass).
   bool allow_any_issuer_kid_lookup = false;
+  // Explicit typing (RFC 8725 §3.11): accepted "typ" header values, compared
+  // case-insensitively with an optional "application/" prefix removed (RFC
+  // 7515 §4.1.9). A token of another type (dpop+jwt, secevent+jwt,
+  // logout+jwt, "", ...) is HEADER_REJECTED: a logout token or a DPoP proof
+  // is not an access token. A token without "typ" is accepted unless
+  // require_typ. An empty list accepts only tokens without "typ".
+  std::vector<std::string> allowed_typ = {"JWT", "at+jwt"};
+  bool require_typ = false;
 };
 
 // Outcome of a successful policy check.
@@ -127,6 +140,10 @@ class Policy final {
   const ProviderOptions& options() const { return *options_; }
   const std::string& name() const { return options_->name; }
   bool AcceptsIssuer(absl::string_view iss) const;
+  // The header rule of allowed_typ / require_typ (nullopt = no "typ").
+  bool AcceptsTyp(const std::optional<std::string>& typ) const;
+  // Lower-case, without a leading "application/" (case-insensitive).
+  static std::string NormalizeTyp(absl::string_view typ);
 
   // `audience` non-empty replaces the configured audiences for this call.
   FailureOr<PolicyResult> Check(const nlohmann::json& claims, absl::Time now,
@@ -150,6 +167,7 @@ class Policy final {
   };
   struct Compiled {
     std::vector<CompiledRule> rules;
+    std::vector<std::string> allowed_typ;  // normalized
     std::vector<MetadataMapping> metadata;  // fields filled in
   };
 

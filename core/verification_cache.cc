@@ -43,23 +43,31 @@ VerificationCache::VerificationCache(const Options& options)
 
 VerificationCache::CacheKey VerificationCache::KeyFor(
     absl::string_view token, const VerifyOptions& options) {
-  if (options.provider.empty() && options.audience.empty() &&
-      options.context.empty()) {
-    return token;
-  }
-  // Unambiguous framing: token, NUL (never inside a token that verifies),
-  // then length-prefixed option fields, context pairs sorted (the map's
-  // iteration order is unspecified).
+  // A canonical, self-delimiting encoding of every input that changes the
+  // result: each part is a 4-byte little-endian length followed by its
+  // bytes, the context is a count followed by its pairs sorted by key (a
+  // map's iteration order is unspecified). No choice of token, provider,
+  // audience or context bytes can encode the same string as another tuple,
+  // whatever bytes they contain (the verifier also refuses tokens outside
+  // the compact-JWS alphabet before any lookup; this does not rely on it).
   static thread_local std::string buf;
-  buf.assign(token.data(), token.size());
-  auto add = [](absl::string_view s) {
-    uint32_t n = static_cast<uint32_t>(s.size());
-    buf.append(reinterpret_cast<const char*>(&n), sizeof(n));
+  buf.clear();
+  auto add_len = [](size_t len) {
+    const uint32_t n = static_cast<uint32_t>(len);
+    const char le[4] = {static_cast<char>(n & 0xff),
+                        static_cast<char>((n >> 8) & 0xff),
+                        static_cast<char>((n >> 16) & 0xff),
+                        static_cast<char>((n >> 24) & 0xff)};
+    buf.append(le, sizeof(le));
+  };
+  auto add = [&add_len](absl::string_view s) {
+    add_len(s.size());
     buf.append(s.data(), s.size());
   };
-  buf.push_back('\0');
+  add(token);
   add(options.provider);
   add(options.audience);
+  add_len(options.context.size());
   if (!options.context.empty()) {
     std::vector<std::pair<absl::string_view, absl::string_view>> ctx(
         options.context.begin(), options.context.end());

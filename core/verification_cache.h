@@ -4,16 +4,16 @@
 // VerificationCache: a bounded, sharded cache of successful verification
 // results, used by TokenVerifier (VerifierConfig.cache).
 //
-// Key: the token bytes themselves (the issue allows "the token bytes or a
-// strong hash of them"), plus, when set, the VerifyOptions that change the
-// result — provider, audience and context — framed after the token. Exact
-// bytes rather than SHA-256: a lookup then costs one fast hash and one
-// memcmp (crypto::Sha256 of a 300-byte token alone measured ~600 ns here,
-// three times the 200 ns budget for a hit), and there is no collision
-// question at all; the memory cost (token size per entry) is counted in the
-// byte bound. Each entry also records the id of the TokenVerifier (config
-// generation) that produced it and is only served to that verifier, so one
-// cache may be shared across config reloads.
+// Key: a canonical length-prefixed encoding of the token bytes and every
+// VerifyOptions field that changes the result (provider, audience, context;
+// see KeyFor). Exact bytes rather than SHA-256: a lookup then costs one fast
+// hash and one memcmp, and two keys are equal only when every part is equal,
+// so no framing inside a token or an option can collide with another
+// request (the verifier additionally refuses any token byte outside the
+// compact-JWS alphabet before the lookup). The memory cost (token size per
+// entry) is counted in the byte bound. Each entry also records the id of the
+// TokenVerifier (config generation) that produced it and is only served to
+// that verifier, so one cache may be shared across config reloads.
 //
 // An entry is served only while:
 //   - now < the token's exp (a token without exp is never cached), and
@@ -76,9 +76,10 @@ class VerificationCache final {
   VerificationCache(const VerificationCache&) = delete;
   VerificationCache& operator=(const VerificationCache&) = delete;
 
-  // The cache key of (token, options): `token` itself when the options are
-  // empty, else a thread-local buffer valid until the next KeyFor() call on
-  // this thread. No allocation once the buffer has grown.
+  // The cache key of (token, options): every part length-prefixed (4 bytes,
+  // little-endian), context pairs sorted. A view of a thread-local buffer,
+  // valid until the next KeyFor() call on this thread. No allocation once
+  // the buffer has grown.
   static CacheKey KeyFor(absl::string_view token, const VerifyOptions& options);
 
   std::optional<VerifiedToken> Lookup(const CacheKey& key, uint64_t verifier_id,

@@ -1,6 +1,7 @@
 #include "core/verifier.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <utility>
 
@@ -42,6 +43,27 @@ bool SameLimits(const JsonLimits& a, const JsonLimits& b) {
   return a.max_bytes == b.max_bytes && a.max_depth == b.max_depth &&
          a.max_values == b.max_values &&
          a.max_object_members == b.max_object_members;
+}
+
+// The compact-JWS alphabet (RFC 7515 §7.1: base64url segments joined by
+// '.'). Anything else can never verify, and is refused before the cache
+// lookup so that no byte (NUL, separators, percent-decoded controls) can
+// reach a cache key as part of a "token".
+constexpr std::array<bool, 256> MakeCompactJwsAlphabet() {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  t['-'] = t['_'] = t['.'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kCompactJwsAlphabet = MakeCompactJwsAlphabet();
+
+bool AllInCompactJwsAlphabet(absl::string_view token) {
+  for (unsigned char c : token) {
+    if (!kCompactJwsAlphabet[c]) return false;
+  }
+  return true;
 }
 
 // Rank of a policy failure: above every key failure, and only the first
@@ -116,6 +138,11 @@ VerifyResult TokenVerifier::Verify(absl::string_view token,
   }
   if (token.size() > config_.jws_limits.max_token_bytes) {
     return MakeFailure(FailureReason::kTokenTooLarge, "token too large");
+  }
+  if (!AllInCompactJwsAlphabet(token)) {
+    return MakeFailure(FailureReason::kMalformed,
+                       "token has a character outside the compact JWS "
+                       "alphabet (A-Z a-z 0-9 - _ .)");
   }
   KeySetSnapshot snapshot = store_->Current();
   absl::Time now = clock_->Now();
@@ -196,6 +223,12 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
   };
   for (size_t idx : *candidates) {
     const Policy& p = policies_[idx];
+    // Explicit typing (RFC 8725 §3.11): a header rule, before any key work.
+    if (!p.AcceptsTyp(jws->typ())) {
+      keep(MakeFailure(FailureReason::kHeaderRejected, "typ not accepted"),
+           kPolicyRank);
+      continue;
+    }
     const size_t max_tries = p.options().max_keys_without_kid;
     const ProviderKeys* keys = snapshot.provider(p.name());
     if (keys == nullptr || keys->entries().empty()) {

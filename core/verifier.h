@@ -5,7 +5,8 @@
 // FailureOr<VerifiedToken>: a verified token or Failure{reason, detail} with
 // one reason of the closed list (core/failure.h).
 //
-// Order (tink): empty/size → parse header (ParsedJws) → choose the provider
+// Order (tink): empty/size → alphabet (any byte outside A-Za-z0-9-_. is
+// MALFORMED, before the cache is consulted) → cache → parse header (ParsedJws) → choose the provider
 // → choose candidate keys from ONE KeySet snapshot → verify signature →
 // parse the payload (bounded) → policy (core/policy.h) → result.
 // Choosing the provider: VerifyOptions.provider if set (signature checked

@@ -11,8 +11,16 @@
 // Anything else is 404; non-GET methods get 405.
 //
 // The server knows nothing about the key store or config: it calls the
-// handlers given at Start(), which must be thread-safe (cpp-httplib runs them
-// on its own small thread pool) and must never return secrets.
+// handlers given at Start(), which must be thread-safe (they run on the
+// server's worker pool) and must never return secrets.
+//
+// Slow clients (issue 10 item 12): each connection serves one request
+// (Connection: close) and the whole request — head and any body — must
+// arrive within AdminServerOptions::request_timeout and
+// max_request_bytes, however slowly the client dribbles bytes; then the
+// connection is closed. `workers` connections are served at once (default
+// 32), so a handful of slow clients cannot starve /healthz, and none holds a
+// worker for longer than request_timeout.
 //
 // Owns its listener thread. Stop() (also run by the destructor) stops
 // accepting, waits for in-flight requests and joins. Thread-safe to Stop()
@@ -44,13 +52,16 @@ namespace jwtauth::server {
 
 // One key source as shown on /readyz.
 struct SourceReadiness {
-  std::string source_id;   // "jwks:https://idp/keys", "file:/etc/...", ...
+  // Public id ("jwks:https://idp/keys", "file:#1a2b3c4d"; see
+  // server/source_redaction.h), the full id only with server.admin_verbose.
+  std::string source_id;
   bool required = true;    // readiness waits for it
   bool loaded = false;     // has keys (or loaded once)
   size_t key_count = 0;
   // Age of the key set (now - last successful load); nullopt = never.
   std::optional<absl::Duration> age;
-  std::string last_error;  // short, never secret
+  // Empty, "fetch failed", or (admin_verbose) the refresher's last error.
+  std::string last_error;
 };
 
 struct ProviderReadiness {
@@ -76,10 +87,20 @@ struct AdminHandlers {
   std::function<std::string()> jwks;              // JWKS JSON text
 };
 
+struct AdminServerOptions {
+  size_t workers = 32;  // connections served concurrently
+  // Time for a whole request to arrive, from when a worker takes the
+  // connection; the connection is closed when it runs out.
+  absl::Duration request_timeout = absl::Seconds(5);
+  size_t max_request_bytes = 16 * 1024;  // request line + headers + body
+  absl::Duration write_timeout = absl::Seconds(5);  // per send
+};
+
 class AdminHttpServer final {
  public:
   static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(
-      absl::string_view listen_address, AdminHandlers handlers);
+      absl::string_view listen_address, AdminHandlers handlers,
+      AdminServerOptions options = {});
   ~AdminHttpServer();
   AdminHttpServer(const AdminHttpServer&) = delete;
   AdminHttpServer& operator=(const AdminHttpServer&) = delete;
@@ -88,6 +109,7 @@ class AdminHttpServer final {
   void Stop();
 
  private:
+  class BoundedServer;  // httplib::Server with bounded requests (.cc)
   AdminHttpServer() = default;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

@@ -29,6 +29,7 @@
 #include "core/verifier.h"
 #include "nlohmann/json.hpp"
 #include "server/ext_authz_policy.h"
+#include "server/source_redaction.h"
 
 namespace jwtauth::server {
 
@@ -405,6 +406,8 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       po.metadata.push_back({m.path, m.field, m.required});
     }
     po.max_keys_without_kid = static_cast<size_t>(pc.max_keys_without_kid);
+    po.allowed_typ = pc.allowed_typ;
+    po.require_typ = pc.require_typ;
     po.payload_limits.max_bytes = static_cast<size_t>(config.limits.max_token_bytes);
     po.payload_limits.max_depth = config.limits.max_json_depth;
     po.payload_limits.max_object_members =
@@ -511,6 +514,15 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
     auto policy = ParseExtAuthzPolicy(config.ext_authz, config.source_file,
                                       &names);
     if (!policy.ok()) return policy.status();
+    if (std::vector<std::string> at = PathMatcherLocations(*policy);
+        !at.empty()) {
+      gen->warnings.push_back(absl::StrCat(
+          "ext_authz: path_prefix/path_exact/path_regex at ",
+          absl::StrJoin(at, ", "),
+          " rely on Envoy normalizing paths: set normalize_path, "
+          "merge_slashes and path_with_escaped_slashes_action "
+          "(docs/ext_authz.md)"));
+    }
     gen->ext_authz = std::make_shared<const ExtAuthzPolicy>(*std::move(policy));
   }
   return gen;
@@ -570,7 +582,7 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
           metrics->SetJwksLastSuccess(e.url, absl::Now());
           logger->Log(LogLevel::kInfo, "jwks_loaded",
                       {{"provider", e.provider},
-                       {"url", e.url},
+                       {"url", RedactUrl(e.url)},
                        {"keys", absl::StrCat(e.keys)},
                        {"skipped", absl::StrCat(e.skipped)},
                        {"skipped_reasons", reasons},
@@ -580,14 +592,14 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
           metrics->RecordJwksFetch(e.url, "error");
           logger->Log(LogLevel::kWarn, "jwks_fetch_failed",
                       {{"provider", e.provider},
-                       {"url", e.url},
+                       {"url", RedactUrl(e.url)},
                        {"error", std::string(e.status.message())},
                        {"skipped_reasons", reasons}});
           break;
         case JwksEvent::Type::kKeysDropped:
           metrics->RecordJwksFetch(e.url, "dropped_stale");
           logger->Log(LogLevel::kError, "jwks_keys_dropped",
-                      {{"provider", e.provider}, {"url", e.url}});
+                      {{"provider", e.provider}, {"url", RedactUrl(e.url)}});
           break;
       }
     };
@@ -817,91 +829,6 @@ std::shared_ptr<const ServerConfig> Application::config() const {
 uint64_t Application::generation() const {
   auto s = state_.Current();
   return s == nullptr ? 0 : s->generation;
-}
-
-bool Application::Ready() const {
-  if (shutting_down_.load() || state_.Current() == nullptr) return false;
-  std::shared_ptr<JwksRefresher> r;
-  std::vector<std::string> required;
-  {
-    absl::MutexLock lock(&config_mu_);
-    r = current_refresher_;
-    required = required_sources_;
-  }
-  if (r == nullptr || required.empty()) return true;
-  std::set<std::string> loaded;
-  for (const JwksSourceStats& s : r->Stats()) {
-    if (s.loaded) loaded.insert(s.source_id);
-  }
-  for (const std::string& id : required) {
-    if (!loaded.count(id)) return false;
-  }
-  return true;
-}
-
-bool Application::WaitUntilReady(absl::Duration timeout) const {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!Ready()) {
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return true;
-}
-
-ReadinessReport Application::Readiness() const {
-  ReadinessReport r;
-  r.ready = Ready();
-  r.shutting_down = shutting_down_.load();
-  r.generation = generation();
-  std::shared_ptr<const ServerConfig> c = config();
-  std::shared_ptr<JwksRefresher> refresher;
-  std::set<std::string> required;
-  {
-    absl::MutexLock lock(&config_mu_);
-    refresher = current_refresher_;
-    required.insert(required_sources_.begin(), required_sources_.end());
-  }
-  std::map<std::string, JwksSourceStats> stats;
-  if (refresher != nullptr) {
-    for (JwksSourceStats& s : refresher->Stats()) stats[s.source_id] = s;
-  }
-  std::map<std::string, ProviderReadiness> by_name;
-  if (c != nullptr) {
-    for (const ProviderConfig& p : c->providers) {
-      by_name[p.name].name = p.name;
-      by_name[p.name].issuers = p.issuers;
-    }
-  }
-  const absl::Time now = options_.clock->Now();
-  KeySetSnapshot snap = key_store_->Current();
-  std::map<std::pair<std::string, std::string>, absl::Time> loaded_at;
-  for (const KeyEntry* e : snap->AllEntries()) {
-    auto& t = loaded_at[{e->provider(), e->source_id()}];
-    t = std::max(t, e->key().loaded_at());
-  }
-  for (const SourceInfo& s : key_store_->Sources()) {
-    SourceReadiness sr;
-    sr.source_id = s.source_id;
-    sr.loaded = !s.pending;
-    sr.key_count = s.key_count;
-    auto st = stats.find(s.source_id);
-    if (st != stats.end()) {
-      sr.required = required.count(s.source_id) > 0;
-      if (st->second.last_success != absl::InfinitePast()) {
-        sr.age = now - st->second.last_success;
-      }
-      sr.last_error = st->second.last_error;
-    } else {
-      auto it = loaded_at.find({s.provider, s.source_id});
-      if (it != loaded_at.end() && it->second != absl::InfinitePast()) {
-        sr.age = now - it->second;
-      }
-    }
-    by_name[s.provider].name = s.provider;
-    by_name[s.provider].sources.push_back(std::move(sr));
-  }
-  for (auto& [name, p] : by_name) r.providers.push_back(std::move(p));
-  return r;
 }
 
 std::string Application::PublicJwksJson() const {

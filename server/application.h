@@ -185,6 +185,11 @@ class Application final {
   std::thread watcher_;
 };
 
+// The admin HTTP handlers main() serves (server/admin_http_server.h):
+// /metrics from `metrics`, /readyz from app->Readiness(), the JWKS from
+// app->PublicJwksJson(). Both pointers must outlive the handlers.
+AdminHandlers MakeAdminHandlers(const Application* app, Metrics* metrics);
+
 }  // namespace jwtauth::server
 
 #endif  // JWTAUTH_SERVER_APPLICATION_H_

@@ -19,6 +19,7 @@
 #include "server/logging.h"
 #include "server/metrics.h"
 #include "server/proto_json.h"
+#include "server/source_redaction.h"
 #include "server/status_mapping.h"
 
 namespace jwtauth::server {
@@ -449,7 +450,9 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
                       : std::string());
     info->set_kty(std::string(KeyTypeName(key.kty())));
     info->set_provider(entry->provider());
-    info->set_source(entry->source_id());
+    // Public form: no secret file paths, env var names or URL credentials
+    // (issue 10 item 11).
+    info->set_source(PublicSourceId(entry->source_id()));
     info->set_primary(!primary_source.empty() &&
                       entry->source_id() == primary_source &&
                       key.kid() == primary_kid);
@@ -466,7 +469,8 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
       *info->mutable_last_used() = ToProtoTimestamp(*used);
     }
     info->set_crv(std::string(CurveName(key.material().curve())));
-    info->set_bits(key.material().bits());
+    // A secret's length is not published (it narrows a brute force).
+    info->set_bits(key.kty() == KeyType::kOct ? 0 : key.material().bits());
     if (key.kty() == KeyType::kOct) continue;  // secrets are never exported
     absl::StatusOr<nlohmann::json> jwk = key.ToPublicJwk();
     if (!jwk.ok() || !jwk->is_object()) continue;

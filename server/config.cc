@@ -488,14 +488,15 @@ class Parser {
   }
 
   void Server(const YAML::Node& n, const std::string& path, ServerSection& s) {
-    if (!Map(n, path, {"listen", "admin_listen", "tls", "shutdown_grace",
-                       "drain_delay", "watch_interval"}))
+    if (!Map(n, path, {"listen", "admin_listen", "admin_verbose", "tls",
+                       "shutdown_grace", "drain_delay", "watch_interval"}))
       return;
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
       const std::string p = Join(path, key);
       if (key == "listen") s.listen = NonEmptyStr(kv.second, p);
       if (key == "admin_listen") s.admin_listen = Str(kv.second, p);
+      if (key == "admin_verbose") s.admin_verbose = Bool(kv.second, p);
       if (key == "tls") s.tls = Tls(kv.second, p);
       if (key == "shutdown_grace") s.shutdown_grace = Duration(kv.second, p);
       if (key == "watch_interval") s.watch_interval = Duration(kv.second, p);
@@ -688,7 +689,8 @@ class Parser {
              {"name", "issuers", "audiences", "keys", "jwks_urls",
               "discovery_url", "clock_skew", "require_exp", "max_lifetime",
               "required_claims", "claims_namespace", "metadata", "claims",
-              "subject", "max_keys_without_kid"}))
+              "subject", "max_keys_without_kid", "allowed_typ",
+              "require_typ"}))
       return pc;
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
@@ -733,6 +735,10 @@ class Parser {
         pc.claims_namespace = NonEmptyStr(v, p);
       } else if (key == "max_keys_without_kid") {
         pc.max_keys_without_kid = static_cast<int>(Int(v, p, 1, 64));
+      } else if (key == "allowed_typ") {
+        pc.allowed_typ = StrList(v, p);  // entries non-empty; [] = no typ only
+      } else if (key == "require_typ") {
+        pc.require_typ = Bool(v, p);
       } else if (key == "subject") {
         if (!Map(v, p, {"equals", "prefix"})) return pc;
         for (const auto& s : v) {

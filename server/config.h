@@ -152,6 +152,9 @@ struct ProviderConfig {
   std::string subject_equals;   // `subject: {equals: ...}`
   std::string subject_prefix;   // `subject: {prefix: ...}`
   int max_keys_without_kid = 8;
+  // Explicit typing (RFC 8725 §3.11); see ProviderOptions::allowed_typ.
+  std::vector<std::string> allowed_typ = {"JWT", "at+jwt"};
+  bool require_typ = false;
   Location location;
 };
 
@@ -166,6 +169,10 @@ struct TlsConfig {
 struct ServerSection {
   std::string listen = "127.0.0.1:50051";
   std::string admin_listen = "127.0.0.1:9090";  // "" = no admin server
+  // /readyz shows full source ids (file paths, env var names, JWKS URLs
+  // with query) and fetch errors. Only for an admin port that untrusted
+  // callers cannot reach; /metrics and ListKeys stay redacted regardless.
+  bool admin_verbose = false;
   std::optional<TlsConfig> tls;
   absl::Duration shutdown_grace = absl::Seconds(20);
   // After SIGTERM: keep serving (health NOT_SERVING, /readyz 503) this long

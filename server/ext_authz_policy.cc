@@ -9,17 +9,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "re2/re2.h"
 #include "yaml-cpp/yaml.h"
 
 namespace jwtauth::server {
 namespace {
 
-constexpr absl::string_view kBearerPrefix = "Bearer ";
-
 TokenSource BearerSource() {
-  return TokenSource{TokenSource::Kind::kHeader, "authorization",
-                     std::string(kBearerPrefix)};
+  return TokenSource{TokenSource::Kind::kHeader, "authorization", "Bearer "};
 }
 
 // RFC 9110 token characters (header field names).
@@ -31,110 +28,6 @@ bool IsTokenChar(char c) {
 
 bool IsHeaderName(absl::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), IsTokenChar);
-}
-
-bool HasControlChar(absl::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return (u < 0x20 && u != '\t') || u == 0x7f;
-  });
-}
-
-absl::string_view StripPort(absl::string_view host) {
-  if (!host.empty() && host.front() == '[') {  // [v6]:port
-    size_t close = host.find(']');
-    return close == absl::string_view::npos ? host : host.substr(0, close + 1);
-  }
-  size_t colon = host.rfind(':');
-  return colon == absl::string_view::npos ? host : host.substr(0, colon);
-}
-
-bool HostMatches(absl::string_view pattern, absl::string_view host) {
-  // Compare ports only when the pattern names one ("[::1]" has none).
-  const bool pattern_has_port = StripPort(pattern).size() != pattern.size();
-  absl::string_view h = pattern_has_port ? host : StripPort(host);
-  if (absl::StartsWith(pattern, "*.")) {
-    absl::string_view suffix = pattern.substr(1);  // ".example.com"
-    return h.size() > suffix.size() && absl::EndsWithIgnoreCase(h, suffix);
-  }
-  return absl::EqualsIgnoreCase(pattern, h);
-}
-
-// Scalar claim value as text for comparisons; nullopt for objects/arrays/null.
-std::optional<std::string> ScalarText(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean() || v.is_number()) {
-    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  return std::nullopt;
-}
-
-bool ValueIn(const nlohmann::json& v, const std::vector<std::string>& values) {
-  std::optional<std::string> text = ScalarText(v);
-  return text.has_value() &&
-         std::find(values.begin(), values.end(), *text) != values.end();
-}
-
-bool ConditionHolds(const ClaimCondition& cond, const nlohmann::json& claims) {
-  const nlohmann::json* v = FindClaim(claims, cond.claim);
-  if (v == nullptr || v->is_null()) return false;
-  switch (cond.op) {
-    case ClaimCondition::Op::kExists:
-      return true;
-    case ClaimCondition::Op::kEquals: {
-      std::optional<std::string> text = ScalarText(*v);
-      return text.has_value() && *text == cond.values.front();
-    }
-    case ClaimCondition::Op::kIn:
-      if (v->is_array()) {
-        return std::any_of(v->begin(), v->end(), [&](const nlohmann::json& e) {
-          return ValueIn(e, cond.values);
-        });
-      }
-      return ValueIn(*v, cond.values);
-    case ClaimCondition::Op::kContains: {
-      const std::string& want = cond.values.front();
-      if (v->is_array()) {
-        return std::any_of(v->begin(), v->end(), [&](const nlohmann::json& e) {
-          return e.is_string() && e.get_ref<const std::string&>() == want;
-        });
-      }
-      if (v->is_string()) {
-        for (absl::string_view word : absl::StrSplit(
-                 v->get_ref<const std::string&>(), ' ', absl::SkipEmpty())) {
-          if (word == want) return true;
-        }
-      }
-      return false;
-    }
-  }
-  return false;
-}
-
-// Percent-decodes a query component ('+' is a space in form encoding).
-std::string PercentDecode(absl::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < in.size() &&
-               absl::ascii_isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-               absl::ascii_isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      auto hex = [](char h) {
-        return absl::ascii_isdigit(static_cast<unsigned char>(h))
-                   ? h - '0'
-                   : absl::ascii_tolower(static_cast<unsigned char>(h)) - 'a' +
-                         10;
-      };
-      out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -334,15 +227,41 @@ class Parser {
         out.hosts.push_back(absl::AsciiStrToLower(h));
       }
     }
-    if (node["path_prefix"]) {
-      absl::StatusOr<std::string> p =
-          String(node["path_prefix"], absl::StrCat(field, ".path_prefix"));
+    const int paths = (node["path_prefix"] ? 1 : 0) +
+                      (node["path_exact"] ? 1 : 0) +
+                      (node["path_regex"] ? 1 : 0);
+    if (paths > 1) {
+      return Error(node, field,
+                   "at most one of path_prefix, path_exact, path_regex");
+    }
+    for (const char* key : {"path_prefix", "path_exact"}) {
+      if (!node[key]) continue;
+      const std::string f = absl::StrCat(field, ".", key);
+      absl::StatusOr<std::string> p = String(node[key], f);
       if (!p.ok()) return p.status();
       if (!absl::StartsWith(*p, "/")) {
-        return Error(node["path_prefix"], absl::StrCat(field, ".path_prefix"),
-                     "must start with /");
+        return Error(node[key], f, "must start with /");
       }
-      out.path_prefix = *std::move(p);
+      if (std::string c = CanonicalRequestPath(*p); c != *p) {
+        return Error(node[key], f,
+                     absl::StrCat("must be a normalized path, e.g. \"", c,
+                                  "\" (no query, fragment, //, . or ..)"));
+      }
+      (key == std::string("path_exact") ? out.path_exact : out.path_prefix) =
+          *std::move(p);
+    }
+    if (node["path_regex"]) {
+      const std::string f = absl::StrCat(field, ".path_regex");
+      absl::StatusOr<std::string> p = String(node["path_regex"], f);
+      if (!p.ok()) return p.status();
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto re = std::make_shared<const RE2>(*p, options);
+      if (!re->ok()) {
+        return Error(node["path_regex"], f,
+                     absl::StrCat("invalid RE2 regex: ", re->error()));
+      }
+      out.path_regex = std::move(re);
     }
     if (node["methods"]) {
       absl::StatusOr<std::vector<std::string>> methods =
@@ -418,7 +337,8 @@ class Parser {
       const YAML::Node item = node[i];
       const std::string f = absl::StrCat(field, "[", i, "]");
       absl::Status s = CheckKeys(item, f,
-                                 {"hosts", "path_prefix", "methods", "allow",
+                                 {"hosts", "path_prefix", "path_exact",
+                                  "path_regex", "methods", "allow",
                                   "authenticated", "claims", "deny"});
       if (!s.ok()) return s;
       ExtAuthzRule rule;
@@ -561,7 +481,8 @@ class Parser {
           const std::string mf = absl::StrCat(f, ".match");
           s = CheckKeys(
               match, mf,
-              {"context_extensions", "hosts", "path_prefix", "methods"});
+              {"context_extensions", "hosts", "path_prefix", "path_exact",
+               "path_regex", "methods"});
           if (!s.ok()) return s;
           if (match["context_extensions"]) {
             const YAML::Node ce = match["context_extensions"];
@@ -594,23 +515,6 @@ class Parser {
 };
 
 }  // namespace
-
-bool RequestMatch::Matches(const RequestView& request) const {
-  if (!path_prefix.empty() && !absl::StartsWith(request.path, path_prefix)) {
-    return false;
-  }
-  if (!methods.empty() && std::find(methods.begin(), methods.end(),
-                                    request.method) == methods.end()) {
-    return false;
-  }
-  if (!hosts.empty() &&
-      std::none_of(hosts.begin(), hosts.end(), [&](const std::string& h) {
-        return HostMatches(h, request.host);
-      })) {
-    return false;
-  }
-  return true;
-}
 
 const ExtAuthzRule* ExtAuthzRoute::FirstMatchingRule(
     const RequestView& request) const {
@@ -676,89 +580,19 @@ absl::StatusOr<ExtAuthzPolicy> ParseExtAuthzPolicy(
   }
 }
 
-std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
-                                        const RequestView& request) {
-  for (const TokenSource& src : sources) {
-    switch (src.kind) {
-      case TokenSource::Kind::kHeader: {
-        std::optional<absl::string_view> v = request.header(src.name);
-        if (!v.has_value()) break;
-        absl::string_view value = absl::StripAsciiWhitespace(*v);
-        if (!src.prefix.empty()) {
-          if (!absl::StartsWithIgnoreCase(value, src.prefix)) break;
-          value = absl::StripLeadingAsciiWhitespace(
-              value.substr(src.prefix.size()));
-        }
-        if (!value.empty()) return std::string(value);
-        break;
-      }
-      case TokenSource::Kind::kCookie: {
-        std::optional<absl::string_view> v = request.header("cookie");
-        if (!v.has_value()) break;
-        // Envoy joins repeated cookie headers with "; " or ",".
-        for (absl::string_view pair :
-             absl::StrSplit(*v, absl::ByAnyChar(";,"))) {
-          pair = absl::StripAsciiWhitespace(pair);
-          size_t eq = pair.find('=');
-          if (eq == absl::string_view::npos || pair.substr(0, eq) != src.name) {
-            continue;
-          }
-          absl::string_view value = pair.substr(eq + 1);
-          if (value.size() >= 2 && value.front() == '"' &&
-              value.back() == '"') {
-            value = value.substr(1, value.size() - 2);
-          }
-          if (!value.empty()) return std::string(value);
-        }
-        break;
-      }
-      case TokenSource::Kind::kQuery: {
-        for (absl::string_view pair : absl::StrSplit(request.query, '&')) {
-          size_t eq = pair.find('=');
-          if (eq == absl::string_view::npos) continue;
-          if (PercentDecode(pair.substr(0, eq)) != src.name) continue;
-          std::string value = PercentDecode(pair.substr(eq + 1));
-          if (!value.empty()) return value;
-        }
-        break;
-      }
+std::vector<std::string> PathMatcherLocations(const ExtAuthzPolicy& policy) {
+  std::vector<std::string> out;
+  auto add = [&out](const RequestMatch& m, const std::string& location) {
+    if (m.has_path() &&
+        std::find(out.begin(), out.end(), location) == out.end()) {
+      out.push_back(location);  // inherited rules are listed once
     }
+  };
+  for (const ExtAuthzRule& r : policy.defaults.rules) add(r.match, r.location);
+  for (const ExtAuthzRoute& route : policy.routes) {
+    add(route.request, route.location);
+    for (const ExtAuthzRule& r : route.rules) add(r.match, r.location);
   }
-  return std::nullopt;
-}
-
-const nlohmann::json* FindClaim(const nlohmann::json& claims,
-                                absl::string_view path) {
-  if (!claims.is_object()) return nullptr;
-  auto it = claims.find(std::string(path));
-  if (it != claims.end()) return &*it;
-  const nlohmann::json* cur = &claims;
-  for (absl::string_view part : absl::StrSplit(path, '.')) {
-    if (!cur->is_object()) return nullptr;
-    auto next = cur->find(std::string(part));
-    if (next == cur->end()) return nullptr;
-    cur = &*next;
-  }
-  return cur == &claims ? nullptr : cur;
-}
-
-const ClaimCondition* FirstFailedCondition(const ExtAuthzRule& rule,
-                                           const nlohmann::json& claims) {
-  for (const ClaimCondition& cond : rule.claims) {
-    if (!ConditionHolds(cond, claims)) return &cond;
-  }
-  return nullptr;
-}
-
-std::optional<std::string> ClaimHeaderValue(const nlohmann::json& claims,
-                                            absl::string_view path) {
-  const nlohmann::json* v = FindClaim(claims, path);
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  std::string out =
-      v->is_string()
-          ? v->get<std::string>()
-          : v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (HasControlChar(out)) return std::nullopt;
   return out;
 }
 

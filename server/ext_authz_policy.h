@@ -16,13 +16,14 @@
 //      that route, or fail closed (403) if no route has that name;
 //   b. else the first route, in config order, whose match.context_extensions
 //      are all present and equal (and whose hosts/path_prefix/methods, if
-//      given, also match);
+//      given, also match; "path" below is path_prefix, path_exact or
+//      path_regex, see server/ext_authz_rule.h);
 //   c. else the first route without context_extensions whose
 //      hosts/path_prefix/methods (at least one given) match;
 //      a route without any match is selected only by name (a.);
 //      `path_prefix: /` makes a catch-all;
 //   d. else the top-level defaults.
-// Rules: the first rule whose hosts/path_prefix/methods match decides:
+// Rules: the first rule whose hosts/path/methods match decides:
 //   allow (no token needed), authenticated (a valid token), claims (a valid
 //   token whose claims meet every condition, else 403) or deny (403). No
 //   matching rule → 403. A route without `rules` uses the top-level ones,
@@ -47,75 +48,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "server/ext_authz_rule.h"
 
 namespace YAML {
 class Node;
 }  // namespace YAML
 
 namespace jwtauth::server {
-
-// One HTTP request as Envoy describes it. Lookups return nullopt when absent.
-struct RequestView {
-  absl::string_view method;  // "GET"
-  absl::string_view host;    // :authority, may carry ":port"
-  absl::string_view path;    // without the query string
-  absl::string_view query;   // raw, without '?'
-  // Header by lower-case name (implementations also match other cases).
-  absl::FunctionRef<std::optional<absl::string_view>(absl::string_view)> header;
-  // Envoy per-route context_extensions by key.
-  absl::FunctionRef<std::optional<absl::string_view>(absl::string_view)>
-      context_extension;
-};
-
-// Where a token is read from. Sources are tried in order; the first one that
-// yields a non-empty value is the token.
-struct TokenSource {
-  enum class Kind { kHeader, kCookie, kQuery };
-  Kind kind = Kind::kHeader;
-  std::string name;    // header name (lower-case), cookie name or query key
-  std::string prefix;  // kHeader only; matched case-insensitively ("Bearer ")
-};
-
-// Hosts/path/method matcher. Empty fields match everything.
-struct RequestMatch {
-  // Lower-case. "api.example.com" matches with any port unless the entry has
-  // one; "*.example.com" matches any subdomain.
-  std::vector<std::string> hosts;
-  std::string path_prefix;           // literal prefix of the path
-  std::vector<std::string> methods;  // upper-case
-
-  bool empty() const {
-    return hosts.empty() && path_prefix.empty() && methods.empty();
-  }
-  bool Matches(const RequestView& request) const;
-};
-
-// One condition on a verified claim (claim path: an exact top-level name
-// first, else a dot path into nested objects).
-struct ClaimCondition {
-  enum class Op {
-    kContains,  // array element equal, or space-separated word ("scope")
-    kIn,        // scalar (or any array element) equal to one of values
-    kEquals,    // scalar equal to values[0]
-    kExists,    // present and not null
-  };
-  std::string claim;
-  Op op = Op::kExists;
-  std::vector<std::string> values;
-};
-
-struct ExtAuthzRule {
-  enum class Action { kAllow, kAuthenticated, kClaims, kDeny };
-  RequestMatch match;
-  Action action = Action::kAuthenticated;
-  std::vector<ClaimCondition> claims;  // kClaims: all must hold
-  std::string location;                // "file:line:col" of the rule
-};
-
-struct ForwardedClaim {
-  std::string claim;   // claim path, as in ClaimCondition
-  std::string header;  // lower-case request header name
-};
 
 struct ExtAuthzRoute {
   std::string name;  // "" for the top-level defaults
@@ -159,25 +98,10 @@ absl::StatusOr<ExtAuthzPolicy> ParseExtAuthzPolicy(
     const YAML::Node& node, absl::string_view file_name,
     const std::vector<std::string>* known_providers = nullptr);
 
-// The first non-empty token from `sources`, or nullopt (TOKEN_MISSING).
-std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
-                                        const RequestView& request);
-
-// Resolves a claim path: exact top-level key first, else dot path. Null if
-// absent.
-const nlohmann::json* FindClaim(const nlohmann::json& claims,
-                                absl::string_view path);
-
-// The first condition of `rule` that `claims` do not meet, or null when all
-// hold.
-const ClaimCondition* FirstFailedCondition(const ExtAuthzRule& rule,
-                                           const nlohmann::json& claims);
-
-// Header value for a forwarded claim: strings as-is, numbers/bools as JSON,
-// arrays/objects as compact JSON. nullopt when absent, null, or when the
-// value contains a control character (never forwarded: header injection).
-std::optional<std::string> ClaimHeaderValue(const nlohmann::json& claims,
-                                            absl::string_view path);
+// "file:line:col" of every route match and rule that uses a path matcher
+// (path_prefix, path_exact, path_regex), in config order; the Application
+// warns at load that these rely on Envoy normalizing paths.
+std::vector<std::string> PathMatcherLocations(const ExtAuthzPolicy& policy);
 
 }  // namespace jwtauth::server
 

@@ -262,12 +262,8 @@ int Run(int argc, char** argv) {
   std::unique_ptr<AdminHttpServer> admin;
   int admin_port = 0;
   if (!config->server.admin_listen.empty()) {
-    AdminHandlers handlers;
-    handlers.metrics = [&metrics] { return metrics.RenderPrometheus(); };
-    handlers.readiness = [a] { return a->Readiness(); };
-    handlers.jwks = [a] { return a->PublicJwksJson(); };
     auto started = AdminHttpServer::Start(config->server.admin_listen,
-                                          std::move(handlers));
+                                          MakeAdminHandlers(a, &metrics));
     if (!started.ok()) {
       std::fprintf(stderr, "jwtauth-server: %s\n",
                    std::string(started.status().message()).c_str());

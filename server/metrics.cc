@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "server/source_redaction.h"
 
 namespace jwtauth::server {
 
@@ -228,13 +229,15 @@ void Metrics::RecordKeyVerification(absl::string_view provider,
 
 void Metrics::RecordJwksFetch(absl::string_view url,
                               absl::string_view result) {
+  std::string label = RedactUrl(url);  // never a query string or userinfo
   absl::MutexLock lock(&mu_);
-  ++jwks_[std::string(url)].results[std::string(result)];
+  ++jwks_[std::move(label)].results[std::string(result)];
 }
 
 void Metrics::SetJwksLastSuccess(absl::string_view url, absl::Time when) {
+  std::string label = RedactUrl(url);
   absl::MutexLock lock(&mu_);
-  jwks_[std::string(url)].last_success = when;
+  jwks_[std::move(label)].last_success = when;
 }
 
 void Metrics::SetKeyCounts(std::map<std::string, int64_t> keys_per_provider) {

@@ -17,6 +17,8 @@
 //   jwtauth_keys{provider}                                    gauge
 //   jwtauth_jwks_fetch_total{url,result}                      counter
 //   jwtauth_jwks_last_success_age_seconds{url}                gauge
+//     (url = RedactUrl(url): no userinfo, query or fragment; metrics are
+//     unauthenticated and kept by scrapers, server/source_redaction.h)
 //   jwtauth_config_reloads_total{result="ok"|"rejected"}      counter
 //   jwtauth_config_generation                                 gauge
 //   ...plus whatever registered collectors append.

@@ -263,3 +263,73 @@ TEST(PolicyTest, MetadataMapping) {
 
 }  // namespace
 }  // namespace jwtauth
+
+namespace jwtauth {
+namespace {
+
+// Issue 10 item 9 (RFC 7519 §4.1.1-4.1.3): iss and sub are strings, aud a
+// string or an array of strings; a wrong type is CLAIM_INVALID even when no
+// rule looks at the claim.
+TEST(PolicyTest, RegisteredClaimsOfTheWrongTypeAreClaimInvalid) {
+  const ProviderOptions o = Base();  // no subject rule
+  for (const json& bad_sub : {json(42), json(true), json::array({"u"}),
+                              json::object(), json(nullptr)}) {
+    json c = Good();
+    c["sub"] = bad_sub;
+    EXPECT_EQ(Check(o, c), FailureReason::kClaimInvalid) << bad_sub.dump();
+  }
+  for (const json& bad_iss : {json(1), json::array({"https://iss"})}) {
+    json c = Good();
+    c["iss"] = bad_iss;
+    EXPECT_EQ(Check(o, c), FailureReason::kClaimInvalid) << bad_iss.dump();
+  }
+  for (const json& bad_aud : {json(7), json::array({"api://a", 1}),
+                              json::object({{"a", "api://a"}})}) {
+    json c = Good();
+    c["aud"] = bad_aud;
+    EXPECT_EQ(Check(o, c), FailureReason::kClaimInvalid) << bad_aud.dump();
+  }
+  json absent = Good();
+  absent.erase("sub");
+  EXPECT_EQ(Check(o, absent), FailureReason::kUnspecified);  // sub optional
+  EXPECT_EQ(Check(o, Good()), FailureReason::kUnspecified);
+}
+
+// Issue 10 item 10 (RFC 8725 §3.11): explicit typing.
+TEST(PolicyTest, AllowedTypDefaultsToJwtAndAccessTokenCaseInsensitive) {
+  absl::StatusOr<Policy> p = Policy::Create(Base());
+  ASSERT_THAT(p, testutil::IsOk());
+  for (const char* ok : {"JWT", "jwt", "Jwt", "application/jwt",
+                         "APPLICATION/JWT", "at+jwt", "AT+JWT",
+                         "application/at+jwt"}) {
+    EXPECT_TRUE(p->AcceptsTyp(std::string(ok))) << ok;
+  }
+  EXPECT_TRUE(p->AcceptsTyp(std::nullopt));
+  for (const char* bad : {"dpop+jwt", "secevent+jwt", "logout+jwt", "",
+                          "application/", "JOSE", "jwt ", "application/dpop+jwt",
+                          "x-jwt", "JWS"}) {
+    EXPECT_FALSE(p->AcceptsTyp(std::string(bad))) << bad;
+  }
+}
+
+TEST(PolicyTest, AllowedTypIsConfigurableAndRequireTypRefusesAbsent) {
+  ProviderOptions o = Base();
+  o.allowed_typ = {"application/secevent+jwt"};
+  o.require_typ = true;
+  absl::StatusOr<Policy> p = Policy::Create(o);
+  ASSERT_THAT(p, testutil::IsOk());
+  EXPECT_TRUE(p->AcceptsTyp(std::string("secevent+jwt")));
+  EXPECT_FALSE(p->AcceptsTyp(std::string("JWT")));
+  EXPECT_FALSE(p->AcceptsTyp(std::nullopt));
+  o.allowed_typ = {};
+  o.require_typ = false;
+  p = Policy::Create(o);
+  ASSERT_THAT(p, testutil::IsOk());
+  EXPECT_TRUE(p->AcceptsTyp(std::nullopt));
+  EXPECT_FALSE(p->AcceptsTyp(std::string("JWT")));
+  o.allowed_typ = {"application/"};
+  EXPECT_THAT(CreateError(o), HasSubstr("allowed_typ[0]"));
+}
+
+}  // namespace
+}  // namespace jwtauth

@@ -1,7 +1,11 @@
 #include "core/verification_cache.h"
 
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "core/key_store.h"
 #include "core/verifier.h"
@@ -97,12 +101,99 @@ TEST_F(VerificationCacheTest, OptionsArePartOfTheKey) {
   auto key = [&](const VerifyOptions& o) {
     return std::string(VerificationCache::KeyFor(t, o));
   };
-  EXPECT_EQ(key({}), t);
   EXPECT_NE(key({}), key({.provider = "p"}));
   EXPECT_NE(key({.provider = "p"}), key({.audience = "p"}));
   EXPECT_NE(key({.context = {{"a", "b"}}}), key({.context = {{"a", "c"}}}));
   EXPECT_EQ(key({.context = {{"a", "b"}, {"c", "d"}}}),
             key({.context = {{"c", "d"}, {"a", "b"}}}));
+}
+
+// Issue 10 item 1: the key was `token NUL len provider len audience` with
+// the bare token for empty options, so the token
+// `T\0<len 0><len 11>api://other` with empty options hit the entry of
+// Verify(T, audience=api://other).
+TEST_F(VerificationCacheTest, FramingInsideTheTokenCannotCollideWithOptions) {
+  const std::string t = Token();
+  auto key = [](absl::string_view tok, const VerifyOptions& o) {
+    return std::string(VerificationCache::KeyFor(tok, o));
+  };
+  const std::string framed_aud =
+      t + std::string("\0\0\0\0\0", 5) + "\x0b" + std::string(3, '\0') +
+      "api://other";
+  EXPECT_NE(key(framed_aud, {}), key(t, {.audience = "api://other"}));
+  EXPECT_NE(key(t + "x", {}), key(t, {.provider = "x"}));
+  EXPECT_NE(key(t, {.provider = "ab"}), key(t, {.provider = "a",
+                                                .audience = "b"}));
+  // The exploit against the verifier: cache Verify(t, audience=aud), then
+  // send t with the old framing of that audience appended.
+  ASSERT_TRUE(verifier_->Verify(t, {.audience = "aud"}).ok());
+  const std::string exploit = t + std::string("\0\0\0\0\0\x03\0\0\0", 9) + "aud";
+  VerifyResult r = verifier_->Verify(exploit);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.reason(), FailureReason::kMalformed);
+}
+
+// Property: over random tuples whose parts are drawn from a small alphabet
+// rich in framing bytes (NUL, length-like bytes, separators, pieces of other
+// parts), two tuples have the same key exactly when they are equal.
+TEST_F(VerificationCacheTest, KeyIsInjectiveOverRandomFramings) {
+  std::mt19937 rng(20261205);
+  const std::vector<std::string> atoms = {
+      std::string(1, '\0'), "\x01", "\x0b", std::string("\0\0\0", 3),
+      "a", "b", ".", "api://other", "p", "\xff"};
+  auto part = [&]() {
+    std::string s;
+    const int n = static_cast<int>(rng() % 4);
+    for (int i = 0; i < n; ++i) s += atoms[rng() % atoms.size()];
+    return s;
+  };
+  using Tuple = std::tuple<std::string, std::string, std::string,
+                           std::map<std::string, std::string>>;
+  std::map<std::string, Tuple> seen;
+  size_t distinct = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Tuple tup{part(), part(), part(), {}};
+    const int ctx = static_cast<int>(rng() % 3);
+    for (int c = 0; c < ctx; ++c) std::get<3>(tup)[part()] = part();
+    VerifyOptions o;
+    o.provider = std::get<1>(tup);
+    o.audience = std::get<2>(tup);
+    for (const auto& [k, v] : std::get<3>(tup)) o.context[k] = v;
+    std::string k(VerificationCache::KeyFor(std::get<0>(tup), o));
+    auto [it, inserted] = seen.emplace(k, tup);
+    if (inserted) {
+      ++distinct;
+    } else {
+      ASSERT_EQ(it->second, tup) << "two different requests share a key";
+    }
+  }
+  EXPECT_GT(distinct, 5000u);  // the generator explores, not repeats
+}
+
+// Property, end to end: a verifier with a cache answers every request
+// exactly as one without a cache, whatever framing the requests carry.
+TEST_F(VerificationCacheTest, CachedVerdictEqualsUncachedOverRandomFramings) {
+  std::unique_ptr<TokenVerifier> uncached = MakeVerifier(nullptr);
+  const std::string t = Token();
+  std::mt19937 rng(7);
+  const std::vector<std::string> pieces = {
+      t, std::string(1, '\0'), std::string("\0\0\0\0", 4), "\x03", "aud",
+      "aud2", "p", "other", ".", "%00"};
+  const std::vector<std::string> fields = {"", "aud", "aud2", "p", "other",
+                                           std::string("aud\0", 4)};
+  for (int i = 0; i < 3000; ++i) {
+    std::string token = rng() % 3 == 0 ? t : "";
+    const int n = static_cast<int>(rng() % 4);
+    for (int j = 0; j < n; ++j) token += pieces[rng() % pieces.size()];
+    VerifyOptions o;
+    o.audience = fields[rng() % fields.size()];
+    if (rng() % 4 == 0) o.provider = "p";
+    VerifyResult cached = verifier_->Verify(token, o);
+    VerifyResult fresh = uncached->Verify(token, o);
+    ASSERT_EQ(cached.ok(), fresh.ok()) << "request " << i;
+    ASSERT_EQ(cached.reason(), fresh.reason()) << "request " << i;
+  }
+  EXPECT_GT(cache_->stats().hits, 0u);  // the cache did serve some of them
 }
 
 TEST_F(VerificationCacheTest, NeverServedAtOrAfterExp) {

@@ -53,9 +53,13 @@ json PublicJwk(const TestKey& k) {
 
 // One provider with one JWKS URL entry; `entry_extra` adds fields to it,
 // `top_extra` adds top-level sections (limits).
+// admin_verbose: the readiness report then carries the refresher's full
+// last_error, the text the tests check for leaks (without it the report
+// only says "fetch failed").
 std::string Config(const std::string& url, const std::string& entry_extra = "",
                    const std::string& top_extra = "") {
   return absl::StrCat(top_extra, R"(
+server: {listen: "127.0.0.1:0", admin_listen: "", admin_verbose: true}
 providers:
   - name: p
     issuers: [https://iss.test]

@@ -74,6 +74,7 @@ absl::StatusOr<std::unique_ptr<SecurityServer>> SecurityServer::Start(
   app_options.metrics = &s->metrics_;
   app_options.load_options = load;
   app_options.start_refresher = options.start_refresher;
+  const std::string admin_listen = config->server.admin_listen;
   auto app = server::Application::Create(*std::move(config), app_options);
   if (!app.ok()) return app.status();
   s->app_ = *std::move(app);
@@ -91,6 +92,12 @@ absl::StatusOr<std::unique_ptr<SecurityServer>> SecurityServer::Start(
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::InternalError("cannot start gRPC server on 127.0.0.1:0");
   }
+  if (!admin_listen.empty()) {
+    auto admin = server::AdminHttpServer::Start(
+        admin_listen, server::MakeAdminHandlers(s->app_.get(), &s->metrics_));
+    if (!admin.ok()) return admin.status();
+    s->admin_ = *std::move(admin);
+  }
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", s->port_),
                                      grpc::InsecureChannelCredentials());
   s->auth_stub_ = v1::AuthService::NewStub(channel);
@@ -99,6 +106,7 @@ absl::StatusOr<std::unique_ptr<SecurityServer>> SecurityServer::Start(
 }
 
 SecurityServer::~SecurityServer() {
+  if (admin_ != nullptr) admin_->Stop();
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
   server_.reset();
   app_.reset();

@@ -17,7 +17,9 @@
 //
 // "{dir}" in the config text is replaced by the server's temp directory,
 // where `files` are written first. The config gets a default `server:`
-// section (gRPC on 127.0.0.1:0, no admin port) unless it has its own.
+// section (gRPC on 127.0.0.1:0, no admin port) unless it has its own; with
+// its own `server: {admin_listen: "127.0.0.1:0"}` the admin HTTP server is
+// started too (the handlers main() serves; admin_port()).
 // The JWKS refresher runs (real curl fetcher) unless start_refresher=false.
 
 #include <map>
@@ -29,6 +31,7 @@
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
+#include "server/admin_http_server.h"
 #include "server/application.h"
 #include "server/auth_service.h"
 #include "server/ext_authz_service.h"
@@ -70,6 +73,8 @@ class SecurityServer final {
   server::Application& app() { return *app_; }
   const std::string& dir() const { return dir_; }
   int port() const { return port_; }
+  // The admin HTTP port, 0 when the config has no admin_listen.
+  int admin_port() const { return admin_ == nullptr ? 0 : admin_->port(); }
   std::string logs() const;
 
  private:
@@ -82,6 +87,7 @@ class SecurityServer final {
   std::unique_ptr<server::AuthService> auth_service_;
   std::unique_ptr<server::ExtAuthzService> ext_authz_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<server::AdminHttpServer> admin_;
   std::unique_ptr<v1::AuthService::Stub> auth_stub_;
   std::unique_ptr<envoy::service::auth::v3::Authorization::Stub> ext_stub_;
   struct LogSink;

@@ -1,7 +1,17 @@
 #include "server/admin_http_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <optional>
 #include <string>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -117,6 +127,96 @@ TEST(AdminHttpServerStartTest, RejectsBadAddressAndBusyPort) {
   auto second = AdminHttpServer::Start(
       "127.0.0.1:" + std::to_string((*first)->port()), {});
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
+// Connects to 127.0.0.1:port, sends `head`, then one byte every `interval`
+// until the server closes the connection or `limit` passes. Returns how long
+// the connection stayed open (nullopt: still open at `limit`) and what the
+// server sent.
+struct SlowResult {
+  std::optional<absl::Duration> closed_after;
+  std::string received;
+};
+SlowResult Dribble(int port, const std::string& head, absl::Duration interval,
+                   absl::Duration limit) {
+  SlowResult r;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const absl::Time start = absl::Now();
+  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  bool closed = false;
+  while (!closed && absl::Now() - start < limit) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(interval))) > 0) {
+      char buf[512];
+      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) closed = true;
+      if (n > 0) r.received.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (::send(fd, "a", 1, MSG_NOSIGNAL) != 1) closed = true;
+  }
+  if (closed) r.closed_after = absl::Now() - start;
+  ::close(fd);
+  return r;
+}
+
+TEST(AdminHttpServerLimitsTest, DribbledRequestIsCutOffAtRequestTimeout) {
+  AdminServerOptions o;
+  o.request_timeout = absl::Milliseconds(500);
+  auto s = AdminHttpServer::Start("127.0.0.1:0", {}, o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  // A byte every 50 ms: far inside any per-read timeout, never a full head.
+  SlowResult r = Dribble((*s)->port(), "GET /healthz HTTP/1.1\r\nX-Slow: ",
+                         absl::Milliseconds(50), absl::Seconds(10));
+  ASSERT_TRUE(r.closed_after.has_value());
+  EXPECT_GE(*r.closed_after, absl::Milliseconds(400));
+  EXPECT_LT(*r.closed_after, absl::Seconds(3));
+  // An idle connection (nothing sent at all) is closed the same way.
+  r = Dribble((*s)->port(), "", absl::Seconds(20), absl::Seconds(10));
+  ASSERT_TRUE(r.closed_after.has_value());
+  EXPECT_LT(*r.closed_after, absl::Seconds(3));
+}
+
+TEST(AdminHttpServerLimitsTest, OversizedRequestIsRefused) {
+  AdminServerOptions o;
+  o.max_request_bytes = 1024;
+  auto s = AdminHttpServer::Start("127.0.0.1:0", {}, o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const std::string head = "GET /healthz HTTP/1.1\r\nX-Big: " +
+                           std::string(4096, 'b') + "\r\n\r\n";
+  SlowResult r = Dribble((*s)->port(), head, absl::Milliseconds(50),
+                         absl::Seconds(10));
+  ASSERT_TRUE(r.closed_after.has_value());
+  EXPECT_LT(*r.closed_after, absl::Seconds(3));
+  EXPECT_THAT(r.received, ::testing::Not(HasSubstr("200 OK")));
+}
+
+TEST(AdminHttpServerLimitsTest, OneRequestPerConnection) {
+  auto s = AdminHttpServer::Start("127.0.0.1:0", {});
+  ASSERT_TRUE(s.ok()) << s.status();
+  SlowResult r = Dribble(
+      (*s)->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+      absl::Seconds(20), absl::Seconds(10));
+  ASSERT_TRUE(r.closed_after.has_value());
+  EXPECT_LT(*r.closed_after, absl::Seconds(3));
+  EXPECT_THAT(r.received, HasSubstr("200 OK"));
+  EXPECT_THAT(r.received, HasSubstr("Connection: close"));
+}
+
+TEST(AdminHttpServerLimitsTest, RejectsBadOptions) {
+  AdminServerOptions o;
+  o.workers = 0;
+  EXPECT_EQ(AdminHttpServer::Start("127.0.0.1:0", {}, o).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  o = AdminServerOptions{};
+  o.request_timeout = absl::ZeroDuration();
+  EXPECT_EQ(AdminHttpServer::Start("127.0.0.1:0", {}, o).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(SplitHostPortTest, Forms) {

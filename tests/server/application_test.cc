@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "core/crypto/key_material.h"
 #include "core/issuer.h"
@@ -125,6 +126,27 @@ TEST_F(ApplicationTest, BuildsAndIssuedTokensVerify) {
   EXPECT_EQ(r->provider(), "default");
   EXPECT_EQ(r->kid(), "k1");
   EXPECT_THAT(Log(), HasSubstr("\"event\":\"config_loaded\""));
+}
+
+// /readyz is unauthenticated: public source ids unless server.admin_verbose
+// (issue 10 item 11).
+TEST_F(ApplicationTest, ReadinessShowsPublicSourceIdsUnlessVerbose) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  std::string json = app_->Readiness().ToJson();
+  EXPECT_THAT(json, Not(HasSubstr("hs.txt")));
+  EXPECT_THAT(json, Not(HasSubstr(dir_.string())));
+  EXPECT_THAT(json, ::testing::ContainsRegex("\"source\":\"file:#[0-9a-f]{8}\""));
+
+  std::string verbose = Config("signing.pem", "k1");
+  absl::StrReplaceAll({{"watch_interval: 2s", "watch_interval: 2s, admin_verbose: true"}},
+                      &verbose);
+  Write("config.yaml", verbose);
+  ASSERT_THAT(app_->ReloadFromFile(), IsOk());
+  json = app_->Readiness().ToJson();
+  EXPECT_THAT(json, HasSubstr((dir_ / "hs.txt").string()));
 }
 
 // jwtauth_cache_lookups_total comes from the verifier's VerificationCache

@@ -788,7 +788,9 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   ASSERT_EQ(by_kid.size(), 4u);  // es-1, sign-1, hs-1, hs-known
   EXPECT_TRUE(by_kid["sign-1"].primary());
   EXPECT_FALSE(by_kid["es-1"].primary());
-  EXPECT_EQ(by_kid["sign-1"].source(), "signing:sign-1");
+  // Public source ids only (issue 10 item 11).
+  EXPECT_THAT(by_kid["sign-1"].source(),
+              ::testing::MatchesRegex("signing:#[0-9a-f]{8}"));
   EXPECT_EQ(by_kid["sign-1"].state(), v1::KEY_STATE_ACTIVE);
   EXPECT_EQ(by_kid["sign-1"].loaded_at().seconds(), absl::ToUnixSeconds(now_));
   EXPECT_EQ(by_kid["es-1"].kty(), "EC");
@@ -802,6 +804,10 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   EXPECT_EQ(by_kid["hs-1"].provider(), "strict");
   EXPECT_FALSE(by_kid["hs-1"].published());
   EXPECT_EQ(by_kid["hs-known"].alg(), "HS256");
+  // A secret's length is not published; public keys keep their size.
+  EXPECT_EQ(by_kid["hs-1"].bits(), 0);
+  EXPECT_EQ(by_kid["hs-known"].bits(), 0);
+  EXPECT_EQ(by_kid["es-1"].bits(), 256);
 }
 
 TEST_F(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {
@@ -828,7 +834,8 @@ TEST_F(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {
             absl::ToUnixSeconds(now_ + absl::Seconds(60)));
   EXPECT_EQ(by_kid["remote-1"].source(), jwks_source);
   EXPECT_FALSE(by_kid["es-1"].has_refreshed_at());  // static key
-  EXPECT_EQ(by_kid["es-1"].source(), "inline:es-1");
+  EXPECT_THAT(by_kid["es-1"].source(),
+              ::testing::MatchesRegex("inline:#[0-9a-f]{8}"));
 }
 
 TEST_F(AuthServiceTest, ListKeysNeverLeaksSecretOrPrivateBytes) {

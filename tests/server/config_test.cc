@@ -319,6 +319,17 @@ TEST(ConfigTest, ProvidersAreRequired) {
   EXPECT_THAT(ErrorOf(""), HasSubstr("empty configuration"));
 }
 
+TEST(ConfigTest, AdminVerboseIsOffByDefaultAndMustBeABool) {
+  auto c = Parse(kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_FALSE(c->server.admin_verbose);
+  c = Parse(std::string("server: {admin_verbose: true}\n") + kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_TRUE(c->server.admin_verbose);
+  EXPECT_THAT(ErrorOf(std::string("server: {admin_verbose: maybe}\n") + kMinimal),
+              HasSubstr("server.admin_verbose"));
+}
+
 TEST(ConfigTest, EnvOverrides) {
   auto c = Parse(kMinimal, {{"JWTAUTH_SERVER_LISTEN", "0.0.0.0:6000"},
                             {"JWTAUTH_SERVER_ADMIN_LISTEN", ""},
@@ -377,6 +388,44 @@ TEST(ConfigTest, LoopbackListenAddress) {
   EXPECT_TRUE(IsLoopbackListenAddress("127.1.2.3:1"));
   EXPECT_FALSE(IsLoopbackListenAddress("127.example.com:50051"));
   EXPECT_FALSE(IsLoopbackListenAddress("127.0.0.1.nip.io:50051"));
+}
+
+}  // namespace
+}  // namespace jwtauth::server
+
+namespace jwtauth::server {
+namespace {
+
+constexpr char kMinimalTyp[] = R"(
+providers:
+  - name: default
+    issuers: [https://auth.example.com]
+    audiences: [api://orders]
+    keys:
+      - {kid: k1, alg: HS256, secret_file: hs256.txt}
+)";
+
+TEST(ConfigTypTest, AllowedTypDefaultsAndParses) {
+  auto d = ParseServerConfig(kMinimalTyp, "/etc/jwtauth/config.yaml",
+                             "/etc/jwtauth");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->providers[0].allowed_typ,
+            (std::vector<std::string>{"JWT", "at+jwt"}));
+  EXPECT_FALSE(d->providers[0].require_typ);
+  auto c = ParseServerConfig(
+      std::string(kMinimalTyp) +
+          "    allowed_typ: [application/secevent+jwt]\n    require_typ: true\n",
+      "/etc/jwtauth/config.yaml", "/etc/jwtauth");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->providers[0].allowed_typ,
+            (std::vector<std::string>{"application/secevent+jwt"}));
+  EXPECT_TRUE(c->providers[0].require_typ);
+  auto bad = ParseServerConfig(std::string(kMinimalTyp) +
+                                   "    allowed_typ: [JWT, \"\"]\n",
+                               "/etc/jwtauth/config.yaml", "/etc/jwtauth");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("config.yaml:8:24: providers[0].allowed_typ[1]"));
 }
 
 }  // namespace

@@ -100,6 +100,17 @@ TEST(MetricsTest, UnknownLabelValuesAreEscapedAndCounted) {
   EXPECT_EQ(m.RpcCount("Custom\"x", "weird\nvalue"), 1u);
 }
 
+TEST(MetricsTest, JwksUrlLabelsCarryNoCredentials) {
+  Metrics m;
+  m.RecordJwksFetch("https://user:pw@idp/jwks?token=SECRET", "ok");
+  m.SetJwksLastSuccess("https://idp/jwks?token=SECRET", absl::FromUnixSeconds(1));
+  const std::string text = m.RenderPrometheus();
+  EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("SECRET")));
+  EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("user:pw")));
+  EXPECT_THAT(text, ::testing::ContainsRegex(
+                        "jwtauth_jwks_fetch_total\\{url=\"https://idp/jwks#[0-9a-f]{8}\""));
+}
+
 TEST(MetricsTest, CacheKeysJwksAndReloads) {
   FixedClock clock(absl::FromUnixSeconds(1'000'000));
   Metrics m({}, &clock);
