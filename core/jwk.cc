@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
+#include "core/crypto/der_probe.h"
 
 namespace jwtauth {
 namespace {
@@ -380,16 +381,40 @@ absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
   return Key::Create(std::move(options), *std::move(m));
 }
 
+namespace {
+
+// JSON text that is a JWK ({"kty":...}) or a JWKS ({"keys":[...]}).
+bool IsJwkText(absl::string_view t) {
+  if (!absl::StartsWith(t, "{")) return false;
+  nlohmann::json j = nlohmann::json::parse(t.begin(), t.end(), nullptr,
+                                           /*allow_exceptions=*/false);
+  return j.is_object() && (j.contains("kty") || j.contains("keys"));
+}
+
+}  // namespace
+
 absl::Status CheckSecretIsNotKeyText(absl::string_view secret) {
   // Alg confusion by configuration (cf. CVE-2022-29217): a public key or
   // certificate configured as an HMAC secret lets anyone who has the public
-  // key forge tokens. Refuse text that is clearly key material.
-  const absl::string_view t = absl::StripLeadingAsciiWhitespace(secret);
-  if (absl::StrContains(secret, "-----BEGIN ") ||
-      absl::StartsWith(t, "ssh-rsa ") || absl::StartsWith(t, "ssh-ed25519 ") ||
-      absl::StartsWith(t, "ecdsa-sha2-")) {
+  // key forge tokens. Refuse anything that is clearly key material: PEM, SSH
+  // public key lines, JWK / JWKS JSON, and DER public keys / certificates.
+  const absl::string_view t = absl::StripAsciiWhitespace(secret);
+  static constexpr absl::string_view kSshPrefixes[] = {
+      "ssh-rsa ",    "ssh-ed25519 ", "ssh-dss ",
+      "ecdsa-sha2-", "sk-ssh-",      "sk-ecdsa-sha2-"};
+  bool ssh = false;
+  for (absl::string_view p : kSshPrefixes) ssh |= absl::StartsWith(t, p);
+  if (absl::StrContains(secret, "-----BEGIN ") || ssh) {
     return absl::InvalidArgumentError(
         "HMAC secret looks like a PEM or SSH key; configure it as a key file");
+  }
+  if (IsJwkText(t)) {
+    return absl::InvalidArgumentError(
+        "HMAC secret looks like a JWK or JWKS; configure it as jwk/jwks");
+  }
+  if (crypto::IsDerKeyEncoding(secret)) {
+    return absl::InvalidArgumentError(
+        "HMAC secret is a DER key or certificate; configure it as a key file");
   }
   return absl::OkStatus();
 }

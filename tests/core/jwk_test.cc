@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "core/base64url.h"
 #include "core/jws_verifier.h"
 #include "gmock/gmock.h"
@@ -439,6 +440,34 @@ TEST(JwkTest, SecretThatIsAPublicKeyIsRefused) {
   absl::StatusOr<Key> key =
       ImportSecret(std::string(32, 'x'), Opt("", Algorithm::kHs256));
   EXPECT_THAT(key, IsOk());
+}
+
+TEST(JwkTest, SecretThatIsDerOrJwkOrOtherSshKeyIsRefused) {
+  const testutil::TestKey& rs = CachedTestKey(Algorithm::kRs256);
+  std::string pem = *rs.private_key.PublicPem();
+  std::string body;
+  for (char c : pem) {
+    if (c != '\n') body.push_back(c);
+  }
+  body = body.substr(body.find("KEY-----") + 8);
+  body = body.substr(0, body.find("-----"));
+  std::string der;
+  ASSERT_TRUE(absl::Base64Unescape(body, &der));
+  EXPECT_THAT(CheckSecretIsNotKeyText(der),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  json jwk = *rs.key.ToPublicJwk();
+  EXPECT_THAT(CheckSecretIsNotKeyText(jwk.dump()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckSecretIsNotKeyText(json{{"keys", {jwk}}}.dump(2) + "\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckSecretIsNotKeyText("ssh-dss AAAAB3NzaC1kc3MAAACBAP"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Secrets that merely start like JSON or DER are still fine.
+  EXPECT_THAT(CheckSecretIsNotKeyText(R"({"not":"a key","pad":"0123456789"})"),
+              IsOk());
+  EXPECT_THAT(
+      CheckSecretIsNotKeyText(std::string("\x30") + std::string(40, 'z')),
+      IsOk());
 }
 
 // Replays the jwk_fuzzer seed corpus with the fuzzer's properties.

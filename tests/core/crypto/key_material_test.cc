@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/algorithm.h"
+#include "core/crypto/der_probe.h"
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/signature_verifier.h"
 #include "gmock/gmock.h"
@@ -565,6 +566,25 @@ TEST(KeyMaterialTest, CopiesShareTheKey) {
   KeyMaterial copy = km;
   EXPECT_EQ(&copy.impl(), &km.impl());
   EXPECT_EQ(copy.Fingerprint(), km.Fingerprint());
+}
+
+TEST(KeyMaterialTest, IsDerKeyEncodingRecognisesEveryKeyForm) {
+  const KeyMaterial& rsa = GeneratedKey(Algorithm::kRs256);
+  const KeyMaterial& ec = GeneratedKey(Algorithm::kEs256);
+  EXPECT_TRUE(IsDerKeyEncoding(PemToDer(*rsa.PublicPem())));   // SPKI
+  EXPECT_TRUE(IsDerKeyEncoding(PemToDer(*ec.PublicPem())));    // SPKI
+  EXPECT_TRUE(IsDerKeyEncoding(PemToDer(*rsa.PrivatePem())));  // PKCS#8
+  // PKCS#1 RSAPublicKey with a 512-bit modulus: recognised whatever the size.
+  const std::string n = "\x80" + std::string(62, '\x11') + "\x01";
+  const std::string pkcs1 = std::string("\x30\x48\x02\x41\x00", 5) + n +
+                            std::string("\x02\x03\x01\x00\x01", 5);
+  EXPECT_TRUE(IsDerKeyEncoding(pkcs1));
+  // Trailing bytes, truncation and non-keys are not key encodings.
+  EXPECT_FALSE(IsDerKeyEncoding(pkcs1 + "x"));
+  EXPECT_FALSE(IsDerKeyEncoding(pkcs1.substr(0, pkcs1.size() - 1)));
+  EXPECT_FALSE(IsDerKeyEncoding(""));
+  EXPECT_FALSE(IsDerKeyEncoding(std::string("\x30") + std::string(40, 'z')));
+  EXPECT_FALSE(IsDerKeyEncoding("0123456789abcdef0123456789abcdef"));
 }
 
 }  // namespace
