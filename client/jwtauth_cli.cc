@@ -63,7 +63,9 @@ constexpr char kUsage[] = R"(usage:
                 [--caller-token TOKEN] [--json]
       Ask the server to issue a token: direct mode (claims from the flags; the
       server must allow the caller: mTLS identity or --caller-token with the
-      required scope) or exchange mode (--subject-token). Prints the token.
+      required scope) or exchange mode (--subject-token; needs --aud values
+      the server's issue.exchange policy allows, and --caller-token if it
+      requires a caller). Prints the token.
   jwtauth keys [--provider NAME] [--jwks]
       List the server's keys (table), or print its public JWKS (--jwks).
   jwtauth keygen --alg ALG [--kid KID]

@@ -1,7 +1,10 @@
 #include "core/issuer.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
@@ -15,6 +18,33 @@ constexpr absl::string_view kReserved[] = {"iss", "iat", "exp", "nbf", "jti"};
 bool IsReserved(absl::string_view name) {
   return std::find(std::begin(kReserved), std::end(kReserved), name) !=
          std::end(kReserved);
+}
+
+// Claims an exchanged token always gets from the exchange itself, never
+// copied from the subject token.
+constexpr absl::string_view kExchangeSet[] = {"aud", "src_iss", "src_sub"};
+
+bool Contains(const std::vector<std::string>& list, absl::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// Rank of a subject-token failure across the allowed providers, as in the
+// verifier: a policy failure (of a provider whose key verified the
+// signature) tells most, then the most specific key failure.
+int FailureRank(FailureReason r) {
+  switch (r) {
+    case FailureReason::kSignatureInvalid: return 4;
+    case FailureReason::kUnsupportedAlgorithm: return 3;
+    case FailureReason::kKeyNotFound: return 2;
+    case FailureReason::kKeysUnavailable: return 1;
+    default: return 10;
+  }
+}
+
+const std::string* StringClaim(const nlohmann::json& claims, const char* name) {
+  auto it = claims.find(name);
+  if (it == claims.end() || !it->is_string()) return nullptr;
+  return &it->get_ref<const std::string&>();
 }
 
 }  // namespace
@@ -80,6 +110,20 @@ absl::StatusOr<std::unique_ptr<TokenIssuer>> TokenIssuer::Create(
       return absl::InvalidArgumentError(absl::StrCat(
           "issue.exchange.claim_allowlist: \"", c,
           "\" is empty or reserved (iss, iat, exp, nbf, jti)"));
+    }
+    if (std::find(std::begin(kExchangeSet), std::end(kExchangeSet), c) !=
+        std::end(kExchangeSet)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "issue.exchange.claim_allowlist: \"", c,
+          "\" is set by the exchange itself (aud, src_iss, src_sub)"));
+    }
+  }
+  for (const auto* list : {&options.exchange.allowed_providers,
+                           &options.exchange.allowed_audiences}) {
+    if (Contains(*list, "")) {
+      return absl::InvalidArgumentError(
+          "issue.exchange: allowed_providers / allowed_audiences entries must "
+          "not be empty");
     }
   }
   if (key.state() != KeyState::kActive) {
@@ -153,6 +197,14 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(
       }
     }
   }
+  // Provenance claims are set only by an exchange, so a relying party can
+  // trust them for every token of this issuer.
+  for (const char* provenance : {"src_iss", "src_sub"}) {
+    if (claims.contains(provenance)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "claims: \"", provenance, "\" is set only by token exchange"));
+    }
+  }
   if (!request.subject.empty()) {
     if (claims.contains("sub")) {
       return absl::InvalidArgumentError("claims: sub given twice");
@@ -171,6 +223,48 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(
   return Sign(std::move(claims), now, now + absl::Trunc(ttl, absl::Seconds(1)));
 }
 
+absl::Status TokenIssuer::CheckExchangeAudiences(
+    const std::vector<std::string>& audiences) const {
+  if (audiences.empty()) {
+    return absl::InvalidArgumentError(
+        "audiences: token exchange needs at least one audience (from "
+        "issue.exchange.allowed_audiences)");
+  }
+  for (const std::string& a : audiences) {
+    if (!Contains(options_.exchange.allowed_audiences, a)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "audience \"", a,
+          "\" is not allowed for token exchange "
+          "(issue.exchange.allowed_audiences)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+VerifyResult TokenIssuer::VerifySubject(absl::string_view subject_token,
+                                        const VerifyOptions& verify_options,
+                                        const TokenVerifier& verifier) const {
+  // Restricted to the allowed providers: each is tried alone (its issuers,
+  // its keys, its policy), so a token only another provider accepts fails.
+  std::optional<Failure> best;
+  int best_rank = -1;
+  for (const std::string& provider : options_.exchange.allowed_providers) {
+    VerifyOptions o = verify_options;
+    o.provider = provider;
+    VerifyResult r = verifier.Verify(subject_token, o);
+    if (r.ok()) return r;
+    if (int rank = FailureRank(r.failure().reason); rank > best_rank) {
+      best = r.failure();
+      best_rank = rank;
+    }
+  }
+  if (!best.has_value()) {
+    return MakeFailure(FailureReason::kKeyNotFound,
+                       "no provider is allowed for token exchange");
+  }
+  return *std::move(best);
+}
+
 absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
     absl::string_view subject_token, const VerifyOptions& verify_options,
     const TokenVerifier& verifier, const ExchangeRequest& request) const {
@@ -186,19 +280,32 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
     return absl::InvalidArgumentError(absl::StrCat(
         "ttl: exceeds exchange max_ttl ", absl::FormatDuration(ex.max_ttl)));
   }
-  VerifyResult subject = verifier.Verify(subject_token, verify_options);
+  if (absl::Status s = CheckExchangeAudiences(request.audiences); !s.ok()) {
+    return s;
+  }
+  VerifyResult subject = VerifySubject(subject_token, verify_options, verifier);
   if (!subject.ok()) return FailureOr<IssuedToken>(subject.failure());
+  const nlohmann::json& verified = subject->claims();
+  const std::string* sub = StringClaim(verified, "sub");
+  if (!request.subject.empty() && (sub == nullptr || *sub != request.subject)) {
+    return absl::InvalidArgumentError(
+        "subject: must be empty or equal the subject token's \"sub\"");
+  }
 
   nlohmann::json claims = nlohmann::json::object();
   for (const std::string& name : ex.claim_allowlist) {
-    auto it = subject->claims().find(name);
-    if (it != subject->claims().end()) claims[name] = *it;
+    auto it = verified.find(name);
+    if (it != verified.end()) claims[name] = *it;
   }
-  if (!request.audiences.empty()) {
-    claims["aud"] = request.audiences.size() == 1
-                        ? nlohmann::json(request.audiences[0])
-                        : nlohmann::json(request.audiences);
+  if (!request.subject.empty()) claims["sub"] = request.subject;
+  claims["aud"] = request.audiences.size() == 1
+                      ? nlohmann::json(request.audiences[0])
+                      : nlohmann::json(request.audiences);
+  // Provenance: who issued the subject token, and for whom.
+  if (const std::string* iss = StringClaim(verified, "iss")) {
+    claims["src_iss"] = *iss;
   }
+  if (sub != nullptr) claims["src_sub"] = *sub;
   absl::Time now = clock_->Now();
   absl::Time exp = now + absl::Trunc(ttl, absl::Seconds(1));
   if (!ex.allow_beyond_subject_expiry && subject->expires_at().has_value()) {

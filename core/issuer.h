@@ -19,17 +19,30 @@
 // jti (128 random bits, base64url) set by the service. ttl 0 = default_ttl;
 // ttl > max_ttl, a claims value that is not an object, a reserved claim
 // (iss, iat, exp, nbf, jti) in the caller's claims (unless
-// allow_reserved_claim_override), or "sub"/"aud" both in claims and in
-// subject/audiences → InvalidArgument.
+// allow_reserved_claim_override), the exchange provenance claims src_iss /
+// src_sub (always), or "sub"/"aud" both in claims and in subject/audiences
+// → InvalidArgument.
 //
-// TokenIssuer::Exchange: verifies the subject token with the given verifier;
-// a rejected subject token is the inner Failure (the call itself is fine).
-// The new token carries only the verified claims named in
-// exchange.claim_allowlist (top-level names; reserved claims can never be
-// listed), plus request audiences (or "aud" if allow-listed). ttl 0 = the
-// smaller of default_ttl and exchange.max_ttl; ttl > exchange.max_ttl →
-// InvalidArgument; exp is clamped to the subject token's exp unless
-// allow_beyond_subject_expiry.
+// TokenIssuer::Exchange (RFC 8693 spirit, issue 10 item 2): a policy, not a
+// conversion of any token into a first-party one.
+//  - audiences: at least one (InvalidArgument otherwise: an exchanged token
+//    is never audience-less), each in exchange.allowed_audiences
+//    (PermissionDenied naming the audience). Checked before verification.
+//  - the subject token is verified with the given verifier (the production
+//    path) restricted to exchange.allowed_providers: each is tried alone
+//    (VerifyOptions.provider; the other verify_options fields apply). No
+//    allowed provider accepts it → the inner Failure (the call itself is
+//    fine): the most telling one, as in TokenVerifier.
+//  - request.subject non-empty must equal the verified "sub" (a string),
+//    else InvalidArgument.
+//  - the new token carries only the verified claims named in
+//    exchange.claim_allowlist (top-level names; reserved claims, aud, src_iss
+//    and src_sub can never be listed), "sub" = request.subject if given,
+//    "aud" = the request audiences, and its provenance: "src_iss" = the
+//    subject token's "iss", "src_sub" = its "sub" (when strings).
+//  - ttl 0 = the smaller of default_ttl and exchange.max_ttl; ttl >
+//    exchange.max_ttl → InvalidArgument; exp is clamped to the subject
+//    token's exp unless allow_beyond_subject_expiry.
 //
 // Thread-safe and immutable. Not copyable (held by shared_ptr).
 //
@@ -68,7 +81,8 @@ class SigningKey final {
   const std::string& kid() const { return kid_; }
   KeyState state() const { return state_; }
   // "signing:<kid>": the KeyStore source id of the verification half.
-  std::string source_id() const { return "signing:" + kid_; }
+  std::string source_id() const { return std::string(kSourcePrefix) + kid_; }
+  static constexpr absl::string_view kSourcePrefix = "signing:";
   // Public half (or, for HS*, the secret) bound to alg, with kid and state,
   // ready for KeyStore::SetSourceKeys(provider, source_id(), {key}).
   absl::StatusOr<Key> VerificationKey(
@@ -90,10 +104,27 @@ class SigningKey final {
   std::shared_ptr<const crypto::Signer> signer_;
 };
 
+// True iff `source_id` is an own signing key's KeyStore source
+// ("signing:<kid>", see SigningKey::source_id). No other source kind uses
+// that prefix ("inline", "file:", "env:", "jwks:", "oidc:"), so this is what
+// separates the service's own keys (the public JWKS of its issuer) from
+// provider / partner keys it merely trusts.
+inline bool IsSigningKeySource(absl::string_view source_id) {
+  return source_id.substr(0, SigningKey::kSourcePrefix.size()) ==
+         SigningKey::kSourcePrefix;
+}
+
 struct ExchangeOptions {
   absl::Duration max_ttl = absl::Minutes(30);
+  // Top-level claims copied from the verified subject token. Never the
+  // reserved claims, nor those the exchange sets (aud, src_iss, src_sub).
   std::vector<std::string> claim_allowlist = {"sub"};
   bool allow_beyond_subject_expiry = false;
+  // Only subject tokens verified by one of these providers (each tried
+  // alone, in order). Empty = no subject token is accepted.
+  std::vector<std::string> allowed_providers;
+  // Every requested audience must be one of these. Empty = none allowed.
+  std::vector<std::string> allowed_audiences;
 };
 
 struct IssuerOptions {
@@ -112,7 +143,9 @@ struct IssueRequest {
 };
 
 struct ExchangeRequest {
-  std::vector<std::string> audiences;  // empty = allow-listed "aud", if any
+  std::string subject;  // empty, or must equal the subject token's "sub"
+  // Required (never an audience-less token); each in allowed_audiences.
+  std::vector<std::string> audiences;
   absl::Duration ttl = absl::ZeroDuration();
 };
 
@@ -147,6 +180,11 @@ class TokenIssuer final {
       : options_(std::move(options)), key_(std::move(key)), clock_(clock) {}
   absl::StatusOr<IssuedToken> Sign(nlohmann::json claims, absl::Time now,
                                    absl::Time exp) const;
+  absl::Status CheckExchangeAudiences(
+      const std::vector<std::string>& audiences) const;
+  VerifyResult VerifySubject(absl::string_view subject_token,
+                             const VerifyOptions& verify_options,
+                             const TokenVerifier& verifier) const;
 
   IssuerOptions options_;
   SigningKey key_;

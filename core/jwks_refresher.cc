@@ -517,8 +517,9 @@ void JwksRefresher::RefreshSource(size_t index, bool early) {
   absl::flat_hash_set<std::string> kids;
   const size_t key_count = keys.size();
   if (outcome == Outcome::kLoaded) {
-    for (const Key& k : keys) {
+    for (Key& k : keys) {
       if (!k.kid().empty()) kids.insert(k.kid());
+      if (!config.issuer.empty()) k = k.BoundToIssuer(config.issuer);
     }
     // The store serialises writers; fetch_mu_ keeps our publishes in order.
     store_->SetSourceKeys(config.provider, s.id, std::move(keys));

@@ -66,6 +66,8 @@ struct JwksSourceConfig {
   std::string discovery_url{};
   bool discover = false;
   // With discovery: the discovered "issuer" must equal this exactly.
+  // Non-empty: every key loaded from this source is bound to this issuer
+  // (Key::issuer(), on every refresh) — for discovery sources always.
   std::string issuer{};
   RefreshBounds refresh{};
   absl::Duration timeout = absl::Seconds(5);

@@ -143,6 +143,12 @@ std::vector<Algorithm> Key::ServedAlgorithms() const {
   return out;
 }
 
+Key Key::BoundToIssuer(std::string issuer) const {
+  Key copy = *this;
+  copy.options_.issuer = std::move(issuer);
+  return copy;
+}
+
 absl::StatusOr<nlohmann::json> Key::ToPublicJwk() const {
   nlohmann::json jwk = nlohmann::json::object();
   switch (material_.type()) {

@@ -30,6 +30,9 @@
 
 namespace jwtauth {
 
+// Binding to an issuer (KeyOptions::issuer) is policy carried with the key;
+// TokenVerifier enforces it (core/verifier.h).
+//
 // Lifecycle of the service's own keys (DESIGN.md). Keys from elsewhere are
 // kActive. kNext: published and accepted, never signs. kActive: may sign.
 // kRetiring: accepted and published, never signs.
@@ -47,6 +50,10 @@ struct KeyOptions {
   // lowered the floor below 32 bytes runs in legacy mode: every HS alg then
   // accepts a secret of at least the floor.
   int min_hmac_bytes = crypto::KeyStrengthPolicy{}.min_hmac_bytes;
+  // The issuer this key is bound to (issue 10 item 6): a bound key verifies
+  // only tokens whose "iss" equals it exactly. Empty = unbound: the key
+  // verifies tokens of every issuer of its provider.
+  std::string issuer{};
 };
 
 // Policy applied by Key::Create on top of KeyMaterial's own import checks:
@@ -72,6 +79,8 @@ class Key final {
   const std::string& source() const { return options_.source; }
   absl::Time loaded_at() const { return options_.loaded_at; }
   KeyState state() const { return options_.state; }
+  // The bound issuer; empty = unbound (see KeyOptions::issuer).
+  const std::string& issuer() const { return options_.issuer; }
   const crypto::KeyMaterial& material() const { return material_; }
 
   // True iff this key may verify a token whose header alg is `alg`.
@@ -87,6 +96,10 @@ class Key final {
 
   // The algorithms this key serves, in kAllAlgorithms order.
   std::vector<Algorithm> ServedAlgorithms() const;
+
+  // A copy bound to `issuer` (empty = unbound); shares the verifiers. Used by
+  // the wiring to bind every key of a configured source, JWKS included.
+  Key BoundToIssuer(std::string issuer) const;
 
  private:
   Key(KeyOptions options, crypto::KeyMaterial material)

@@ -25,9 +25,12 @@ KeyEntry::KeyEntry(std::string provider, std::string source_id, Key key,
 std::string KeyEntry::IdentityOf(const Key& key) {
   // The fingerprint is a SHA-256 (hex) of the public key or secret: safe to
   // keep in memory next to the key, never logged.
+  // The issuer binding is part of the identity: a reload that rebinds a
+  // key gets a fresh entry id, so no cached result verified under the old
+  // binding can be served under the new one.
   return absl::StrCat(key.kid(), "\x1f",
                       key.alg() ? AlgorithmName(*key.alg()) : "*", "\x1f",
-                      key.material().Fingerprint());
+                      key.material().Fingerprint(), "\x1f", key.issuer());
 }
 
 ProviderKeys::ProviderKeys(std::string provider,

@@ -10,9 +10,9 @@
 // Each key sits in a KeyEntry that also carries its usage counters
 // (verifications, last use). Entries are shared between successive
 // snapshots while their source is unchanged, and a source reload that brings
-// back the same key (same kid, alg binding, material fingerprint) carries
-// the counters and the entry id over, so a JWKS refresh neither resets usage
-// nor invalidates cached verification results.
+// back the same key (same kid, alg binding, material fingerprint, issuer
+// binding) carries the counters and the entry id over, so a JWKS refresh
+// neither resets usage nor invalidates cached verification results.
 //
 // Ownership: a KeySet owns shared_ptrs to its entries; KeySetSnapshot is the
 // shared handle readers hold for the duration of one request.
@@ -88,7 +88,7 @@ class KeyEntry final {
   // Process-unique; stays the same across reloads of an identical key.
   uint64_t id() const { return id_; }
   // "Same key" identity used to carry ids/counters across reloads:
-  // kid, alg binding and material fingerprint.
+  // kid, alg binding, material fingerprint and issuer binding.
   const std::string& identity() const { return identity_; }
 
   void RecordUse(absl::Time now) const { usage_->Record(now); }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "core/json_limits.h"
 #include "core/verification_cache.h"
 
@@ -18,7 +19,8 @@ std::atomic<uint64_t> next_verifier_id{1};
 // The failure kept when several candidate providers fail: the most specific.
 int Specificity(FailureReason r) {
   switch (r) {
-    case FailureReason::kSignatureInvalid: return 4;
+    case FailureReason::kSignatureInvalid: return 5;
+    case FailureReason::kIssuerMismatch: return 4;  // key bound elsewhere
     case FailureReason::kUnsupportedAlgorithm: return 3;
     case FailureReason::kKeyNotFound: return 2;
     case FailureReason::kKeysUnavailable: return 1;
@@ -37,6 +39,19 @@ FailureOr<nlohmann::json> ParsePayload(absl::string_view payload,
     return MakeFailure(reason, absl::StrCat("payload: ", json.status().message()));
   }
   return *std::move(json);
+}
+
+// The token's "iss" when it is a string, else nullptr.
+const std::string* StringIss(const nlohmann::json& claims) {
+  auto it = claims.find("iss");
+  if (it == claims.end() || !it->is_string()) return nullptr;
+  return &it->get_ref<const std::string&>();
+}
+
+bool AnyBoundToIssuer(absl::Span<const KeyEntry* const> entries) {
+  return std::any_of(entries.begin(), entries.end(), [](const KeyEntry* e) {
+    return !e->key().issuer().empty();
+  });
 }
 
 bool SameLimits(const JsonLimits& a, const JsonLimits& b) {
@@ -254,12 +269,35 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
       }
       continue;
     }
+    // Issuer binding (issue 10 item 6): a key bound to an issuer is no
+    // candidate for a token whose "iss" differs. Its iss is needed before a
+    // bound key is tried, so with options.provider the payload is parsed
+    // (bounded) here, ahead of the signature check.
+    if (!claims.has_value() && AnyBoundToIssuer(span)) {
+      const JsonLimits& limits = p.options().payload_limits;
+      FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
+      if (!parsed.ok()) {
+        keep(parsed.failure(), kPolicyRank);
+        continue;
+      }
+      claims = std::move(parsed).value();
+      claims_limits = &limits;
+    }
+    // Valid until `claims` is re-parsed below (after the key loop).
+    const std::string* token_iss =
+        claims.has_value() ? StringIss(*claims) : nullptr;
     const KeyEntry* verified_by = nullptr;
     size_t tried = 0;
+    size_t bound_elsewhere = 0;
     bool untried = false;
     for (const KeyEntry* e : span) {
       const crypto::SignatureVerifier* sv = e->key().VerifierFor(alg);
       if (sv == nullptr) continue;
+      const std::string& bound = e->key().issuer();
+      if (!bound.empty() && (token_iss == nullptr || *token_iss != bound)) {
+        ++bound_elsewhere;  // not a candidate; uses up no try
+        continue;
+      }
       if (tried == max_tries) {
         untried = true;
         break;
@@ -271,7 +309,10 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
       }
     }
     if (verified_by == nullptr) {
-      if (tried == 0) {
+      if (tried == 0 && bound_elsewhere > 0) {
+        keep_key_failure(FailureReason::kIssuerMismatch,
+                         "key is bound to another issuer");
+      } else if (tried == 0) {
         if (kid.has_value()) {
           keep_key_failure(FailureReason::kUnsupportedAlgorithm,
                            "key for kid does not serve alg");

@@ -7,8 +7,9 @@
 //
 // Order (tink): empty/size → alphabet (any byte outside A-Za-z0-9-_. is
 // MALFORMED, before the cache is consulted) → cache → parse header (ParsedJws) → choose the provider
-// → choose candidate keys from ONE KeySet snapshot → verify signature →
-// parse the payload (bounded) → policy (core/policy.h) → result.
+// → choose candidate keys from ONE KeySet snapshot (issuer binding needs
+// the payload: see below) → verify signature → parse the payload (bounded)
+// → policy (core/policy.h) → result.
 // Choosing the provider: VerifyOptions.provider if set (signature checked
 // before the payload is parsed); otherwise the payload is parsed (bounded,
 // with the loosest payload limits of all providers) to read "iss", and the
@@ -31,6 +32,17 @@
 //     max_keys_without_kid tried; none → KEY_NOT_FOUND/KEYS_UNAVAILABLE; no
 //     match → SIGNATURE_INVALID when every candidate was tried, KEY_NOT_FOUND
 //     ("too many keys without kid") when candidates were left untried.
+//   Issuer binding (Key::issuer(), issue 10 item 6), in both cases: a key
+//     bound to issuer X is no candidate for a token whose "iss" is not the
+//     string X (it is never tried and uses up no try). The iss is known
+//     before any key is tried: without VerifyOptions.provider the payload was
+//     parsed to route; with it, the payload is parsed (bounded, the
+//     provider's limits) ahead of the signature check as soon as a bound key
+//     is among the keys looked up. When keys were found but every one that
+//     serves the alg is bound to another issuer → ISSUER_MISMATCH ("key is
+//     bound to another issuer"); if some eligible key was tried, the usual
+//     SIGNATURE_INVALID / KEY_NOT_FOUND applies. This also holds for the
+//     allow_any_issuer_kid_lookup path, where no bound key can ever match.
 //
 // Usage: each successful signature check counts one verification of that
 // key (KeyEntry::RecordUse, lock-free atomics), also on a cache hit.

@@ -7,7 +7,7 @@
 //   GET /readyz                 200 when every required key source has
 //                               loaded, else 503; JSON body with per-provider
 //                               (per-issuer) key freshness either way
-//   GET /.well-known/jwks.json  the public JWKS (same keys as ListKeys)
+//   GET /.well-known/jwks.json  the own public JWKS (= ListKeys.jwks_json, no provider)
 // Anything else is 404; non-GET methods get 405.
 //
 // The server knows nothing about the key store or config: it calls the

@@ -143,6 +143,19 @@ absl::StatusOr<std::string> SecretOf(const KeySourceConfig& k,
   }
 }
 
+// Several issuers and a keys[]/jwks_urls[] entry without `issuer:` (issue
+// 10 item 6). Signing keys and discovery sources are always bound.
+bool HasUnboundKeySource(const ProviderConfig& pc) {
+  if (pc.issuers.size() < 2) return false;
+  for (const KeySourceConfig& k : pc.keys) {
+    if (k.issuer.empty()) return true;
+  }
+  for (const JwksUrlConfig& u : pc.jwks_urls) {
+    if (u.issuer.empty()) return true;
+  }
+  return false;
+}
+
 bool IsSecretKind(KeySourceKind k) {
   return k == KeySourceKind::kSecret || k == KeySourceKind::kSecretFile ||
          k == KeySourceKind::kSecretEnv;
@@ -422,11 +435,14 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       auto keys = LoadVerificationKeys(k, strength, now, options_.load_options,
                                        &gen->warnings);
       if (!keys.ok()) return keys.status();
+      if (!k.issuer.empty()) {
+        for (Key& key : *keys) key = key.BoundToIssuer(k.issuer);
+      }
       gen->static_sources.push_back(
           SourceKeys{pc.name, k.SourceLabel(), *std::move(keys), false});
     }
     // The signing keys' verification halves belong to every provider that
-    // accepts the signing issuer.
+    // accepts the signing issuer, bound to that issuer.
     if (!signing_keys.empty() &&
         std::find(pc.issuers.begin(), pc.issuers.end(),
                   config.signing.issuer) != pc.issuers.end()) {
@@ -435,7 +451,8 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
         auto vk = sk.VerificationKey(now);
         if (!vk.ok()) return vk.status();
         gen->static_sources.push_back(
-            SourceKeys{pc.name, sk.source_id(), {*std::move(vk)}, false});
+            SourceKeys{pc.name, sk.source_id(),
+                       {vk->BoundToIssuer(config.signing.issuer)}, false});
       }
     }
     auto add_jwks = [&](JwksSourceConfig js, const Location& loc,
@@ -455,6 +472,7 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
                     u.refresh.max_interval};
       js.timeout = u.timeout;
       js.allow_insecure = u.allow_insecure;
+      js.issuer = u.issuer;  // binds the fetched keys ("" = unbound)
       js.redirect_hosts = u.redirect_hosts;
       js.strength = strength;
       if (u.max_stale.has_value()) js.max_stale = *u.max_stale;
@@ -477,6 +495,13 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       Location l = pc.location;
       l.path += ".discovery_url";
       if (auto s = add_jwks(std::move(js), l, true); !s.ok()) return s;
+    }
+    if (HasUnboundKeySource(pc)) {
+      gen->warnings.push_back(absl::StrCat(
+          "provider \"", pc.name,
+          "\" has several issuers and key sources not bound to an issuer: "
+          "each such key verifies tokens of every issuer of the provider "
+          "(set issuer: on keys[] and jwks_urls[] entries)"));
     }
   }
   gen->jwks_ca_file = ca_file;
@@ -503,6 +528,10 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
   gen->issuer_options.default_ttl = config.signing.default_ttl;
   gen->issuer_options.max_ttl = config.signing.max_ttl;
   gen->issuer_options.exchange.max_ttl = config.issue.exchange_max_ttl;
+  gen->issuer_options.exchange.allowed_providers =
+      config.issue.exchange_allowed_providers;
+  gen->issuer_options.exchange.allowed_audiences =
+      config.issue.exchange_allowed_audiences;
   if (!config.exchange_claims.empty()) {
     gen->issuer_options.exchange.claim_allowlist = config.exchange_claims;
   }
@@ -836,6 +865,10 @@ std::string Application::PublicJwksJson() const {
   nlohmann::json keys = nlohmann::json::array();
   std::set<std::string> seen;
   for (const KeyEntry* e : snap->AllEntries()) {
+    // Only the service's own signing keys (next, active, retiring): relying
+    // parties trust this document for signing.issuer, so a provider's or
+    // partner's key here would let it mint tokens in the service's name.
+    if (!IsSigningKeySource(e->source_id())) continue;
     if (e->key().kty() == KeyType::kOct) continue;  // never export secrets
     auto jwk = e->key().ToPublicJwk();
     if (!jwk.ok()) continue;

@@ -126,7 +126,9 @@ class Application final {
   // Synchronously fetches every JWKS source (tests, --check-config).
   void RefreshJwksOnce() ABSL_LOCKS_EXCLUDED(reload_mu_);
 
-  // {"keys":[...]}: every public key of every provider, as in ListKeys.
+  // {"keys":[...]}: the service's own public JWKS (/.well-known/jwks.json,
+  // = ListKeys.jwks_json without a provider): the public halves of the own
+  // signing keys (next, active, retiring) only, never a provider's keys.
   std::string PublicJwksJson() const;
 
   // The config of the current generation.

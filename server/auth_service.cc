@@ -243,6 +243,179 @@ grpc::ServerUnaryReactor* AuthService::Verify(
   return reactor;
 }
 
+namespace {
+
+// Who is calling IssueToken (`mode`: "direct" or "exchange"): a verified
+// mTLS identity listed in `identities`, else a caller token in metadata
+// "authorization: Bearer ..." that the production verifier accepts as a
+// token of one of `caller_providers` (tried in order, each alone) and whose
+// "scope" contains `scope`; no caller providers = no caller tokens. OK with *caller = "mtls:<id>" / "token:<provider>",
+// else PERMISSION_DENIED. Shared by direct mode and exchange's require_caller.
+grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
+                                const TokenVerifier& verifier,
+                                const std::vector<std::string>& identities,
+                                const std::string& scope,
+                                const std::vector<std::string>& caller_providers,
+                                absl::string_view mode, Logger* logger,
+                                std::string* caller) {
+  const absl::string_view what =
+      mode == "direct" ? "direct issuing" : "token exchange";
+  if (std::shared_ptr<const grpc::AuthContext> auth = context->auth_context()) {
+    for (const std::string& id : PeerIdentities(*auth)) {
+      for (const std::string& allowed : identities) {
+        if (id == allowed) {
+          *caller = absl::StrCat("mtls:", id);
+          return grpc::Status::OK;
+        }
+      }
+    }
+  }
+  const auto& md = context->client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) {
+    return Denied(absl::StrCat(what,
+                               " requires an allowed mTLS identity or a "
+                               "caller token with the required scope"));
+  }
+  std::optional<absl::string_view> caller_token = ParseBearerHeader(
+      absl::string_view(it->second.data(), it->second.size()));
+  if (!caller_token.has_value()) {
+    return Denied("authorization metadata is not a Bearer token");
+  }
+  if (caller_providers.empty() || scope.empty()) {
+    return Denied(absl::StrCat(
+        what, ": caller tokens are not accepted (issue.", mode,
+        ".caller_providers is empty); use an allowed mTLS identity"));
+  }
+  // Each caller provider alone; the first one's failure is reported.
+  std::optional<VerifyResult> result;
+  for (const std::string& provider : caller_providers) {
+    VerifyOptions options;
+    options.provider = provider;
+    VerifyResult r = verifier.Verify(*caller_token, options);
+    if (r.ok() || !result.has_value()) result = std::move(r);
+    if (result->ok()) break;
+  }
+  const VerifyResult& verified = *result;
+  if (!verified.ok()) {
+    Log(logger, LogLevel::kWarn, "issue_denied",
+        {{"mode", std::string(mode)},
+         {"reason", std::string(FailureReasonName(verified.failure().reason))},
+         {"token", TokenFingerprint(*caller_token)}});
+    return Denied(absl::StrCat("caller token rejected: ",
+                               FailureReasonName(verified.failure().reason)));
+  }
+  const nlohmann::json& claims = verified->claims();
+  auto claim = claims.find("scope");
+  if (claim == claims.end() || !ScopeClaimContains(*claim, scope)) {
+    return Denied(absl::StrCat("caller token lacks scope \"", scope, "\""));
+  }
+  *caller = absl::StrCat("token:", verified->provider());
+  return grpc::Status::OK;
+}
+
+// Exchange mode (issue.exchange): policy, optional caller check, then
+// TokenIssuer::Exchange (allowed providers / audiences, subject binding).
+grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
+                             const ServingState& state,
+                             const v1::IssueTokenRequest& request,
+                             absl::Duration ttl, Logger* logger,
+                             v1::IssueTokenResponse* response) {
+  const IssuePolicy& policy = state.issue_policy;
+  if (!policy.exchange_enabled) {
+    Log(logger, LogLevel::kWarn, "issue_denied",
+        {{"mode", "exchange"}, {"reason", "exchange disabled"}});
+    return Denied("token exchange is disabled");
+  }
+  std::string caller = "anonymous";
+  if (policy.exchange_require_caller) {
+    grpc::Status s = AuthenticateCaller(
+        context, *state.verifier, policy.exchange_allowed_identities,
+        policy.exchange_required_scope, policy.exchange_caller_providers,
+        "exchange", logger, &caller);
+    if (!s.ok()) return s;
+  }
+  if (state.issuer == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "no signing key is configured");
+  }
+  if (ttl > policy.exchange_max_ttl) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("ttl exceeds the exchange maximum of ",
+                     absl::FormatDuration(policy.exchange_max_ttl)));
+  }
+  const absl::string_view subject_token =
+      ExtractBearerOrRawToken(request.subject_token());
+  ExchangeRequest xreq;
+  xreq.subject = request.subject();
+  xreq.audiences.assign(request.audiences().begin(), request.audiences().end());
+  xreq.ttl = ttl;
+  absl::StatusOr<FailureOr<IssuedToken>> issued = state.issuer->Exchange(
+      subject_token, VerifyOptions{}, *state.verifier, xreq);
+  if (!issued.ok()) {
+    Log(logger, LogLevel::kWarn, "issue_denied",
+        {{"mode", "exchange"}, {"caller", caller},
+         {"reason", std::string(issued.status().message())}});
+    return ToGrpcStatus(issued.status());
+  }
+  if (!issued->ok()) {
+    const Failure& failure = issued->failure();
+    Log(logger, LogLevel::kWarn, "issue_denied",
+        {{"mode", "exchange"}, {"caller", caller},
+         {"reason", std::string(FailureReasonName(failure.reason))},
+         {"token", TokenFingerprint(subject_token)}});
+    return Denied(absl::StrCat("subject token rejected: ",
+                               FailureReasonName(failure.reason), " (",
+                               failure.detail, ")"));
+  }
+  FillIssued(**issued, *state.issuer, "exchange", response);
+  Log(logger, LogLevel::kInfo, "token_issued",
+      {{"mode", "exchange"}, {"caller", caller}, {"kid", (*issued)->kid},
+       {"alg", std::string(AlgorithmName((*issued)->alg))},
+       {"jti", (*issued)->jti}});
+  return grpc::Status::OK;
+}
+
+// Direct mode (issue.direct): the caller must be allowed, claims from it.
+grpc::Status IssueDirect(grpc::CallbackServerContext* context,
+                         const ServingState& state,
+                         const v1::IssueTokenRequest& request,
+                         absl::Duration ttl, Logger* logger,
+                         v1::IssueTokenResponse* response) {
+  const IssuePolicy& policy = state.issue_policy;
+  if (!policy.direct_enabled) {
+    Log(logger, LogLevel::kWarn, "issue_denied",
+        {{"mode", "direct"}, {"reason", "direct disabled"}});
+    return Denied("direct issuing is disabled");
+  }
+  std::string caller;
+  grpc::Status s =
+      AuthenticateCaller(context, *state.verifier, policy.allowed_identities,
+                         policy.required_scope, policy.caller_providers,
+                         "direct", logger, &caller);
+  if (!s.ok()) return s;
+  if (state.issuer == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "no signing key is configured");
+  }
+  IssueRequest ireq;
+  if (request.has_claims()) ireq.claims = StructToJson(request.claims());
+  ireq.subject = request.subject();
+  ireq.audiences.assign(request.audiences().begin(), request.audiences().end());
+  ireq.ttl = ttl;
+  absl::StatusOr<IssuedToken> issued = state.issuer->Issue(ireq);
+  if (!issued.ok()) return ToGrpcStatus(issued.status());
+  FillIssued(*issued, *state.issuer, "direct", response);
+  Log(logger, LogLevel::kInfo, "token_issued",
+      {{"mode", "direct"}, {"caller", caller}, {"kid", issued->kid},
+       {"alg", std::string(AlgorithmName(issued->alg))},
+       {"jti", issued->jti}});
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* AuthService::IssueToken(
     grpc::CallbackServerContext* context, const v1::IssueTokenRequest* request,
     v1::IssueTokenResponse* response) {
@@ -254,8 +427,6 @@ grpc::ServerUnaryReactor* AuthService::IssueToken(
                       grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                    "no configuration loaded yet"));
   }
-  const IssuePolicy& policy = state->issue_policy;
-  const bool exchange = !request->subject_token().empty();
   if (request->has_ttl() && (request->ttl().seconds() < 0 ||
                              request->ttl().nanos() < 0)) {
     return FinishWith(context, recorder,
@@ -265,132 +436,14 @@ grpc::ServerUnaryReactor* AuthService::IssueToken(
   const absl::Duration ttl = request->has_ttl()
                                  ? FromProtoDuration(request->ttl())
                                  : absl::ZeroDuration();
-  std::vector<std::string> audiences(request->audiences().begin(),
-                                     request->audiences().end());
-
-  if (exchange) {
-    if (!policy.exchange_enabled) {
-      Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
-          {{"mode", "exchange"}, {"reason", "exchange disabled"}});
-      return FinishWith(context, recorder,
-                        Denied("token exchange is disabled"));
-    }
-    if (state->issuer == nullptr) {
-      return FinishWith(context, recorder,
-                        grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                     "no signing key is configured"));
-    }
-    const absl::string_view subject_token =
-        ExtractBearerOrRawToken(request->subject_token());
-    ExchangeRequest xreq;
-    xreq.audiences = std::move(audiences);
-    xreq.ttl = ttl;
-    if (xreq.ttl > policy.exchange_max_ttl) {
-      return FinishWith(
-          context, recorder,
-          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                       absl::StrCat("ttl exceeds the exchange maximum of ",
-                                    absl::FormatDuration(
-                                        policy.exchange_max_ttl))));
-    }
-    absl::StatusOr<FailureOr<IssuedToken>> issued = state->issuer->Exchange(
-        subject_token, VerifyOptions{}, *state->verifier, xreq);
-    if (!issued.ok()) {
-      return FinishWith(context, recorder, ToGrpcStatus(issued.status()));
-    }
-    if (!issued->ok()) {
-      const Failure& failure = issued->failure();
-      Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
-          {{"mode", "exchange"},
-           {"reason", std::string(FailureReasonName(failure.reason))},
-           {"token", TokenFingerprint(subject_token)}});
-      return FinishWith(
-          context, recorder,
-          Denied(absl::StrCat("subject token rejected: ",
-                              FailureReasonName(failure.reason), " (",
-                              failure.detail, ")")));
-    }
-    FillIssued(**issued, *state->issuer, "exchange", response);
-    Log(ctx_.logger, LogLevel::kInfo, "token_issued",
-        {{"mode", "exchange"}, {"kid", (*issued)->kid},
-         {"alg", std::string(AlgorithmName((*issued)->alg))},
-         {"jti", (*issued)->jti}});
-  } else {
-    if (!policy.direct_enabled) {
-      Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
-          {{"mode", "direct"}, {"reason", "direct disabled"}});
-      return FinishWith(context, recorder,
-                        Denied("direct issuing is disabled"));
-    }
-    // Who is calling: a verified mTLS identity, else a caller token.
-    std::string caller;
-    if (std::shared_ptr<const grpc::AuthContext> auth =
-            context->auth_context()) {
-      for (const std::string& id : PeerIdentities(*auth)) {
-        for (const std::string& allowed : policy.allowed_identities) {
-          if (id == allowed) caller = absl::StrCat("mtls:", id);
-        }
-        if (!caller.empty()) break;
-      }
-    }
-    if (caller.empty()) {
-      const auto& md = context->client_metadata();
-      auto it = md.find("authorization");
-      if (it == md.end()) {
-        return FinishWith(
-            context, recorder,
-            Denied("direct issuing requires an allowed mTLS identity or a "
-                   "caller token with the required scope"));
-      }
-      std::optional<absl::string_view> caller_token =
-          ParseBearerHeader(absl::string_view(it->second.data(),
-                                              it->second.size()));
-      if (!caller_token.has_value()) {
-        return FinishWith(context, recorder,
-                          Denied("authorization metadata is not a Bearer token"));
-      }
-      VerifyResult verified = state->verifier->Verify(*caller_token);
-      if (!verified.ok()) {
-        Log(ctx_.logger, LogLevel::kWarn, "issue_denied",
-            {{"mode", "direct"},
-             {"reason",
-              std::string(FailureReasonName(verified.failure().reason))},
-             {"token", TokenFingerprint(*caller_token)}});
-        return FinishWith(
-            context, recorder,
-            Denied(absl::StrCat("caller token rejected: ",
-                                FailureReasonName(verified.failure().reason))));
-      }
-      const nlohmann::json& claims = verified->claims();
-      auto scope = claims.find("scope");
-      if (scope == claims.end() ||
-          !ScopeClaimContains(*scope, policy.required_scope)) {
-        return FinishWith(
-            context, recorder,
-            Denied(absl::StrCat("caller token lacks scope \"",
-                                policy.required_scope, "\"")));
-      }
-      caller = absl::StrCat("token:", verified->provider());
-    }
-    if (state->issuer == nullptr) {
-      return FinishWith(context, recorder,
-                        grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                     "no signing key is configured"));
-    }
-    IssueRequest ireq;
-    if (request->has_claims()) ireq.claims = StructToJson(request->claims());
-    ireq.subject = request->subject();
-    ireq.audiences = std::move(audiences);
-    ireq.ttl = ttl;
-    absl::StatusOr<IssuedToken> issued = state->issuer->Issue(ireq);
-    if (!issued.ok()) {
-      return FinishWith(context, recorder, ToGrpcStatus(issued.status()));
-    }
-    FillIssued(*issued, *state->issuer, "direct", response);
-    Log(ctx_.logger, LogLevel::kInfo, "token_issued",
-        {{"mode", "direct"}, {"caller", caller}, {"kid", issued->kid},
-         {"alg", std::string(AlgorithmName(issued->alg))},
-         {"jti", issued->jti}});
+  grpc::Status status =
+      request->subject_token().empty()
+          ? IssueDirect(context, *state, *request, ttl, ctx_.logger, response)
+          : IssueByExchange(context, *state, *request, ttl, ctx_.logger,
+                            response);
+  if (!status.ok()) {
+    response->Clear();
+    return FinishWith(context, recorder, status);
   }
   recorder.Record("OK");
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -472,6 +525,10 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     // A secret's length is not published (it narrows a brute force).
     info->set_bits(key.kty() == KeyType::kOct ? 0 : key.material().bits());
     if (key.kty() == KeyType::kOct) continue;  // secrets are never exported
+    // Without a provider, jwks_json is the service's own public JWKS (the
+    // /.well-known/jwks.json document): own signing keys only. With a
+    // provider it is the set of keys trusted for that provider.
+    if (provider.empty() && !IsSigningKeySource(entry->source_id())) continue;
     absl::StatusOr<nlohmann::json> jwk = key.ToPublicJwk();
     if (!jwk.ok() || !jwk->is_object()) continue;
     for (absl::string_view member : kPrivateJwkMembers) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -366,7 +367,7 @@ class Parser {
       if (!Map(n, path, {"kid", "alg", "secret", "secret_file", "secret_env",
                          "private_key_file", "public_key_file",
                          "certificate_file", "public_key", "jwk", "jwk_file",
-                         "jwks", "jwks_file"})) {
+                         "jwks", "jwks_file", "issuer"})) {
         return k;
       }
     }
@@ -381,6 +382,9 @@ class Parser {
       };
       if (key == "kid") {
         k.kid = NonEmptyStr(v, p);
+      } else if (key == "issuer") {  // providers[].keys[] only (Map above)
+        k.issuer = NonEmptyStr(v, p);
+        k.issuer_location = Loc(v, p);
       } else if (key == "alg") {
         k.alg = NonEmptyStr(v, p);
       } else if (key == "state") {
@@ -624,7 +628,7 @@ class Parser {
       u.url = NonEmptyStr(n, path);
     } else {
       if (!Map(n, path, {"url", "refresh", "timeout", "allow_insecure",
-                         "ca_file", "max_stale", "required",
+                         "ca_file", "max_stale", "required", "issuer",
                          "redirect_hosts"}))
         return u;
       for (const auto& kv : n) {
@@ -637,6 +641,10 @@ class Parser {
         if (key == "ca_file") u.ca_file = File(v, p);
         if (key == "max_stale") u.max_stale = Duration(v, p);
         if (key == "required") u.required = Bool(v, p);
+        if (key == "issuer") {
+          u.issuer = NonEmptyStr(v, p);
+          u.issuer_location = Loc(v, p);
+        }
         if (key == "redirect_hosts") u.redirect_hosts = StrList(v, p);
         if (key == "refresh") {
           if (!Map(v, p, {"default", "min", "max"})) return u;
@@ -680,6 +688,23 @@ class Parser {
            absl::StartsWith(rest, "localhost:") ||
            absl::StartsWith(rest, "localhost/") || rest == "localhost" ||
            absl::StartsWith(rest, "[::1]");
+  }
+
+  // Every `issuer:` of a key source must be one of the provider's issuers
+  // (checked after the whole provider map: `issuers` may come later).
+  void CheckKeyIssuers(const ProviderConfig& pc) {
+    auto check = [&](const std::string& issuer, const Location& at) {
+      if (!ok() || issuer.empty()) return;
+      if (std::find(pc.issuers.begin(), pc.issuers.end(), issuer) ==
+          pc.issuers.end()) {
+        error_ = absl::InvalidArgumentError(
+            at.Error("must be one of the provider's issuers"));
+      }
+    };
+    for (const KeySourceConfig& k : pc.keys) check(k.issuer, k.issuer_location);
+    for (const JwksUrlConfig& u : pc.jwks_urls) {
+      check(u.issuer, u.issuer_location);
+    }
   }
 
   ProviderConfig Provider(const YAML::Node& n, const std::string& path) {
@@ -802,6 +827,7 @@ class Parser {
       Fail(n, Join(path, "issuers"), "at least one issuer is required");
     if (ok() && pc.audiences.empty())
       Fail(n, Join(path, "audiences"), "at least one audience is required");
+    CheckKeyIssuers(pc);
     if (ok() && pc.max_lifetime.has_value() && !pc.require_exp)
       Fail(n, Join(path, "max_lifetime"), "needs require_exp: true");
     return pc;
@@ -814,7 +840,8 @@ class Parser {
       const std::string p = Join(path, key);
       const YAML::Node& v = kv.second;
       if (key == "direct") {
-        if (!Map(v, p, {"enabled", "allowed_identities", "required_scope"}))
+        if (!Map(v, p, {"enabled", "allowed_identities", "required_scope",
+                        "caller_providers"}))
           return;
         for (const auto& f : v) {
           const std::string fk = f.first.Scalar();
@@ -827,20 +854,57 @@ class Parser {
                     : StrList(f.second, fp);
           }
           if (fk == "required_scope") c.issue.required_scope = Str(f.second, fp);
+          if (fk == "caller_providers")
+            c.issue.caller_providers = StrList(f.second, fp);
         }
       } else if (key == "exchange") {
-        if (!Map(v, p, {"enabled", "max_ttl", "claims"})) return;
-        for (const auto& f : v) {
-          const std::string fk = f.first.Scalar();
-          const std::string fp = Join(p, fk);
-          if (fk == "enabled") c.issue.exchange_enabled = Bool(f.second, fp);
-          if (fk == "max_ttl") c.issue.exchange_max_ttl = Duration(f.second, fp);
-          if (fk == "claims") c.exchange_claims = StrList(f.second, fp);
-        }
-        if (ok() && c.issue.exchange_max_ttl <= absl::ZeroDuration())
-          Fail(v, Join(p, "max_ttl"), "must be positive");
+        Exchange(v, p, c);
       }
     }
+  }
+
+  // issue.exchange: off unless enabled; when enabled the provider and
+  // audience allow-lists are required (names are checked in Root, once the
+  // providers are known).
+  void Exchange(const YAML::Node& v, const std::string& p, ServerConfig& c) {
+    if (!Map(v, p, {"enabled", "max_ttl", "claims", "allowed_providers",
+                    "allowed_audiences", "require_caller",
+                    "allowed_identities", "required_scope",
+                    "caller_providers"}))
+      return;
+    IssuePolicy& i = c.issue;
+    for (const auto& f : v) {
+      const std::string fk = f.first.Scalar();
+      const std::string fp = Join(p, fk);
+      const YAML::Node& fv = f.second;
+      if (fk == "enabled") i.exchange_enabled = Bool(fv, fp);
+      if (fk == "max_ttl") i.exchange_max_ttl = Duration(fv, fp);
+      if (fk == "claims") c.exchange_claims = StrList(fv, fp);
+      if (fk == "allowed_providers") i.exchange_allowed_providers = StrList(fv, fp);
+      if (fk == "allowed_audiences") i.exchange_allowed_audiences = StrList(fv, fp);
+      if (fk == "require_caller") i.exchange_require_caller = Bool(fv, fp);
+      if (fk == "allowed_identities" && !(fv.IsSequence() && fv.size() == 0))
+        i.exchange_allowed_identities = StrList(fv, fp);
+      if (fk == "required_scope") i.exchange_required_scope = Str(fv, fp);
+      if (fk == "caller_providers")
+        i.exchange_caller_providers = StrList(fv, fp);
+    }
+    if (ok() && i.exchange_max_ttl <= absl::ZeroDuration())
+      Fail(v, Join(p, "max_ttl"), "must be positive");
+    if (ok() && i.exchange_enabled && i.exchange_allowed_providers.empty())
+      Fail(v, Join(p, "allowed_providers"),
+           "required when exchange is enabled (the providers whose tokens may "
+           "be exchanged)");
+    if (ok() && i.exchange_enabled && i.exchange_allowed_audiences.empty())
+      Fail(v, Join(p, "allowed_audiences"),
+           "required when exchange is enabled (the audiences an exchanged "
+           "token may carry)");
+    if (ok() && i.exchange_require_caller &&
+        i.exchange_allowed_identities.empty() &&
+        (i.exchange_required_scope.empty() ||
+         i.exchange_caller_providers.empty()))
+      Fail(v, Join(p, "require_caller"),
+           "needs allowed_identities, or caller_providers and required_scope");
   }
 
   void Limits(const YAML::Node& n, const std::string& path, LimitsConfig& l) {
@@ -928,6 +992,33 @@ class Parser {
     }
     if (c.issue.direct_enabled && !c.signing.configured()) {
       Fail(root["issue"], "issue.direct.enabled", "needs a signing key");
+    }
+    if (c.issue.exchange_enabled && !c.signing.configured()) {
+      Fail(root["issue"]["exchange"], "issue.exchange.enabled",
+           "needs a signing key");
+    }
+    CheckProviderNames(root, c, {"exchange", "allowed_providers"},
+                       c.issue.exchange_allowed_providers);
+    CheckProviderNames(root, c, {"exchange", "caller_providers"},
+                       c.issue.exchange_caller_providers);
+    CheckProviderNames(root, c, {"direct", "caller_providers"},
+                       c.issue.caller_providers);
+  }
+
+  // Every name in issue.<section>.<field> must be a configured provider.
+  void CheckProviderNames(const YAML::Node& root, const ServerConfig& c,
+                          std::pair<const char*, const char*> where,
+                          const std::vector<std::string>& names) {
+    const std::string field =
+        absl::StrCat("issue.", where.first, ".", where.second);
+    for (size_t i = 0; i < names.size() && ok(); ++i) {
+      const std::string& name = names[i];
+      if (std::none_of(c.providers.begin(), c.providers.end(),
+                       [&](const ProviderConfig& p) { return p.name == name; })) {
+        const YAML::Node list = root["issue"][where.first][where.second];
+        Fail(list.IsSequence() ? list[i] : list, Index(field, i),
+             absl::StrCat("unknown provider \"", name, "\""));
+      }
     }
   }
 

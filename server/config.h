@@ -94,6 +94,11 @@ struct KeySourceConfig {
   std::string value;
   Secret secret;  // kSecret only
   KeyState state = KeyState::kActive;  // signing keys: next|active|retiring
+  // providers[].keys[] only: the issuer (one of the provider's issuers) the
+  // keys of this entry are bound to; "" = unbound. Signing keys are bound to
+  // signing.issuer by the wiring.
+  std::string issuer;
+  Location issuer_location;  // of the `issuer` value
   Location location;  // of the entry (map)
   // "inline", "file:/abs/path", "env:NAME": the KeyOptions.source label.
   std::string SourceLabel() const;
@@ -115,6 +120,10 @@ struct JwksUrlConfig {
   std::string ca_file;          // optional custom CA bundle (absolute)
   std::optional<absl::Duration> max_stale;  // nullopt = keep last good forever
   bool required = true;  // readiness waits for the first successful load
+  // The issuer (one of the provider's issuers) every key of this JWKS is
+  // bound to, across refreshes; "" = unbound.
+  std::string issuer;
+  Location issuer_location;  // of the `issuer` value
   // Hosts ("host" / "host:port") a redirect may lead to besides the URL's
   // own scheme+host+port; empty = same origin only.
   std::vector<std::string> redirect_hosts;

@@ -25,7 +25,7 @@ providers:
     clock_skew: 60s
 issue:
   direct: {enabled: false}
-  exchange: {enabled: true, max_ttl: 30m}
+  exchange: {enabled: false}
 log: {level: info, format: json}
 )";
 }  // namespace

@@ -35,8 +35,25 @@ struct IssuePolicy {
   bool direct_enabled = false;
   std::vector<std::string> allowed_identities;  // mTLS SAN URI or DNS names
   std::string required_scope = "jwtauth.issue";  // in a caller token's scope
-  bool exchange_enabled = true;
+  // Providers whose tokens may authenticate a caller (issue.direct.
+  // caller_providers). Empty = caller tokens are not accepted, only mTLS:
+  // a caller token verified by any provider would let a partner IdP that
+  // can put the scope into its tokens mint first-party tokens.
+  std::vector<std::string> caller_providers;
+  // Token exchange (issue.exchange): off unless enabled. When enabled, the
+  // allowed_providers / allowed_audiences lists are required (config check)
+  // and enforced by TokenIssuer::Exchange (ExchangeOptions).
+  bool exchange_enabled = false;
   absl::Duration exchange_max_ttl = absl::Minutes(30);
+  std::vector<std::string> exchange_allowed_providers;
+  std::vector<std::string> exchange_allowed_audiences;
+  // Optional caller authentication, the same check as direct mode: an mTLS
+  // identity in exchange_allowed_identities, or a caller token whose scope
+  // contains exchange_required_scope.
+  bool exchange_require_caller = false;
+  std::vector<std::string> exchange_allowed_identities;
+  std::string exchange_required_scope = "jwtauth.exchange";
+  std::vector<std::string> exchange_caller_providers;  // as caller_providers
 };
 
 struct ServingState {

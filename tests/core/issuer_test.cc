@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "core/base64url.h"
 #include "core/jws.h"
 #include "core/key_store.h"
@@ -28,11 +29,21 @@ using ::jwtauth::testutil::StatusIs;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
+// Status with `code` whose message contains `text`.
+MATCHER_P2(StatusHas, code, text, "") {
+  const absl::Status& s = testutil::internal::GetStatus(arg);
+  *result_listener << "status is " << s;
+  return s.code() == code && absl::StrContains(s.message(), text);
+}
+
 constexpr char kIss[] = "https://auth.example";
+constexpr char kPartnerIss[] = "https://partner.example";
 
 IssuerOptions Options() {
   IssuerOptions o;
   o.issuer = kIss;
+  o.exchange.allowed_providers = {"default"};
+  o.exchange.allowed_audiences = {"api://a", "api://b"};
   return o;
 }
 
@@ -50,18 +61,33 @@ class IssuerTest : public ::testing::Test {
     EXPECT_THAT(issuer, IsOk());
     return *std::move(issuer);
   }
+  // Provider "default" (kIss, the issuer's own keys) and "partner"
+  // (kPartnerIss, partner_'s key; same audiences).
   std::unique_ptr<TokenVerifier> MakeVerifier() {
     ProviderOptions p;
     p.name = "default";
     p.issuers = {kIss};
     p.audiences = {"api://a", "api://b"};
+    ProviderOptions partner = p;
+    partner.name = "partner";
+    partner.issuers = {kPartnerIss};
+    store_.SetSourceKeys("partner", "inline:partner", {partner_.key});
     auto v = TokenVerifier::Create(
-        {.providers = {p}, .key_store = &store_, .clock = &clock_});
+        {.providers = {p, partner}, .key_store = &store_, .clock = &clock_});
     EXPECT_THAT(v, IsOk());
     return *std::move(v);
   }
+  std::string PartnerToken(absl::string_view sub) {
+    const int64_t now = absl::ToUnixSeconds(clock_.Now());
+    return testutil::SignJws(
+        partner_, json{{"iss", kPartnerIss}, {"sub", sub}, {"aud", "api://a"},
+                       {"iat", now}, {"exp", now + 600}}
+                      .dump());
+  }
   FakeClock clock_;
   KeyStore store_;
+  testutil::TestKey partner_ =
+      testutil::GenerateTestKey(Algorithm::kEs256, "partner-1");
 };
 
 class IssuerAlgTest : public IssuerTest,
@@ -151,6 +177,17 @@ TEST_F(IssuerTest, CreateValidates) {
   o.exchange.claim_allowlist = {"exp"};
   EXPECT_THAT(TokenIssuer::Create(o, *key, &clock_),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  // Claims the exchange sets itself cannot be copied from the subject token.
+  for (const char* set_by_exchange : {"aud", "src_iss", "src_sub"}) {
+    o = Options();
+    o.exchange.claim_allowlist = {"sub", set_by_exchange};
+    EXPECT_THAT(TokenIssuer::Create(o, *key, &clock_),
+                StatusHas(absl::StatusCode::kInvalidArgument, set_by_exchange));
+  }
+  o = Options();
+  o.exchange.allowed_audiences = {"api://a", ""};
+  EXPECT_THAT(TokenIssuer::Create(o, *key, &clock_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   auto retiring = SigningKey::Create(Algorithm::kHs256, "k", hs.private_key,
                                      KeyState::kRetiring);
   ASSERT_THAT(retiring, IsOk());
@@ -216,6 +253,9 @@ TEST_F(IssuerTest, ExchangeUsesOnlyAllowListedVerifiedClaims) {
   EXPECT_FALSE(r->claims().contains("admin"));
   EXPECT_NE(r->claims()["jti"], json::parse(
       ParsedJws::Parse(subject->token)->payload())["jti"]);
+  // Provenance of the exchanged token.
+  EXPECT_EQ(r->claims()["src_iss"], kIss);
+  EXPECT_EQ(r->claims()["src_sub"], "alice");
 
   // ttl above exchange max_ttl (30 min).
   EXPECT_THAT(issuer->Exchange(subject->token, {}, *v,
@@ -224,7 +264,7 @@ TEST_F(IssuerTest, ExchangeUsesOnlyAllowListedVerifiedClaims) {
   // A subject token that does not verify: the inner failure.
   std::string bad = subject->token;
   bad[bad.size() - 2] = bad[bad.size() - 2] == 'A' ? 'B' : 'A';
-  auto rejected = issuer->Exchange(bad, {}, *v, {});
+  auto rejected = issuer->Exchange(bad, {}, *v, {.audiences = {"api://a"}});
   ASSERT_THAT(rejected, IsOk());
   EXPECT_EQ(rejected->reason(), FailureReason::kSignatureInvalid);
 }
@@ -242,6 +282,90 @@ TEST_F(IssuerTest, ExchangeBeyondSubjectExpiryOnlyWhenConfigured) {
   ASSERT_THAT(ex, IsOk());
   ASSERT_TRUE(ex->ok());
   EXPECT_EQ((*ex)->expires_at, clock_.Now() + absl::Minutes(20));
+}
+
+// Issue 10 item 2: only subject tokens of allowed providers are exchanged.
+TEST_F(IssuerTest, ExchangeAcceptsOnlyAllowedProviders) {
+  auto issuer = MakeIssuer(Algorithm::kEs256);  // allowed: "default"
+  auto v = MakeVerifier();
+  const std::string partner = PartnerToken("p-user");
+  ASSERT_TRUE(v->Verify(partner).ok());  // valid for Verify...
+  auto ex = issuer->Exchange(partner, {}, *v, {.audiences = {"api://a"}});
+  ASSERT_THAT(ex, IsOk());
+  EXPECT_FALSE(ex->ok());  // ...but not exchangeable
+  EXPECT_EQ(ex->reason(), FailureReason::kKeyNotFound);
+  // A provider in verify_options does not widen the allow-list.
+  ex = issuer->Exchange(partner, {.provider = "partner"}, *v,
+                        {.audiences = {"api://a"}});
+  ASSERT_THAT(ex, IsOk());
+  EXPECT_FALSE(ex->ok());
+
+  IssuerOptions o = Options();
+  o.exchange.allowed_providers = {"default", "partner"};
+  auto both = MakeIssuer(Algorithm::kEs256, o);
+  ex = both->Exchange(partner, {}, *v, {.audiences = {"api://a"}});
+  ASSERT_THAT(ex, IsOk());
+  ASSERT_TRUE(ex->ok()) << ex->failure().detail;
+  VerifyResult r = v->Verify((*ex)->token);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->claims()["src_iss"], kPartnerIss);
+  EXPECT_EQ(r->claims()["src_sub"], "p-user");
+
+  o.exchange.allowed_providers = {};  // nothing allowed
+  auto none = MakeIssuer(Algorithm::kEs256, o);
+  ex = none->Exchange(partner, {}, *v, {.audiences = {"api://a"}});
+  ASSERT_THAT(ex, IsOk());
+  EXPECT_FALSE(ex->ok());
+}
+
+// Issue 10 item 2: every audience must be allowed; none at all is refused.
+TEST_F(IssuerTest, ExchangeAudiencesMustBeAllowed) {
+  auto issuer = MakeIssuer(Algorithm::kEs256);
+  auto v = MakeVerifier();
+  auto subject = issuer->Issue({.subject = "alice", .audiences = {"api://a"}});
+  ASSERT_THAT(subject, IsOk());
+  EXPECT_THAT(issuer->Exchange(subject->token, {}, *v, {}),
+              StatusHas(absl::StatusCode::kInvalidArgument, "audience"));
+  EXPECT_THAT(issuer->Exchange(subject->token, {}, *v,
+                               {.audiences = {"api://a", "api://admin"}}),
+              StatusHas(absl::StatusCode::kPermissionDenied, "api://admin"));
+  auto ok = issuer->Exchange(subject->token, {}, *v,
+                             {.audiences = {"api://a", "api://b"}});
+  ASSERT_THAT(ok, IsOk());
+  ASSERT_TRUE(ok->ok());
+  VerifyResult r = v->Verify((*ok)->token);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->claims()["aud"], json({"api://a", "api://b"}));
+}
+
+// Issue 10 item 2: provenance claims come only from an exchange; a direct
+// caller cannot forge them.
+TEST_F(IssuerTest, DirectIssueCannotSetProvenanceClaims) {
+  auto issuer = MakeIssuer(Algorithm::kEs256);
+  for (const char* name : {"src_iss", "src_sub"}) {
+    EXPECT_THAT(issuer->Issue({.claims = {{name, "https://idp.example"}}}),
+                StatusHas(absl::StatusCode::kInvalidArgument, name));
+  }
+}
+
+// Issue 10 item 2: `subject` must be empty or equal the verified "sub".
+TEST_F(IssuerTest, ExchangeSubjectMustMatch) {
+  auto issuer = MakeIssuer(Algorithm::kEs256);
+  auto v = MakeVerifier();
+  auto subject = issuer->Issue({.subject = "alice", .audiences = {"api://a"}});
+  ASSERT_THAT(subject, IsOk());
+  EXPECT_THAT(issuer->Exchange(subject->token, {}, *v,
+                               {.subject = "admin", .audiences = {"api://a"}}),
+              StatusHas(absl::StatusCode::kInvalidArgument, "subject"));
+  auto no_sub = issuer->Issue({.audiences = {"api://a"}});
+  ASSERT_THAT(no_sub, IsOk());
+  EXPECT_THAT(issuer->Exchange(no_sub->token, {}, *v,
+                               {.subject = "alice", .audiences = {"api://a"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  auto same = issuer->Exchange(subject->token, {}, *v,
+                               {.subject = "alice", .audiences = {"api://a"}});
+  ASSERT_THAT(same, IsOk());
+  ASSERT_TRUE(same->ok());
 }
 
 }  // namespace

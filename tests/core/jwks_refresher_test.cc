@@ -143,7 +143,7 @@ class RefresherTest : public testing::Test {
     refresher_ = std::move(*r);
     ProviderOptions p;
     p.name = kProvider;
-    p.issuers = {kIssuer};
+    p.issuers = {kIssuer, server_->Url("")};  // the latter: discovery tests
     p.audiences = {"api"};
     VerifierConfig vc;
     vc.providers = {p};
@@ -156,8 +156,9 @@ class RefresherTest : public testing::Test {
   }
   void Make(absl::string_view path) { Make({Source(path)}, Options()); }
 
-  std::string TokenFor(const TestKey& key, absl::string_view kid = "") {
-    nlohmann::json claims = {{"iss", kIssuer},
+  std::string TokenFor(const TestKey& key, absl::string_view kid = "",
+                       absl::string_view iss = kIssuer) {
+    nlohmann::json claims = {{"iss", iss},
                              {"aud", "api"},
                              {"sub", "alice"},
                              {"iat", absl::ToUnixSeconds(clock_.Now())},
@@ -494,11 +495,29 @@ TEST_F(RefresherTest, OidcDiscoveryFindsJwksUri) {
   EXPECT_TRUE(refresher_->IsReady());
   EXPECT_EQ(Stats().url, server_->Url("/keys"));
   EXPECT_EQ(Stats().source_id, absl::StrCat("oidc:", issuer, "/.well-known/openid-configuration"));
-  EXPECT_EQ(Verify(TokenFor(KeyA())), kOk);
+  EXPECT_EQ(Verify(TokenFor(KeyA(), "", issuer)), kOk);
   // Discovery is not repeated while the JWKS fetches succeed.
   refresher_->RefreshOnce();
   EXPECT_EQ(server_->RequestCount("/.well-known/openid-configuration"), 1);
   EXPECT_EQ(server_->RequestCount("/keys"), 2);
+  // Discovered keys are bound to the discovered issuer, across refreshes
+  // (issue 10 item 6): another issuer of the provider cannot use them.
+  EXPECT_EQ(Verify(TokenFor(KeyA(), "", issuer)), kOk);
+  EXPECT_EQ(Verify(TokenFor(KeyA())), FailureReason::kIssuerMismatch);
+}
+
+// issue 10 item 6: a plain JWKS URL source with `issuer` binds its keys.
+TEST_F(RefresherTest, JwksUrlSourceWithIssuerBindsItsKeys) {
+  server_->SetReply("/jwks", {.body = JwksOf({&KeyA()})});
+  JwksSourceConfig s = Source("/jwks");
+  s.issuer = server_->Url("");
+  Make({s}, Options());
+  for (int round = 0; round < 2; ++round) {
+    refresher_->RefreshOnce();
+    EXPECT_EQ(store_.Current()->AllEntries().at(0)->key().issuer(), s.issuer);
+    EXPECT_EQ(Verify(TokenFor(KeyA(), "", s.issuer)), kOk);
+    EXPECT_EQ(Verify(TokenFor(KeyA())), FailureReason::kIssuerMismatch);
+  }
 }
 
 TEST_F(RefresherTest, OidcDiscoveryRejectsIssuerMismatch) {

@@ -12,6 +12,7 @@
 #include "core/base64url.h"
 #include "core/failure.h"
 #include "core/key_store.h"
+#include "core/verification_cache.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -462,6 +463,119 @@ TEST_F(VerifierTest, ConcurrentVerifiesDuringSnapshotSwaps) {
   for (auto& t : readers) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(store_.Current()->generation(), 400u);
+}
+
+
+// --- issuer binding (issue 10 item 6) ---
+
+constexpr char kIssB[] = "https://b.example";
+
+Key Bound(const TestKey& k, absl::string_view issuer) {
+  return k.key.BoundToIssuer(std::string(issuer));
+}
+
+// issue 10 item 6: a key bound to B never verifies a token claiming A.
+TEST_F(VerifierTest, BoundKeyRefusesTokenOfAnotherIssuer) {
+  TestKey ka = GenerateTestKey(Algorithm::kEs256, "kA");
+  TestKey kb = GenerateTestKey(Algorithm::kEs256, "kB");
+  store_.SetSourceKeys("default", "static", {Bound(ka, kIss), Bound(kb, kIssB)});
+  ProviderOptions o = Options();
+  o.issuers = {kIss, kIssB};
+  auto v = Make({o});
+  json a = Claims();
+  json b = Claims();
+  b["iss"] = kIssB;
+  for (const VerifyOptions& opts :
+       {VerifyOptions{}, VerifyOptions{.provider = "default"}}) {
+    VerifyResult forged = v->Verify(Sign(a, kb), opts);
+    EXPECT_EQ(forged.reason(), FailureReason::kIssuerMismatch);
+    EXPECT_EQ(forged.failure().detail, "key is bound to another issuer");
+    EXPECT_EQ(v->Verify(Sign(b, ka), opts).reason(),
+              FailureReason::kIssuerMismatch);
+    EXPECT_TRUE(v->Verify(Sign(a, ka), opts).ok());
+    EXPECT_TRUE(v->Verify(Sign(b, kb), opts).ok());
+  }
+  EXPECT_TRUE(observer_.calls.empty());  // the kid is known: no refetch
+  // Only the four accepted tokens counted as verifications.
+  uint64_t total = 0;
+  for (const KeyUsageInfo& u : v->KeyUsage()) total += u.verifications;
+  EXPECT_EQ(total, 4u);
+}
+
+// issue 10 item 6: without a kid, keys bound to another issuer are no
+// candidates (and do not use up max_keys_without_kid).
+TEST_F(VerifierTest, BoundKeyIsNoCandidateWithoutKid) {
+  TestKey ka = GenerateTestKey(Algorithm::kEs256, "");
+  TestKey kb = GenerateTestKey(Algorithm::kEs256, "");
+  ProviderOptions o = Options();
+  o.issuers = {kIss, kIssB};
+  o.max_keys_without_kid = 1;
+  auto v = Make({o});
+  json a = Claims();
+  store_.SetSourceKeys("default", "static", {Bound(kb, kIssB), Bound(ka, kIss)});
+  for (const VerifyOptions& opts :
+       {VerifyOptions{}, VerifyOptions{.provider = "default"}}) {
+    EXPECT_TRUE(v->Verify(Sign(a, ka), opts).ok());
+    EXPECT_EQ(v->Verify(Sign(a, kb), opts).reason(),
+              FailureReason::kSignatureInvalid);
+  }
+  store_.SetSourceKeys("default", "static", {Bound(kb, kIssB)});
+  for (const VerifyOptions& opts :
+       {VerifyOptions{}, VerifyOptions{.provider = "default"}}) {
+    EXPECT_EQ(v->Verify(Sign(a, kb), opts).reason(),
+              FailureReason::kIssuerMismatch);
+  }
+}
+
+// issue 10 item 6: a token without a string iss matches no bound key.
+TEST_F(VerifierTest, BoundKeyNeedsAStringIss) {
+  store_.SetSourceKeys("default", "static", {Bound(key_, kIss)});
+  auto v = Make();
+  json c = Claims();
+  c.erase("iss");
+  EXPECT_EQ(v->Verify(Sign(c), {.provider = "default"}).reason(),
+            FailureReason::kIssuerMismatch);
+  c["iss"] = json::array({kIss});
+  EXPECT_FALSE(v->Verify(Sign(c), {.provider = "default"}).ok());
+  EXPECT_TRUE(v->Verify(Sign(Claims()), {.provider = "default"}).ok());
+}
+
+// issue 10 item 6: an unbound key verifies every issuer of its provider.
+TEST_F(VerifierTest, UnboundKeyVerifiesEveryIssuerOfItsProvider) {
+  TestKey kb = GenerateTestKey(Algorithm::kEs256, "kB");
+  store_.SetSourceKeys("default", "static", {key_.key, Bound(kb, kIssB)});
+  ProviderOptions o = Options();
+  o.issuers = {kIss, kIssB};
+  auto v = Make({o});
+  json b = Claims();
+  b["iss"] = kIssB;
+  EXPECT_TRUE(v->Verify(Sign(Claims())).ok());
+  EXPECT_TRUE(v->Verify(Sign(b)).ok());
+}
+
+// issue 10 item 6: allow_any_issuer_kid_lookup never reaches a bound key.
+TEST_F(VerifierTest, AnyIssuerKidLookupSkipsBoundKeys) {
+  store_.SetSourceKeys("default", "static", {Bound(key_, kIss)});
+  ProviderOptions o = Options();
+  o.allow_any_issuer_kid_lookup = true;
+  auto v = Make({o});
+  json c = Claims();
+  c["iss"] = "https://unknown.example";
+  VerifyResult r = v->Verify(Sign(c));
+  EXPECT_EQ(r.reason(), FailureReason::kIssuerMismatch);
+  EXPECT_EQ(r.failure().detail, "key is bound to another issuer");
+  EXPECT_EQ(v->KeyUsage().at(0).verifications, 0u);
+}
+
+// issue 10 item 6: a cached result never outlives a rebinding of its key.
+TEST_F(VerifierTest, CachedResultIsNotServedAfterRebinding) {
+  auto cache = VerificationCache::Create({.max_entries = 16, .shards = 1});
+  ASSERT_THAT(cache, testutil::IsOk());
+  auto v = Make({Options()}, cache->get());
+  std::string token = Sign(Claims());
+  ASSERT_TRUE(v->Verify(token).ok());
+  store_.SetSourceKeys("default", "static", {Bound(key_, kIssB)});
+  EXPECT_FALSE(v->Verify(token).ok());
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 // State: provider "default" (issuer https://issuer.node.test, audience
 // api://node) with an ES256 signing key "node-sign" and an RS256 key; an HS256
 // provider "hmac" (secret never published); direct issuing disabled,
-// exchange enabled.
+// exchange enabled for tokens of provider "default" to audience api://node.
 
 #include <pthread.h>
 
@@ -78,6 +78,8 @@ int main() {
   IssuerOptions io;
   io.issuer = kIssuer;
   io.exchange.claim_allowlist = {"sub", "scope"};
+  io.exchange.allowed_providers = {"default"};
+  io.exchange.allowed_audiences = {"api://node"};
   auto issuer = TokenIssuer::Create(io, *signing, &clock);
   if (!issuer.ok()) return Fail("issuer", issuer.status());
 
@@ -93,6 +95,9 @@ int main() {
   state->generation = 1;
   state->verifier = std::shared_ptr<const TokenVerifier>(std::move(*verifier));
   state->issuer = std::shared_ptr<const TokenIssuer>(std::move(*issuer));
+  state->issue_policy.exchange_enabled = true;
+  state->issue_policy.exchange_allowed_providers = {"default"};
+  state->issue_policy.exchange_allowed_audiences = {"api://node"};
   server::ServingStateHolder holder;
   holder.Publish(state);
   server::AuthService service(server::ServiceContext{&holder, &store, nullptr, nullptr});

@@ -11,6 +11,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "core/crypto/key_material.h"
+#include "core/key_set.h"
+#include "core/key_store.h"
 #include "core/issuer.h"
 #include "core/verifier.h"
 #include "gmock/gmock.h"
@@ -93,6 +95,12 @@ providers:
     auto t = state->issuer->Issue(req);
     EXPECT_TRUE(t.ok()) << t.status();
     return t->token;
+  }
+  // True iff provider "default" currently holds a key with `kid`.
+  bool HasProviderKey(const std::string& kid) {
+    KeySetSnapshot snap = app_->context().key_store->Current();
+    const ProviderKeys* keys = snap->provider("default");
+    return keys != nullptr && !keys->FindByKid(kid).empty();
   }
   VerifyResult VerifyWithCurrent(const std::string& token) {
     return app_->state()->Current()->verifier->Verify(token);
@@ -207,6 +215,35 @@ TEST_F(ApplicationTest, JwksPublishesPublicKeysOnlyNeverSecrets) {
   EXPECT_EQ(j["keys"][0]["kty"], "EC");
   EXPECT_FALSE(j["keys"][0].contains("d"));
   EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("0123456789abcdef")));
+}
+
+// Issue 10 item 2: the exchange allow-lists reach the issuer that enforces
+// them, and a reload with an unknown allowed provider is rejected.
+TEST_F(ApplicationTest, ExchangePolicyReachesTheIssuer) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  const std::string policy = R"(issue:
+  exchange: {enabled: true, allowed_providers: [default],
+             allowed_audiences: [api://orders]}
+)";
+  Write("config.yaml", Config("signing.pem", "k1", policy));
+  auto config = Load();
+  ASSERT_THAT(config, IsOk()) << config.status();
+  CreateApp(*config);
+  auto state = app_->state()->Current();
+  EXPECT_TRUE(state->issue_policy.exchange_enabled);
+  ASSERT_NE(state->issuer, nullptr);
+  EXPECT_EQ(state->issuer->options().exchange.allowed_providers,
+            std::vector<std::string>{"default"});
+  EXPECT_EQ(state->issuer->options().exchange.allowed_audiences,
+            std::vector<std::string>{"api://orders"});
+  Write("config.yaml",
+        Config("signing.pem", "k1",
+               "issue: {exchange: {enabled: true, allowed_providers: [idp], "
+               "allowed_audiences: [api://orders]}}\n"));
+  EXPECT_THAT(app_->ReloadFromFile().message(),
+              HasSubstr("issue.exchange.allowed_providers[0]: unknown provider"));
+  EXPECT_EQ(app_->state()->Current(), state);  // old generation kept
 }
 
 TEST_F(ApplicationTest, InvalidReloadKeepsServingOldGeneration) {
@@ -396,7 +433,9 @@ TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
   serve = true;
   app_->RefreshJwksOnce();
   EXPECT_TRUE(app_->Ready());
-  EXPECT_THAT(app_->PublicJwksJson(), HasSubstr("\"remote\""));
+  EXPECT_TRUE(HasProviderKey("remote"));
+  // A provider key is trusted, never published as the service's own.
+  EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("\"remote\"")));
   EXPECT_THAT(metrics_.RenderPrometheus(),
               HasSubstr("jwtauth_jwks_fetch_total{url=\"http://127.0.0.1:"));
   app_->BeginShutdown();
@@ -453,7 +492,9 @@ TEST_F(ApplicationTest, ReloadKeepsJwksReadinessWhileIdpIsDown) {
   EXPECT_TRUE(app_->Ready()) << app_->Readiness().ToJson();
   app_->RefreshJwksOnce();  // 503: the last good set is kept
   EXPECT_TRUE(app_->Ready()) << app_->Readiness().ToJson();
-  EXPECT_THAT(app_->PublicJwksJson(), HasSubstr("\"remote\""));
+  EXPECT_TRUE(HasProviderKey("remote"));
+  // A provider key is trusted, never published as the service's own.
+  EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("\"remote\"")));
   http.stop();
   t.join();
 }
@@ -467,7 +508,7 @@ TEST_F(ApplicationTest, DevDefaultIssuesAndVerifiesWithEphemeralKey) {
   EXPECT_TRUE(config->dev_mode);
   EXPECT_EQ(config->server.listen, "127.0.0.1:50051");
   EXPECT_FALSE(config->issue.direct_enabled);
-  EXPECT_TRUE(config->issue.exchange_enabled);
+  EXPECT_FALSE(config->issue.exchange_enabled);  // issue 10 item 2
   CreateApp(*config);
   auto state = app_->state()->Current();
   IssueRequest req;

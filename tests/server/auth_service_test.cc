@@ -224,6 +224,8 @@ class AuthServiceTest : public ::testing::Test {
     io.max_ttl = absl::Hours(1);
     io.exchange.max_ttl = absl::Minutes(30);
     io.exchange.claim_allowlist = {"sub", "scope"};
+    io.exchange.allowed_providers = {"default"};
+    io.exchange.allowed_audiences = {kAudience, "api://billing"};
     auto issuer = TokenIssuer::Create(io, *signing_key_, &clock_);
     ASSERT_TRUE(issuer.ok()) << issuer.status();
     issuer_ = std::shared_ptr<const TokenIssuer>(std::move(*issuer));
@@ -251,12 +253,22 @@ class AuthServiceTest : public ::testing::Test {
     holder_.Publish(state);
   }
 
+  // Exchange of provider "default" tokens to kAudience / api://billing
+  // (issue.exchange), on top of `base`.
+  IssuePolicy ExchangePolicy(IssuePolicy base = {}) {
+    base.exchange_enabled = true;
+    base.exchange_allowed_providers = {"default"};
+    base.exchange_allowed_audiences = {kAudience, "api://billing"};
+    return base;
+  }
+
   IssuePolicy DirectPolicy() {
     IssuePolicy p;
     p.direct_enabled = true;
     p.allowed_identities = {"spiffe://jwtauth.test/issuer",
                             "issuer.client.test"};
     p.required_scope = "jwtauth.issue";
+    p.caller_providers = {"default"};
     return p;
   }
 
@@ -616,7 +628,7 @@ TEST_F(AuthServiceTest, DirectIssuingRequestShapeErrorsAreInvalidArgument) {
 }
 
 TEST_F(AuthServiceTest, NoSigningKeyIsFailedPrecondition) {
-  Publish(DirectPolicy(), /*with_issuer=*/false);
+  Publish(ExchangePolicy(DirectPolicy()), /*with_issuer=*/false);
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
   req.set_subject("user-1");
@@ -627,11 +639,13 @@ TEST_F(AuthServiceTest, NoSigningKeyIsFailedPrecondition) {
 
   v1::IssueTokenRequest exchange;
   exchange.set_subject_token(Token(Claims()));
+  exchange.add_audiences(kAudience);
   s = CallIssue(*stub, exchange, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(AuthServiceTest, ExchangeBuildsTheNewTokenOnlyFromVerifiedClaims) {
+  Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
   const int64_t now = absl::ToUnixSeconds(now_);
   const std::string subject =
@@ -659,14 +673,18 @@ TEST_F(AuthServiceTest, ExchangeBuildsTheNewTokenOnlyFromVerifiedClaims) {
   EXPECT_EQ(got["scope"], "orders.read");
   EXPECT_FALSE(got.contains("admin"));
   EXPECT_FALSE(got.contains("org"));
+  EXPECT_EQ(got["src_iss"], kIssuer);  // provenance
+  EXPECT_EQ(got["src_sub"], "user-1");
 }
 
 TEST_F(AuthServiceTest, ExchangeRejectsBadSubjectTokensAndLongTtl) {
+  Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
   std::string forged = Token(Claims());
   forged[forged.rfind('.') + 2] = forged[forged.rfind('.') + 2] == 'A' ? 'B' : 'A';
   v1::IssueTokenRequest req;
   req.set_subject_token(forged);
+  req.add_audiences(kAudience);
   v1::IssueTokenResponse resp;
   grpc::Status s = CallIssue(*stub, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -679,17 +697,79 @@ TEST_F(AuthServiceTest, ExchangeRejectsBadSubjectTokensAndLongTtl) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(AuthServiceTest, ExchangeCanBeDisabled) {
-  IssuePolicy p;
-  p.exchange_enabled = false;
-  Publish(p, true);
+// Issue 10 item 2: exchange is off unless the policy enables it.
+TEST_F(AuthServiceTest, ExchangeIsOffByDefault) {
+  Publish(IssuePolicy{}, true);
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
   req.set_subject_token(Token(Claims()));
+  req.add_audiences(kAudience);
   v1::IssueTokenResponse resp;
   grpc::Status s = CallIssue(*stub, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(s.error_message(), "token exchange is disabled");
+  EXPECT_TRUE(resp.token().empty());
+}
+
+// Issue 10 item 2: provider and audience allow-lists, subject binding.
+TEST_F(AuthServiceTest, ExchangeEnforcesProvidersAudiencesAndSubject) {
+  Publish(ExchangePolicy(), true);
+  auto stub = InsecureStub();
+  v1::IssueTokenResponse resp;
+  // A valid token of provider "strict" (not allowed).
+  v1::IssueTokenRequest other;
+  other.set_subject_token(
+      Token(Claims({{"sub", "user-9"}, {"tier", "gold"}}, kStrictIssuer), &hs_));
+  other.add_audiences(kAudience);
+  grpc::Status s = CallIssue(*stub, other, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("subject token rejected"));
+
+  v1::IssueTokenRequest req;
+  req.set_subject_token(Token(Claims()));
+  req.add_audiences("api://admin");  // not allowed
+  s = CallIssue(*stub, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("\"api://admin\" is not allowed"));
+
+  req.clear_audiences();  // none: never an audience-less token
+  s = CallIssue(*stub, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  req.add_audiences(kAudience);
+  req.set_subject("user-2");  // the subject token's sub is user-1
+  s = CallIssue(*stub, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(resp.token().empty());
+  req.set_subject("user-1");
+  s = CallIssue(*stub, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  tokens_used_.push_back(resp.token());
+}
+
+// Issue 10 item 2: require_caller uses direct mode's caller check.
+TEST_F(AuthServiceTest, ExchangeRequireCallerNeedsTheScope) {
+  IssuePolicy p = ExchangePolicy();
+  p.exchange_require_caller = true;
+  p.exchange_required_scope = "jwtauth.exchange";
+  p.exchange_caller_providers = {"default"};
+  Publish(p, true);
+  auto stub = InsecureStub();
+  v1::IssueTokenRequest req;
+  req.set_subject_token(Token(Claims()));
+  req.add_audiences(kAudience);
+  v1::IssueTokenResponse resp;
+  grpc::Status s = CallIssue(*stub, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("token exchange requires"));
+  s = CallIssue(*stub, req, &resp, Token(Claims({{"scope", "jwtauth.issue"}})));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("jwtauth.exchange"));
+  s = CallIssue(*stub, req, &resp,
+                Token(Claims({{"scope", "orders.read jwtauth.exchange"}})));
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  tokens_used_.push_back(resp.token());
+  EXPECT_EQ(resp.mode(), "exchange");
 }
 
 // Real mTLS handshakes: the caller's identity comes from its verified
@@ -780,7 +860,8 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
     EXPECT_NE(k["kty"], "oct");
     jwk_kids.insert(k.value("kid", ""));
   }
-  EXPECT_EQ(jwk_kids, (std::set<std::string>{"es-1", "sign-1"}));
+  // Issue 10 item 3: without a provider, only the own signing keys.
+  EXPECT_EQ(jwk_kids, (std::set<std::string>{"sign-1"}));
   ExpectNoPrivateMembers(jwks);
 
   std::map<std::string, v1::KeyInfo> by_kid;
@@ -796,7 +877,8 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   EXPECT_EQ(by_kid["es-1"].kty(), "EC");
   EXPECT_EQ(by_kid["es-1"].crv(), "P-256");
   EXPECT_EQ(by_kid["es-1"].provider(), "default");
-  EXPECT_TRUE(by_kid["es-1"].published());
+  EXPECT_FALSE(by_kid["es-1"].published());  // a provider key, not own
+  EXPECT_TRUE(by_kid["sign-1"].published());
   EXPECT_EQ(by_kid["es-1"].verifications(), 1u);
   EXPECT_EQ(by_kid["es-1"].last_used().seconds(), absl::ToUnixSeconds(now_));
   EXPECT_FALSE(by_kid["sign-1"].has_last_used());
@@ -808,6 +890,23 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   EXPECT_EQ(by_kid["hs-1"].bits(), 0);
   EXPECT_EQ(by_kid["hs-known"].bits(), 0);
   EXPECT_EQ(by_kid["es-1"].bits(), 256);
+
+  // With a provider: the keys trusted for that provider, own or not.
+  grpc::ClientContext ctx2;
+  v1::ListKeysRequest one;
+  one.set_provider("default");
+  v1::ListKeysResponse resp2;
+  ASSERT_TRUE(stub->ListKeys(&ctx2, one, &resp2).ok());
+  std::set<std::string> provider_kids;
+  const nlohmann::json jwks2 = nlohmann::json::parse(resp2.jwks_json());
+  for (const auto& k : jwks2["keys"]) {
+    provider_kids.insert(k.value("kid", ""));
+  }
+  EXPECT_EQ(provider_kids, (std::set<std::string>{"es-1", "sign-1"}));
+  for (const v1::KeyInfo& k : resp2.keys()) {
+    EXPECT_EQ(k.provider(), "default");
+    EXPECT_TRUE(k.published()) << k.kid();
+  }
 }
 
 TEST_F(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {

@@ -85,7 +85,8 @@ providers:
     metadata: [{path: org.id, field: org_id, required: true}]
 issue:
   direct:   {enabled: false, allowed_identities: [], required_scope: jwtauth.issue}
-  exchange: {enabled: true, max_ttl: 30m}
+  exchange: {enabled: true, max_ttl: 30m, allowed_providers: [default],
+             allowed_audiences: [api://orders]}
 limits: {max_token_bytes: 8192}
 cache: {max_entries: 100000}
 log: {level: info, format: json}
@@ -117,6 +118,12 @@ log: {level: info, format: json}
   EXPECT_FALSE(c->issue.direct_enabled);
   EXPECT_EQ(c->issue.required_scope, "jwtauth.issue");
   EXPECT_EQ(c->issue.exchange_max_ttl, absl::Minutes(30));
+  EXPECT_TRUE(c->issue.exchange_enabled);
+  EXPECT_EQ(c->issue.exchange_allowed_providers,
+            std::vector<std::string>{"default"});
+  EXPECT_EQ(c->issue.exchange_allowed_audiences,
+            std::vector<std::string>{"api://orders"});
+  EXPECT_FALSE(c->issue.exchange_require_caller);
   EXPECT_EQ(c->limits.max_token_bytes, 8192);
   EXPECT_FALSE(c->ext_authz.IsDefined() && !c->ext_authz.IsNull());
 }
@@ -313,6 +320,59 @@ TEST(ConfigTest, DuplicateProviderNames) {
       HasSubstr("providers[1].name: duplicate provider name"));
 }
 
+// Issue 10 item 2: exchange is a policy — off by default, and when enabled
+// the allow-lists are required and must name existing providers.
+TEST(ConfigTest, ExchangeIsOffByDefaultAndNeedsAllowLists) {
+  auto c = Parse(kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_FALSE(c->issue.exchange_enabled);
+  const std::string signing =
+      "signing: {ephemeral: true, issuer: https://auth.example.com}\n";
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing +
+                      "issue: {exchange: {enabled: true}}\n"),
+              HasSubstr("config.yaml:9:19: issue.exchange.allowed_providers: "
+                        "required when exchange is enabled"));
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing +
+                      "issue: {exchange: {enabled: true, allowed_providers: "
+                      "[default]}}\n"),
+              HasSubstr("issue.exchange.allowed_audiences: required"));
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing + R"(issue:
+  exchange:
+    enabled: true
+    allowed_providers: [default, partner]
+    allowed_audiences: [api://orders]
+)"),
+              HasSubstr("config.yaml:12:34: issue.exchange.allowed_providers[1]: "
+                        "unknown provider \"partner\""));
+  // Enabled without a signing key: nothing could sign the new token.
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
+                      "issue: {exchange: {enabled: true, allowed_providers: "
+                      "[default], allowed_audiences: [api://orders]}}\n"),
+              HasSubstr("issue.exchange.enabled: needs a signing key"));
+  // Caller authentication fields.
+  c = Parse(std::string(kMinimal) + signing + R"(issue:
+  exchange:
+    enabled: true
+    allowed_providers: [default]
+    allowed_audiences: [api://orders, api://billing]
+    require_caller: true
+    allowed_identities: [spiffe://gw]
+    required_scope: gw.exchange
+)");
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_TRUE(c->issue.exchange_require_caller);
+  EXPECT_EQ(c->issue.exchange_allowed_identities,
+            std::vector<std::string>{"spiffe://gw"});
+  EXPECT_EQ(c->issue.exchange_required_scope, "gw.exchange");
+  EXPECT_EQ(c->issue.exchange_allowed_audiences.size(), 2u);
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing + R"(issue:
+  exchange: {enabled: true, allowed_providers: [default],
+             allowed_audiences: [a], require_caller: true, required_scope: ""}
+)"),
+              HasSubstr("issue.exchange.require_caller: needs allowed_identities, "
+                        "or caller_providers and required_scope"));
+}
+
 TEST(ConfigTest, ProvidersAreRequired) {
   EXPECT_THAT(ErrorOf("log: {level: info}\n"),
               HasSubstr("providers: at least one provider is required"));
@@ -388,6 +448,66 @@ TEST(ConfigTest, LoopbackListenAddress) {
   EXPECT_TRUE(IsLoopbackListenAddress("127.1.2.3:1"));
   EXPECT_FALSE(IsLoopbackListenAddress("127.example.com:50051"));
   EXPECT_FALSE(IsLoopbackListenAddress("127.0.0.1.nip.io:50051"));
+}
+
+
+// issue 10 item 6: `issuer:` binds a key source to one of its provider's
+// issuers; anything else is a config error with file/line/field.
+TEST(ConfigTest, KeySourcesTakeAnIssuerOfTheirProvider) {
+  auto c = Parse(R"(
+providers:
+  - name: p
+    keys:
+      - {kid: a, alg: HS256, secret_file: a.txt, issuer: https://a}
+      - {kid: u, alg: HS256, secret_file: u.txt}
+    jwks_urls:
+      - {url: "https://b/jwks", issuer: https://b}
+      - https://u/jwks
+    issuers: [https://a, https://b]
+    audiences: [api]
+)");
+  ASSERT_THAT(c, IsOk()) << c.status();
+  const ProviderConfig& p = c->providers[0];
+  EXPECT_EQ(p.keys[0].issuer, "https://a");
+  EXPECT_EQ(p.keys[1].issuer, "");
+  EXPECT_EQ(p.jwks_urls[0].issuer, "https://b");
+  EXPECT_EQ(p.jwks_urls[1].issuer, "");
+
+  EXPECT_EQ(ErrorOf(R"(
+providers:
+  - name: p
+    issuers: [https://a]
+    audiences: [api]
+    keys:
+      - {kid: a, alg: HS256, secret_file: a.txt, issuer: https://evil}
+)"),
+            "/etc/jwtauth/config.yaml:7:58: providers[0].keys[0].issuer: "
+            "must be one of the provider's issuers");
+  EXPECT_EQ(ErrorOf(R"(
+providers:
+  - name: p
+    issuers: [https://a]
+    audiences: [api]
+    jwks_urls:
+      - url: "https://b/jwks"
+        issuer: https://b
+)"),
+            "/etc/jwtauth/config.yaml:8:17: providers[0].jwks_urls[0].issuer: "
+            "must be one of the provider's issuers");
+  EXPECT_THAT(ErrorOf(R"(
+providers:
+  - name: p
+    issuers: [https://a]
+    audiences: [api]
+    keys: [{kid: a, alg: HS256, secret_file: a.txt, issuer: ""}]
+)"),
+              HasSubstr("providers[0].keys[0].issuer: must not be empty"));
+  // Signing keys are bound to signing.issuer; they take no issuer of their own.
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
+                      "signing:\n  issuer: https://auth.example.com\n"
+                      "  keys: [{kid: s, alg: ES256, private_key_file: s.pem, "
+                      "issuer: https://auth.example.com}]\n"),
+              HasSubstr("signing.keys[0].issuer: unknown key"));
 }
 
 }  // namespace
