@@ -209,6 +209,10 @@ absl::StatusOr<Key> Import(const json& jwk, const JwkImportOptions& opts,
     return absl::InvalidArgumentError("\"kty\" missing");
   std::optional<KeyType> kty = KeyTypeFromName(**kty_name);
   if (!kty.has_value()) return absl::InvalidArgumentError("unsupported kty");
+  if (*kty == KeyType::kOct && !opts.allow_symmetric) {
+    return absl::InvalidArgumentError(
+        "symmetric (oct) key refused: a JWKS URL publishes public keys only");
+  }
 
   absl::Status use = CheckUse(jwk, want);
   if (!use.ok()) return use;

@@ -38,6 +38,9 @@
 //    entries (reported) unless allow_mixed_symmetric: a published JWKS never
 //    carries secrets, so an oct entry next to public keys is a leak or a
 //    key-confusion setup.
+//  - With allow_symmetric = false (every JWKS fetched from a URL) no oct
+//    entry is read at all: each is skipped and reported, so an oct-only
+//    document loads nothing.
 //
 //   JwkImportOptions opts{.source = "jwks:https://idp/keys"};
 //   absl::StatusOr<JwksImport> set = ImportJwks(body, opts);
@@ -60,6 +63,9 @@ struct JwkImportOptions {
   crypto::KeyStrengthPolicy strength;
   size_t max_keys = 100;               // entries beyond this are skipped
   bool allow_mixed_symmetric = false;  // see "Set-level rules" above
+  // False: refuse oct keys (a published JWKS carries public keys only; a
+  // secret served over HTTP is a misconfiguration or an attack).
+  bool allow_symmetric = true;
   JsonLimits json_limits{.max_bytes = 1024 * 1024,
                          .max_depth = 8,
                          .max_values = 100000,

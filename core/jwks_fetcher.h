@@ -13,7 +13,17 @@
 //    a response size cap enforced while streaming (and up front from
 //    Content-Length), never a proxy for loopback.
 //  - Redirects are followed by hand, up to `max_redirects`: every hop must
-//    pass the same URL rules and may never go from https to http.
+//    pass the same URL rules, may never go from https to http, and must
+//    stay on the original URL's scheme+host+port unless the target's host
+//    (or host:port) is in `redirect_hosts`. A refused redirect reports
+//    "redirect to another host refused", never the target or the body.
+//  - Never to link-local or cloud metadata addresses (169.254.0.0/16,
+//    fe80::/10, fd00:ec2::254, 100.100.100.200, metadata.google.internal,
+//    metadata.goog): refused by name/literal in every URL and redirect, and
+//    for the resolved address at connect time (a socket callback refuses to
+//    open a socket to one) and again for the connected peer before a
+//    response is accepted. (Through an HTTP proxy the proxy resolves names;
+//    the literal and name checks still apply.)
 //  - Conditional GET: If-None-Match / If-Modified-Since from the request;
 //    a 304 is returned as a normal response for the caller to handle.
 //  - `cancel` (optional) aborts a transfer in flight within about a second.
@@ -34,6 +44,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -50,6 +61,9 @@ struct FetchRequest {
   // fetcher's default.
   absl::Duration timeout = absl::ZeroDuration();
   bool allow_insecure = false;  // permit http to non-loopback hosts
+  // Redirect targets allowed besides the URL's own scheme+host+port: "host"
+  // (any port) or "host:port" ("[v6]:port"); compared case-insensitively.
+  std::vector<std::string> redirect_hosts{};
   // Non-owning; must outlive the call. When it becomes true the transfer is
   // aborted and Fetch returns Cancelled.
   const std::atomic<bool>* cancel = nullptr;
@@ -81,6 +95,16 @@ absl::Status ValidateFetchUrl(absl::string_view url, bool allow_insecure);
 // True for 127.0.0.0/8, ::1 and "localhost" (any case), as in a URL host.
 bool IsLoopbackHost(absl::string_view host);
 
+// True for a link-local or cloud metadata address or name, as in a URL host
+// or as a numeric address: 169.254.0.0/16, fe80::/10, fd00:ec2::254,
+// 100.100.100.200, IPv4-mapped forms of those, metadata.google.internal and
+// metadata.goog (any case, optional trailing dot).
+bool IsMetadataHost(absl::string_view host);
+
+// One redirect_hosts entry: "host", "host:port" or "[v6]" / "[v6]:port";
+// no scheme, path, credentials or wildcard, and not a metadata host.
+absl::Status ValidateRedirectHost(absl::string_view entry);
+
 struct CurlJwksFetcherOptions {
   std::string ca_file{};  // empty = system trust store
   absl::Duration connect_timeout = absl::Seconds(5);
@@ -91,6 +115,10 @@ struct CurlJwksFetcherOptions {
   long low_speed_bytes_per_second = 256;
   absl::Duration low_speed_time = absl::Seconds(5);
   std::string user_agent = "jwtauth/0.1";
+  // Fixed name → address entries, "host:port:address" as for curl's
+  // --resolve (tests; split-horizon setups). The metadata address checks
+  // apply to the pinned address like to any resolved one.
+  std::vector<std::string> resolve{};
 };
 
 class CurlJwksFetcher final : public JwksFetcher {

@@ -82,6 +82,12 @@ absl::Status ValidateJwksSourceConfig(const JwksSourceConfig& s) {
     return absl::InvalidArgumentError(
         absl::StrCat("jwks source: ", st.message()));
   }
+  for (const std::string& host : s.redirect_hosts) {
+    if (absl::Status st = ValidateRedirectHost(host); !st.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("jwks source: redirect_hosts: ", st.message()));
+    }
+  }
   const RefreshBounds& r = s.refresh;
   if (!(r.min > absl::ZeroDuration() && r.min <= r.default_interval &&
         r.default_interval <= r.max && r.max < absl::InfiniteDuration())) {
@@ -348,6 +354,7 @@ absl::StatusOr<std::string> JwksRefresher::Discover(
   FetchRequest req{.url = DiscoveryUrl(config),
                    .timeout = config.timeout,
                    .allow_insecure = config.allow_insecure,
+                   .redirect_hosts = config.redirect_hosts,
                    .cancel = &cancel_};
   absl::StatusOr<FetchResponse> r = fetcher_->Fetch(req);
   if (!r.ok()) {
@@ -447,7 +454,7 @@ void JwksRefresher::RefreshSource(size_t index, bool early) {
   absl::Status error;
   FetchResponse response;
   std::vector<Key> keys;
-  size_t skipped = 0;
+  std::vector<std::string> skipped;  // import reasons, one per entry
 
   if (rediscover) {
     absl::StatusOr<std::string> uri = Discover(config);
@@ -467,6 +474,7 @@ void JwksRefresher::RefreshSource(size_t index, bool early) {
                      .if_modified_since = have_good ? last_modified : "",
                      .timeout = config.timeout,
                      .allow_insecure = config.allow_insecure,
+                     .redirect_hosts = config.redirect_hosts,
                      .cancel = &cancel_};
     absl::StatusOr<FetchResponse> r = fetcher_->Fetch(req);
     if (!r.ok()) {
@@ -483,18 +491,23 @@ void JwksRefresher::RefreshSource(size_t index, bool early) {
         import_options.source = s.id;
         import_options.loaded_at = clock_->Now();
         import_options.max_keys = config.max_keys;
+        // The same strength floors as configured keys, and never a secret.
+        import_options.strength = config.strength;
+        import_options.allow_symmetric = false;
         absl::StatusOr<JwksImport> imported =
             ImportJwks(response.body, import_options);
         if (!imported.ok()) {
           error = absl::InvalidArgumentError(
               absl::StrCat("JWKS rejected: ", imported.status().message()));
-        } else if (imported->keys.empty()) {
-          skipped = imported->skipped.size();
-          error = absl::InvalidArgumentError("JWKS has no usable keys");
         } else {
-          skipped = imported->skipped.size();
-          keys = std::move(imported->keys);
-          outcome = Outcome::kLoaded;
+          skipped = std::move(imported->skipped);
+          if (imported->keys.empty()) {
+            error = absl::InvalidArgumentError(absl::StrCat(
+                "JWKS has no usable keys (", skipped.size(), " skipped)"));
+          } else {
+            keys = std::move(imported->keys);
+            outcome = Outcome::kLoaded;
+          }
         }
       }
     }
@@ -570,7 +583,8 @@ void JwksRefresher::RefreshSource(size_t index, bool early) {
     event.source_id = s.id;
     event.url = jwks_url.empty() ? s.discovery_url : jwks_url;
     event.keys = st.keys_loaded;
-    event.skipped = skipped;
+    event.skipped = skipped.size();
+    event.skipped_reasons = std::move(skipped);
     event.early = early;
     event.next_refresh = s.next_due;
     event.status = error;

@@ -52,6 +52,7 @@
 #include "absl/time/time.h"
 #include "core/cache_control.h"
 #include "core/clock.h"
+#include "core/crypto/key_material.h"
 #include "core/jwks_fetcher.h"
 #include "core/key_store.h"
 
@@ -73,6 +74,12 @@ struct JwksSourceConfig {
   size_t max_keys = 100;
   absl::Duration max_stale = absl::InfiniteDuration();  // infinite = never drop
   bool allow_insecure = false;
+  // Import floors for fetched keys (the config's limits, as for static
+  // keys). Fetched oct keys are always refused.
+  crypto::KeyStrengthPolicy strength{};
+  // Hosts ("host" or "host:port") a fetch may be redirected to besides the
+  // URL's own scheme+host+port (FetchRequest::redirect_hosts).
+  std::vector<std::string> redirect_hosts{};
 };
 
 // The KeyStore source id of a source: "jwks:<url>" or "oidc:<discovery url>".
@@ -99,6 +106,9 @@ struct JwksEvent {
   absl::Status status{};        // kFetchFailed: short reason, no secrets
   size_t keys = 0;            // keys now held for the source
   size_t skipped = 0;         // JWKS entries skipped at import
+  // Why, one line each ("key 2 (kid \"a\"): RSA modulus too small"); for
+  // logs, not for unauthenticated endpoints (kids come from the document).
+  std::vector<std::string> skipped_reasons{};
   bool early = false;         // fetch triggered by an unknown kid
   absl::Time next_refresh = absl::InfinitePast();
 };

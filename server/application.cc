@@ -473,6 +473,8 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       js.timeout = u.timeout;
       js.allow_insecure = u.allow_insecure;
       js.issuer = u.issuer;  // binds the fetched keys ("" = unbound)
+      js.redirect_hosts = u.redirect_hosts;
+      js.strength = strength;
       if (u.max_stale.has_value()) js.max_stale = *u.max_stale;
       if (!u.ca_file.empty()) {
         if (!ca_file.empty() && ca_file != u.ca_file) {
@@ -489,6 +491,7 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
       js.provider = pc.name;
       js.discovery_url = pc.discovery_url;
       js.issuer = pc.issuers.empty() ? std::string() : pc.issuers.front();
+      js.strength = strength;
       Location l = pc.location;
       l.path += ".discovery_url";
       if (auto s = add_jwks(std::move(js), l, true); !s.ok()) return s;
@@ -597,6 +600,8 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
     Metrics* metrics = options_.metrics;
     Logger* logger = options_.logger;
     ro.on_event = [metrics, logger](const JwksEvent& e) {
+      // Why JWKS entries were skipped (weak, oct, small-order, ...).
+      const std::string reasons = absl::StrJoin(e.skipped_reasons, "; ");
       switch (e.type) {
         case JwksEvent::Type::kLoaded:
         case JwksEvent::Type::kNotModified:
@@ -609,6 +614,7 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
                        {"url", RedactUrl(e.url)},
                        {"keys", absl::StrCat(e.keys)},
                        {"skipped", absl::StrCat(e.skipped)},
+                       {"skipped_reasons", reasons},
                        {"early", e.early ? "true" : "false"}});
           break;
         case JwksEvent::Type::kFetchFailed:
@@ -616,7 +622,8 @@ absl::Status Application::Activate(std::unique_ptr<Generation> gen,
           logger->Log(LogLevel::kWarn, "jwks_fetch_failed",
                       {{"provider", e.provider},
                        {"url", RedactUrl(e.url)},
-                       {"error", std::string(e.status.message())}});
+                       {"error", std::string(e.status.message())},
+                       {"skipped_reasons", reasons}});
           break;
         case JwksEvent::Type::kKeysDropped:
           metrics->RecordJwksFetch(e.url, "dropped_stale");

@@ -628,7 +628,8 @@ class Parser {
       u.url = NonEmptyStr(n, path);
     } else {
       if (!Map(n, path, {"url", "refresh", "timeout", "allow_insecure",
-                         "ca_file", "max_stale", "required", "issuer"}))
+                         "ca_file", "max_stale", "required", "issuer",
+                         "redirect_hosts"}))
         return u;
       for (const auto& kv : n) {
         const std::string key = kv.first.Scalar();
@@ -644,6 +645,7 @@ class Parser {
           u.issuer = NonEmptyStr(v, p);
           u.issuer_location = Loc(v, p);
         }
+        if (key == "redirect_hosts") u.redirect_hosts = StrList(v, p);
         if (key == "refresh") {
           if (!Map(v, p, {"default", "min", "max"})) return u;
           for (const auto& r : v) {

@@ -124,6 +124,9 @@ struct JwksUrlConfig {
   // bound to, across refreshes; "" = unbound.
   std::string issuer;
   Location issuer_location;  // of the `issuer` value
+  // Hosts ("host" / "host:port") a redirect may lead to besides the URL's
+  // own scheme+host+port; empty = same origin only.
+  std::vector<std::string> redirect_hosts;
   Location location;
 };
 

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "core/crypto/ed25519_checks.h"
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/signature_verifier.h"
 #include "core/crypto/ssl_ptr.h"
@@ -265,11 +266,15 @@ absl::StatusOr<KeyMaterial> FromPkey(SslUniquePtr<EVP_PKEY> pkey,
       impl->bits = EVP_PKEY_get_bits(pkey.get());
       break;
     }
-    case EVP_PKEY_ED25519:
+    case EVP_PKEY_ED25519: {
+      // Small-order and non-canonical keys, from every import path.
+      absl::Status s = internal::CheckEd25519PublicKey(pkey.get());
+      if (!s.ok()) return s;
       impl->type = KeyType::kOkp;
       impl->curve = Curve::kEd25519;
       impl->bits = 256;
       break;
+    }
     case EVP_PKEY_RSA_PSS:
       return InvalidKey("RSA-PSS restricted keys are not supported; use an rsaEncryption key");
     case EVP_PKEY_ED448:

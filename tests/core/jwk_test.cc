@@ -184,6 +184,25 @@ TEST(JwkTest, OkpOnlyEd25519) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// issue 10 item 5: the small-order check reaches JWK import with its reason.
+TEST(JwkTest, SmallOrderEd25519Refused) {
+  json identity = {
+      {"kty", "OKP"},
+      {"crv", "Ed25519"},
+      {"x", Base64UrlEncode(std::string(1, '\x01') + std::string(31, '\0'))}};
+  absl::StatusOr<Key> key = Import(identity);
+  EXPECT_THAT(key, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(key.status().message()),
+              HasSubstr("Ed25519 public key has small order"));
+  json set = {
+      {"keys", {With(identity, "kid", "evil"), With(P256(), "kid", "p")}}};
+  absl::StatusOr<JwksImport> r = ImportJwks(set.dump(), {});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->keys, SizeIs(1));
+  ASSERT_THAT(r->skipped, SizeIs(1));
+  EXPECT_THAT(r->skipped[0], HasSubstr("small order"));
+}
+
 TEST(JwkTest, WeakKeysRefused) {
   EXPECT_THAT(Import(Oct(31)), StatusIs(absl::StatusCode::kInvalidArgument));
   JwkImportOptions lax;
@@ -322,6 +341,49 @@ TEST(JwksTest, MixedSymmetricSetDropsSecrets) {
   absl::StatusOr<JwksImport> r2 = ImportJwks(set.dump(), allow);
   ASSERT_THAT(r2, IsOk());
   EXPECT_THAT(r2->keys, SizeIs(2));
+}
+
+// issue 10 item 7: with allow_symmetric = false (JWKS URLs) no oct entry is
+// read, alone or mixed, whatever allow_mixed_symmetric says.
+TEST(JwksTest, SymmetricKeysRefusedWhenNotAllowed) {
+  JwkImportOptions no_secrets;
+  no_secrets.allow_symmetric = false;
+  no_secrets.allow_mixed_symmetric = true;
+  EXPECT_THAT(ImportJwk(Oct(64, "s"), no_secrets),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  json only_oct = {{"keys", {Oct(32, "s1"), Oct(64, "s2")}}};
+  absl::StatusOr<JwksImport> r = ImportJwks(only_oct.dump(), no_secrets);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->keys, SizeIs(0));
+  ASSERT_THAT(r->skipped, SizeIs(2));
+  EXPECT_THAT(r->skipped[0], HasSubstr("symmetric (oct) key refused"));
+  json mixed = {{"keys", {Oct(32, "s"), With(P256(), "kid", "p")}}};
+  r = ImportJwks(mixed.dump(), no_secrets);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_THAT(r->keys, SizeIs(1));
+  EXPECT_EQ(r->keys[0].kty(), KeyType::kEc);
+  // The default still accepts a configured oct-only set (static keys).
+  r = ImportJwks(only_oct.dump(), {});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->keys, SizeIs(2));
+}
+
+// issue 10 item 7: the strength policy applies to every JWKS entry.
+TEST(JwksTest, StrengthPolicyAppliesToEveryEntry) {
+  absl::StatusOr<json> rsa = CachedTestKey(Algorithm::kRs256).key.ToPublicJwk();
+  ASSERT_THAT(rsa, IsOk());
+  json set = {{"keys", {*rsa, With(P256(), "kid", "p")}}};
+  JwkImportOptions strict;
+  strict.strength.min_rsa_bits = 3072;
+  absl::StatusOr<JwksImport> r = ImportJwks(set.dump(), strict);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_THAT(r->keys, SizeIs(1));
+  EXPECT_EQ(r->keys[0].kty(), KeyType::kEc);
+  ASSERT_THAT(r->skipped, SizeIs(1));
+  EXPECT_THAT(r->skipped[0], HasSubstr("RSA modulus too small"));
+  r = ImportJwks(set.dump(), {});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->keys, SizeIs(2));
 }
 
 TEST(JwksTest, ExportOmitsSymmetricKeys) {

@@ -21,6 +21,7 @@ using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::JwksHttpServer;
 using ::jwtauth::testutil::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kJwks[] = R"({"keys":[]})";
 
@@ -61,8 +62,57 @@ INSTANTIATE_TEST_SUITE_P(
         UrlCase{"ftp://idp.example.com/jwks", false, false},
         UrlCase{"file:///etc/passwd", true, false},
         UrlCase{"https://user:secret@idp.example.com/jwks", false, false},
-        UrlCase{"not a url", false, false},
-        UrlCase{"", false, false}));
+        UrlCase{"not a url", false, false}, UrlCase{"", false, false},
+        // Link-local and cloud metadata addresses (issue 10 item 8): never,
+        // not even with allow_insecure or over https.
+        UrlCase{"http://169.254.169.254/latest/meta-data/", true, false},
+        UrlCase{"https://169.254.169.254/latest/meta-data/", false, false},
+        UrlCase{"https://169.254.0.1/jwks", false, false},
+        UrlCase{"https://[fd00:ec2::254]/latest/", false, false},
+        UrlCase{"https://[FD00:EC2:0::254]/latest/", false, false},
+        UrlCase{"https://[fe80::1]/jwks", false, false},
+        UrlCase{"https://[::ffff:169.254.169.254]/jwks", false, false},
+        UrlCase{"https://100.100.100.200/jwks", false, false},
+        UrlCase{"http://metadata.google.internal/computeMetadata/v1/", true,
+                false},
+        UrlCase{"https://METADATA.google.internal./x", false, false},
+        UrlCase{"https://metadata.goog/x", false, false},
+        UrlCase{"https://169.253.255.255/jwks", false, true},
+        UrlCase{"https://metadata.google.internal.example.com/x", false,
+                true}));
+
+TEST(IsMetadataHostTest, NamesLiteralsAndEmbeddedV4) {
+  for (const char* h :
+       {"169.254.169.254", "169.254.0.0", "169.254.255.255", "[fd00:ec2::254]",
+        "fd00:ec2::254", "fe80::1", "[febf::1]", "::ffff:169.254.169.254",
+        "::169.254.169.254", "64:ff9b::169.254.169.254", "100.100.100.200",
+        "metadata.google.internal", "Metadata.Google.Internal.",
+        "metadata.goog"}) {
+    EXPECT_TRUE(IsMetadataHost(h)) << h;
+  }
+  for (const char* h :
+       {"127.0.0.1", "169.255.0.1", "169.253.1.1", "[::1]", "fd00:ec2::253",
+        "fec0::1", "100.100.100.201", "idp.example.com",
+        "metadata.google.internal.evil", "google.internal", ""}) {
+    EXPECT_FALSE(IsMetadataHost(h)) << h;
+  }
+}
+
+TEST(ValidateRedirectHostTest, HostOrHostPortOnly) {
+  for (const char* ok : {"cdn.example.com", "cdn.example.com:8443",
+                         "127.0.0.1:9000", "[::1]", "[::1]:8443"}) {
+    EXPECT_THAT(ValidateRedirectHost(ok), IsOk()) << ok;
+  }
+  for (const char* bad :
+       {"", "https://cdn.example.com", "cdn.example.com/path", "*.example.com",
+        "user@cdn.example.com", "cdn.example.com:", "cdn.example.com:99999",
+        "cdn.example.com:80a", "::1", "[::1", "[::1]:", "[::1]x",
+        "169.254.169.254", "metadata.google.internal", "[fd00:ec2::254]:80"}) {
+    EXPECT_THAT(ValidateRedirectHost(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
+  }
+}
 
 class FetcherTest : public testing::Test {
  protected:
@@ -209,6 +259,127 @@ TEST_F(FetcherTest, RedirectToNonLoopbackHttpIsRefusedBeforeConnecting) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("redirect refused"));
 }
 
+// issue 10 item 8: by default a redirect stays on scheme+host+port; another
+// port on the same address is another origin. The target is never named.
+TEST_F(FetcherTest, RedirectToAnotherHostIsRefusedWithoutNamingIt) {
+  auto other = JwksHttpServer::Start();
+  ASSERT_NE(other, nullptr);
+  other->SetReply("/internal", {.body = kJwks});
+  const std::string target = other->Url("/internal?token=abc");
+  server_->SetReply("/away", {.status = 302,
+                              .body = "see the internal place",
+                              .headers = {{"Location", target}}});
+  CurlJwksFetcher fetcher;
+  auto r = fetcher.Fetch({.url = server_->Url("/away")});
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
+  const std::string msg(r.status().message());
+  EXPECT_EQ(msg, "redirect to another host refused");
+  EXPECT_EQ(other->TotalRequests(), 0);
+}
+
+TEST_F(FetcherTest, RedirectFromAddressToNameIsAnotherHost) {
+  server_->SetReply(
+      "/away",
+      {.status = 302,
+       .headers = {{"Location", absl::StrCat("http://localhost:",
+                                             server_->port(), "/jwks")}}});
+  server_->SetReply("/jwks", {.body = kJwks});
+  CurlJwksFetcher fetcher;
+  EXPECT_THAT(fetcher.Fetch({.url = server_->Url("/away")}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  auto r = fetcher.Fetch(
+      {.url = server_->Url("/away"), .redirect_hosts = {"LocalHost"}});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(FetcherTest, RedirectToAnAllowlistedHostPortIsFollowed) {
+  auto cdn = JwksHttpServer::Start();
+  ASSERT_NE(cdn, nullptr);
+  cdn->SetReply("/jwks", {.body = kJwks});
+  server_->SetReply(
+      "/old", {.status = 302, .headers = {{"Location", cdn->Url("/jwks")}}});
+  CurlJwksFetcher fetcher;
+  // A different port of the allowlisted host does not match.
+  EXPECT_THAT(fetcher.Fetch({.url = server_->Url("/old"),
+                             .redirect_hosts = {absl::StrCat(
+                                 "127.0.0.1:", server_->port())}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(cdn->TotalRequests(), 0);
+  for (const std::string& allowed :
+       {absl::StrCat("127.0.0.1:", cdn->port()), std::string("127.0.0.1")}) {
+    auto r = fetcher.Fetch(
+        {.url = server_->Url("/old"), .redirect_hosts = {allowed}});
+    ASSERT_THAT(r, IsOk()) << allowed;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, kJwks);
+    EXPECT_EQ(r->redirects, 1);
+  }
+}
+
+// issue 10 item 8: a metadata address is refused as a redirect target even
+// when allow_insecure is set and the host is (wrongly) allowlisted.
+TEST_F(FetcherTest, RedirectToMetadataAddressIsAlwaysRefused) {
+  for (const char* location :
+       {"http://169.254.169.254/latest/meta-data/iam/",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://[fd00:ec2::254]/latest/"}) {
+    server_->SetReply("/meta",
+                      {.status = 302, .headers = {{"Location", location}}});
+    CurlJwksFetcher fetcher;
+    auto r = fetcher.Fetch(
+        {.url = server_->Url("/meta"),
+         .allow_insecure = true,
+         .redirect_hosts = {"169.254.169.254", "metadata.google.internal",
+                            "[fd00:ec2::254]"}});
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument)) << location;
+    EXPECT_THAT(std::string(r.status().message()), Not(HasSubstr("meta-data")))
+        << location;
+  }
+}
+
+// Numeric spellings of 169.254.169.254 (curl's URL parser normalises them,
+// so the name check sees the address).
+TEST_F(FetcherTest, NumericSpellingsOfTheMetadataAddressAreRefused) {
+  CurlJwksFetcher fetcher({.connect_timeout = absl::Seconds(2)});
+  for (const char* url : {"http://2852039166/latest/meta-data/",
+                          "http://0xa9fea9fe/latest/meta-data/",
+                          "http://169.254.43518/latest/meta-data/"}) {
+    auto r = fetcher.Fetch(
+        {.url = url, .timeout = absl::Seconds(3), .allow_insecure = true});
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument)) << url;
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("metadata"))
+        << url;
+  }
+}
+
+// The connect-time check: a harmless-looking name that resolves to a
+// metadata address (pinned here as DNS would answer) is refused before any
+// connection; the same name resolving to loopback works.
+TEST_F(FetcherTest, NameResolvingToMetadataAddressIsRefusedAtConnect) {
+  server_->SetReply("/jwks", {.body = kJwks});
+  const std::string port = absl::StrCat(server_->port());
+  const std::string url = absl::StrCat("http://keys.test:", port, "/jwks");
+  for (const char* address :
+       {"169.254.169.254", "[fd00:ec2::254]", "[::ffff:169.254.169.254]"}) {
+    CurlJwksFetcher fetcher(
+        {.connect_timeout = absl::Seconds(2),
+         .resolve = {absl::StrCat("keys.test:", port, ":", address)}});
+    auto r = fetcher.Fetch(
+        {.url = url, .timeout = absl::Seconds(3), .allow_insecure = true});
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument)) << address;
+    EXPECT_EQ(r.status().message(),
+              "connection to a link-local or cloud metadata address refused")
+        << address;
+  }
+  EXPECT_EQ(server_->RequestCount("/jwks"), 0);
+  CurlJwksFetcher loopback(
+      {.resolve = {absl::StrCat("keys.test:", port, ":127.0.0.1")}});
+  auto ok = loopback.Fetch({.url = url, .allow_insecure = true});
+  ASSERT_THAT(ok, IsOk());
+  EXPECT_EQ(ok->body, kJwks);
+}
+
 TEST_F(FetcherTest, InsecureUrlIsRefusedWithoutConnecting) {
   CurlJwksFetcher fetcher;
   EXPECT_THAT(fetcher.Fetch({.url = "http://idp.example.invalid/jwks"}),
@@ -310,6 +481,10 @@ TEST_F(TlsFetcherTest, RedirectFromHttpsToHttpIsRefused) {
                              .headers = {{"Location", plain->Url("/jwks")}}});
   CurlJwksFetcher fetcher({.ca_file = pki_->ca_file()});
   auto r = fetcher.Fetch({.url = server_->Url("/old")});
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
+  // Not even when the plain host is allowlisted.
+  r = fetcher.Fetch({.url = server_->Url("/old"),
+                     .redirect_hosts = {"127.0.0.1", "localhost"}});
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(plain->TotalRequests(), 0);
 }
