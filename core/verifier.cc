@@ -236,6 +236,18 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
   auto keep_key_failure = [&](FailureReason reason, const char* detail) {
     keep(MakeFailure(reason, detail), Specificity(reason));
   };
+  // Parses the payload with `limits` into `claims`; a failure is kept (as a
+  // policy failure) and ends this provider's attempt.
+  auto parse_claims = [&](const JsonLimits& limits) {
+    FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
+    if (!parsed.ok()) {
+      keep(parsed.failure(), kPolicyRank);
+      return false;
+    }
+    claims = std::move(parsed).value();
+    claims_limits = &limits;
+    return true;
+  };
   for (size_t idx : *candidates) {
     const Policy& p = policies_[idx];
     // Explicit typing (RFC 8725 §3.11): a header rule, before any key work.
@@ -273,15 +285,9 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
     // candidate for a token whose "iss" differs. Its iss is needed before a
     // bound key is tried, so with options.provider the payload is parsed
     // (bounded) here, ahead of the signature check.
-    if (!claims.has_value() && AnyBoundToIssuer(span)) {
-      const JsonLimits& limits = p.options().payload_limits;
-      FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
-      if (!parsed.ok()) {
-        keep(parsed.failure(), kPolicyRank);
-        continue;
-      }
-      claims = std::move(parsed).value();
-      claims_limits = &limits;
+    if (!claims.has_value() && AnyBoundToIssuer(span) &&
+        !parse_claims(p.options().payload_limits)) {
+      continue;
     }
     // Valid until `claims` is re-parsed below (after the key loop).
     const std::string* token_iss =
@@ -331,14 +337,9 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
 
     // --- claims and policy ---
     const JsonLimits& limits = p.options().payload_limits;
-    if (!claims.has_value() || !SameLimits(*claims_limits, limits)) {
-      FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
-      if (!parsed.ok()) {
-        keep(parsed.failure(), kPolicyRank);
-        continue;
-      }
-      claims = std::move(parsed).value();
-      claims_limits = &limits;
+    if ((!claims.has_value() || !SameLimits(*claims_limits, limits)) &&
+        !parse_claims(limits)) {
+      continue;
     }
     FailureOr<PolicyResult> checked =
         p.Check(*claims, now, options.audience, options.context);
