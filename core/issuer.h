@@ -23,7 +23,7 @@
 // src_sub (always), or "sub"/"aud" both in claims and in subject/audiences
 // → InvalidArgument.
 //
-// TokenIssuer::Exchange (RFC 8693 spirit, issue 10 item 2): a policy, not a
+// TokenIssuer::Exchange (RFC 8693 spirit): a policy, not a
 // conversion of any token into a first-party one.
 //  - audiences: at least one (InvalidArgument otherwise: an exchanged token
 //    is never audience-less), each in exchange.allowed_audiences

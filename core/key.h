@@ -50,7 +50,7 @@ struct KeyOptions {
   // lowered the floor below 32 bytes runs in legacy mode: every HS alg then
   // accepts a secret of at least the floor.
   int min_hmac_bytes = crypto::KeyStrengthPolicy{}.min_hmac_bytes;
-  // The issuer this key is bound to (issue 10 item 6): a bound key verifies
+  // The issuer this key is bound to (RFC 8725 §3.8): a bound key verifies
   // only tokens whose "iss" equals it exactly. Empty = unbound: the key
   // verifies tokens of every issuer of its provider.
   std::string issuer{};

@@ -281,7 +281,7 @@ VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
       }
       continue;
     }
-    // Issuer binding (issue 10 item 6): a key bound to an issuer is no
+    // Issuer binding (RFC 8725 §3.8): a key bound to an issuer is no
     // candidate for a token whose "iss" differs. Its iss is needed before a
     // bound key is tried, so with options.provider the payload is parsed
     // (bounded) here, ahead of the signature check.

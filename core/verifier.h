@@ -32,7 +32,7 @@
 //     max_keys_without_kid tried; none → KEY_NOT_FOUND/KEYS_UNAVAILABLE; no
 //     match → SIGNATURE_INVALID when every candidate was tried, KEY_NOT_FOUND
 //     ("too many keys without kid") when candidates were left untried.
-//   Issuer binding (Key::issuer(), issue 10 item 6), in both cases: a key
+//   Issuer binding (Key::issuer(), RFC 8725 §3.8), in both cases: a key
 //     bound to issuer X is no candidate for a token whose "iss" is not the
 //     string X (it is never tried and uses up no try). The iss is known
 //     before any key is tried: without VerifyOptions.provider the payload was

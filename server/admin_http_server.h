@@ -14,7 +14,7 @@
 // handlers given at Start(), which must be thread-safe (they run on the
 // server's worker pool) and must never return secrets.
 //
-// Slow clients (issue 10 item 12): each connection serves one request
+// Slow clients (slowloris): each connection serves one request
 // (Connection: close) and the whole request — head and any body — must
 // arrive within AdminServerOptions::request_timeout and
 // max_request_bytes, however slowly the client dribbles bytes; then the

@@ -143,8 +143,8 @@ absl::StatusOr<std::string> SecretOf(const KeySourceConfig& k,
   }
 }
 
-// Several issuers and a keys[]/jwks_urls[] entry without `issuer:` (issue
-// 10 item 6). Signing keys and discovery sources are always bound.
+// Several issuers and a keys[]/jwks_urls[] entry without `issuer:` (keys
+// not bound to issuers). Signing keys and discovery sources are always bound.
 bool HasUnboundKeySource(const ProviderConfig& pc) {
   if (pc.issuers.size() < 2) return false;
   for (const KeySourceConfig& k : pc.keys) {

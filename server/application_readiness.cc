@@ -78,7 +78,7 @@ ReadinessReport Application::Readiness() const {
     t = std::max(t, e->key().loaded_at());
   }
   // Unauthenticated endpoint: public source ids and no error text unless
-  // the operator opted in (server.admin_verbose; issue 10 item 11).
+  // the operator opted in (server.admin_verbose).
   const bool verbose = c != nullptr && c->server.admin_verbose;
   for (const SourceInfo& s : key_store_->Sources()) {
     SourceReadiness sr;

@@ -504,7 +504,7 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     info->set_kty(std::string(KeyTypeName(key.kty())));
     info->set_provider(entry->provider());
     // Public form: no secret file paths, env var names or URL credentials
-    // (issue 10 item 11).
+    // (no information exposure on an unauthenticated RPC).
     info->set_source(PublicSourceId(entry->source_id()));
     info->set_primary(!primary_source.empty() &&
                       entry->source_id() == primary_source &&

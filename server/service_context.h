@@ -28,7 +28,7 @@ namespace jwtauth::server {
 
 class Metrics;           // server/metrics.h
 class Logger;            // server/logging.h
-struct ExtAuthzPolicy;   // server/ext_authz_policy.h (issue 7)
+struct ExtAuthzPolicy;   // server/ext_authz_policy.h
 
 // Who may call IssueToken, from config `issue:`.
 struct IssuePolicy {

@@ -3,7 +3,7 @@
 
 // Public forms of key-source ids and JWKS URLs, for everything an
 // unauthenticated caller can read (/readyz, /metrics, ListKeys) and for logs
-// (issue 10 item 11). Internal source ids name where secrets live
+// (no information exposure). Internal source ids name where secrets live
 // ("file:/etc/jwtauth/hs.key", "env:HS_SECRET") and JWKS URLs may carry
 // credentials ("https://user:pw@idp/keys?token=..."); the public forms keep
 // only what identifies a source:

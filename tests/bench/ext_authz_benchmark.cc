@@ -1,5 +1,5 @@
 // Envoy ext_authz Check, measured like Verify (docs/benchmarks.md, "ext_authz
-// Check (issue 7)"). Everything runs on the same in-memory ServingState
+// Check"). Everything runs on the same in-memory ServingState
 // (ExtAuthzTestEnv: HS256 provider keys, TokenVerifier + VerificationCache):
 //
 //   BM_Verify/{cached,uncached}     TokenVerifier::Verify: the baseline

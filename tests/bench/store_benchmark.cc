@@ -1,4 +1,4 @@
-// Key store + policy + verifier benchmarks (issue 4). Not a test.
+// Key store + policy + verifier benchmarks. Not a test.
 //
 //   cmake --preset release -B build/release
 //   cmake --build build/release --target store_benchmark

@@ -284,7 +284,8 @@ TEST_F(IssuerTest, ExchangeBeyondSubjectExpiryOnlyWhenConfigured) {
   EXPECT_EQ((*ex)->expires_at, clock_.Now() + absl::Minutes(20));
 }
 
-// Issue 10 item 2: only subject tokens of allowed providers are exchanged.
+// Token exchange policy: only subject tokens of allowed providers are
+// exchanged.
 TEST_F(IssuerTest, ExchangeAcceptsOnlyAllowedProviders) {
   auto issuer = MakeIssuer(Algorithm::kEs256);  // allowed: "default"
   auto v = MakeVerifier();
@@ -318,7 +319,8 @@ TEST_F(IssuerTest, ExchangeAcceptsOnlyAllowedProviders) {
   EXPECT_FALSE(ex->ok());
 }
 
-// Issue 10 item 2: every audience must be allowed; none at all is refused.
+// Token exchange policy: every audience must be allowed; none at all is
+// refused.
 TEST_F(IssuerTest, ExchangeAudiencesMustBeAllowed) {
   auto issuer = MakeIssuer(Algorithm::kEs256);
   auto v = MakeVerifier();
@@ -338,7 +340,7 @@ TEST_F(IssuerTest, ExchangeAudiencesMustBeAllowed) {
   EXPECT_EQ(r->claims()["aud"], json({"api://a", "api://b"}));
 }
 
-// Issue 10 item 2: provenance claims come only from an exchange; a direct
+// Token exchange policy: provenance claims come only from an exchange; a direct
 // caller cannot forge them.
 TEST_F(IssuerTest, DirectIssueCannotSetProvenanceClaims) {
   auto issuer = MakeIssuer(Algorithm::kEs256);
@@ -348,7 +350,7 @@ TEST_F(IssuerTest, DirectIssueCannotSetProvenanceClaims) {
   }
 }
 
-// Issue 10 item 2: `subject` must be empty or equal the verified "sub".
+// Token exchange policy: `subject` must be empty or equal the verified "sub".
 TEST_F(IssuerTest, ExchangeSubjectMustMatch) {
   auto issuer = MakeIssuer(Algorithm::kEs256);
   auto v = MakeVerifier();

@@ -184,7 +184,8 @@ TEST(JwkTest, OkpOnlyEd25519) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-// issue 10 item 5: the small-order check reaches JWK import with its reason.
+// Small-order Ed25519 keys: the small-order check reaches JWK import with its
+// reason.
 TEST(JwkTest, SmallOrderEd25519Refused) {
   json identity = {
       {"kty", "OKP"},
@@ -343,8 +344,8 @@ TEST(JwksTest, MixedSymmetricSetDropsSecrets) {
   EXPECT_THAT(r2->keys, SizeIs(2));
 }
 
-// issue 10 item 7: with allow_symmetric = false (JWKS URLs) no oct entry is
-// read, alone or mixed, whatever allow_mixed_symmetric says.
+// No oct keys from JWKS URLs: with allow_symmetric = false (JWKS URLs) no oct
+// entry is read, alone or mixed, whatever allow_mixed_symmetric says.
 TEST(JwksTest, SymmetricKeysRefusedWhenNotAllowed) {
   JwkImportOptions no_secrets;
   no_secrets.allow_symmetric = false;
@@ -368,7 +369,7 @@ TEST(JwksTest, SymmetricKeysRefusedWhenNotAllowed) {
   EXPECT_THAT(r->keys, SizeIs(2));
 }
 
-// issue 10 item 7: the strength policy applies to every JWKS entry.
+// JWKS key strength: the strength policy applies to every JWKS entry.
 TEST(JwksTest, StrengthPolicyAppliesToEveryEntry) {
   absl::StatusOr<json> rsa = CachedTestKey(Algorithm::kRs256).key.ToPublicJwk();
   ASSERT_THAT(rsa, IsOk());

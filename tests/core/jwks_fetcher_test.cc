@@ -63,7 +63,7 @@ INSTANTIATE_TEST_SUITE_P(
         UrlCase{"file:///etc/passwd", true, false},
         UrlCase{"https://user:secret@idp.example.com/jwks", false, false},
         UrlCase{"not a url", false, false}, UrlCase{"", false, false},
-        // Link-local and cloud metadata addresses (issue 10 item 8): never,
+        // Link-local and cloud metadata addresses (SSRF): never,
         // not even with allow_insecure or over https.
         UrlCase{"http://169.254.169.254/latest/meta-data/", true, false},
         UrlCase{"https://169.254.169.254/latest/meta-data/", false, false},
@@ -259,8 +259,9 @@ TEST_F(FetcherTest, RedirectToNonLoopbackHttpIsRefusedBeforeConnecting) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("redirect refused"));
 }
 
-// issue 10 item 8: by default a redirect stays on scheme+host+port; another
-// port on the same address is another origin. The target is never named.
+// JWKS redirects (SSRF): by default a redirect stays on scheme+host+port;
+// another port on the same address is another origin. The target is never
+// named.
 TEST_F(FetcherTest, RedirectToAnotherHostIsRefusedWithoutNamingIt) {
   auto other = JwksHttpServer::Start();
   ASSERT_NE(other, nullptr);
@@ -317,7 +318,7 @@ TEST_F(FetcherTest, RedirectToAnAllowlistedHostPortIsFollowed) {
   }
 }
 
-// issue 10 item 8: a metadata address is refused as a redirect target even
+// Metadata SSRF: a metadata address is refused as a redirect target even
 // when allow_insecure is set and the host is (wrongly) allowlisted.
 TEST_F(FetcherTest, RedirectToMetadataAddressIsAlwaysRefused) {
   for (const char* location :

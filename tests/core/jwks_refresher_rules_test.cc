@@ -1,8 +1,9 @@
 // JwksRefresher: the import and transport rules it applies to every fetched
-// set (issue 10 items 7 and 8): the configured strength floors, no oct keys,
-// redirect_hosts passed to the fetcher, and skip reasons reported. Kept apart
-// from jwks_refresher_test.cc (scheduling, rotation, faults) to keep both
-// files small; real loopback HTTP server, real curl fetcher, RefreshOnce().
+// set (key strength, no secrets, no SSRF): the configured strength floors, no
+// oct keys, redirect_hosts passed to the fetcher, and skip reasons reported.
+// Kept apart from jwks_refresher_test.cc (scheduling, rotation, faults) to keep
+// both files small; real loopback HTTP server, real curl fetcher,
+// RefreshOnce().
 
 #include <memory>
 #include <string>
@@ -98,7 +99,7 @@ class RefresherRulesTest : public testing::Test {
   std::unique_ptr<JwksRefresher> refresher_;
 };
 
-// issue 10 item 7: limits.min_rsa_bits reaches fetched keys; the weak key is
+// JWKS key strength: limits.min_rsa_bits reaches fetched keys; the weak key is
 // skipped and reported, the rest of the set loads.
 TEST_F(RefresherRulesTest, StrengthFloorsApplyToFetchedKeys) {
   server_->SetReply("/jwks", {.body = Jwks({PublicJwk(Algorithm::kRs256),
@@ -124,8 +125,8 @@ TEST_F(RefresherRulesTest, DefaultFloorsStillLoadA2048BitKey) {
   EXPECT_THAT(StoredKinds(), Contains(KeyType::kRsa)) << Stats().last_error;
 }
 
-// issue 10 item 7: an oct-only JWKS is a failed fetch (nothing usable) that
-// keeps the last good keys; oct entries next to public keys are skipped.
+// No oct keys from a URL: an oct-only JWKS is a failed fetch (nothing usable)
+// that keeps the last good keys; oct entries next to public keys are skipped.
 TEST_F(RefresherRulesTest, OctKeysAreNeverLoadedFromAUrl) {
   server_->SetReply("/jwks",
                     {.body = Jwks({Oct("s"), PublicJwk(Algorithm::kEs256)})});
@@ -159,7 +160,7 @@ TEST_F(RefresherRulesTest, OctOnlyFirstFetchLeavesTheSourceNotReady) {
   EXPECT_FALSE(refresher_->IsReady());
 }
 
-// issue 10 item 8: the source's redirect_hosts reach the fetcher; without
+// JWKS redirects (SSRF): the source's redirect_hosts reach the fetcher; without
 // them a cross-origin redirect fails and names no target.
 TEST_F(RefresherRulesTest, RedirectHostsComeFromTheSource) {
   auto cdn = JwksHttpServer::Start();

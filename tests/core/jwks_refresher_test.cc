@@ -501,12 +501,12 @@ TEST_F(RefresherTest, OidcDiscoveryFindsJwksUri) {
   EXPECT_EQ(server_->RequestCount("/.well-known/openid-configuration"), 1);
   EXPECT_EQ(server_->RequestCount("/keys"), 2);
   // Discovered keys are bound to the discovered issuer, across refreshes
-  // (issue 10 item 6): another issuer of the provider cannot use them.
+  // (issuer binding): another issuer of the provider cannot use them.
   EXPECT_EQ(Verify(TokenFor(KeyA(), "", issuer)), kOk);
   EXPECT_EQ(Verify(TokenFor(KeyA())), FailureReason::kIssuerMismatch);
 }
 
-// issue 10 item 6: a plain JWKS URL source with `issuer` binds its keys.
+// Issuer binding: a plain JWKS URL source with `issuer` binds its keys.
 TEST_F(RefresherTest, JwksUrlSourceWithIssuerBindsItsKeys) {
   server_->SetReply("/jwks", {.body = JwksOf({&KeyA()})});
   JwksSourceConfig s = Source("/jwks");

@@ -63,7 +63,7 @@ TEST(KeySetTest, EntryIdsAreUniqueAndCountersWork) {
   EXPECT_EQ(a->identity(), b->identity());
   EXPECT_NE(a->identity(), Entry(GenerateTestKey(Algorithm::kEdDsa,
                                                  k.kid()).key)->identity());
-  // Rebinding to an issuer (issue 10 item 6) is a different identity.
+  // Rebinding to an issuer is a different identity.
   EXPECT_NE(a->identity(), Entry(k.BoundToIssuer("https://a"))->identity());
   EXPECT_EQ(k.BoundToIssuer("https://a").issuer(), "https://a");
   EXPECT_EQ(k.issuer(), "");

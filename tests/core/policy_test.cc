@@ -267,8 +267,8 @@ TEST(PolicyTest, MetadataMapping) {
 namespace jwtauth {
 namespace {
 
-// Issue 10 item 9 (RFC 7519 §4.1.1-4.1.3): iss and sub are strings, aud a
-// string or an array of strings; a wrong type is CLAIM_INVALID even when no
+// Registered claim types (RFC 7519 §4.1.1-4.1.3): iss and sub are strings, aud
+// a string or an array of strings; a wrong type is CLAIM_INVALID even when no
 // rule looks at the claim.
 TEST(PolicyTest, RegisteredClaimsOfTheWrongTypeAreClaimInvalid) {
   const ProviderOptions o = Base();  // no subject rule
@@ -295,7 +295,7 @@ TEST(PolicyTest, RegisteredClaimsOfTheWrongTypeAreClaimInvalid) {
   EXPECT_EQ(Check(o, Good()), FailureReason::kUnspecified);
 }
 
-// Issue 10 item 10 (RFC 8725 §3.11): explicit typing.
+// RFC 8725 §3.11: explicit typing.
 TEST(PolicyTest, AllowedTypDefaultsToJwtAndAccessTokenCaseInsensitive) {
   absl::StatusOr<Policy> p = Policy::Create(Base());
   ASSERT_THAT(p, testutil::IsOk());

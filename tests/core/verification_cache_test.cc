@@ -108,10 +108,10 @@ TEST_F(VerificationCacheTest, OptionsArePartOfTheKey) {
             key({.context = {{"c", "d"}, {"a", "b"}}}));
 }
 
-// Issue 10 item 1: the key was `token NUL len provider len audience` with
-// the bare token for empty options, so the token
-// `T\0<len 0><len 11>api://other` with empty options hit the entry of
-// Verify(T, audience=api://other).
+// Verification-cache key collision (CWE-436): the key was `token NUL len
+// provider len audience` with the bare token for empty options, so the token
+// `T\0<len 0><len 11>api://other` with empty options hit the entry of Verify(T,
+// audience=api://other).
 TEST_F(VerificationCacheTest, FramingInsideTheTokenCannotCollideWithOptions) {
   const std::string t = Token();
   auto key = [](absl::string_view tok, const VerifyOptions& o) {

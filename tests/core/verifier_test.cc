@@ -466,7 +466,7 @@ TEST_F(VerifierTest, ConcurrentVerifiesDuringSnapshotSwaps) {
 }
 
 
-// --- issuer binding (issue 10 item 6) ---
+// --- issuer binding (RFC 8725 §3.8) ---
 
 constexpr char kIssB[] = "https://b.example";
 
@@ -474,7 +474,7 @@ Key Bound(const TestKey& k, absl::string_view issuer) {
   return k.key.BoundToIssuer(std::string(issuer));
 }
 
-// issue 10 item 6: a key bound to B never verifies a token claiming A.
+// Issuer binding: a key bound to B never verifies a token claiming A.
 TEST_F(VerifierTest, BoundKeyRefusesTokenOfAnotherIssuer) {
   TestKey ka = GenerateTestKey(Algorithm::kEs256, "kA");
   TestKey kb = GenerateTestKey(Algorithm::kEs256, "kB");
@@ -502,7 +502,7 @@ TEST_F(VerifierTest, BoundKeyRefusesTokenOfAnotherIssuer) {
   EXPECT_EQ(total, 4u);
 }
 
-// issue 10 item 6: without a kid, keys bound to another issuer are no
+// Issuer binding: without a kid, keys bound to another issuer are no
 // candidates (and do not use up max_keys_without_kid).
 TEST_F(VerifierTest, BoundKeyIsNoCandidateWithoutKid) {
   TestKey ka = GenerateTestKey(Algorithm::kEs256, "");
@@ -527,7 +527,7 @@ TEST_F(VerifierTest, BoundKeyIsNoCandidateWithoutKid) {
   }
 }
 
-// issue 10 item 6: a token without a string iss matches no bound key.
+// Issuer binding: a token without a string iss matches no bound key.
 TEST_F(VerifierTest, BoundKeyNeedsAStringIss) {
   store_.SetSourceKeys("default", "static", {Bound(key_, kIss)});
   auto v = Make();
@@ -540,7 +540,7 @@ TEST_F(VerifierTest, BoundKeyNeedsAStringIss) {
   EXPECT_TRUE(v->Verify(Sign(Claims()), {.provider = "default"}).ok());
 }
 
-// issue 10 item 6: an unbound key verifies every issuer of its provider.
+// Issuer binding: an unbound key verifies every issuer of its provider.
 TEST_F(VerifierTest, UnboundKeyVerifiesEveryIssuerOfItsProvider) {
   TestKey kb = GenerateTestKey(Algorithm::kEs256, "kB");
   store_.SetSourceKeys("default", "static", {key_.key, Bound(kb, kIssB)});
@@ -553,7 +553,7 @@ TEST_F(VerifierTest, UnboundKeyVerifiesEveryIssuerOfItsProvider) {
   EXPECT_TRUE(v->Verify(Sign(b)).ok());
 }
 
-// issue 10 item 6: allow_any_issuer_kid_lookup never reaches a bound key.
+// Issuer binding: allow_any_issuer_kid_lookup never reaches a bound key.
 TEST_F(VerifierTest, AnyIssuerKidLookupSkipsBoundKeys) {
   store_.SetSourceKeys("default", "static", {Bound(key_, kIss)});
   ProviderOptions o = Options();
@@ -567,7 +567,7 @@ TEST_F(VerifierTest, AnyIssuerKidLookupSkipsBoundKeys) {
   EXPECT_EQ(v->KeyUsage().at(0).verifications, 0u);
 }
 
-// issue 10 item 6: a cached result never outlives a rebinding of its key.
+// Issuer binding: a cached result never outlives a rebinding of its key.
 TEST_F(VerifierTest, CachedResultIsNotServedAfterRebinding) {
   auto cache = VerificationCache::Create({.max_entries = 16, .shards = 1});
   ASSERT_THAT(cache, testutil::IsOk());

@@ -1,4 +1,4 @@
-// Attack suite: admin HTTP port robustness (issue 10 item 12). Slow clients
+// Attack suite: admin HTTP port robustness. Slow clients
 // that dribble a request head byte by byte ("slowloris") must neither starve
 // /healthz nor hold a connection for longer than the bounded request-head
 // time. The admin server is the one main() runs, started by the
@@ -123,7 +123,7 @@ class AdminPortAttack : public ::testing::Test {
   std::unique_ptr<SecurityServer> server_;
 };
 
-// issue 10 item 12 (slowloris, CWE-400): 16 clients dribbling request heads
+// Slowloris (CWE-400): 16 clients dribbling request heads
 // must not starve /healthz on the admin port.
 TEST_F(AdminPortAttack, SixteenSlowClientsDoNotStarveHealthz) {
   std::vector<std::unique_ptr<SlowClient>> slow;
@@ -147,7 +147,7 @@ TEST_F(AdminPortAttack, SixteenSlowClientsDoNotStarveHealthz) {
   for (auto& c : slow) c->stop();
 }
 
-// issue 10 item 12: a client that never finishes its request head is
+// Slowloris: a client that never finishes its request head is
 // disconnected after the bounded request-head time, however steadily it
 // dribbles bytes (a per-read timeout alone never fires).
 TEST_F(AdminPortAttack, SlowClientsAreDisconnectedAfterBoundedHeadTime) {

@@ -1,12 +1,12 @@
-// Issue 10 item 1: verification-cache key collision. The cache key was the
-// raw request framed as `token NUL len(provider) provider len(audience)
-// audience`, with the bare token for empty options, looked up before the
-// token was parsed: a caller sending `T\0<framing>api://other` with empty
-// options got the cached result of Verify(T, audience=api://other).
-// Reachable through Verify.token, IssueToken.subject_token and an ext_authz
-// query token source (%00 decoded). Fixed by refusing every token byte
-// outside the compact-JWS alphabet before the lookup and a length-prefixed
-// key (core/verification_cache.cc KeyFor).
+// Attack suite: verification-cache key collision (CWE-436). The cache key was
+// the raw request framed as `token NUL len(provider) provider len(audience)
+// audience`, with the bare token for empty options, looked up before the token
+// was parsed: a caller sending `T\0<framing>api://other` with empty options got
+// the cached result of Verify(T, audience=api://other). Reachable through
+// Verify.token, IssueToken.subject_token and an ext_authz query token source
+// (%00 decoded). Fixed by refusing every token byte outside the compact-JWS
+// alphabet before the lookup and a length-prefixed key
+// (core/verification_cache.cc KeyFor).
 
 #include <cctype>
 #include <memory>
@@ -67,7 +67,8 @@ ext_authz:
   std::string token_;
 };
 
-// CWE-436 / issue 10.1: the exact exploit through jwtauth.v1.AuthService/Verify.
+// CWE-436: the cache-key collision exploit through
+// jwtauth.v1.AuthService/Verify.
 TEST_F(CacheKeyAttackTest, VerifyFramedTokenDoesNotHitAnotherRequestsEntry) {
   ASSERT_FALSE(server_->Verify(token_).valid());  // aud is not "api"
   v1::VerifyResponse good = server_->Verify(token_, "api://other");
@@ -78,7 +79,8 @@ TEST_F(CacheKeyAttackTest, VerifyFramedTokenDoesNotHitAnotherRequestsEntry) {
   EXPECT_EQ(attack.reason(), v1::MALFORMED) << attack.detail();
 }
 
-// Issue 10.1 through the ext_authz query token source: %00 is decoded.
+// The cache-key collision through the ext_authz query token source: %00 is
+// decoded.
 TEST_F(CacheKeyAttackTest, ExtAuthzQueryTokenWithEncodedFramingIsRefused) {
   ASSERT_TRUE(server_->Verify(token_, "api://other").valid());  // cached
   std::string encoded;

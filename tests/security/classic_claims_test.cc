@@ -4,7 +4,8 @@
 // Every token is correctly signed (HS256, the configured secret), so the
 // claims rule — not the signature — decides. Every case runs through
 // SecurityServer (YAML → Application → TokenVerifier → AuthService on a real
-// loopback gRPC server). Issue 10, "The attack suite".
+// loopback gRPC server). Part of the
+// attack suite (docs/SECURITY.md).
 
 #include <string>
 

@@ -2,7 +2,8 @@
 // "none" in every casing, alg spelling, crit, b64, duplicate members, kid
 // values that look like paths or SQL, the token's shape, alphabet and size.
 // Every case runs through SecurityServer (YAML → Application → TokenVerifier
-// → AuthService on a real loopback gRPC server). Issue 10, "The attack suite".
+// → AuthService on a real loopback gRPC server). Part of the
+// attack suite (docs/SECURITY.md).
 
 #include <string>
 

@@ -3,7 +3,8 @@
 // from a static jwks_file and from a jwks_url on loopback; header-supplied
 // keys (jku, x5u, jwk, x5c) that must never be used or fetched.
 // Every case runs through SecurityServer (YAML → Application → TokenVerifier
-// → AuthService on a real loopback gRPC server). Issue 10, "The attack suite".
+// → AuthService on a real loopback gRPC server). Part of the
+// attack suite (docs/SECURITY.md).
 
 #include <fstream>
 #include <sstream>
@@ -210,7 +211,7 @@ TEST_F(ClassicJwksUrlTest, DuplicateKidNotTrusted) {
   EXPECT_TRUE(Refused(VerifyBy(*server_, JwksKeys::Get().dup2, kUrlIss),
                       v1::KEY_NOT_FOUND));
 }
-// Issue 10 item 7 / RFC 8725 §3.1: a URL never supplies HMAC secrets.
+// RFC 8725 §3.1: a URL never supplies HMAC secrets.
 TEST_F(ClassicJwksUrlTest, OctEntryFromUrlNotLoaded) {
   const std::string header = R"({"alg":"HS256","kid":"oct"})";
   EXPECT_TRUE(

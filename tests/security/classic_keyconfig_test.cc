@@ -5,7 +5,7 @@
 // production wiring (SecurityServer: YAML → Application) and asserts the
 // start is refused with an error naming the entry and not echoing the
 // secret; a control shows the same config shape starts with a real secret.
-// Issue 10, "The attack suite".
+// Part of the attack suite (docs/SECURITY.md).
 
 #include <string>
 

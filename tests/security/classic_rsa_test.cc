@@ -6,7 +6,8 @@
 // PKCS#1 v1.5 verification (OpenSSL re-encodes and compares the whole block),
 // so the forgery, which a parser-based verifier accepts, must fail here.
 // Every case runs through SecurityServer (YAML → Application → TokenVerifier
-// → AuthService on a real loopback gRPC server). Issue 10, "The attack suite".
+// → AuthService on a real loopback gRPC server). Part of the
+// attack suite (docs/SECURITY.md).
 
 #include <openssl/bn.h>
 #include <unistd.h>

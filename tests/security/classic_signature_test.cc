@@ -4,7 +4,8 @@
 // used as an HMAC secret, by token and by configuration), algorithm
 // substitution on a bound key, and weak RSA keys in the configuration.
 // Every case runs through SecurityServer (YAML → Application → TokenVerifier
-// → AuthService on a real loopback gRPC server). Issue 10, "The attack suite".
+// → AuthService on a real loopback gRPC server). Part of the
+// attack suite (docs/SECURITY.md).
 
 #include <string>
 

@@ -1,9 +1,9 @@
-// Attack suite: token exchange (IssueToken with subject_token), issue 10
-// item 2. Exchange is a policy in the RFC 8693 spirit: off unless enabled,
-// subject tokens only from allow-listed providers, audiences only from an
-// allow-list, `subject` bound to the subject token's "sub", the new token
-// records its origin, and the caller may be required to authenticate.
-// Everything goes through the production wiring (SecurityServer).
+// Attack suite: token exchange (IssueToken with subject_token). Exchange is a
+// policy in the RFC 8693 spirit: off unless enabled, subject tokens only from
+// allow-listed providers, audiences only from an allow-list, `subject` bound to
+// the subject token's "sub", the new token records its origin, and the caller
+// may be required to authenticate. Everything goes through the production
+// wiring (SecurityServer).
 
 #include <map>
 #include <memory>
@@ -92,7 +92,7 @@ nlohmann::json Payload(const std::string& token) {
   return nlohmann::json::parse(text.value_or(""), nullptr, false);
 }
 
-// Issue 10 item 2: a config without `issue.exchange` must not mint tokens
+// Exchange policy: a config without `issue.exchange` must not mint tokens
 // from a partner token (exchange was on by default).
 TEST(ExchangeAttack, PartnerTokenExchangeUnderDefaultConfigIsRefused) {
   Keys keys;
@@ -113,7 +113,7 @@ TEST(ExchangeAttack, PartnerTokenExchangeUnderDefaultConfigIsRefused) {
   EXPECT_TRUE(resp.token().empty());
 }
 
-// Issue 10 item 2: a token of a provider not in allowed_providers is
+// Exchange policy: a token of a provider not in allowed_providers is
 // refused, even for an allowed audience.
 TEST(ExchangeAttack, PartnerTokenOfProviderNotAllowedIsRefused) {
   Keys keys;
@@ -135,7 +135,7 @@ TEST(ExchangeAttack, PartnerTokenOfProviderNotAllowedIsRefused) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
-// Issue 10 item 2: the requested audiences must all be allow-listed.
+// Exchange policy: the requested audiences must all be allow-listed.
 TEST(ExchangeAttack, AudienceNotAllowedIsRefused) {
   Keys keys;
   auto s = StartOrDie(Providers() + kPolicy, keys);
@@ -156,7 +156,7 @@ TEST(ExchangeAttack, AudienceNotAllowedIsRefused) {
   EXPECT_TRUE(resp.token().empty());
 }
 
-// Issue 10 item 2: `subject` must be empty or equal the subject token's sub.
+// Exchange policy: `subject` must be empty or equal the subject token's sub.
 TEST(ExchangeAttack, SubjectMismatchIsInvalidArgument) {
   Keys keys;
   auto s = StartOrDie(Providers() + kPolicy, keys);
@@ -175,7 +175,7 @@ TEST(ExchangeAttack, SubjectMismatchIsInvalidArgument) {
   EXPECT_EQ(Payload(resp.token())["sub"], "alice");
 }
 
-// Issue 10 item 2: an allowed exchange works, verifies as a first-party
+// Exchange policy: an allowed exchange works, verifies as a first-party
 // token and records where it came from (src_iss / src_sub).
 TEST(ExchangeAttack, AllowedExchangeRecordsOrigin) {
   Keys keys;
@@ -202,7 +202,7 @@ TEST(ExchangeAttack, AllowedExchangeRecordsOrigin) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
-// Issue 10 item 2: with require_caller, an anonymous caller cannot exchange;
+// Exchange policy: with require_caller, an anonymous caller cannot exchange;
 // a caller token with the required scope can (same check as direct mode).
 TEST(ExchangeAttack, RequireCallerRefusesAnonymousCallers) {
   Keys keys;
@@ -243,7 +243,7 @@ issue:
   EXPECT_EQ(Payload(resp.token())["src_iss"], "https://idp.test");
 }
 
-// Issue 10 item 2: an exchange policy that names an unknown provider, or
+// Exchange policy: an exchange policy that names an unknown provider, or
 // lacks the allow-lists, is a config error naming the field.
 TEST(ExchangeAttack, IncompletePolicyIsAConfigError) {
   Keys keys;
@@ -265,8 +265,8 @@ issue:
 }
 
 
-// Found while fixing item 2 (same class): a direct-mode caller token was
-// accepted from ANY provider, so a partner IdP able to put "jwtauth.issue"
+// Who may call IssueToken (same class as exchange): a direct-mode caller token
+// was accepted from ANY provider, so a partner IdP able to put "jwtauth.issue"
 // into its own tokens could mint first-party tokens for any subject and
 // audience. Caller tokens now count only from issue.direct.caller_providers
 // (none by default: mTLS only).

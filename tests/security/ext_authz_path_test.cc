@@ -1,4 +1,4 @@
-// Attack suite: ext_authz path matching (issue 10 item 4). An `allow` rule
+// Attack suite: ext_authz path matching on segments. An `allow` rule
 // for one path must not open its siblings, and whatever a request path looks
 // like (query, fragment, dot segments, doubled slashes, percent-encoded
 // unreserved characters) the rule that decides is the one for the path the
@@ -80,7 +80,7 @@ class ExtAuthzPathAttack : public ::testing::Test {
   std::unique_ptr<SecurityServer> server_;
 };
 
-// issue 10 item 4: `path_prefix: /orders/health` must not allow a sibling
+// Path matching: `path_prefix: /orders/health` must not allow a sibling
 // path that merely starts with the same characters.
 TEST_F(ExtAuthzPathAttack, PathPrefixDoesNotAllowSiblingWithSameCharacters) {
   EXPECT_FALSE(AllowedWithoutToken("/orders/health-internal"));
@@ -89,7 +89,7 @@ TEST_F(ExtAuthzPathAttack, PathPrefixDoesNotAllowSiblingWithSameCharacters) {
   EXPECT_FALSE(AllowedWithoutToken("/orders/health-internal?x=/orders/health"));
 }
 
-// issue 10 item 4: the prefix still covers the path itself and its subtree.
+// Path matching: the prefix still covers the path itself and its subtree.
 TEST_F(ExtAuthzPathAttack, PathPrefixMatchesWholeSegmentsAndSubtree) {
   EXPECT_TRUE(AllowedWithoutToken("/orders/health"));
   EXPECT_TRUE(AllowedWithoutToken("/orders/health/"));
@@ -102,7 +102,7 @@ TEST_F(ExtAuthzPathAttack, PathPrefixMatchesWholeSegmentsAndSubtree) {
   EXPECT_FALSE(AllowedWithoutToken("/publicity"));
 }
 
-// issue 10 item 4: a query string or fragment is not part of the path, so it
+// Path matching: a query string or fragment is not part of the path, so it
 // cannot make a protected path look like an allowed one.
 TEST_F(ExtAuthzPathAttack, QueryOrFragmentCannotSpoofAnAllowedPath) {
   EXPECT_FALSE(AllowedWithoutToken("/orders?/health"));
@@ -111,7 +111,7 @@ TEST_F(ExtAuthzPathAttack, QueryOrFragmentCannotSpoofAnAllowedPath) {
   EXPECT_FALSE(AllowedWithoutToken("/admin?/public/x"));
 }
 
-// issue 10 item 4 (defence in depth behind Envoy's normalize_path /
+// Path matching (defence in depth behind Envoy's normalize_path /
 // merge_slashes): dot segments, doubled slashes and percent-encoded
 // unreserved characters are resolved before matching, so they neither escape
 // an allowed prefix nor slip past a deny rule.
@@ -126,7 +126,7 @@ TEST_F(ExtAuthzPathAttack, DotSegmentsAndEncodingsAreResolvedBeforeMatching) {
   EXPECT_TRUE(AllowedWithoutToken("/x/../orders/health"));
 }
 
-// issue 10 item 4: path_exact matches one path only; path_regex is a full
+// Path matching: path_exact matches one path only; path_regex is a full
 // match (RE2), not a search.
 TEST_F(ExtAuthzPathAttack, ExactAndRegexRulesMatchTheWholePath) {
   ASSERT_NO_FATAL_FAILURE(Start(kExactAndRegexRules));
@@ -143,7 +143,7 @@ TEST_F(ExtAuthzPathAttack, ExactAndRegexRulesMatchTheWholePath) {
   EXPECT_FALSE(AllowedWithoutToken("/docs/v2/indexXhtml"));
 }
 
-// issue 10 item 4: a rule matching on the path is reported at startup (warn)
+// Path matching: a rule matching on the path is reported at startup (warn)
 // so operators check Envoy's path normalization.
 TEST_F(ExtAuthzPathAttack, PathPrefixRuleIsWarnedAboutAtStartup) {
   std::string logs = server_->logs();

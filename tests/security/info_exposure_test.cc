@@ -1,9 +1,9 @@
-// Attack suite: information exposure on unauthenticated endpoints (issue 10
-// item 11). /readyz and /metrics on the admin port, and ListKeys on the gRPC
-// port, must not reveal where secrets live (file paths, environment variable
-// names), JWKS URL credentials (query string, userinfo), fetch error bodies,
-// or HMAC secret sizes. The admin server is the one main() runs, started by
-// the SecurityServer harness from YAML.
+// Attack suite: information exposure on unauthenticated endpoints. /readyz and
+// /metrics on the admin port, and ListKeys on the gRPC port, must not reveal
+// where secrets live (file paths, environment variable names), JWKS URL
+// credentials (query string, userinfo), fetch error bodies, or HMAC secret
+// sizes. The admin server is the one main() runs, started by the SecurityServer
+// harness from YAML.
 
 #include <cstdlib>
 #include <memory>
@@ -85,7 +85,7 @@ providers:
   std::unique_ptr<SecurityServer> server_;
 };
 
-// issue 10 item 11: /readyz shows source ids, never secret file paths, env
+// Information exposure: /readyz shows source ids, never secret file paths, env
 // var names, JWKS URL query strings or fetch error details.
 TEST_F(InfoExposureAttack, ReadyzDoesNotRevealSecretLocationsOrErrors) {
   ASSERT_NO_FATAL_FAILURE(Start(""));
@@ -109,7 +109,7 @@ TEST_F(InfoExposureAttack, ReadyzDoesNotRevealSecretLocationsOrErrors) {
   EXPECT_THAT(all_errors, Not(HasSubstr("127.0.0.1"))) << body;
 }
 
-// issue 10 item 11: /metrics labels carry no JWKS URL query string.
+// Information exposure: /metrics labels carry no JWKS URL query string.
 TEST_F(InfoExposureAttack, MetricsDoNotRevealJwksUrlQuery) {
   ASSERT_NO_FATAL_FAILURE(Start(""));
   const std::string body = Get("/metrics");
@@ -117,7 +117,7 @@ TEST_F(InfoExposureAttack, MetricsDoNotRevealJwksUrlQuery) {
   EXPECT_THAT(body, HasSubstr("jwtauth_jwks_fetch_total{url=\"http://127.0.0.1"));
 }
 
-// issue 10 item 11: ListKeys (gRPC port) shows neither secret locations nor
+// Information exposure: ListKeys (gRPC port) shows neither secret locations nor
 // HMAC secret sizes.
 TEST_F(InfoExposureAttack, ListKeysDoesNotRevealSecretLocationsOrHmacSizes) {
   ASSERT_NO_FATAL_FAILURE(Start(""));
@@ -133,7 +133,7 @@ TEST_F(InfoExposureAttack, ListKeysDoesNotRevealSecretLocationsOrHmacSizes) {
   ExpectNoSecrets(r.DebugString());
 }
 
-// issue 10 item 11: the detail is still there for operators who opt in
+// Information exposure: the detail is still there for operators who opt in
 // (server.admin_verbose), e.g. on an admin port only they can reach.
 TEST_F(InfoExposureAttack, AdminVerboseShowsDetailOnlyWhenEnabled) {
   ASSERT_NO_FATAL_FAILURE(Start(", admin_verbose: true"));

@@ -1,5 +1,5 @@
 // Attack family: one provider trusts several issuers, and one issuer's key
-// signs tokens that claim another issuer (issue 10 item 6; RFC 8725 §3.8:
+// signs tokens that claim another issuer (RFC 8725 §3.8:
 // "validate the issuer ... and that the cryptographic keys used for the
 // cryptographic operations in the JWT belong to the issuer").
 //
@@ -101,7 +101,7 @@ class IssuerBindingTest : public ::testing::Test {
   std::unique_ptr<SecurityServer> server_;
 };
 
-// issue 10 item 6: B's key must not sign tokens claiming iss A.
+// Issuer binding: B's key must not sign tokens claiming iss A.
 TEST_F(IssuerBindingTest, KeyOfIssuerBCannotSignForIssuerA) {
   v1::VerifyResponse r = server_->Verify(SignJws(kb_, Claims(kIssA)));
   EXPECT_FALSE(r.valid());
@@ -115,7 +115,7 @@ TEST_F(IssuerBindingTest, KeyOfIssuerBCannotSignForIssuerA) {
   EXPECT_TRUE(Accepted(ka_, kIssA));
 }
 
-// issue 10 item 6: the kid-less candidate loop honours the binding too.
+// Issuer binding: the kid-less candidate loop honours the binding too.
 TEST_F(IssuerBindingTest, KidlessKeyOfIssuerBCannotSignForIssuerA) {
   EXPECT_FALSE(Accepted(kb_nokid_, kIssA));
   EXPECT_FALSE(Accepted(kb_nokid_, kIssA, "multi"));
@@ -123,7 +123,7 @@ TEST_F(IssuerBindingTest, KidlessKeyOfIssuerBCannotSignForIssuerA) {
   EXPECT_TRUE(Accepted(kb_nokid_, kIssB, "multi"));
 }
 
-// issue 10 item 6: keys from a JWKS URL with `issuer:` are bound, also after
+// Issuer binding: keys from a JWKS URL with `issuer:` are bound, also after
 // a refresh.
 TEST_F(IssuerBindingTest, JwksUrlKeysAreBoundAcrossRefreshes) {
   for (int round = 0; round < 2; ++round) {
@@ -136,7 +136,7 @@ TEST_F(IssuerBindingTest, JwksUrlKeysAreBoundAcrossRefreshes) {
   EXPECT_GE(jwks_server_->RequestCount("/jwks"), 2);
 }
 
-// issue 10 item 6: an unbound key keeps verifying every issuer of its
+// Issuer binding: an unbound key keeps verifying every issuer of its
 // provider (backwards compatible), and the operator is warned about it.
 TEST_F(IssuerBindingTest, UnboundKeyKeepsWorkingAndIsWarnedAbout) {
   EXPECT_TRUE(Accepted(ku_, kIssA));
@@ -150,7 +150,7 @@ TEST_F(IssuerBindingTest, UnboundKeyKeepsWorkingAndIsWarnedAbout) {
                               R"(issuers and key sources not bound to an issuer)"));
 }
 
-// issue 10 item 6: `issuer:` must name one of the provider's issuers.
+// Issuer binding: `issuer:` must name one of the provider's issuers.
 TEST(IssuerBindingConfigTest, IssuerOutsideTheProviderIsAConfigError) {
   TestKey k = GenerateTestKey(Algorithm::kEs256, "k");
   auto s = SecurityServer::Start(absl::StrCat(R"(providers:
@@ -167,7 +167,7 @@ TEST(IssuerBindingConfigTest, IssuerOutsideTheProviderIsAConfigError) {
                             R"(of the provider's issuers)"));
 }
 
-// issue 10 item 6: the service's own signing key is bound to signing.issuer,
+// Issuer binding: the service's own signing key is bound to signing.issuer,
 // even in a provider that lists further issuers.
 TEST(IssuerBindingOwnKeyTest, OwnSigningKeyCannotSignForAnotherIssuer) {
   TestKey own = GenerateTestKey(Algorithm::kEs256, "own");

@@ -100,7 +100,7 @@ class JwksUrlAttack : public ::testing::Test {
   std::unique_ptr<JwksHttpServer> idp_;
 };
 
-// issue 10 item 7: a JWKS key below the configured limits.min_rsa_bits is
+// JWKS key strength: a JWKS key below the configured limits.min_rsa_bits is
 // skipped (RFC 8725 §3.5 key strength); the rest of the set still loads.
 TEST_F(JwksUrlAttack, RsaKeyBelowConfiguredMinRsaBitsIsNotLoaded) {
   const TestKey& rsa = CachedTestKey(Algorithm::kRs256);  // 2048 bits
@@ -114,7 +114,7 @@ TEST_F(JwksUrlAttack, RsaKeyBelowConfiguredMinRsaBitsIsNotLoaded) {
   EXPECT_EQ(Source(**s).key_count, 1u);
 }
 
-// issue 10 item 7 (classic weak RSA): a 1024-bit JWKS key never loads.
+// JWKS key strength (classic weak RSA): a 1024-bit JWKS key never loads.
 TEST_F(JwksUrlAttack, Rsa1024JwksKeyIsNotLoaded) {
   crypto::KeyStrengthPolicy lax;
   lax.min_rsa_bits = 1024;
@@ -136,9 +136,9 @@ TEST_F(JwksUrlAttack, Rsa1024JwksKeyIsNotLoaded) {
   EXPECT_TRUE((*s)->Verify(SignJws(ec, Payload())).valid());
 }
 
-// issue 10 item 7: a JWKS URL publishes public keys; an oct-only document
-// (a secret served over HTTP, or an attacker turning the URL into an HMAC
-// key) loads nothing, and a token MACed with that "secret" never verifies.
+// No oct keys from a URL: a JWKS URL publishes public keys; an oct-only
+// document (a secret served over HTTP, or an attacker turning the URL into an
+// HMAC key) loads nothing, and a token MACed with that "secret" never verifies.
 TEST_F(JwksUrlAttack, OctOnlyJwksLoadsNoSecrets) {
   const TestKey& hs = CachedTestKey(Algorithm::kHs256);
   const std::string secret(32, 's');
@@ -162,7 +162,7 @@ TEST_F(JwksUrlAttack, OctOnlyJwksLoadsNoSecrets) {
   EXPECT_THAT(src.last_error, HasSubstr("no usable keys"));
 }
 
-// issue 10 item 5 through a JWKS URL: a small-order Ed25519 key (the
+// Through a JWKS URL: a small-order Ed25519 key (the
 // identity) in a fetched set is skipped, and the universal forgery R =
 // identity, S = 0 does not verify.
 TEST_F(JwksUrlAttack, SmallOrderEd25519JwksKeyIsSkippedAndForgeryFails) {
@@ -185,7 +185,7 @@ TEST_F(JwksUrlAttack, SmallOrderEd25519JwksKeyIsSkippedAndForgeryFails) {
   EXPECT_TRUE((*s)->Verify(SignJws(ec, Payload())).valid());
 }
 
-// issue 10 item 8 (SSRF via redirect): a redirect to another host:port is
+// SSRF via redirect: a redirect to another host:port is
 // refused by default; the other host is never contacted and the error kept
 // for /readyz names neither the target nor the body.
 TEST_F(JwksUrlAttack, RedirectToAnotherHostIsRefusedWithoutNamingIt) {
@@ -212,7 +212,7 @@ TEST_F(JwksUrlAttack, RedirectToAnotherHostIsRefusedWithoutNamingIt) {
   EXPECT_THAT((*s)->logs(), Not(HasSubstr("internal-keys")));
 }
 
-// issue 10 item 8: redirect_hosts lets an operator allow a known CDN host.
+// JWKS redirects: redirect_hosts lets an operator allow a known CDN host.
 TEST_F(JwksUrlAttack, RedirectToAnAllowlistedHostIsFollowed) {
   auto cdn = JwksHttpServer::Start();
   ASSERT_NE(cdn, nullptr);
@@ -228,7 +228,7 @@ TEST_F(JwksUrlAttack, RedirectToAnAllowlistedHostIsFollowed) {
   EXPECT_TRUE((*s)->Verify(SignJws(ec, Payload())).valid());
 }
 
-// issue 10 item 8: a JWKS URL that points at a cloud metadata / link-local
+// Metadata SSRF: a JWKS URL that points at a cloud metadata / link-local
 // address is refused at config load, insecure or not.
 TEST(JwksUrlConfigAttack, MetadataAddressUrlIsAConfigError) {
   for (const char* url : {"http://169.254.169.254/latest/meta-data/",
@@ -242,7 +242,7 @@ TEST(JwksUrlConfigAttack, MetadataAddressUrlIsAConfigError) {
   }
 }
 
-// issue 10 item 8: redirect_hosts cannot open the metadata service either.
+// Metadata SSRF: redirect_hosts cannot open the metadata service either.
 TEST(JwksUrlConfigAttack, MetadataRedirectHostIsAConfigError) {
   for (const char* host :
        {"169.254.169.254", "metadata.google.internal", "[fd00:ec2::254]:80"}) {

@@ -71,7 +71,7 @@ providers:
 )");
 }
 
-// issue 10 item 5 (small-order Ed25519 key, RFC 8032 §5.1.7 / libsodium
+// Small-order Ed25519 key (RFC 8032 §5.1.7 / libsodium
 // blocklist): a static JWK with a small-order "x" is a config error.
 TEST(KeyImportAttack, SmallOrderEd25519JwkIsAConfigError) {
   for (const char* hex : kSmallOrderHex) {
@@ -95,7 +95,8 @@ TEST(KeyImportAttack, SmallOrderEd25519JwkIsAConfigError) {
   }
 }
 
-// issue 10 item 5: the same key as an SPKI PEM public_key is a config error.
+// Small-order Ed25519 key: the same key as an SPKI PEM public_key is a config
+// error.
 TEST(KeyImportAttack, SmallOrderEd25519PemIsAConfigError) {
   for (const char* hex : kSmallOrderHex) {
     EXPECT_THAT(SecurityServer::Start(PemConfig(hex)),

@@ -1,5 +1,5 @@
 // Attack suite: the service's own JWKS (/.well-known/jwks.json and
-// ListKeys.jwks_json without a provider), issue 10 item 3. Relying parties
+// ListKeys.jwks_json without a provider). Relying parties
 // trust that document for the service's issuer, so it may hold only the
 // service's own signing keys (next, active, retiring): a partner or IdP key
 // in it would let that party mint tokens in the service's name.
@@ -76,14 +76,14 @@ providers:
   std::unique_ptr<SecurityServer> server_;
 };
 
-// Issue 10 item 3: /.well-known/jwks.json (Application::PublicJwksJson, what
+// Own JWKS: /.well-known/jwks.json (Application::PublicJwksJson, what
 // the admin port serves) holds only the own signing keys.
 TEST_F(OwnJwksTest, WellKnownJwksHoldsOnlyOwnSigningKeys) {
   EXPECT_THAT(Kids(server_->app().PublicJwksJson()),
               UnorderedElementsAre("own-next", "own-active", "own-old"));
 }
 
-// Issue 10 item 3: ListKeys without a provider publishes the same own-only
+// Own JWKS: ListKeys without a provider publishes the same own-only
 // JWKS, while `keys` still describes every key (partner keys unpublished).
 TEST_F(OwnJwksTest, ListKeysJwksHoldsOnlyOwnKeysButDescribesAll) {
   v1::ListKeysResponse resp;
@@ -102,7 +102,7 @@ TEST_F(OwnJwksTest, ListKeysJwksHoldsOnlyOwnKeysButDescribesAll) {
   EXPECT_TRUE(published.at("own-old"));
 }
 
-// Issue 10 item 3: ListKeys for one provider is that provider's trust set
+// Own JWKS: ListKeys for one provider is that provider's trust set
 // (diagnostics), never mixed with another provider's keys.
 TEST_F(OwnJwksTest, ListKeysForAProviderListsOnlyThatProvider) {
   v1::ListKeysRequest req;

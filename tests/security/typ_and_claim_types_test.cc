@@ -1,4 +1,5 @@
-// Issue 10 items 9 and 10, through the production path (gRPC Verify):
+// Registered claim types and explicit typing, through the production path
+// (gRPC Verify):
 //  - RFC 7519 §4.1.1-4.1.3: iss and sub are strings, aud a string or an
 //    array of strings; any other type is CLAIM_INVALID, never accepted.
 //  - RFC 8725 §3.11 (explicit typing): a provider accepts only the "typ"

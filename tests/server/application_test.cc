@@ -137,7 +137,7 @@ TEST_F(ApplicationTest, BuildsAndIssuedTokensVerify) {
 }
 
 // /readyz is unauthenticated: public source ids unless server.admin_verbose
-// (issue 10 item 11).
+// (no information exposure).
 TEST_F(ApplicationTest, ReadinessShowsPublicSourceIdsUnlessVerbose) {
   Write("hs.txt", "0123456789abcdef0123456789abcdef");
   Write("signing.pem", NewEcPem());
@@ -217,8 +217,8 @@ TEST_F(ApplicationTest, JwksPublishesPublicKeysOnlyNeverSecrets) {
   EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("0123456789abcdef")));
 }
 
-// Issue 10 item 2: the exchange allow-lists reach the issuer that enforces
-// them, and a reload with an unknown allowed provider is rejected.
+// Token exchange policy: the exchange allow-lists reach the issuer that
+// enforces them, and a reload with an unknown allowed provider is rejected.
 TEST_F(ApplicationTest, ExchangePolicyReachesTheIssuer) {
   Write("hs.txt", "0123456789abcdef0123456789abcdef");
   Write("signing.pem", NewEcPem());
@@ -508,7 +508,7 @@ TEST_F(ApplicationTest, DevDefaultIssuesAndVerifiesWithEphemeralKey) {
   EXPECT_TRUE(config->dev_mode);
   EXPECT_EQ(config->server.listen, "127.0.0.1:50051");
   EXPECT_FALSE(config->issue.direct_enabled);
-  EXPECT_FALSE(config->issue.exchange_enabled);  // issue 10 item 2
+  EXPECT_FALSE(config->issue.exchange_enabled);  // exchange is opt-in
   CreateApp(*config);
   auto state = app_->state()->Current();
   IssueRequest req;

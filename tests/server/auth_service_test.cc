@@ -697,7 +697,7 @@ TEST_F(AuthServiceTest, ExchangeRejectsBadSubjectTokensAndLongTtl) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-// Issue 10 item 2: exchange is off unless the policy enables it.
+// Token exchange policy: exchange is off unless the policy enables it.
 TEST_F(AuthServiceTest, ExchangeIsOffByDefault) {
   Publish(IssuePolicy{}, true);
   auto stub = InsecureStub();
@@ -711,7 +711,7 @@ TEST_F(AuthServiceTest, ExchangeIsOffByDefault) {
   EXPECT_TRUE(resp.token().empty());
 }
 
-// Issue 10 item 2: provider and audience allow-lists, subject binding.
+// Token exchange policy: provider and audience allow-lists, subject binding.
 TEST_F(AuthServiceTest, ExchangeEnforcesProvidersAudiencesAndSubject) {
   Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
@@ -747,7 +747,7 @@ TEST_F(AuthServiceTest, ExchangeEnforcesProvidersAudiencesAndSubject) {
   tokens_used_.push_back(resp.token());
 }
 
-// Issue 10 item 2: require_caller uses direct mode's caller check.
+// Token exchange policy: require_caller uses direct mode's caller check.
 TEST_F(AuthServiceTest, ExchangeRequireCallerNeedsTheScope) {
   IssuePolicy p = ExchangePolicy();
   p.exchange_require_caller = true;
@@ -860,7 +860,7 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
     EXPECT_NE(k["kty"], "oct");
     jwk_kids.insert(k.value("kid", ""));
   }
-  // Issue 10 item 3: without a provider, only the own signing keys.
+  // Own JWKS: without a provider, only the own signing keys.
   EXPECT_EQ(jwk_kids, (std::set<std::string>{"sign-1"}));
   ExpectNoPrivateMembers(jwks);
 
@@ -869,7 +869,7 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   ASSERT_EQ(by_kid.size(), 4u);  // es-1, sign-1, hs-1, hs-known
   EXPECT_TRUE(by_kid["sign-1"].primary());
   EXPECT_FALSE(by_kid["es-1"].primary());
-  // Public source ids only (issue 10 item 11).
+  // Public source ids only (no information exposure).
   EXPECT_THAT(by_kid["sign-1"].source(),
               ::testing::MatchesRegex("signing:#[0-9a-f]{8}"));
   EXPECT_EQ(by_kid["sign-1"].state(), v1::KEY_STATE_ACTIVE);

@@ -320,8 +320,8 @@ TEST(ConfigTest, DuplicateProviderNames) {
       HasSubstr("providers[1].name: duplicate provider name"));
 }
 
-// Issue 10 item 2: exchange is a policy — off by default, and when enabled
-// the allow-lists are required and must name existing providers.
+// Token exchange is a policy — off by default, and when enabled the
+// allow-lists are required and must name existing providers.
 TEST(ConfigTest, ExchangeIsOffByDefaultAndNeedsAllowLists) {
   auto c = Parse(kMinimal);
   ASSERT_THAT(c, IsOk()) << c.status();
@@ -451,7 +451,7 @@ TEST(ConfigTest, LoopbackListenAddress) {
 }
 
 
-// issue 10 item 6: `issuer:` binds a key source to one of its provider's
+// Keys bound to issuers: `issuer:` binds a key source to one of its provider's
 // issuers; anything else is a config error with file/line/field.
 TEST(ConfigTest, KeySourcesTakeAnIssuerOfTheirProvider) {
   auto c = Parse(R"(

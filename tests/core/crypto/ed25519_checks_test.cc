@@ -1,5 +1,5 @@
 // Ed25519 public key checks (core/crypto/ed25519_checks.h) and their use by
-// every KeyMaterial import path (issue 10 item 5).
+// every KeyMaterial import path (small-order keys).
 
 #include "core/crypto/ed25519_checks.h"
 
