@@ -127,5 +127,55 @@ TEST_F(CacheKeyAttackTest, EveryByteOutsideTheCompactJwsAlphabetIsMalformed) {
   EXPECT_TRUE(server_->Verify("Bearer " + token_, "api://other").valid());
 }
 
+// CWE-436, IssueToken.subject_token: with exchange enabled, a subject token
+// carrying the framing of an earlier cached Verify must not be taken from
+// the cache (exchange verifies with VerifyOptions.provider set, so the old
+// framing to collide with is that of {provider}).
+TEST(CacheKeyExchangeAttack, FramedSubjectTokenIsMalformedNotCached) {
+  TestKey key = GenerateTestKey(Algorithm::kEs256, "k1");
+  auto pem = key.private_key.PublicPem();
+  ASSERT_TRUE(pem.ok()) << pem.status();
+  auto s = SecurityServer::Start(R"(
+signing: {ephemeral: true, ephemeral_alg: ES256, ephemeral_kid: own-1, issuer: https://auth.test}
+providers:
+  - name: own
+    issuers: [https://auth.test]
+    audiences: [api://gateway]
+  - name: p
+    issuers: [https://iss.test]
+    audiences: [api]
+    keys: [{kid: k1, alg: ES256, public_key_file: "{dir}/k1.pem"}]
+issue:
+  exchange: {enabled: true, allowed_providers: [p], allowed_audiences: [api://orders]}
+)",
+                                 {{"k1.pem", *pem}});
+  ASSERT_TRUE(s.ok()) << s.status();
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string token = SignJws(
+      key, nlohmann::json{{"iss", "https://iss.test"}, {"sub", "alice"},
+                          {"aud", "api"}, {"exp", now + 600}}
+               .dump());
+  // Fill the cache with the provider-scoped entry exchange itself uses.
+  ASSERT_TRUE((*s)->Verify(token, "", "p").valid());
+  std::string framed = token + std::string(1, '\0');
+  framed.push_back(1);  // len("p") = 1, little-endian
+  framed.append(3, '\0');
+  framed += "p";
+  framed.append(4, '\0');  // len(audience) = 0
+  v1::IssueTokenRequest req;
+  req.set_subject_token(framed);
+  req.add_audiences("api://orders");
+  v1::IssueTokenResponse resp;
+  grpc::Status st = (*s)->IssueToken(req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "issued: " << resp.token();
+  EXPECT_NE(st.error_message().find("MALFORMED"), std::string::npos)
+      << st.error_message();
+  // Control: the clean subject token is exchanged.
+  req.set_subject_token(token);
+  st = (*s)->IssueToken(req, &resp);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+}
+
 }  // namespace
 }  // namespace jwtauth::testing
