@@ -161,7 +161,14 @@ VerifyResult TokenVerifier::Verify(absl::string_view token,
   }
   KeySetSnapshot snapshot = store_->Current();
   absl::Time now = clock_->Now();
-  if (cache_ == nullptr) return VerifyUncached(token, options, *snapshot, now);
+  // Options longer than any token cannot be part of a result worth caching
+  // (an audience must equal an "aud" inside the token); skipping the cache
+  // keeps a caller from growing the per-thread key buffer without bound.
+  if (cache_ == nullptr ||
+      options.audience.size() + options.provider.size() >
+          config_.jws_limits.max_token_bytes) {
+    return VerifyUncached(token, options, *snapshot, now);
+  }
 
   VerificationCache::CacheKey key = VerificationCache::KeyFor(token, options);
   if (std::optional<VerifiedToken> hit =

@@ -263,3 +263,22 @@ TEST_F(VerificationCacheTest, BoundedByEntriesAndBytes) {
 
 }  // namespace
 }  // namespace jwtauth
+
+namespace jwtauth {
+namespace {
+
+// A request whose options are longer than any token never reaches the cache
+// (neither lookup nor insert): the key buffer stays bounded by the limits.
+TEST_F(VerificationCacheTest, OversizedOptionsBypassTheCache) {
+  const std::string t = Token();
+  const std::string huge(64 * 1024, 'a');
+  EXPECT_EQ(verifier_->Verify(t, {.audience = huge}).reason(),
+            FailureReason::kAudienceMismatch);
+  VerificationCache::Stats s = cache_->stats();
+  EXPECT_EQ(s.hits + s.misses, 0u);
+  ASSERT_TRUE(verifier_->Verify(t, {.audience = "aud"}).ok());
+  EXPECT_EQ(cache_->stats().misses, 1u);  // normal requests still use it
+}
+
+}  // namespace
+}  // namespace jwtauth
