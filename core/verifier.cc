@@ -5,7 +5,6 @@
 #include <atomic>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "core/json_limits.h"
@@ -28,15 +27,21 @@ int Specificity(FailureReason r) {
   }
 }
 
+// A payload that exceeds its byte limit is TOKEN_TOO_LARGE; every other
+// bounded-parse failure (depth, counts, duplicates, syntax) is MALFORMED.
+FailureReason PayloadFailureReason(const absl::Status& status) {
+  return JsonErrorKindOf(status) == JsonErrorKind::kTooLarge
+             ? FailureReason::kTokenTooLarge
+             : FailureReason::kMalformed;
+}
+
 FailureOr<nlohmann::json> ParsePayload(absl::string_view payload,
                                        const JsonLimits& limits) {
   absl::StatusOr<nlohmann::json> json = ParseJsonBounded(payload, limits);
   if (!json.ok()) {
     // Fixed phrases from json_limits ("JSON too large", ...): no input text.
-    FailureReason reason = absl::StrContains(json.status().message(), "large")
-                               ? FailureReason::kTokenTooLarge
-                               : FailureReason::kMalformed;
-    return MakeFailure(reason, absl::StrCat("payload: ", json.status().message()));
+    return MakeFailure(PayloadFailureReason(json.status()),
+                       absl::StrCat("payload: ", json.status().message()));
   }
   return *std::move(json);
 }
