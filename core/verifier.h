@@ -69,6 +69,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "core/algorithm.h"
 #include "core/clock.h"
 #include "core/failure.h"
@@ -164,9 +165,23 @@ class TokenVerifier final {
 
  private:
   explicit TokenVerifier(VerifierConfig config);
+  // The steps of one verification, in order (see the top of this file).
+  struct Request;  // per-call state: token, claims, best failure so far
   VerifyResult VerifyUncached(absl::string_view token,
                               const VerifyOptions& options,
                               const KeySet& snapshot, absl::Time now) const;
+  FailureOr<ParsedJws> ParseHeader(absl::string_view token) const;
+  FailureOr<absl::Span<const size_t>> SelectProviders(Request& req) const;
+  std::optional<VerifiedToken> TryProvider(const Policy& p,
+                                           Request& req) const;
+  FailureOr<absl::Span<const KeyEntry* const>> SelectKeys(
+      const Policy& p, const ParsedJws& jws, const KeySet& snapshot) const;
+  static FailureOr<const KeyEntry*> VerifySignature(
+      const ParsedJws& jws, absl::Span<const KeyEntry* const> candidates,
+      const std::string* token_iss, size_t max_tries);
+  static VerifiedToken BuildResult(const Policy& p, const ParsedJws& jws,
+                                   const KeyEntry& key, nlohmann::json claims,
+                                   PolicyResult checked);
 
   VerifierConfig config_;
   KeyStore* store_;
