@@ -26,8 +26,7 @@
 //     max_keys_without_kid of them are tried). No key with that kid →
 //     KEYS_UNAVAILABLE if every source of the provider is still pending,
 //     otherwise KEY_NOT_FOUND and UnknownKidObserver::OnUnknownKid().
-//     Keys with that kid but none serving the alg → UNSUPPORTED_ALGORITHM
-//     (as in core/jws_verifier.h).
+//     Keys with that kid but none serving the alg → UNSUPPORTED_ALGORITHM.
 //   no kid → keys of the alg's type that serve it, at most
 //     max_keys_without_kid tried; none → KEY_NOT_FOUND/KEYS_UNAVAILABLE; no
 //     match → SIGNATURE_INVALID when every candidate was tried, KEY_NOT_FOUND
