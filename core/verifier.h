@@ -5,11 +5,16 @@
 // FailureOr<VerifiedToken>: a verified token or Failure{reason, detail} with
 // one reason of the closed list (core/failure.h).
 //
+// This is the only JWS verification and key-selection path (the gRPC
+// services, the CLI and the conformance tests all go through it).
+//
 // Order (tink): empty/size → alphabet (any byte outside A-Za-z0-9-_. is
-// MALFORMED, before the cache is consulted) → cache → parse header (ParsedJws) → choose the provider
-// → choose candidate keys from ONE KeySet snapshot (issuer binding needs
-// the payload: see below) → verify signature → parse the payload (bounded)
-// → policy (core/policy.h) → result.
+// MALFORMED, before the cache is consulted) → cache → then one private step
+// each: ParseHeader (ParsedJws) → SelectProviders → per provider
+// (TryProvider): typ rule → SelectKeys from ONE KeySet snapshot →
+// VerifySignature (issuer binding needs the payload: see below) → parse the
+// payload (bounded; a JsonErrorKind maps to TOKEN_TOO_LARGE or MALFORMED) →
+// policy (core/policy.h) → BuildResult.
 // Choosing the provider: VerifyOptions.provider if set (signature checked
 // before the payload is parsed); otherwise the payload is parsed (bounded,
 // with the loosest payload limits of all providers) to read "iss", and the
