@@ -5,16 +5,29 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 
 namespace jwtauth {
 namespace {
 
 using json = nlohmann::json;
+
+constexpr absl::string_view kJsonErrorKindUrl = "jwtauth/JsonErrorKind";
+
+// InvalidArgument with the kind's phrase; the kind rides along as a payload
+// (one byte) so callers branch on JsonErrorKindOf, never on the text.
+absl::Status JsonError(JsonErrorKind kind) {
+  absl::Status s = absl::InvalidArgumentError(JsonErrorPhrase(kind));
+  s.SetPayload(kJsonErrorKindUrl,
+               absl::Cord(std::string(1, static_cast<char>(kind))));
+  return s;
+}
 
 // A SAX-style sink that builds the document (like nlohmann's DOM parser) so
 // every limit is enforced at the event that would exceed it: a hostile
@@ -25,8 +38,8 @@ class BoundedBuilder {
   explicit BoundedBuilder(const JsonLimits& limits) : limits_(limits) {}
 
   json& result() { return root_; }
-  // Non-null once a limit tripped; the parse then reports this phrase.
-  const char* error() const { return error_; }
+  // Set once a limit tripped; the parse then reports this kind.
+  std::optional<JsonErrorKind> error() const { return error_; }
 
   bool null() { return AddValue(json(nullptr)); }
   bool boolean(bool v) { return AddValue(json(v)); }
@@ -36,7 +49,7 @@ class BoundedBuilder {
     return AddValue(json(v));
   }
   bool string(json::string_t& v) { return AddValue(json(std::move(v))); }
-  bool binary(json::binary_t& /*v*/) { return Fail("invalid JSON"); }
+  bool binary(json::binary_t& /*v*/) { return Fail(JsonErrorKind::kInvalid); }
 
   bool start_object(std::size_t /*size_hint*/) {
     return StartContainer(json::value_t::object);
@@ -49,27 +62,27 @@ class BoundedBuilder {
 
   bool key(json::string_t& name) {
     json::object_t* obj = stack_.back()->get_ptr<json::object_t*>();
-    if (obj == nullptr) return Fail("invalid JSON");
+    if (obj == nullptr) return Fail(JsonErrorKind::kInvalid);
     // Names compare after unescaping, so {"a":1,"\u0061":2} is a duplicate.
     auto [it, inserted] = obj->try_emplace(std::move(name));
-    if (!inserted) return Fail("duplicate member name");
+    if (!inserted) return Fail(JsonErrorKind::kDuplicateMember);
     if (obj->size() > limits_.max_object_members) {
-      return Fail("too many members");
+      return Fail(JsonErrorKind::kTooManyMembers);
     }
     pending_member_ = &it->second;
     return true;
   }
 
  private:
-  bool Fail(const char* phrase) {
-    error_ = phrase;
+  bool Fail(JsonErrorKind kind) {
+    error_ = kind;
     return false;
   }
 
   bool CountValue(bool is_object) {
-    if (++values_ > limits_.max_values) return Fail("too many values");
+    if (++values_ > limits_.max_values) return Fail(JsonErrorKind::kTooManyValues);
     if (values_ == 1 && limits_.require_object && !is_object) {
-      return Fail("not a JSON object");
+      return Fail(JsonErrorKind::kNotObject);
     }
     return true;
   }
@@ -96,22 +109,22 @@ class BoundedBuilder {
 
   bool AddValue(json&& value) {
     if (!CountValue(/*is_object=*/false)) return false;
-    return Place(std::move(value)) != nullptr || Fail("invalid JSON");
+    return Place(std::move(value)) != nullptr || Fail(JsonErrorKind::kInvalid);
   }
 
   bool StartContainer(json::value_t type) {
     if (!CountValue(type == json::value_t::object)) return false;
     if (static_cast<int>(stack_.size()) + 1 > limits_.max_depth) {
-      return Fail("JSON nested too deeply");
+      return Fail(JsonErrorKind::kTooDeep);
     }
     json* placed = Place(json(type));
-    if (placed == nullptr) return Fail("invalid JSON");
+    if (placed == nullptr) return Fail(JsonErrorKind::kInvalid);
     stack_.push_back(placed);
     return true;
   }
 
   bool EndContainer() {
-    if (stack_.empty()) return Fail("invalid JSON");
+    if (stack_.empty()) return Fail(JsonErrorKind::kInvalid);
     stack_.pop_back();
     return true;
   }
@@ -124,7 +137,7 @@ class BoundedBuilder {
   std::vector<json*> stack_;
   json* pending_member_ = nullptr;
   size_t values_ = 0;
-  const char* error_ = nullptr;
+  std::optional<JsonErrorKind> error_;
 };
 
 
@@ -434,24 +447,44 @@ class StrictReader {
 
 }  // namespace
 
+absl::string_view JsonErrorPhrase(JsonErrorKind kind) {
+  switch (kind) {
+    case JsonErrorKind::kTooLarge: return "JSON too large";
+    case JsonErrorKind::kTooDeep: return "JSON nested too deeply";
+    case JsonErrorKind::kTooManyValues: return "too many values";
+    case JsonErrorKind::kTooManyMembers: return "too many members";
+    case JsonErrorKind::kDuplicateMember: return "duplicate member name";
+    case JsonErrorKind::kNotObject: return "not a JSON object";
+    case JsonErrorKind::kInvalid: break;
+  }
+  return "invalid JSON";
+}
+
+std::optional<JsonErrorKind> JsonErrorKindOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kJsonErrorKindUrl);  // absl::optional
+  if (!payload.has_value() || payload->size() != 1) return std::nullopt;
+  const int v = static_cast<unsigned char>((*payload)[0]);
+  if (v > static_cast<int>(JsonErrorKind::kInvalid)) return std::nullopt;
+  return static_cast<JsonErrorKind>(v);
+}
+
 absl::StatusOr<json> ParseJsonBounded(absl::string_view text,
                                       const JsonLimits& limits) {
   if (text.size() > limits.max_bytes) {
-    return absl::InvalidArgumentError("JSON too large");
+    return JsonError(JsonErrorKind::kTooLarge);
   }
   // The reader rejects a byte-order mark (RFC 8259 §8.1: never sent) and a
   // raw NUL (never valid JSON) like any other stray byte.
   try {
     BoundedBuilder builder(limits);
     const bool ok = StrictReader(text, builder).Read();
-    if (!ok || builder.error() != nullptr) {
-      return absl::InvalidArgumentError(
-          builder.error() != nullptr ? builder.error() : "invalid JSON");
+    if (!ok || builder.error().has_value()) {
+      return JsonError(builder.error().value_or(JsonErrorKind::kInvalid));
     }
     return std::move(builder.result());
   } catch (const std::exception&) {
     // Only allocation failure can get here; keep the no-throw contract.
-    return absl::InvalidArgumentError("invalid JSON");
+    return JsonError(JsonErrorKind::kInvalid);
   }
 }
 

@@ -11,7 +11,9 @@
 //   absl::StatusOr<nlohmann::json> claims = ParseJsonBounded(text, limits);
 
 #include <cstddef>
+#include <optional>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
@@ -26,7 +28,27 @@ struct JsonLimits {
   bool require_object = true;   // the top-level value must be an object
 };
 
-// InvalidArgument with a short phrase: "JSON too large", "JSON nested too
+// Why a bounded parse failed. The verifier maps a kind to a FailureReason
+// (kTooLarge → TOKEN_TOO_LARGE, the rest → MALFORMED).
+enum class JsonErrorKind : unsigned char {
+  kTooLarge,         // more than max_bytes
+  kTooDeep,          // more than max_depth
+  kTooManyValues,    // more than max_values in the document
+  kTooManyMembers,   // more than max_object_members in one object
+  kDuplicateMember,  // a member name twice in one object
+  kNotObject,        // require_object and the top level is no object
+  kInvalid,          // syntax, UTF-8, surrogates, trailing bytes, BOM
+};
+
+// The fixed phrase of a kind (the status message ParseJsonBounded uses).
+absl::string_view JsonErrorPhrase(JsonErrorKind kind);
+
+// The kind of a status returned by ParseJsonBounded; nullopt for any other
+// status (including OK).
+std::optional<JsonErrorKind> JsonErrorKindOf(const absl::Status& status);
+
+// InvalidArgument with a short phrase (JsonErrorPhrase; the kind is also
+// attached, read it with JsonErrorKindOf): "JSON too large", "JSON nested too
 // deeply", "duplicate member name", "too many members" (one object),
 // "too many values" (whole document), "not a JSON object", "invalid JSON"
 // (syntax, invalid UTF-8 or lone surrogates, trailing bytes, a byte-order

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "core/json_limits.h"
@@ -28,15 +27,21 @@ int Specificity(FailureReason r) {
   }
 }
 
+// A payload that exceeds its byte limit is TOKEN_TOO_LARGE; every other
+// bounded-parse failure (depth, counts, duplicates, syntax) is MALFORMED.
+FailureReason PayloadFailureReason(const absl::Status& status) {
+  return JsonErrorKindOf(status) == JsonErrorKind::kTooLarge
+             ? FailureReason::kTokenTooLarge
+             : FailureReason::kMalformed;
+}
+
 FailureOr<nlohmann::json> ParsePayload(absl::string_view payload,
                                        const JsonLimits& limits) {
   absl::StatusOr<nlohmann::json> json = ParseJsonBounded(payload, limits);
   if (!json.ok()) {
     // Fixed phrases from json_limits ("JSON too large", ...): no input text.
-    FailureReason reason = absl::StrContains(json.status().message(), "large")
-                               ? FailureReason::kTokenTooLarge
-                               : FailureReason::kMalformed;
-    return MakeFailure(reason, absl::StrCat("payload: ", json.status().message()));
+    return MakeFailure(PayloadFailureReason(json.status()),
+                       absl::StrCat("payload: ", json.status().message()));
   }
   return *std::move(json);
 }
@@ -182,192 +187,238 @@ VerifyResult TokenVerifier::Verify(absl::string_view token,
   return result;
 }
 
-VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
-                                           const VerifyOptions& options,
-                                           const KeySet& snapshot,
-                                           absl::Time now) const {
-  FailureOr<ParsedJws> jws = ParsedJws::Parse(token, config_.jws_limits);
-  if (!jws.ok()) return jws.failure();
-  const Algorithm alg = jws->alg();
-  const std::optional<std::string>& kid = jws->kid();
+// Per-call state shared by the steps: the parsed token, the claims once
+// parsed (and under which limits), and the failure to report if no provider
+// accepts the token.
+struct TokenVerifier::Request {
+  Request(const ParsedJws& j, const VerifyOptions& o, const KeySet& s,
+          absl::Time t)
+      : jws(j), options(o), snapshot(s), now(t) {}
 
-  // --- which providers ---
+  const ParsedJws& jws;
+  const VerifyOptions& options;
+  const KeySet& snapshot;
+  absl::Time now;
   std::optional<nlohmann::json> claims;
   const JsonLimits* claims_limits = nullptr;
-  const std::vector<size_t>* candidates = nullptr;
-  std::vector<size_t> single;
-  if (!options.provider.empty()) {
-    auto it = by_name_.find(options.provider);
-    if (it == by_name_.end()) {
-      return MakeFailure(FailureReason::kKeyNotFound, "unknown provider");
-    }
-    single.push_back(it->second);
-    candidates = &single;
-  } else {
-    FailureOr<nlohmann::json> parsed =
-        ParsePayload(jws->payload(), loosest_payload_limits_);
-    if (!parsed.ok()) return parsed.failure();
-    claims = std::move(parsed).value();
-    claims_limits = &loosest_payload_limits_;
-    auto iss = claims->find("iss");
-    if (iss == claims->end()) {
-      return MakeFailure(FailureReason::kIssuerMismatch, "iss missing");
-    }
-    if (!iss->is_string()) {
-      return MakeFailure(FailureReason::kClaimInvalid, "iss is not a string");
-    }
-    auto by = by_issuer_.find(iss->get_ref<const std::string&>());
-    if (by != by_issuer_.end()) {
-      candidates = &by->second;
-    } else if (kid.has_value() && !any_issuer_kid_lookup_.empty()) {
-      candidates = &any_issuer_kid_lookup_;
-    } else {
-      return MakeFailure(FailureReason::kIssuerMismatch,
-                         "no provider accepts iss");
-    }
-  }
-
-  // --- which key, then policy, per candidate provider ---
   // The first provider whose key verifies the signature AND whose policy
-  // accepts the claims wins. Otherwise the most telling failure is returned:
-  // the first policy failure of a provider whose key verified, else the most
+  // accepts the claims wins. Otherwise the most telling failure is kept: the
+  // first policy failure of a provider whose key verified, else the most
   // specific key failure.
   Failure best{FailureReason::kKeyNotFound, "no key"};
   int best_rank = -1;
-  auto keep = [&](Failure f, int rank) {
+
+  void Keep(Failure f, int rank) {
     if (rank > best_rank) {
       best = std::move(f);
       best_rank = rank;
     }
-  };
-  auto keep_key_failure = [&](FailureReason reason, const char* detail) {
-    keep(MakeFailure(reason, detail), Specificity(reason));
-  };
+  }
+  void KeepKeyFailure(Failure f) {
+    const int rank = Specificity(f.reason);
+    Keep(std::move(f), rank);
+  }
   // Parses the payload with `limits` into `claims`; a failure is kept (as a
   // policy failure) and ends this provider's attempt.
-  auto parse_claims = [&](const JsonLimits& limits) {
-    FailureOr<nlohmann::json> parsed = ParsePayload(jws->payload(), limits);
+  bool ParseClaims(const JsonLimits& limits) {
+    FailureOr<nlohmann::json> parsed = ParsePayload(jws.payload(), limits);
     if (!parsed.ok()) {
-      keep(parsed.failure(), kPolicyRank);
+      Keep(parsed.failure(), kPolicyRank);
       return false;
     }
     claims = std::move(parsed).value();
     claims_limits = &limits;
     return true;
-  };
-  for (size_t idx : *candidates) {
-    const Policy& p = policies_[idx];
-    // Explicit typing (RFC 8725 §3.11): a header rule, before any key work.
-    if (!p.AcceptsTyp(jws->typ())) {
-      keep(MakeFailure(FailureReason::kHeaderRejected, "typ not accepted"),
-           kPolicyRank);
-      continue;
-    }
-    const size_t max_tries = p.options().max_keys_without_kid;
-    const ProviderKeys* keys = snapshot.provider(p.name());
-    if (keys == nullptr || keys->entries().empty()) {
-      if (keys != nullptr && keys->keys_unavailable()) {
-        keep_key_failure(FailureReason::kKeysUnavailable, "keys not loaded yet");
-      } else {
-        if (kid.has_value() && observer_ != nullptr) {
-          observer_->OnUnknownKid(p.name(), *kid);
-        }
-        keep_key_failure(FailureReason::kKeyNotFound, "provider has no keys");
-      }
-      continue;
-    }
-    absl::Span<const KeyEntry* const> span =
-        kid.has_value() ? keys->FindByKid(*kid)
-                        : keys->FindByType(KeyTypeFor(alg));
-    if (kid.has_value() && span.empty()) {
-      if (keys->keys_unavailable()) {
-        keep_key_failure(FailureReason::kKeysUnavailable, "keys not loaded yet");
-      } else {
-        if (observer_ != nullptr) observer_->OnUnknownKid(p.name(), *kid);
-        keep_key_failure(FailureReason::kKeyNotFound, "unknown kid");
-      }
-      continue;
-    }
-    // Issuer binding (RFC 8725 §3.8): a key bound to an issuer is no
-    // candidate for a token whose "iss" differs. Its iss is needed before a
-    // bound key is tried, so with options.provider the payload is parsed
-    // (bounded) here, ahead of the signature check.
-    if (!claims.has_value() && AnyBoundToIssuer(span) &&
-        !parse_claims(p.options().payload_limits)) {
-      continue;
-    }
-    // Valid until `claims` is re-parsed below (after the key loop).
-    const std::string* token_iss =
-        claims.has_value() ? StringIss(*claims) : nullptr;
-    const KeyEntry* verified_by = nullptr;
-    size_t tried = 0;
-    size_t bound_elsewhere = 0;
-    bool untried = false;
-    for (const KeyEntry* e : span) {
-      const crypto::SignatureVerifier* sv = e->key().VerifierFor(alg);
-      if (sv == nullptr) continue;
-      const std::string& bound = e->key().issuer();
-      if (!bound.empty() && (token_iss == nullptr || *token_iss != bound)) {
-        ++bound_elsewhere;  // not a candidate; uses up no try
-        continue;
-      }
-      if (tried == max_tries) {
-        untried = true;
-        break;
-      }
-      ++tried;
-      if (sv->Verify(jws->signing_input(), jws->signature())) {
-        verified_by = e;
-        break;
-      }
-    }
-    if (verified_by == nullptr) {
-      if (tried == 0 && bound_elsewhere > 0) {
-        keep_key_failure(FailureReason::kIssuerMismatch,
-                         "key is bound to another issuer");
-      } else if (tried == 0) {
-        if (kid.has_value()) {
-          keep_key_failure(FailureReason::kUnsupportedAlgorithm,
-                           "key for kid does not serve alg");
-        } else {
-          keep_key_failure(FailureReason::kKeyNotFound, "no key for alg");
-        }
-      } else if (untried) {
-        keep_key_failure(FailureReason::kKeyNotFound,
-                         "too many keys without kid");
-      } else {
-        keep_key_failure(FailureReason::kSignatureInvalid, "signature invalid");
-      }
-      continue;
-    }
-    verified_by->RecordUse(now);
-
-    // --- claims and policy ---
-    const JsonLimits& limits = p.options().payload_limits;
-    if ((!claims.has_value() || !SameLimits(*claims_limits, limits)) &&
-        !parse_claims(limits)) {
-      continue;
-    }
-    FailureOr<PolicyResult> checked =
-        p.Check(*claims, now, options.audience, options.context);
-    if (!checked.ok()) {
-      keep(checked.failure(), kPolicyRank);
-      continue;
-    }
-    auto data = std::make_shared<VerifiedToken::Data>();
-    data->provider = p.name();
-    data->kid = verified_by->key().kid().empty() ? kid.value_or("")
-                                                 : verified_by->key().kid();
-    data->alg = alg;
-    data->claims = *std::move(claims);
-    data->claims_json = jws->payload();
-    data->expires_at = checked->expires_at;
-    data->metadata = std::move(checked->metadata);
-    data->key_id = verified_by->id();
-    data->usage = verified_by->usage();
-    return VerifiedToken(std::move(data));
   }
-  return best;
+  // The claims under `limits`, re-parsed only if they were parsed under
+  // other limits (or not at all).
+  bool ClaimsUnder(const JsonLimits& limits) {
+    if (claims.has_value() && SameLimits(*claims_limits, limits)) return true;
+    return ParseClaims(limits);
+  }
+};
+
+VerifyResult TokenVerifier::VerifyUncached(absl::string_view token,
+                                           const VerifyOptions& options,
+                                           const KeySet& snapshot,
+                                           absl::Time now) const {
+  FailureOr<ParsedJws> jws = ParseHeader(token);
+  if (!jws.ok()) return jws.failure();
+  Request req(*jws, options, snapshot, now);
+  FailureOr<absl::Span<const size_t>> providers = SelectProviders(req);
+  if (!providers.ok()) return providers.failure();
+  for (size_t idx : *providers) {
+    if (std::optional<VerifiedToken> t = TryProvider(policies_[idx], req)) {
+      return *std::move(t);
+    }
+  }
+  return req.best;
+}
+
+FailureOr<ParsedJws> TokenVerifier::ParseHeader(absl::string_view token) const {
+  return ParsedJws::Parse(token, config_.jws_limits);
+}
+
+// VerifyOptions.provider if set; otherwise the providers listing the
+// token's "iss" (the payload is parsed, with the loosest payload limits of
+// all providers, to read it), else the allow_any_issuer_kid_lookup ones for
+// a token with a kid.
+FailureOr<absl::Span<const size_t>> TokenVerifier::SelectProviders(
+    Request& req) const {
+  if (!req.options.provider.empty()) {
+    auto it = by_name_.find(req.options.provider);
+    if (it == by_name_.end()) {
+      return MakeFailure(FailureReason::kKeyNotFound, "unknown provider");
+    }
+    return absl::Span<const size_t>(&it->second, 1);
+  }
+  FailureOr<nlohmann::json> parsed =
+      ParsePayload(req.jws.payload(), loosest_payload_limits_);
+  if (!parsed.ok()) return parsed.failure();
+  req.claims = std::move(parsed).value();
+  req.claims_limits = &loosest_payload_limits_;
+  auto iss = req.claims->find("iss");
+  if (iss == req.claims->end()) {
+    return MakeFailure(FailureReason::kIssuerMismatch, "iss missing");
+  }
+  if (!iss->is_string()) {
+    return MakeFailure(FailureReason::kClaimInvalid, "iss is not a string");
+  }
+  auto by = by_issuer_.find(iss->get_ref<const std::string&>());
+  if (by != by_issuer_.end()) return absl::MakeConstSpan(by->second);
+  if (req.jws.kid().has_value() && !any_issuer_kid_lookup_.empty()) {
+    return absl::MakeConstSpan(any_issuer_kid_lookup_);
+  }
+  return MakeFailure(FailureReason::kIssuerMismatch, "no provider accepts iss");
+}
+
+// One provider's attempt: header rule → keys → signature → claims →
+// policy → result. A failure is kept in `req` and nullopt returned.
+std::optional<VerifiedToken> TokenVerifier::TryProvider(const Policy& p,
+                                                        Request& req) const {
+  // Explicit typing (RFC 8725 §3.11): a header rule, before any key work.
+  if (!p.AcceptsTyp(req.jws.typ())) {
+    req.Keep(MakeFailure(FailureReason::kHeaderRejected, "typ not accepted"),
+             kPolicyRank);
+    return std::nullopt;
+  }
+  FailureOr<absl::Span<const KeyEntry* const>> keys =
+      SelectKeys(p, req.jws, req.snapshot);
+  if (!keys.ok()) {
+    req.KeepKeyFailure(keys.failure());
+    return std::nullopt;
+  }
+  // Issuer binding: a key bound to an issuer is no candidate for a token
+  // whose "iss" differs, so with options.provider the payload is parsed
+  // (bounded) here, ahead of the signature check, when a bound key is
+  // among the candidates.
+  if (!req.claims.has_value() && AnyBoundToIssuer(*keys) &&
+      !req.ParseClaims(p.options().payload_limits)) {
+    return std::nullopt;
+  }
+  FailureOr<const KeyEntry*> verified_by =
+      VerifySignature(req.jws, *keys,
+                      req.claims.has_value() ? StringIss(*req.claims) : nullptr,
+                      p.options().max_keys_without_kid);
+  if (!verified_by.ok()) {
+    req.KeepKeyFailure(verified_by.failure());
+    return std::nullopt;
+  }
+  (*verified_by)->RecordUse(req.now);
+  if (!req.ClaimsUnder(p.options().payload_limits)) return std::nullopt;
+  FailureOr<PolicyResult> checked = p.Check(*req.claims, req.now,
+                                            req.options.audience,
+                                            req.options.context);
+  if (!checked.ok()) {
+    req.Keep(checked.failure(), kPolicyRank);
+    return std::nullopt;
+  }
+  return BuildResult(p, req.jws, **verified_by, *std::move(req.claims),
+                     *std::move(checked));
+}
+
+// The provider's keys a token may be verified with: those with the token's
+// kid, or (no kid) those of the alg's key type. Failures here are about
+// finding keys at all (KEYS_UNAVAILABLE / KEY_NOT_FOUND); the observer
+// hears of every unknown kid.
+FailureOr<absl::Span<const KeyEntry* const>> TokenVerifier::SelectKeys(
+    const Policy& p, const ParsedJws& jws, const KeySet& snapshot) const {
+  const std::optional<std::string>& kid = jws.kid();
+  const ProviderKeys* keys = snapshot.provider(p.name());
+  const bool none = keys == nullptr || keys->entries().empty();
+  absl::Span<const KeyEntry* const> span;
+  if (!none) {
+    span = kid.has_value() ? keys->FindByKid(*kid)
+                           : keys->FindByType(KeyTypeFor(jws.alg()));
+  }
+  if (!none && !(kid.has_value() && span.empty())) return span;
+  if (keys != nullptr && keys->keys_unavailable()) {
+    return MakeFailure(FailureReason::kKeysUnavailable, "keys not loaded yet");
+  }
+  if (kid.has_value() && observer_ != nullptr) {
+    observer_->OnUnknownKid(p.name(), *kid);
+  }
+  return MakeFailure(FailureReason::kKeyNotFound,
+                     none ? "provider has no keys" : "unknown kid");
+}
+
+// Tries the candidates that serve the header alg, in order, at most
+// `max_tries` of them; a key bound to another issuer than `token_iss` is no
+// candidate (never tried, uses up no try). The key whose signature
+// verifies, or why none did.
+FailureOr<const KeyEntry*> TokenVerifier::VerifySignature(
+    const ParsedJws& jws, absl::Span<const KeyEntry* const> candidates,
+    const std::string* token_iss, size_t max_tries) {
+  size_t tried = 0;
+  size_t bound_elsewhere = 0;
+  bool untried = false;
+  for (const KeyEntry* e : candidates) {
+    const crypto::SignatureVerifier* sv = e->key().VerifierFor(jws.alg());
+    if (sv == nullptr) continue;
+    const std::string& bound = e->key().issuer();
+    if (!bound.empty() && (token_iss == nullptr || *token_iss != bound)) {
+      ++bound_elsewhere;
+      continue;
+    }
+    if (tried == max_tries) {
+      untried = true;
+      break;
+    }
+    ++tried;
+    if (sv->Verify(jws.signing_input(), jws.signature())) return e;
+  }
+  if (tried == 0 && bound_elsewhere > 0) {
+    return MakeFailure(FailureReason::kIssuerMismatch,
+                       "key is bound to another issuer");
+  }
+  if (tried == 0) {
+    return jws.kid().has_value()
+               ? MakeFailure(FailureReason::kUnsupportedAlgorithm,
+                             "key for kid does not serve alg")
+               : MakeFailure(FailureReason::kKeyNotFound, "no key for alg");
+  }
+  if (untried) {
+    return MakeFailure(FailureReason::kKeyNotFound,
+                       "too many keys without kid");
+  }
+  return MakeFailure(FailureReason::kSignatureInvalid, "signature invalid");
+}
+
+VerifiedToken TokenVerifier::BuildResult(const Policy& p, const ParsedJws& jws,
+                                         const KeyEntry& key,
+                                         nlohmann::json claims,
+                                         PolicyResult checked) {
+  auto data = std::make_shared<VerifiedToken::Data>();
+  data->provider = p.name();
+  data->kid = key.key().kid().empty() ? jws.kid().value_or("") : key.key().kid();
+  data->alg = jws.alg();
+  data->claims = std::move(claims);
+  data->claims_json = jws.payload();
+  data->expires_at = checked.expires_at;
+  data->metadata = std::move(checked.metadata);
+  data->key_id = key.id();
+  data->usage = key.usage();
+  return VerifiedToken(std::move(data));
 }
 
 }  // namespace jwtauth

@@ -5,11 +5,16 @@
 // FailureOr<VerifiedToken>: a verified token or Failure{reason, detail} with
 // one reason of the closed list (core/failure.h).
 //
+// This is the only JWS verification and key-selection path (the gRPC
+// services, the CLI and the conformance tests all go through it).
+//
 // Order (tink): empty/size → alphabet (any byte outside A-Za-z0-9-_. is
-// MALFORMED, before the cache is consulted) → cache → parse header (ParsedJws) → choose the provider
-// → choose candidate keys from ONE KeySet snapshot (issuer binding needs
-// the payload: see below) → verify signature → parse the payload (bounded)
-// → policy (core/policy.h) → result.
+// MALFORMED, before the cache is consulted) → cache → then one private step
+// each: ParseHeader (ParsedJws) → SelectProviders → per provider
+// (TryProvider): typ rule → SelectKeys from ONE KeySet snapshot →
+// VerifySignature (issuer binding needs the payload: see below) → parse the
+// payload (bounded; a JsonErrorKind maps to TOKEN_TOO_LARGE or MALFORMED) →
+// policy (core/policy.h) → BuildResult.
 // Choosing the provider: VerifyOptions.provider if set (signature checked
 // before the payload is parsed); otherwise the payload is parsed (bounded,
 // with the loosest payload limits of all providers) to read "iss", and the
@@ -26,8 +31,7 @@
 //     max_keys_without_kid of them are tried). No key with that kid →
 //     KEYS_UNAVAILABLE if every source of the provider is still pending,
 //     otherwise KEY_NOT_FOUND and UnknownKidObserver::OnUnknownKid().
-//     Keys with that kid but none serving the alg → UNSUPPORTED_ALGORITHM
-//     (as in core/jws_verifier.h).
+//     Keys with that kid but none serving the alg → UNSUPPORTED_ALGORITHM.
 //   no kid → keys of the alg's type that serve it, at most
 //     max_keys_without_kid tried; none → KEY_NOT_FOUND/KEYS_UNAVAILABLE; no
 //     match → SIGNATURE_INVALID when every candidate was tried, KEY_NOT_FOUND
@@ -69,6 +73,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "core/algorithm.h"
 #include "core/clock.h"
 #include "core/failure.h"
@@ -164,9 +169,23 @@ class TokenVerifier final {
 
  private:
   explicit TokenVerifier(VerifierConfig config);
+  // The steps of one verification, in order (see the top of this file).
+  struct Request;  // per-call state: token, claims, best failure so far
   VerifyResult VerifyUncached(absl::string_view token,
                               const VerifyOptions& options,
                               const KeySet& snapshot, absl::Time now) const;
+  FailureOr<ParsedJws> ParseHeader(absl::string_view token) const;
+  FailureOr<absl::Span<const size_t>> SelectProviders(Request& req) const;
+  std::optional<VerifiedToken> TryProvider(const Policy& p,
+                                           Request& req) const;
+  FailureOr<absl::Span<const KeyEntry* const>> SelectKeys(
+      const Policy& p, const ParsedJws& jws, const KeySet& snapshot) const;
+  static FailureOr<const KeyEntry*> VerifySignature(
+      const ParsedJws& jws, absl::Span<const KeyEntry* const> candidates,
+      const std::string* token_iss, size_t max_tries);
+  static VerifiedToken BuildResult(const Policy& p, const ParsedJws& jws,
+                                   const KeyEntry& key, nlohmann::json claims,
+                                   PolicyResult checked);
 
   VerifierConfig config_;
   KeyStore* store_;

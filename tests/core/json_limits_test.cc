@@ -216,6 +216,38 @@ TEST(JsonLimitsTest, InvalidSyntaxRejected) {
   }
 }
 
+// Callers branch on the kind, never on the phrase: every failure carries
+// exactly one kind, and its phrase is the status message.
+TEST(JsonLimitsTest, EveryFailureCarriesItsKind) {
+  JsonLimits tight;
+  tight.max_bytes = 64;
+  tight.max_depth = 2;
+  tight.max_values = 6;
+  tight.max_object_members = 3;
+  const struct {
+    std::string text;
+    JsonErrorKind kind;
+  } cases[] = {
+      {std::string(65, ' '), JsonErrorKind::kTooLarge},
+      {NestedArrays(2), JsonErrorKind::kTooDeep},
+      {R"({"a":[1,2,3,4,5,6]})", JsonErrorKind::kTooManyValues},
+      {R"({"a":1,"b":2,"c":3,"d":4})", JsonErrorKind::kTooManyMembers},
+      {R"({"a":1,"a":2})", JsonErrorKind::kDuplicateMember},
+      {"[1]", JsonErrorKind::kNotObject},
+      {"{\"a\":", JsonErrorKind::kInvalid},
+      {"{\"a\":\"\xff\"}", JsonErrorKind::kInvalid},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<json> r = ParseJsonBounded(c.text, tight);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_EQ(JsonErrorKindOf(r.status()), c.kind) << c.text;
+    EXPECT_EQ(r.status().message(), JsonErrorPhrase(c.kind)) << c.text;
+  }
+  EXPECT_EQ(JsonErrorKindOf(absl::OkStatus()), std::nullopt);
+  EXPECT_EQ(JsonErrorKindOf(absl::InvalidArgumentError("JSON too large")),
+            std::nullopt);
+}
+
 TEST(JsonLimitsTest, ErrorsNeverQuoteTheInput) {
   const std::string kDocs[] = {
       "{\"SECRET-MARK\":1,\"SECRET-MARK\":2}",

@@ -9,9 +9,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "core/base64url.h"
-#include "core/jws_verifier.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testutil/keys_verifier.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/test_keys.h"
 
@@ -69,7 +69,9 @@ TEST(JwkTest, ExportImportRoundTripVerifiesForEveryAsymmetricAlg) {
     EXPECT_EQ(back->alg(), alg);
     EXPECT_EQ(back->material().Fingerprint(), tk.key.material().Fingerprint());
     std::vector<Key> keys = {*back};
-    EXPECT_TRUE(VerifyJws(SignJws(tk, "hello"), keys).ok());
+    EXPECT_TRUE(testutil::KeysVerifier(keys)
+                    .Verify(SignJws(tk, "hello"))
+                    .signature_verified);
   }
 }
 
@@ -410,10 +412,10 @@ TEST(PemTest, ImportPemAndSecret) {
   absl::StatusOr<Key> key = ImportPem(*pem, Opt("pem", Algorithm::kEs256));
   ASSERT_THAT(key, IsOk());
   std::vector<Key> keys = {*key};
-  EXPECT_TRUE(VerifyJws(SignJws(CachedTestKey(Algorithm::kEs256), "x",
-                                {{"kid", "pem"}}),
-                        keys)
-                  .ok());
+  EXPECT_TRUE(testutil::KeysVerifier(keys)
+                  .Verify(SignJws(CachedTestKey(Algorithm::kEs256), "x",
+                                  {{"kid", "pem"}}))
+                  .signature_verified);
   EXPECT_THAT(ImportPem("-----BEGIN NOTHING-----", Opt()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ImportSecret(std::string(32, 'x'), Opt("", Algorithm::kHs256)),

@@ -8,9 +8,10 @@
 //   // Or a per-process cached one (kid "test-es256"), cheap after first use:
 //   const TestKey& k = CachedTestKey(Algorithm::kEs256);
 //
-//   std::string token = SignJws(k, R"({"sub":"alice"})");       // alg+kid
-//   header std::string t2 = SignJws(k, "payload", {{"typ", "JWT"}});   // extra
-//   members FailureOr<VerifiedJws> r = VerifyJws(token, {k.key});
+//   std::string token = SignJws(k, R"({"sub":"alice"})");  // header alg+kid
+//   std::string t2 = SignJws(k, "payload", {{"typ", "JWT"}});  // extra members
+//   KeysVerifier::Outcome r = KeysVerifier({k.key}).Verify(token);
+//                                        // tests/testutil/keys_verifier.h
 //
 // TestKey::key is the *verification* key: public half only (HS*: the
 // secret), bound to `alg`, with `kid`. TestKey::private_key holds the
