@@ -18,7 +18,7 @@
 //                                      grpc::InsecureChannelCredentials());
 //   jwtauth::client::Client client(channel);
 //   absl::StatusOr<jwtauth::v1::VerifyResponse> r = client.Verify(token);
-//   if (r.ok() && r->valid()) { ... r->claims_json() ... }
+//   if (r.ok() && r->valid()) std::cout << r->claims_json() << "\n";
 
 #include <memory>
 #include <string>

@@ -31,7 +31,10 @@
 //   auto r = JwksRefresher::Create(options, {source}, &store, &fetcher, &clock);
 //   (*r)->Start();
 //   (*r)->WaitForInitialLoad(absl::Seconds(10));  // readiness
-//   verifier.set_unknown_kid_observer(r->get());
+//   auto verifier = TokenVerifier::Create({.providers = {provider},
+//                                          .key_store = &store,
+//                                          .clock = &clock,
+//                                          .unknown_kid_observer = r->get()});
 
 #include <atomic>
 #include <cstdint>

@@ -75,7 +75,8 @@ class ParsedJws final {
 
 // Building a compact JWS (issuer, tests):
 //   std::string input = MakeSigningInput(header_json, payload);
-//   std::string token = CompleteCompactJws(input, signer.Sign(input));
+//   absl::StatusOr<std::string> signature = signer.Sign(input);
+//   std::string token = CompleteCompactJws(input, *signature);
 std::string MakeSigningInput(absl::string_view header_json,
                              absl::string_view payload);
 std::string CompleteCompactJws(absl::string_view signing_input,

@@ -21,10 +21,11 @@
 // Failure modes: none at lookup time; lookups return empty spans.
 //
 //   KeySet::Builder b(/*generation=*/7);
-//   b.AddProvider("default", /*has_loaded_source=*/true, /*has_pending=*/false,
-//                 entries);
+//   b.AddProvider(std::make_shared<const ProviderKeys>(
+//       "default", entries, /*has_loaded_source=*/true,
+//       /*has_pending_source=*/false));
 //   KeySetSnapshot snap = std::move(b).Build();
-//   for (const KeyEntry* e : snap->FindByKid("default", "k1")) { ... }
+//   for (const KeyEntry* e : snap->FindByKid("default", "k1")) { /* ... */ }
 
 #include <atomic>
 #include <cstdint>

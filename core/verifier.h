@@ -60,7 +60,7 @@
 //                                          .key_store = &store,
 //                                          .clock = &RealClock::Get()});
 //   VerifyResult r = (*verifier)->Verify(token, {.audience = "api://x"});
-//   if (!r.ok()) log(FailureReasonName(r.failure().reason));
+//   if (!r.ok()) std::cerr << FailureReasonName(r.failure().reason) << "\n";
 
 #include <cstdint>
 #include <map>

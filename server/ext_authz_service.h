@@ -40,7 +40,8 @@
 // service and every RPC); metrics/logger may be null. Thread-safe, no
 // mutable state of its own; a handler never blocks. Not copyable or movable.
 //
-//   ExtAuthzService ext_authz(ServiceContext{.state = &holder, ...});
+//   ExtAuthzService ext_authz(
+//       ServiceContext{.state = &holder, .metrics = &m, .logger = &logger});
 //   builder.RegisterService(&ext_authz);
 
 #include <string>

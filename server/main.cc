@@ -8,9 +8,10 @@
 // OK" and exits 0 (or prints the error and exits 1) without listening.
 //
 // Threading: services use the gRPC callback API (handlers never block; a
-// Verify is CPU-only on a snapshot), which measured ~2x the sync server's
-// throughput here (docs/benchmarks.md). --threading=sync serves Verify from
-// a sync-API baseline service instead: for benchmarks only.
+// Verify is CPU-only on a snapshot), which serves this CPU-bound unary
+// workload with more throughput than the sync API (see docs/benchmarks.md).
+// --threading=sync serves Verify from a sync-API baseline service instead:
+// for benchmarks only.
 //
 // Signals are blocked in every thread and taken by one thread with sigwait:
 // SIGHUP reloads the config file; SIGTERM/SIGINT set health NOT_SERVING and

@@ -5,7 +5,9 @@
 // text that is really a key (e.g. a public key used as an HMAC secret) can be
 // refused. Thread-safe; never throws.
 //
-//   if (crypto::IsDerKeyEncoding(secret)) return InvalidArgument(...);
+//   if (crypto::IsDerKeyEncoding(secret)) {
+//     return absl::InvalidArgumentError("secret is a DER-encoded key");
+//   }
 
 #include "absl/strings/string_view.h"
 

@@ -6,11 +6,12 @@
 //
 // The key's inner and outer HMAC states (RFC 2104: H(K^ipad), H(K^opad)) are
 // hashed once at construction; each call copies them into a fresh
-// EVP_MD_CTX. Measured on the 2-core dev box, 300-byte input, HMAC-SHA256:
-// HMAC() one-shot 1385 ns, EVP_MAC_CTX_dup of a keyed context 645 ns, this
-// 344 ns; the HS256 token budget is 1.5 µs. Only digest calls that BoringSSL
-// shares are used. Tags must be exactly the digest length (no truncated
-// MACs) and are compared with CRYPTO_memcmp.
+// EVP_MD_CTX. That is cheaper per call than a one-shot HMAC() (which
+// re-derives the key pads and fetches the digest every time) or duplicating a
+// keyed EVP_MAC_CTX, and keeps HS256 within its per-token budget (numbers in
+// docs/benchmarks.md). Only digest calls that BoringSSL shares are used.
+// Tags must be exactly the digest length (no truncated MACs) and are compared
+// with CRYPTO_memcmp.
 //
 // Immutable and thread-safe; the precomputed states are key-derived and are
 // freed (not logged) with the object.

@@ -11,7 +11,7 @@
 // PS* uses salt length = digest length (MGF1 with the same digest).
 //
 //   auto v = crypto::NewSignatureVerifier(Algorithm::kEs256, key_material);
-//   if (v.ok() && (*v)->Verify(signing_input, signature)) { ... }
+//   if (v.ok() && (*v)->Verify(signing_input, signature)) { /* valid */ }
 
 #include <memory>
 #include <string>

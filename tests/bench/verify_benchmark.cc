@@ -13,9 +13,9 @@
 // This binary is a measuring tool, not product code: it is the one place
 // outside core/crypto that includes <openssl/*>, to build the baseline.
 //
-//   cmake --preset release -B build/keys-rel
-//   cmake --build build/keys-rel --target verify_benchmark -j2
-//   build/keys-rel/tests/bench/verify_benchmark
+//   cmake --preset release -B build/release
+//   cmake --build build/release --target verify_benchmark -j2
+//   build/release/tests/bench/verify_benchmark
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>

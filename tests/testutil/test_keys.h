@@ -3,7 +3,7 @@
 
 // Test keys and tokens for every JWS algorithm, for any test in the repo.
 //
-//   // One freshly generated key (RSA generation takes ~50-200 ms):
+//   // One freshly generated key (RSA generation is slow):
 //   TestKey k = GenerateTestKey(Algorithm::kEs256, "my-kid");
 //   // Or a per-process cached one (kid "test-es256"), cheap after first use:
 //   const TestKey& k = CachedTestKey(Algorithm::kEs256);

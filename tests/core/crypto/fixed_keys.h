@@ -189,7 +189,7 @@ inline constexpr char kPs256Mgf1Sha1SigHex[] = "8d211215431d43920bd42c86d64a0a5b
 
 // A second, unrelated RSA key as PKCS#8 (openssl genpkey -algorithm RSA
 // -pkeyopt rsa_keygen_bits:2048): the tests' stand-in for a generated RSA key,
-// since RSA key generation costs ~0.1-0.5 s per test process.
+// since RSA key generation is slow.
 inline constexpr char kRsaPkcs8Private2[] = R"PEM(-----BEGIN PRIVATE KEY-----
 MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQD8mTrSGEVZ5ZdW
 fScoyBtLEl7Yz4jUJwd2KCOGsYZe0JOxB4Ok+hzI4IrbaX4xwLfpN3Y/9CFNGUTJ
