@@ -8,12 +8,15 @@
 #include "gtest/gtest.h"
 #include "tests/testutil/fake_clock.h"
 #include "tests/testutil/test_keys.h"
+#include "tests/testutil/wait.h"
 
 namespace jwtauth {
 namespace {
 
 using ::jwtauth::testutil::CachedTestKey;
 using ::jwtauth::testutil::GenerateTestKey;
+using ::jwtauth::testutil::kWaitTimeout;
+using ::jwtauth::testutil::WaitUntil;
 using ::testing::ElementsAre;
 
 TEST(KeyStoreTest, StartsEmptyAndPublishesNewGenerations) {
@@ -200,9 +203,11 @@ TEST(KeyStoreTest, ConcurrentReadersDuringSwaps) {
     }
     if (i % 50 == 0) store.SetSourceKeys("p", "stable", {stable});
   }
-  while (reads.load() < 100) std::this_thread::yield();
+  const bool read_enough = WaitUntil([&] { return reads.load() >= 100; });
   stop.store(true, std::memory_order_release);
   for (auto& t : readers) t.join();
+  ASSERT_TRUE(read_enough) << "readers made only " << reads.load()
+                           << " of 100 reads within " << kWaitTimeout;
   EXPECT_EQ(missing.load(), 0);
   EXPECT_EQ(store.KeyUsage().size(), 1u);
   EXPECT_EQ(store.KeyUsage()[0].verifications, reads.load());

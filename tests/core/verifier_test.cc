@@ -19,6 +19,7 @@
 #include "tests/testutil/fake_clock.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/test_keys.h"
+#include "tests/testutil/wait.h"
 
 // Options structs are filled with designated initializers that leave the
 // remaining members at their defaults; g++ -Wextra would flag each one.
@@ -30,8 +31,10 @@ namespace {
 using ::jwtauth::testutil::CachedTestKey;
 using ::jwtauth::testutil::FakeClock;
 using ::jwtauth::testutil::GenerateTestKey;
+using ::jwtauth::testutil::kWaitTimeout;
 using ::jwtauth::testutil::SignJws;
 using ::jwtauth::testutil::TestKey;
+using ::jwtauth::testutil::WaitUntil;
 using json = nlohmann::json;
 
 constexpr char kIss[] = "https://issuer.example";
@@ -458,9 +461,13 @@ TEST_F(VerifierTest, ConcurrentVerifiesDuringSnapshotSwaps) {
     }
   }
   // Let readers run at least a few verifications against late snapshots.
-  while (verified.load() < 50) std::this_thread::yield();
+  const bool verified_enough =
+      WaitUntil([&] { return verified.load() >= 50; });
   stop.store(true, std::memory_order_release);
   for (auto& t : readers) t.join();
+  ASSERT_TRUE(verified_enough) << "readers made only " << verified.load()
+                               << " of 50 verifications within "
+                               << kWaitTimeout;
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(store_.Current()->generation(), 400u);
 }

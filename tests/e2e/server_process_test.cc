@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -23,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/algorithm.h"
 #include "core/base64url.h"
 #include "core/crypto/key_material.h"
@@ -33,11 +36,14 @@
 #include "gtest/gtest.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "tests/testutil/wait.h"
 
 namespace jwtauth::e2e {
 namespace {
 
 namespace fs = std::filesystem;
+using ::jwtauth::testutil::kWaitTimeout;
+using ::jwtauth::testutil::WaitUntil;
 using ::testing::HasSubstr;
 
 constexpr char kBinary[] = JWTAUTH_BINARY_DIR "/server/jwtauth-server";
@@ -94,10 +100,22 @@ class ServerProcess {
   }
 
   void Signal(int sig) { kill(pid_, sig); }
-  // Exit code, or -signal.
-  int Wait() {
+  // Exit code, or -signal. A process still running after `timeout` is a
+  // test failure; it is then killed (SIGKILL) and reaped.
+  int Wait(absl::Duration timeout = absl::Seconds(60)) {
     int status = 0;
-    waitpid(pid_, &status, 0);
+    const absl::Time deadline = absl::Now() + timeout;
+    pid_t r;
+    while ((r = waitpid(pid_, &status, WNOHANG)) == 0) {
+      if (absl::Now() >= deadline) {
+        ADD_FAILURE() << "jwtauth-server did not exit within " << timeout;
+        kill(pid_, SIGKILL);
+        r = waitpid(pid_, &status, 0);
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    if (r < 0) ADD_FAILURE() << "waitpid failed: " << std::strerror(errno);
     exited_ = true;
     if (reader_.joinable()) reader_.join();
     if (out_reader_.joinable()) out_reader_.join();
@@ -309,18 +327,33 @@ TEST_F(ServerProcessTest, SigtermDuringConcurrentCallsDrainsAndExitsZero) {
       }
     });
   }
+  auto stop_clients = [&] {
+    stop = true;
+    for (auto& th : threads) th.join();
+  };
   // Let the stream run, then terminate while calls are in flight.
-  while (ok.load() < 2000) std::this_thread::yield();
+  if (!WaitUntil([&] { return ok.load() >= 2000; })) {
+    stop_clients();
+    FAIL() << "only " << ok.load() << " of 2000 calls succeeded within "
+           << kWaitTimeout << " (failed: " << failed.load() << ")\n"
+           << p.Stderr();
+  }
   signalled = true;
   p.Signal(SIGTERM);
   // Calls keep flowing while the server drains (health NOT_SERVING); the
   // clients stop starting new ones once the server announced the drain, as
   // a load balancer would, and every call made must have succeeded.
-  ASSERT_TRUE(p.WaitForEvent("draining")) << p.Stderr();
+  if (!p.WaitForEvent("draining")) {
+    stop_clients();
+    FAIL() << "no \"draining\" event\n" << p.Stderr();
+  }
   const int at_drain = ok.load();
-  while (ok.load() < at_drain + 500) std::this_thread::yield();
-  stop = true;
-  for (auto& th : threads) th.join();
+  const bool drained_calls_ok =
+      WaitUntil([&] { return ok.load() >= at_drain + 500; });
+  stop_clients();
+  EXPECT_TRUE(drained_calls_ok)
+      << "only " << ok.load() - at_drain << " of 500 calls succeeded during "
+      << "the drain within " << kWaitTimeout;
   EXPECT_EQ(p.Wait(), 0) << p.Stderr();
   EXPECT_EQ(failed.load(), 0) << (failures[0].empty() ? "" : failures[0][0]);
   EXPECT_EQ(invalid.load(), 0);

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,12 +23,15 @@
 #include "nlohmann/json.hpp"
 #include "server/dev_defaults.h"
 #include "tests/testutil/status_matchers.h"
+#include "tests/testutil/wait.h"
 
 namespace jwtauth::server {
 namespace {
 
 namespace fs = std::filesystem;
 using ::jwtauth::testutil::IsOk;
+using ::jwtauth::testutil::kWaitTimeout;
+using ::jwtauth::testutil::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -405,7 +410,11 @@ TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
   });
   int port = http.bind_to_any_port("127.0.0.1");
   std::thread t([&] { http.listen_after_bind(); });
-  while (!http.is_running()) std::this_thread::yield();
+  if (!WaitUntil([&] { return http.is_running(); })) {
+    http.stop();
+    t.join();
+    FAIL() << "JWKS HTTP server did not start within " << kWaitTimeout;
+  }
 
   Write("hs.txt", "0123456789abcdef0123456789abcdef");
   Write("signing.pem", NewEcPem());
@@ -466,7 +475,11 @@ TEST_F(ApplicationTest, ReloadKeepsJwksReadinessWhileIdpIsDown) {
   });
   int port = http.bind_to_any_port("127.0.0.1");
   std::thread t([&] { http.listen_after_bind(); });
-  while (!http.is_running()) std::this_thread::yield();
+  if (!WaitUntil([&] { return http.is_running(); })) {
+    http.stop();
+    t.join();
+    FAIL() << "JWKS HTTP server did not start within " << kWaitTimeout;
+  }
 
   Write("hs.txt", "0123456789abcdef0123456789abcdef");
   Write("signing.pem", NewEcPem());

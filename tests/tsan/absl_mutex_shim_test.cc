@@ -8,11 +8,15 @@
 // Built only when JWTAUTH_SANITIZE=thread.
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -33,6 +37,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr int kTsanExitCode = 66;
+// Generous: every scenario is short, even under TSan.
+constexpr std::chrono::seconds kHelperTimeout{120};
 constexpr char kRaceReport[] = "WARNING: ThreadSanitizer: data race";
 
 struct RunResult {
@@ -76,8 +82,24 @@ RunResult RunHelper(const std::string& binary, const std::string& scenario) {
     ADD_FAILURE() << "posix_spawn(" << binary << ") failed: " << rc;
     return result;
   }
+  // Bounded wait: a helper that hangs is killed and reported, and a waitpid
+  // error ends the loop instead of spinning on it.
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
+  const auto deadline = std::chrono::steady_clock::now() + kHelperTimeout;
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, WNOHANG)) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ADD_FAILURE() << binary << " " << scenario << " still running after "
+                    << kHelperTimeout.count() << " s: killed";
+      kill(pid, SIGKILL);
+      waited = waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (waited < 0) {
+    ADD_FAILURE() << "waitpid(" << binary << "): " << std::strerror(errno);
+    return result;
   }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   std::ifstream in(out_path);

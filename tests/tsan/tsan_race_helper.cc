@@ -9,6 +9,7 @@
 // Each scenario forces the interesting interleaving by construction (the
 // main thread holds the lock while the other thread starts), not by sleeping.
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -23,6 +24,7 @@
 namespace {
 
 constexpr int kIterations = 1000;
+constexpr std::chrono::seconds kPollTimeout{30};
 
 // Plain (non-atomic) data: any access pair without happens-before is a race.
 struct Shared {
@@ -211,6 +213,8 @@ int NotificationWithTimeout() {
 }
 
 // HasBeenNotified() is inline: the shim must make Notify visible to it.
+// The poll is bounded (std::chrono, so no Abseil code joins the scenario):
+// a Notify that never becomes visible exits 3 instead of hanging the test.
 int NotificationPoll() {
   absl::Notification done;
   int payload = 0;
@@ -218,7 +222,15 @@ int NotificationPoll() {
     payload = 42;
     done.Notify();
   });
-  while (!done.HasBeenNotified()) std::this_thread::yield();
+  const auto deadline = std::chrono::steady_clock::now() + kPollTimeout;
+  while (!done.HasBeenNotified()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      producer.join();
+      std::fprintf(stderr, "notification_poll: Notify not visible in 30 s\n");
+      return 3;
+    }
+    std::this_thread::yield();
+  }
   int got = payload;
   producer.join();
   return got == 42 ? 0 : 1;
