@@ -28,19 +28,6 @@ bool Contains(const std::vector<std::string>& list, absl::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
-// Rank of a subject-token failure across the allowed providers, as in the
-// verifier: a policy failure (of a provider whose key verified the
-// signature) tells most, then the most specific key failure.
-int FailureRank(FailureReason r) {
-  switch (r) {
-    case FailureReason::kSignatureInvalid: return 4;
-    case FailureReason::kUnsupportedAlgorithm: return 3;
-    case FailureReason::kKeyNotFound: return 2;
-    case FailureReason::kKeysUnavailable: return 1;
-    default: return 10;
-  }
-}
-
 const std::string* StringClaim(const nlohmann::json& claims, const char* name) {
   auto it = claims.find(name);
   if (it == claims.end() || !it->is_string()) return nullptr;
@@ -246,23 +233,9 @@ VerifyResult TokenIssuer::VerifySubject(absl::string_view subject_token,
                                         const TokenVerifier& verifier) const {
   // Restricted to the allowed providers: each is tried alone (its issuers,
   // its keys, its policy), so a token only another provider accepts fails.
-  std::optional<Failure> best;
-  int best_rank = -1;
-  for (const std::string& provider : options_.exchange.allowed_providers) {
-    VerifyOptions o = verify_options;
-    o.provider = provider;
-    VerifyResult r = verifier.Verify(subject_token, o);
-    if (r.ok()) return r;
-    if (int rank = FailureRank(r.failure().reason); rank > best_rank) {
-      best = r.failure();
-      best_rank = rank;
-    }
-  }
-  if (!best.has_value()) {
-    return MakeFailure(FailureReason::kKeyNotFound,
-                       "no provider is allowed for token exchange");
-  }
-  return *std::move(best);
+  return verifier.VerifyWithAnyOf(subject_token,
+                                  options_.exchange.allowed_providers,
+                                  verify_options);
 }
 
 absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(

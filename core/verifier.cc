@@ -151,6 +151,35 @@ const Policy* TokenVerifier::FindPolicy(absl::string_view provider) const {
   return it == by_name_.end() ? nullptr : &policies_[it->second];
 }
 
+VerifyResult TokenVerifier::VerifyWithAnyOf(
+    absl::string_view token, const std::vector<std::string>& providers,
+    const VerifyOptions& options) const {
+  std::optional<Failure> best;
+  int best_rank = -1;
+  for (const std::string& provider : providers) {
+    VerifyOptions o = options;
+    o.provider = provider;
+    VerifyResult r = Verify(token, o);
+    if (r.ok()) return r;
+    // Seen from outside, ISSUER_MISMATCH may be a policy failure ("iss not
+    // accepted") and ranks as one; the other reasons Specificity ranks are
+    // key failures, anything else came from a provider's policy.
+    const FailureReason reason = r.failure().reason;
+    const int specificity = Specificity(reason);
+    const int rank = specificity > 0 && reason != FailureReason::kIssuerMismatch
+                         ? specificity
+                         : kPolicyRank;
+    if (rank > best_rank) {
+      best = r.failure();
+      best_rank = rank;
+    }
+  }
+  if (!best.has_value()) {
+    return MakeFailure(FailureReason::kKeyNotFound, "no provider allowed");
+  }
+  return *std::move(best);
+}
+
 VerifyResult TokenVerifier::Verify(absl::string_view token,
                                    const VerifyOptions& options) const {
   if (token.empty()) {

@@ -156,6 +156,14 @@ class TokenVerifier final {
   VerifyResult Verify(absl::string_view token) const {
     return Verify(token, VerifyOptions{});
   }
+  // Tries each named provider alone (`options` with .provider = name) and
+  // returns the first success, else the most telling failure: a policy
+  // failure (a provider's key verified the signature) over a key failure,
+  // key failures by specificity. No providers → KEY_NOT_FOUND. Used where a
+  // token is trusted only from an allow-list (token exchange, callers).
+  VerifyResult VerifyWithAnyOf(absl::string_view token,
+                               const std::vector<std::string>& providers,
+                               const VerifyOptions& options = {}) const;
 
   // nullptr for an unknown provider.
   const Policy* FindPolicy(absl::string_view provider) const;

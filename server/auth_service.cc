@@ -287,16 +287,8 @@ grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
         what, ": caller tokens are not accepted (issue.", mode,
         ".caller_providers is empty); use an allowed mTLS identity"));
   }
-  // Each caller provider alone; the first one's failure is reported.
-  std::optional<VerifyResult> result;
-  for (const std::string& provider : caller_providers) {
-    VerifyOptions options;
-    options.provider = provider;
-    VerifyResult r = verifier.Verify(*caller_token, options);
-    if (r.ok() || !result.has_value()) result = std::move(r);
-    if (result->ok()) break;
-  }
-  const VerifyResult& verified = *result;
+  const VerifyResult verified =
+      verifier.VerifyWithAnyOf(*caller_token, caller_providers);
   if (!verified.ok()) {
     Log(logger, LogLevel::kWarn, "issue_denied",
         {{"mode", std::string(mode)},

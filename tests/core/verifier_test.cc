@@ -587,3 +587,34 @@ TEST_F(VerifierTest, CachedResultIsNotServedAfterRebinding) {
 
 }  // namespace
 }  // namespace jwtauth
+
+namespace jwtauth {
+namespace {
+
+// VerifyWithAnyOf: each listed provider alone; the first success wins, else
+// a policy failure outranks a key failure; an empty list accepts nothing.
+TEST_F(VerifierTest, VerifyWithAnyOfTriesOnlyTheListedProviders) {
+  ProviderOptions other = Options();
+  other.name = "other";  // same issuer, no keys in the store
+  ProviderOptions strict = Options();
+  strict.name = "strict";
+  strict.audiences = {"api://elsewhere"};
+  store_.SetSourceKeys("strict", "static", {key_.key});
+  auto v = Make({Options(), other, strict});
+  const std::string token = Sign(Claims());
+
+  VerifyResult ok = v->VerifyWithAnyOf(token, {"other", "default"});
+  ASSERT_TRUE(ok.ok()) << ok.failure().detail;
+  EXPECT_EQ(ok->provider(), "default");
+  // "other" has no key (KEY_NOT_FOUND); "strict" verified the signature but
+  // its policy refused the audience: the policy failure is reported.
+  EXPECT_EQ(v->VerifyWithAnyOf(token, {"other", "strict"}).reason(),
+            FailureReason::kAudienceMismatch);
+  EXPECT_EQ(v->VerifyWithAnyOf(token, {"other"}).reason(),
+            FailureReason::kKeyNotFound);
+  EXPECT_EQ(v->VerifyWithAnyOf(token, {}).reason(),
+            FailureReason::kKeyNotFound);
+}
+
+}  // namespace
+}  // namespace jwtauth
