@@ -121,6 +121,11 @@ absl::StatusOr<std::string> SecretOf(const KeySourceConfig& k,
       auto s = ReadFile(k.value, k.location, "secret_file");
       if (!s.ok()) return s.status();
       std::string v = *std::move(s);
+      // Key material is judged on the file as written: trimming first would
+      // hide a DER key whose last byte happens to be CR or LF.
+      if (absl::Status key = CheckSecretIsNotKeyText(v); !key.ok()) {
+        return KeyError(k, key.message());
+      }
       while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
       if (v.empty()) return KeyError(k, "secret file is empty");
       return v;

@@ -84,6 +84,21 @@ TEST(ClassicKeyConfigTest, SecretFileHoldsEcDerPublicKey) {
   const std::string der = PemToDer(KeySetFixture::Get().es256.public_pem);
   EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(der), der));
 }
+// The same with a DER public key whose last byte is LF: secret files lose
+// their trailing CR/LF, which must not hide the key (found as a flake: about
+// 1 run in 128 drew such a key above).
+TEST(ClassicKeyConfigTest, SecretFileHoldsDerPublicKeyEndingInNewline) {
+  std::string der;
+  for (int i = 0; i < 4096 && (der.empty() || der.back() != '\n'); ++i) {
+    auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
+    ASSERT_TRUE(km.ok()) << km.status();
+    auto pem = km->PublicPem();
+    ASSERT_TRUE(pem.ok()) << pem.status();
+    der = PemToDer(*pem);
+  }
+  ASSERT_EQ(der.back(), '\n') << "no P-256 key ending in LF in 4096 draws";
+  EXPECT_TRUE(RefusedAsKeyText(StartWithSecret(der), der));
+}
 // The same with a PKCS#1 RSAPublicKey DER of a small (512-bit) modulus:
 // weak keys are key material too, whatever their strength.
 TEST(ClassicKeyConfigTest, SecretFileHoldsSmallRsaPkcs1Der) {
