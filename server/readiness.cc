@@ -5,7 +5,6 @@
 #include <set>
 #include <utility>
 
-#include "absl/time/clock.h"
 #include "server/source_redaction.h"
 
 namespace jwtauth::server {
@@ -56,15 +55,6 @@ bool Readiness::Ready() const {
   }
   for (const std::string& id : in.required_jwks_ids) {
     if (!loaded.count(id)) return false;
-  }
-  return true;
-}
-
-bool Readiness::WaitUntilReady(absl::Duration timeout) const {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!Ready()) {
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(absl::Milliseconds(50));
   }
   return true;
 }

@@ -57,8 +57,6 @@ class Readiness final {
 
   bool Ready() const ABSL_LOCKS_EXCLUDED(mu_);
   ReadinessReport Report() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Waits until Ready() or timeout (checks every 50 ms). For main/tests.
-  bool WaitUntilReady(absl::Duration timeout) const;
 
  private:
   ReadinessInputs Inputs() const ABSL_LOCKS_EXCLUDED(mu_);
