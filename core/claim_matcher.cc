@@ -81,6 +81,10 @@ bool ClaimValueMatches(const nlohmann::json* value, ClaimMatchOp op,
             [&](const nlohmann::json& e) { return ScalarIn(e, expected); });
       }
       return ScalarIn(*value, expected);
+    case ClaimMatchOp::kOneOf:
+      // A provider rule restricts the claim's value: an array claim (even
+      // one holding a listed value next to an unlisted one) is refused.
+      return !value->is_array() && ScalarIn(*value, expected);
     case ClaimMatchOp::kContains:
       return std::all_of(
           expected.begin(), expected.end(),

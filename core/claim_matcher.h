@@ -55,6 +55,7 @@ using VerifyContext = absl::flat_hash_map<std::string, std::string>;
 enum class ClaimMatchOp {
   kContains,  // every value is an array element / scope word
   kIn,        // scalar (or any array element) equals one of the values
+  kOneOf,     // scalar equals one of the values; an array never matches
   kEquals,    // scalar equals the one value
   kExists,    // present and not null
 };
@@ -99,8 +100,8 @@ class ClaimTemplate final {
 class ClaimMatcher final {
  public:
   // InvalidArgument (a short phrase; the caller names the field) for an empty
-  // path, kExists with values, kEquals without exactly one value, kIn or
-  // kContains without values, or a bad template.
+  // path, kExists with values, kEquals without exactly one value, kIn,
+  // kOneOf or kContains without values, or a bad template.
   static absl::StatusOr<ClaimMatcher> Create(
       std::string path, ClaimMatchOp op,
       const std::vector<std::string>& values);

@@ -40,7 +40,7 @@ ClaimMatchOp MatchOpOf(ClaimRule::Op op) {
     case ClaimRule::Op::kEquals:
       return ClaimMatchOp::kEquals;
     case ClaimRule::Op::kOneOf:
-      return ClaimMatchOp::kIn;
+      return ClaimMatchOp::kOneOf;
     case ClaimRule::Op::kContains:
       return ClaimMatchOp::kContains;
   }

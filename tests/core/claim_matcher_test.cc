@@ -1,5 +1,6 @@
 #include "core/claim_matcher.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,9 @@ ClaimMatch Evaluate(const ClaimMatchCase& c, const VerifyContext& ctx = {}) {
 }
 
 // The same case as a provider policy: exists is a required claim, the other
-// matchers are claim rules (one_of is `in`).
-FailureReason PolicyReason(const ClaimMatchCase& c) {
+// matchers are claim rules. Providers have no `in` (ext_authz only):
+// nullopt for those rows.
+std::optional<FailureReason> PolicyReason(const ClaimMatchCase& c) {
   ProviderOptions o;
   o.name = "p";
   o.issuers = {"https://iss"};
@@ -44,6 +46,8 @@ FailureReason PolicyReason(const ClaimMatchCase& c) {
       o.claim_rules = {{c.path, ClaimRule::Op::kEquals, c.values}};
       break;
     case ClaimMatchOp::kIn:
+      return std::nullopt;
+    case ClaimMatchOp::kOneOf:
       o.claim_rules = {{c.path, ClaimRule::Op::kOneOf, c.values}};
       break;
     case ClaimMatchOp::kContains:
@@ -65,7 +69,8 @@ TEST(ClaimMatcherTest, EveryCaseGivesTheSameAnswerToEngineAndPolicy) {
               c.match)
         << c.name;
     EXPECT_EQ(Evaluate(c) == ClaimMatch::kMatch, c.match) << c.name;
-    const FailureReason reason = PolicyReason(c);
+    const std::optional<FailureReason> reason = PolicyReason(c);
+    if (!reason.has_value()) continue;
     if (c.match) {
       EXPECT_EQ(reason, FailureReason::kUnspecified) << c.name;
     } else {
@@ -82,10 +87,14 @@ TEST(ClaimMatcherTest, MissingOrNullIsMissingAndAPresentMismatchIsMismatch) {
     const ClaimMatch got = Evaluate(c);
     if (v == nullptr || v->is_null()) {
       EXPECT_EQ(got, ClaimMatch::kMissing) << c.name;
-      EXPECT_EQ(PolicyReason(c), FailureReason::kClaimMissing) << c.name;
+      if (c.op != ClaimMatchOp::kIn) {
+        EXPECT_EQ(PolicyReason(c), FailureReason::kClaimMissing) << c.name;
+      }
     } else if (!c.match) {
       EXPECT_EQ(got, ClaimMatch::kMismatch) << c.name;
-      EXPECT_EQ(PolicyReason(c), FailureReason::kClaimInvalid) << c.name;
+      if (c.op != ClaimMatchOp::kIn) {
+        EXPECT_EQ(PolicyReason(c), FailureReason::kClaimInvalid) << c.name;
+      }
     }
   }
 }
@@ -106,14 +115,22 @@ TEST(ClaimMatcherTest, ScopeContainsStringAndArrayForms) {
   EXPECT_FALSE(has("", ""));
 }
 
-// Provider one_of used to refuse every array claim; ext_authz `in` accepted
-// an array with a listed element. One engine: `in` (and one_of) accept it.
-TEST(ClaimMatcherTest, PolicyOneOfAcceptsAnArrayWithAListedElementLikeExtAuthzIn) {
-  ClaimMatchCase c{"", {{"tier", json::array({"bronze", "gold"})}}, "tier",
-                   ClaimMatchOp::kIn, {"gold", "silver"}, true};
-  EXPECT_EQ(PolicyReason(c), FailureReason::kUnspecified);
-  c.claims = {{"tier", json::array({"bronze"})}};
+// A provider's one_of restricts the claim's value, so an array claim is
+// refused even when it holds a listed value next to an unlisted one
+// (`tier: [gold, evil]` must not pass `one_of: [gold]`). ext_authz `in` asks
+// "does the token carry one of these", so an array with a listed element
+// passes there.
+TEST(ClaimMatcherTest, PolicyOneOfRefusesAnArrayClaimExtAuthzInAcceptsIt) {
+  ClaimMatchCase c{"", {{"tier", json::array({"evil", "gold"})}}, "tier",
+                   ClaimMatchOp::kOneOf, {"gold", "silver"}, false};
   EXPECT_EQ(PolicyReason(c), FailureReason::kClaimInvalid);
+  c.claims = {{"tier", "gold"}};
+  EXPECT_EQ(PolicyReason(c), FailureReason::kUnspecified);
+  const json array_claims = {{"tier", json::array({"evil", "gold"})}};
+  EXPECT_TRUE(ClaimValueMatches(Claims(array_claims).Find("tier"),
+                                ClaimMatchOp::kIn, {"gold"}));
+  EXPECT_FALSE(ClaimValueMatches(Claims(array_claims).Find("tier"),
+                                 ClaimMatchOp::kOneOf, {"gold"}));
 }
 
 // Provider contains used to compare numbers and booleans in arrays as text;
