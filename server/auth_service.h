@@ -69,11 +69,6 @@ class AuthService final : public v1::AuthService::CallbackService {
   ServiceContext ctx_;
 };
 
-// True iff a "scope" claim value (a space-separated string or an array of
-// strings, RFC 8693 §4.2 / common IdP practice) contains `scope` exactly.
-bool ScopeClaimContains(const nlohmann::json& scope_claim,
-                        absl::string_view scope);
-
 // Verified mTLS identities of the peer: every SAN URI and DNS name of a
 // certificate the transport verified. Empty for plaintext or unauthenticated
 // peers.
