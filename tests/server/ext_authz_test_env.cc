@@ -56,8 +56,8 @@ std::string Mint(const TokenIssuer& issuer, const ProviderSpec& spec,
 
 // The serving config: one HS256 provider per ProviderSpec.
 std::string ConfigYaml(absl::string_view ext_authz_yaml, bool with_cache) {
-  std::string yaml = absl::StrCat("cache: {enabled: ",
-                                  with_cache ? "true" : "false", "}\nproviders:\n");
+  std::string yaml = absl::StrCat(
+      "cache: {enabled: ", with_cache ? "true" : "false", "}\nproviders:\n");
   for (const ProviderSpec& spec : kProviders) {
     absl::StrAppend(&yaml, "  - name: ", spec.name, "\n    issuers: [\"",
                     spec.issuer, "\"]\n    audiences: [\"", spec.audience,

@@ -74,7 +74,8 @@ absl::Status AddExtension(X509* cert, X509* issuer, int nid,
   Ptr<X509_EXTENSION> ext(
       X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
   if (ext == nullptr || X509_add_ext(cert, ext.get(), -1) != 1) {
-    return OpenSslError(absl::StrCat("extension ", OBJ_nid2sn(nid), "=", value));
+    return OpenSslError(
+        absl::StrCat("extension ", OBJ_nid2sn(nid), "=", value));
   }
   return absl::OkStatus();
 }

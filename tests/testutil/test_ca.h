@@ -47,7 +47,8 @@ struct LeafOptions {
 // A server certificate (default: CN localhost, SAN DNS:localhost and
 // IP:127.0.0.1) and a client certificate with the given SANs.
 LeafOptions ServerCert(absl::string_view common_name = "localhost",
-                       SubjectAltNames san = {{"localhost"}, {"127.0.0.1"}, {}});
+                       SubjectAltNames san = {
+                           {"localhost"}, {"127.0.0.1"}, {}});
 LeafOptions ClientCert(absl::string_view common_name, SubjectAltNames san);
 
 struct TlsFiles {

@@ -60,14 +60,14 @@ TEST(TestCaTest, ServerCertVerifiesForLocalhostAndLoopbackOnly) {
   auto server = (*ca)->Issue(ServerCert());
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string& root = (*ca)->cert_pem();
-  EXPECT_EQ(Verify(root, server->cert_pem, X509_PURPOSE_SSL_SERVER,
-                   Name::kHost, "localhost"),
+  EXPECT_EQ(Verify(root, server->cert_pem, X509_PURPOSE_SSL_SERVER, Name::kHost,
+                   "localhost"),
             X509_V_OK);
   EXPECT_EQ(Verify(root, server->cert_pem, X509_PURPOSE_SSL_SERVER, Name::kIp,
                    "127.0.0.1"),
             X509_V_OK);
-  EXPECT_EQ(Verify(root, server->cert_pem, X509_PURPOSE_SSL_SERVER,
-                   Name::kHost, "example.com"),
+  EXPECT_EQ(Verify(root, server->cert_pem, X509_PURPOSE_SSL_SERVER, Name::kHost,
+                   "example.com"),
             X509_V_ERR_HOSTNAME_MISMATCH);
   // Not a client certificate.
   EXPECT_NE(Verify(root, server->cert_pem, X509_PURPOSE_SSL_CLIENT), X509_V_OK);
@@ -80,12 +80,12 @@ TEST(TestCaTest, ClientCertCarriesItsSansAndOnlyChainsToItsCa) {
   auto client = (*ca)->Issue(ClientCert(
       "caller", {.dns = {"caller.test"}, .uris = {"spiffe://t/caller"}}));
   ASSERT_TRUE(client.ok()) << client.status();
-  EXPECT_EQ(Verify((*ca)->cert_pem(), client->cert_pem,
-                   X509_PURPOSE_SSL_CLIENT, Name::kHost, "caller.test"),
+  EXPECT_EQ(Verify((*ca)->cert_pem(), client->cert_pem, X509_PURPOSE_SSL_CLIENT,
+                   Name::kHost, "caller.test"),
             X509_V_OK);
-  EXPECT_EQ(Verify((*other)->cert_pem(), client->cert_pem,
-                   X509_PURPOSE_SSL_CLIENT),
-            X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  EXPECT_EQ(
+      Verify((*other)->cert_pem(), client->cert_pem, X509_PURPOSE_SSL_CLIENT),
+      X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
   EXPECT_NE(client->cert_pem.find("BEGIN CERTIFICATE"), std::string::npos);
   auto cert = Parse(client->cert_pem);
   ASSERT_NE(cert, nullptr);

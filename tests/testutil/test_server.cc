@@ -79,9 +79,9 @@ absl::Status TestServer::StartServing(const std::string& admin_listen) {
   }
   if (!admin_listen.empty()) {
     JWTAUTH_ASSIGN_OR_RETURN(
-        admin_, server::AdminHttpServer::Start(
-                    admin_listen,
-                    server::MakeAdminHandlers(app_.get(), &metrics_)));
+        admin_,
+        server::AdminHttpServer::Start(
+            admin_listen, server::MakeAdminHandlers(app_.get(), &metrics_)));
   }
   auto channel =
       grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());

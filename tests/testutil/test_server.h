@@ -71,10 +71,9 @@ class TestServer final {
   v1::VerifyResponse Verify(absl::string_view token,
                             absl::string_view audience = "",
                             absl::string_view provider = "");
-  grpc::Status IssueToken(const v1::IssueTokenRequest& request,
-                          v1::IssueTokenResponse* response,
-                          const std::multimap<std::string, std::string>&
-                              metadata = {});
+  grpc::Status IssueToken(
+      const v1::IssueTokenRequest& request, v1::IssueTokenResponse* response,
+      const std::multimap<std::string, std::string>& metadata = {});
   grpc::Status ListKeys(const v1::ListKeysRequest& request,
                         v1::ListKeysResponse* response);
   grpc::Status Check(const envoy::service::auth::v3::CheckRequest& request,
