@@ -81,7 +81,7 @@ class TestServer final {
 
   server::Application& app() { return *app_; }
   // The published ServingState (what the services read once per RPC).
-  server::ServingStateHolder* state() { return app_->state(); }
+  server::ServingStateHolder* state() { return app_->context().state; }
   server::Metrics& metrics() { return metrics_; }
   const std::string& dir() const { return dir_.path(); }
   int port() const { return port_; }
