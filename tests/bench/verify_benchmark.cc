@@ -43,6 +43,7 @@
 #include "core/key_store.h"
 #include "core/verifier.h"
 #include "nlohmann/json.hpp"
+#include "tests/testutil/fake_clock.h"
 
 namespace jwtauth {
 namespace {
@@ -67,10 +68,7 @@ struct Fixture {
 };
 
 // Time fixed inside the lifetime of Payload()'s claims.
-class FixedClock final : public Clock {
- public:
-  absl::Time Now() const override { return absl::FromUnixSeconds(1764000300); }
-};
+constexpr int64_t kBenchNow = 1764000300;
 
 std::string Payload() {
   // A typical access token body; padded so an HS256 token is ~300 bytes.
@@ -136,7 +134,7 @@ Fixture MakeFixture(Algorithm alg) {
   p.name = "bench";
   p.issuers = {"https://auth.example.com"};
   p.audiences = {"api://orders"};
-  static const FixedClock clock;
+  static const testutil::FakeClock clock(absl::FromUnixSeconds(kBenchNow));
   VerifierConfig config;
   config.providers = {p};
   config.key_store = f.store.get();

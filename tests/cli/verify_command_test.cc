@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testutil/jwks_http_server.h"
+#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_keys.h"
 
 extern char** environ;
@@ -54,15 +55,10 @@ std::string ReadAll(const fs::path& p) {
 
 class JwtauthCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("jwtauth_cli_test_", ::getpid(), "_", counter_++);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { dir_ = tmp_.path(); }
 
   void Write(const std::string& name, const std::string& content) {
-    std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
+    tmp_.Write(name, content);
   }
   std::string Path(const std::string& name) const {
     return (dir_ / name).string();
@@ -132,7 +128,7 @@ providers:
                        keys_yaml));
   }
 
-  static inline int counter_ = 0;
+  testutil::TempDir tmp_{"cli_test"};
   fs::path dir_;
 };
 

@@ -2,7 +2,8 @@
 // small scripted AuthService (not the production one) so this test exercises
 // only the client library: deadlines, metadata, status conversion, and
 // in-band invalid tokens staying OK results. The production AuthService is
-// covered by tests/server/auth_service_test.cc through the same stubs.
+// covered by tests/server/auth_service_test.cc through the same stubs; one
+// case below runs the client against it end to end (TestServer).
 
 #include "client/client.h"
 
@@ -10,6 +11,9 @@
 #include <string>
 
 #include "absl/synchronization/notification.h"
+#include "core/algorithm.h"
+#include "core/crypto/key_material.h"
+#include "core/issuer.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -19,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "tests/testutil/status_matchers.h"
+#include "tests/testutil/test_server.h"
 
 namespace jwtauth::client {
 namespace {
@@ -215,6 +220,55 @@ TEST(StatusFromGrpcTest, KeepsCodeAndMessage) {
   EXPECT_EQ(
       StatusFromGrpc(grpc::Status(grpc::StatusCode::DO_NOT_USE, "x")).code(),
       absl::StatusCode::kUnknown);
+}
+
+// The client against the production wiring (YAML → Application →
+// AuthService, tests/testutil/test_server.h): a token the server's own
+// issuer minted verifies, a forged one is an OK result with a reason, an
+// unknown provider is INVALID_ARGUMENT, and ListKeys shows the signing key.
+TEST(ClientAgainstServerTest, VerifyAndListKeysThroughTheProductionServer) {
+  auto signing = crypto::KeyMaterial::Generate(Algorithm::kEs256);
+  ASSERT_THAT(signing, IsOk());
+  auto server = testutil::TestServer::Start(
+      R"(
+signing: {alg: ES256, kid: k1, private_key_file: "{dir}/sign.pem",
+          issuer: https://issuer.test}
+providers:
+  - {name: default, issuers: [https://issuer.test], audiences: [api]}
+)",
+      {{"sign.pem", *signing->PrivatePem()}}, {.start_refresher = false});
+  ASSERT_THAT(server, IsOk());
+  IssueRequest issue;
+  issue.subject = "alice";
+  issue.audiences = {"api"};
+  auto token = (*server)->state()->Current()->issuer->Issue(issue);
+  ASSERT_THAT(token, IsOk());
+
+  Client client(grpc::CreateChannel((*server)->target(),
+                                    grpc::InsecureChannelCredentials()));
+  auto valid = client.Verify(token->token);
+  ASSERT_THAT(valid, IsOk());
+  EXPECT_TRUE(valid->valid()) << valid->detail();
+  EXPECT_EQ(valid->provider(), "default");
+  EXPECT_EQ(valid->kid(), "k1");
+
+  std::string forged = token->token;
+  char& c = forged[forged.rfind('.') + 5];  // inside the signature
+  c = c == 'A' ? 'B' : 'A';
+  auto invalid = client.Verify(forged);
+  ASSERT_THAT(invalid, IsOk());
+  EXPECT_FALSE(invalid->valid());
+  EXPECT_EQ(invalid->reason(), v1::SIGNATURE_INVALID);
+
+  v1::VerifyRequest unknown;
+  unknown.set_token(token->token);
+  unknown.set_provider("no-such-provider");
+  EXPECT_THAT(client.Verify(unknown),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  auto keys = client.ListKeys();
+  ASSERT_THAT(keys, IsOk());
+  EXPECT_NE(keys->jwks_json().find("\"k1\""), std::string::npos);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testutil/fake_clock.h"
 #include "tests/testutil/jwks_http_server.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/test_keys.h"
@@ -24,6 +25,7 @@
 namespace jwtauth {
 namespace {
 
+using ::jwtauth::testutil::FakeClock;
 using ::jwtauth::testutil::HttpReply;
 using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::JwksHttpServer;
@@ -37,23 +39,6 @@ constexpr char kIssuer[] = "https://idp.test";
 const absl::Time kStart = absl::FromUnixSeconds(1700000000);
 // Generous bound for anything that involves a real loopback round trip.
 const absl::Duration kWait = absl::Seconds(20);
-
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(absl::Time t) : now_(t) {}
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
-};
 
 // Collects refresher events; tests wait on counts with a bound.
 class EventLog {

@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -36,6 +35,7 @@
 #include "gtest/gtest.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
 
 namespace jwtauth::e2e {
@@ -179,14 +179,9 @@ class ServerProcess {
 
 class ServerProcessTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("jwtauth_e2e_", getpid(), "_", counter_++);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { dir_ = tmp_.path(); }
   void Write(const std::string& name, const std::string& content) {
-    std::ofstream(dir_ / name, std::ios::trunc) << content;
+    tmp_.Write(name, content);
   }
   std::string ConfigPath() { return (dir_ / "config.yaml").string(); }
   void WriteConfig() {
@@ -222,7 +217,7 @@ log: {level: info}
     return stub.Verify(&ctx, req, resp);
   }
 
-  static inline int counter_ = 0;
+  testutil::TempDir tmp_{"e2e"};
   fs::path dir_;
 };
 

@@ -1,11 +1,12 @@
-// A small AuthService server for the Node client test (tests/node): serves
-// jwtauth.v1.AuthService over a fixed ServingState on 127.0.0.1:0 (plaintext)
-// and prints "PORT=<n>" and "TOKEN=<a valid token>" on stdout, then serves
-// until SIGTERM/SIGINT. Test-only; the production binary is jwtauth-server.
+// A small AuthService server for the Node client test (tests/node): stands up
+// the production wiring in-process (tests/testutil/test_server.h: YAML config
+// → Application → AuthService on 127.0.0.1:0, plaintext), prints "PORT=<n>"
+// and "TOKEN=<a valid token>" on stdout, then serves until SIGTERM/SIGINT.
+// Test-only; the production binary is jwtauth-server.
 //
 // State: provider "default" (issuer https://issuer.node.test, audience
-// api://node) with an ES256 signing key "node-sign" and an RS256 key; an HS256
-// provider "hmac" (secret never published); direct issuing disabled,
+// api://node) with the ES256 signing key "node-sign" and an RS256 key; an
+// HS256 provider "hmac" (secret never published); direct issuing disabled,
 // exchange enabled for tokens of provider "default" to audience api://node.
 
 #include <pthread.h>
@@ -15,17 +16,35 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/str_cat.h"
-#include "core/clock.h"
+#include "core/algorithm.h"
+#include "core/crypto/key_material.h"
 #include "core/issuer.h"
-#include "core/key_store.h"
-#include "core/verifier.h"
-#include "grpcpp/grpcpp.h"
-#include "server/auth_service.h"
-#include "server/service_context.h"
-#include "tests/testutil/test_keys.h"
+#include "tests/testutil/test_server.h"
 
 namespace {
+
+constexpr char kConfig[] = R"(
+signing:
+  alg: ES256
+  kid: node-sign
+  private_key_file: "{dir}/sign.pem"
+  issuer: https://issuer.node.test
+providers:
+  - name: default
+    issuers: [https://issuer.node.test]
+    audiences: [api://node]
+    keys: [{kid: node-rs, alg: RS256, public_key_file: "{dir}/rs.pem"}]
+  - name: hmac
+    issuers: [https://hmac.node.test]
+    audiences: [api://node]
+    keys: [{kid: node-hs, alg: HS256, secret_file: "{dir}/hs.txt"}]
+issue:
+  exchange:
+    enabled: true
+    claims: [sub, scope]
+    allowed_providers: [default]
+    allowed_audiences: [api://node]
+)";
 
 int Fail(absl::string_view what, const absl::Status& status) {
   std::cerr << "node_test_server: " << what << ": " << status << "\n";
@@ -36,7 +55,6 @@ int Fail(absl::string_view what, const absl::Status& status) {
 
 int main() {
   using namespace jwtauth;  // NOLINT: test binary
-  constexpr char kIssuer[] = "https://issuer.node.test";
   // Block the stop signals in every thread (gRPC's threads inherit the
   // mask) so sigwait below receives them.
   sigset_t stop;
@@ -45,76 +63,35 @@ int main() {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-  const Clock& clock = RealClock::Get();
-  const absl::Time now = clock.Now();
-
-  KeyStore store;
-  testutil::TestKey signing_tk = testutil::GenerateTestKey(Algorithm::kEs256, "node-sign");
-  testutil::TestKey rs = testutil::GenerateTestKey(Algorithm::kRs256, "node-rs");
-  testutil::TestKey hs = testutil::GenerateTestKey(Algorithm::kHs256, "node-hs");
-  auto signing = SigningKey::Create(Algorithm::kEs256, "node-sign", signing_tk.private_key);
+  auto signing = crypto::KeyMaterial::Generate(Algorithm::kEs256);
   if (!signing.ok()) return Fail("signing key", signing.status());
-  auto sign_verify = signing->VerificationKey(now);
-  if (!sign_verify.ok()) return Fail("verification key", sign_verify.status());
-  store.SetSourceKeys("default", signing->source_id(), {*sign_verify});
-  store.SetSourceKeys("default", "inline:node-rs", {rs.key});
-  store.SetSourceKeys("hmac", "inline:node-hs", {hs.key});
+  auto rs = crypto::KeyMaterial::Generate(Algorithm::kRs256);
+  if (!rs.ok()) return Fail("RS256 key", rs.status());
+  auto sign_pem = signing->PrivatePem();
+  if (!sign_pem.ok()) return Fail("signing key PEM", sign_pem.status());
+  auto rs_pem = rs->PublicPem();
+  if (!rs_pem.ok()) return Fail("RS256 key PEM", rs_pem.status());
+  const std::string secret = "node-test-hmac-secret-0123456789abcdef";
 
-  ProviderOptions def;
-  def.name = "default";
-  def.issuers = {kIssuer};
-  def.audiences = {"api://node"};
-  ProviderOptions hmac;
-  hmac.name = "hmac";
-  hmac.issuers = {"https://hmac.node.test"};
-  hmac.audiences = {"api://node"};
-  VerifierConfig vc;
-  vc.providers = {def, hmac};
-  vc.key_store = &store;
-  vc.clock = &clock;
-  auto verifier = TokenVerifier::Create(std::move(vc));
-  if (!verifier.ok()) return Fail("verifier", verifier.status());
-
-  IssuerOptions io;
-  io.issuer = kIssuer;
-  io.exchange.claim_allowlist = {"sub", "scope"};
-  io.exchange.allowed_providers = {"default"};
-  io.exchange.allowed_audiences = {"api://node"};
-  auto issuer = TokenIssuer::Create(io, *signing, &clock);
-  if (!issuer.ok()) return Fail("issuer", issuer.status());
+  auto server = testutil::TestServer::Start(
+      kConfig,
+      {{"sign.pem", *sign_pem}, {"rs.pem", *rs_pem}, {"hs.txt", secret}},
+      {.start_refresher = false});
+  if (!server.ok()) return Fail("server", server.status());
 
   // A valid token for the client to play with (issued by the issuer itself).
+  auto state = (*server)->state()->Current();
   IssueRequest ir;
   ir.subject = "node-user";
   ir.audiences = {"api://node"};
   ir.claims = {{"scope", "orders.read"}};
-  auto token = (*issuer)->Issue(ir);
+  auto token = state->issuer->Issue(ir);
   if (!token.ok()) return Fail("issue", token.status());
-
-  auto state = std::make_shared<server::ServingState>();
-  state->generation = 1;
-  state->verifier = std::shared_ptr<const TokenVerifier>(std::move(*verifier));
-  state->issuer = std::shared_ptr<const TokenIssuer>(std::move(*issuer));
-  state->issue_policy.exchange_enabled = true;
-  state->issue_policy.exchange_allowed_providers = {"default"};
-  state->issue_policy.exchange_allowed_audiences = {"api://node"};
-  server::ServingStateHolder holder;
-  holder.Publish(state);
-  server::AuthService service(server::ServiceContext{&holder, &store, nullptr, nullptr});
-
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    std::cerr << "node_test_server: could not listen on 127.0.0.1:0\n";
-    return 1;
-  }
-  std::cout << "PORT=" << port << "\nTOKEN=" << token->token << std::endl;
+  std::cout << "PORT=" << (*server)->port() << "\nTOKEN=" << token->token
+            << std::endl;
 
   int sig = 0;
   sigwait(&stop, &sig);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server->reset();
   return 0;
 }

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/security/classic_common.h"
 #include "tests/testutil/jwks_http_server.h"
+#include "tests/testutil/wait.h"
 
 namespace jwtauth::testing::classic {
 namespace {
@@ -173,9 +174,10 @@ class ClassicJwksUrlTest : public ClassicSuite, public JwksEntryChecks {
     // Bounded wait for the first fetch to be published.
     const std::string good =
         testutil::SignJws(JwksKeys::Get().good, ClaimsFor(kUrlIss).dump());
-    for (int i = 0; i < 200 && !server_->Verify(good).valid(); ++i) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
+    ASSERT_TRUE(testutil::WaitUntil(
+        [&] { return server_->Verify(good).valid(); }, absl::Seconds(10),
+        absl::Milliseconds(20)))
+        << "the first JWKS fetch was not published";
   }
   static void TearDownTestSuite() {
     server_.reset();

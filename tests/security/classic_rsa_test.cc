@@ -10,13 +10,8 @@
 // attack suite (docs/SECURITY.md).
 
 #include <openssl/bn.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -24,6 +19,7 @@
 #include "core/jws.h"
 #include "gtest/gtest.h"
 #include "tests/security/classic_common.h"
+#include "tests/testutil/test_ca.h"
 
 namespace jwtauth::testing::classic {
 namespace {
@@ -61,13 +57,6 @@ Bn CubeRoot(const BIGNUM* v) {
   return x;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 constexpr int kModulusBytes = 256;
 // DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1).
 constexpr char kSha256DigestInfo[] = "3031300d060960864801650304020105000420";
@@ -75,20 +64,10 @@ constexpr char kSha256DigestInfo[] = "3031300d060960864801650304020105000420";
 class ClassicRsaTest : public ClassicSuite {
  protected:
   static void SetUpTestSuite() {
-    // An RSA-2048 key with e = 3, from the openssl tool (KeyMaterial only
-    // generates e = 65537).
-    const std::string dir = (std::filesystem::temp_directory_path() /
-                             absl::StrCat("jwtauth_classic_rsa_", ::getpid()))
-                                .string();
-    std::filesystem::create_directories(dir);
-    const std::string key_file = dir + "/e3.key";
-    const std::string cmd = absl::StrCat(
-        "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 "
-        "-pkeyopt rsa_keygen_pubexp:3 -out ",
-        key_file, " 2>/dev/null");
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    auto priv = crypto::KeyMaterial::FromPem(Slurp(key_file));
-    std::filesystem::remove_all(dir);
+    // An RSA-2048 key with e = 3 (KeyMaterial only generates e = 65537).
+    absl::StatusOr<std::string> pem = testutil::GenerateRsaKeyPem(2048, 3);
+    ASSERT_TRUE(pem.ok()) << pem.status();
+    auto priv = crypto::KeyMaterial::FromPem(*pem);
     ASSERT_TRUE(priv.ok()) << priv.status();
     auto signer = crypto::NewSigner(Algorithm::kRs256, *priv);
     ASSERT_TRUE(signer.ok()) << signer.status();

@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "server/dev_defaults.h"
 #include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
 
 namespace jwtauth::server {
@@ -38,25 +38,17 @@ using ::testing::Not;
 class ApplicationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("jwtauth_app_test_", ::getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->random_seed(), "_",
-                        counter_++);
-    fs::create_directories(dir_);
+    dir_ = tmp_.path();
     logger_ = std::make_unique<Logger>(
         LogLevel::kDebug, [this](absl::string_view line) {
           absl::MutexLock lock(&mu_);
           log_ += std::string(line);
         });
   }
-  void TearDown() override {
-    app_.reset();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { app_.reset(); }
 
   void Write(const std::string& name, const std::string& content) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
+    tmp_.Write(name, content);
   }
   std::string NewEcPem() {
     auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
@@ -115,7 +107,7 @@ providers:
     return log_;
   }
 
-  static inline int counter_ = 0;
+  testutil::TempDir tmp_{"app_test"};
   fs::path dir_;
   absl::Mutex mu_;
   std::string log_;

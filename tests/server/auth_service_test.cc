@@ -1,17 +1,13 @@
 // AuthService through the generated stubs against an in-process gRPC server
 // on 127.0.0.1:0, with real core components (KeyStore, TokenVerifier,
 // TokenIssuer, OpenSSL keys), a FakeClock, real Metrics and a capturing
-// Logger. The mTLS tests use a CA, server and client certificates generated
-// at test time with the `openssl` CLI into a temporary directory.
+// Logger. The mTLS tests use a CA, server and client certificates made in
+// memory at test time (tests/testutil/test_ca.h).
 
 #include "server/auth_service.h"
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,17 +29,23 @@
 #include "server/proto_json.h"
 #include "tests/testutil/claim_match_cases.h"
 #include "tests/testutil/fake_clock.h"
+#include "tests/testutil/test_ca.h"
 #include "tests/testutil/test_keys.h"
 
 namespace jwtauth::server {
 namespace {
 
+using ::jwtauth::testutil::CertifiedKey;
 using ::jwtauth::testutil::ClaimMatchCase;
 using ::jwtauth::testutil::ClaimMatchCases;
+using ::jwtauth::testutil::ClientCert;
 using ::jwtauth::testutil::FakeClock;
 using ::jwtauth::testutil::GenerateTestKey;
+using ::jwtauth::testutil::LeafOptions;
+using ::jwtauth::testutil::ServerCert;
 using ::jwtauth::testutil::SignJws;
 using ::jwtauth::testutil::SignJwsWithHeader;
+using ::jwtauth::testutil::TestCa;
 using ::jwtauth::testutil::TestKey;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -58,83 +60,40 @@ constexpr char kKnownSecret[] = "known-hmac-secret-0123456789-abcdefgh";
 
 // ---- In-process server fixture --------------------------------------------
 
-std::string RunOrDie(const std::string& cmd) {
-  std::string full = cmd + " 2>&1";
-  FILE* p = popen(full.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  int rc = p == nullptr ? -1 : pclose(p);
-  if (rc != 0) {
-    ADD_FAILURE() << "command failed (" << rc << "): " << cmd << "\n" << out;
-  }
-  return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// CA + server cert (SAN DNS:localhost, IP:127.0.0.1) + two client certs.
-struct TestPki {
-  std::string dir;
+// CA + server cert (SAN DNS:localhost, IP:127.0.0.1) + three client certs,
+// all in memory (tests/testutil/test_ca.h).
+struct MtlsCerts {
   std::string ca, server_cert, server_key;
   std::string allowed_cert, allowed_key;  // SAN URI spiffe://jwtauth.test/issuer
   std::string dns_cert, dns_key;          // SAN DNS issuer.client.test
   std::string other_cert, other_key;      // SAN URI spiffe://jwtauth.test/other
 
-  static TestPki Create() {
-    TestPki pki;
-    char tmpl[] = "/tmp/jwtauth_pki_XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    if (d == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return pki;
+  static MtlsCerts Create() {
+    MtlsCerts certs;
+    auto ca = TestCa::Create();
+    if (!ca.ok()) {
+      ADD_FAILURE() << ca.status();
+      return certs;
     }
-    pki.dir = d;
-    const std::string& dir = pki.dir;
-    auto ec = [](const std::string& key) {
-      return absl::StrCat("-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ", key);
+    auto issue = [&](const LeafOptions& options, std::string& cert,
+                     std::string& key) {
+      absl::StatusOr<CertifiedKey> leaf = (*ca)->Issue(options);
+      if (!leaf.ok()) {
+        ADD_FAILURE() << leaf.status();
+        return;
+      }
+      cert = leaf->cert_pem;
+      key = leaf->key_pem;
     };
-    RunOrDie(absl::StrCat("openssl req -x509 ", ec(dir + "/ca.key"), " -out ",
-                          dir, "/ca.pem -days 1 -subj /CN=jwtauth-test-ca"));
-    auto leaf = [&](const std::string& name, const std::string& ext) {
-      std::ofstream(dir + "/" + name + ".ext") << ext;
-      RunOrDie(absl::StrCat("openssl req ", ec(dir + "/" + name + ".key"),
-                            " -out ", dir, "/", name, ".csr -subj /CN=", name));
-      RunOrDie(absl::StrCat("openssl x509 -req -in ", dir, "/", name,
-                            ".csr -CA ", dir, "/ca.pem -CAkey ", dir,
-                            "/ca.key -CAcreateserial -days 1 -out ", dir, "/",
-                            name, ".pem -extfile ", dir, "/", name, ".ext"));
-    };
-    leaf("server",
-         "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
-         "extendedKeyUsage=serverAuth\n");
-    leaf("allowed",
-         "subjectAltName=URI:spiffe://jwtauth.test/issuer\n"
-         "extendedKeyUsage=clientAuth\n");
-    leaf("dns",
-         "subjectAltName=DNS:issuer.client.test\n"
-         "extendedKeyUsage=clientAuth\n");
-    leaf("other",
-         "subjectAltName=URI:spiffe://jwtauth.test/other\n"
-         "extendedKeyUsage=clientAuth\n");
-    pki.ca = ReadFile(dir + "/ca.pem");
-    pki.server_cert = ReadFile(dir + "/server.pem");
-    pki.server_key = ReadFile(dir + "/server.key");
-    pki.allowed_cert = ReadFile(dir + "/allowed.pem");
-    pki.allowed_key = ReadFile(dir + "/allowed.key");
-    pki.dns_cert = ReadFile(dir + "/dns.pem");
-    pki.dns_key = ReadFile(dir + "/dns.key");
-    pki.other_cert = ReadFile(dir + "/other.pem");
-    pki.other_key = ReadFile(dir + "/other.key");
-    return pki;
-  }
-  ~TestPki() {
-    if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
+    certs.ca = (*ca)->cert_pem();
+    issue(ServerCert("server"), certs.server_cert, certs.server_key);
+    issue(ClientCert("allowed", {.uris = {"spiffe://jwtauth.test/issuer"}}),
+          certs.allowed_cert, certs.allowed_key);
+    issue(ClientCert("dns", {.dns = {"issuer.client.test"}}), certs.dns_cert,
+          certs.dns_key);
+    issue(ClientCert("other", {.uris = {"spiffe://jwtauth.test/other"}}),
+          certs.other_cert, certs.other_key);
+    return certs;
   }
 };
 
@@ -784,7 +743,7 @@ TEST_F(AuthServiceTest, ExchangeRequireCallerNeedsTheScope) {
 // Real mTLS handshakes: the caller's identity comes from its verified
 // certificate's SAN, never from anything the caller says.
 TEST_F(AuthServiceTest, DirectIssuingByAllowedMtlsIdentity) {
-  TestPki pki = TestPki::Create();
+  MtlsCerts pki = MtlsCerts::Create();
   ASSERT_FALSE(pki.ca.empty());
   ASSERT_FALSE(pki.allowed_key.empty());
   Publish(DirectPolicy(), true);

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
 
 namespace jwtauth::server {
 namespace {
@@ -426,17 +426,12 @@ TEST(ConfigTest, LoadFromFileReportsUnreadableFile) {
 }
 
 TEST(ConfigTest, LoadFromFileResolvesAgainstItsDirectory) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("jwtauth_config_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream(dir / "c.yaml") << kMinimal;
-  }
-  auto c = LoadServerConfigFile((dir / "c.yaml").string());
+  testutil::TempDir tmp("config_test");
+  const std::filesystem::path dir = tmp.path();
+  auto c = LoadServerConfigFile(tmp.Write("c.yaml", kMinimal));
   ASSERT_THAT(c, IsOk()) << c.status();
   EXPECT_EQ(c->providers[0].keys[0].value, (dir / "hs256.txt").string());
   EXPECT_EQ(c->source_file, (dir / "c.yaml").string());
-  std::filesystem::remove_all(dir);
 }
 
 TEST(ConfigTest, LoopbackListenAddress) {

@@ -53,27 +53,10 @@ class ExtAuthzServiceTest : public testing::Test {
     auto env = testutil::ExtAuthzTestEnv::Create(policy);
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = *std::move(env);
-    service_ = std::make_unique<ExtAuthzService>(
-        ServiceContext{.state = env_->holder(), .metrics = &metrics_});
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    ASSERT_GT(port, 0);
-    stub_ = authv3::Authorization::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                            grpc::InsecureChannelCredentials()));
+    metrics_ = &env_->server().metrics();
   }
 
-  void Stop() {
-    if (server_ != nullptr) server_->Shutdown();
-    server_.reset();
-    service_.reset();
-    env_.reset();
-  }
+  void Stop() { env_.reset(); }
 
   // A CheckRequest as Envoy builds it: lower-case header map, path with
   // query, per-route context_extensions.
@@ -99,11 +82,8 @@ class ExtAuthzServiceTest : public testing::Test {
 
   authv3::CheckResponse Call(const authv3::CheckRequest& req,
                              grpc::Status* status_out = nullptr) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(10));
-    authv3::CheckResponse resp;
-    grpc::Status status = stub_->Check(&ctx, req, &resp);
+    authv3::CheckResponse resp;  // TestServer sets a 10 s deadline
+    grpc::Status status = env_->server().Check(req, &resp);
     if (status_out != nullptr) {
       *status_out = status;
     } else {
@@ -121,11 +101,8 @@ class ExtAuthzServiceTest : public testing::Test {
     return "<absent>";
   }
 
-  Metrics metrics_;
   std::unique_ptr<testutil::ExtAuthzTestEnv> env_;
-  std::unique_ptr<ExtAuthzService> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<authv3::Authorization::Stub> stub_;
+  Metrics* metrics_ = nullptr;  // the env server's
 };
 
 TEST_F(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
@@ -154,7 +131,7 @@ TEST_F(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
   EXPECT_EQ(md.at("alg").string_value(), "HS256");
   EXPECT_EQ(md.at("claims").struct_value().fields().at("sub").string_value(),
             "alice");
-  EXPECT_EQ(metrics_.RpcCount("Check", "OK"), 1u);
+  EXPECT_EQ(metrics_->RpcCount("Check", "OK"), 1u);
 }
 
 TEST_F(ExtAuthzServiceTest, NestedClaimIsForwarded) {
@@ -180,7 +157,7 @@ TEST_F(ExtAuthzServiceTest, MissingTokenIs401WithBearerChallenge) {
   EXPECT_EQ(body["error"], "invalid_token");
   EXPECT_EQ(resp.dynamic_metadata().fields().at("reason").string_value(),
             "TOKEN_MISSING");
-  EXPECT_EQ(metrics_.RpcCount("Check", "TOKEN_MISSING"), 1u);
+  EXPECT_EQ(metrics_->RpcCount("Check", "TOKEN_MISSING"), 1u);
 }
 
 TEST_F(ExtAuthzServiceTest, BasicAuthIsNotABearerToken) {
@@ -243,7 +220,7 @@ TEST_F(ExtAuthzServiceTest, ClaimRuleFailureIs403InsufficientScope) {
   EXPECT_EQ(
       Header(resp.denied_response().headers(), "www-authenticate"),
       R"(Bearer error="insufficient_scope", error_description="claim \"scope\" does not satisfy the rule", scope="orders.read")");
-  EXPECT_EQ(metrics_.RpcCount("Check", "PERMISSION_DENIED"), 1u);
+  EXPECT_EQ(metrics_->RpcCount("Check", "PERMISSION_DENIED"), 1u);
 }
 
 TEST_F(ExtAuthzServiceTest, ClaimRulesPassAndCookieSourceWorks) {
@@ -326,14 +303,14 @@ TEST_F(ExtAuthzServiceTest, PathFallbackRouteUsesItsProviderAndQueryToken) {
 
 TEST_F(ExtAuthzServiceTest, CheckSharesTheVerificationCache) {
   const std::string token = env_->Token();
-  const auto before = env_->cache()->stats();
+  const auto before = env_->cache_lookups();
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(Call(Request("GET", "/", {{"authorization", "Bearer " + token}}))
                   .status()
                   .code(),
               0);
   }
-  const auto after = env_->cache()->stats();
+  const auto after = env_->cache_lookups();
   EXPECT_EQ(after.hits - before.hits, 2u);
   EXPECT_EQ(after.misses - before.misses, 1u);
 }

@@ -1,15 +1,13 @@
 #include "tests/server/ext_authz_test_env.h"
 
+#include <tuple>
 #include <utility>
-#include <vector>
 
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/clock.h"
 #include "core/crypto/key_material.h"
-#include "core/policy.h"
-#include "yaml-cpp/yaml.h"
+#include "core/status_macros.h"
 
 namespace jwtauth::testutil {
 namespace {
@@ -56,72 +54,37 @@ std::string Mint(const TokenIssuer& issuer, const ProviderSpec& spec,
   return token.ok() ? token->token : std::string();
 }
 
+// The serving config: one HS256 provider per ProviderSpec.
+std::string ConfigYaml(absl::string_view ext_authz_yaml, bool with_cache) {
+  std::string yaml = absl::StrCat(
+      "cache: {enabled: ", with_cache ? "true" : "false", "}\nproviders:\n");
+  for (const ProviderSpec& spec : kProviders) {
+    absl::StrAppend(&yaml, "  - name: ", spec.name, "\n    issuers: [\"",
+                    spec.issuer, "\"]\n    audiences: [\"", spec.audience,
+                    "\"]\n    keys: [{kid: ", spec.kid,
+                    ", alg: HS256, secret: \"", spec.secret, "\"}]\n");
+  }
+  absl::StrAppend(&yaml, ext_authz_yaml, "\n");
+  return yaml;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ExtAuthzTestEnv>> ExtAuthzTestEnv::Create(
     absl::string_view ext_authz_yaml, bool with_cache) {
   std::unique_ptr<ExtAuthzTestEnv> env(new ExtAuthzTestEnv());
   env->past_clock_.Set(absl::Now() - absl::Hours(1));
-
-  std::vector<ProviderOptions> providers;
-  for (const ProviderSpec& spec : kProviders) {
-    absl::StatusOr<SigningKey> key = MakeKey(spec);
-    if (!key.ok()) return key.status();
-    absl::StatusOr<Key> verification = key->VerificationKey();
-    if (!verification.ok()) return verification.status();
-    std::vector<Key> keys;
-    keys.push_back(*std::move(verification));
-    env->store_.SetSourceKeys(spec.name, key->source_id(), std::move(keys));
-    ProviderOptions options;
-    options.name = spec.name;
-    options.issuers = {spec.issuer};
-    options.audiences = {spec.audience};
-    providers.push_back(std::move(options));
-  }
-  if (with_cache) {
-    absl::StatusOr<std::unique_ptr<VerificationCache>> cache =
-        VerificationCache::Create(VerificationCache::Options{});
-    if (!cache.ok()) return cache.status();
-    env->cache_ = *std::move(cache);
-  }
-  VerifierConfig config;
-  config.providers = std::move(providers);
-  config.key_store = &env->store_;
-  config.clock = &RealClock::Get();
-  config.cache = env->cache_.get();
-  absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
-      TokenVerifier::Create(std::move(config));
-  if (!verifier.ok()) return verifier.status();
-
+  JWTAUTH_ASSIGN_OR_RETURN(
+      env->server_,
+      TestServer::Start(ConfigYaml(ext_authz_yaml, with_cache), {},
+                        TestServerOptions{.start_refresher = false}));
   for (auto [issuer, spec, clock] :
        {std::tuple{&env->default_issuer_, &kProviders[0], &RealClock::Get()},
         std::tuple{&env->other_issuer_, &kProviders[1], &RealClock::Get()},
         std::tuple{&env->past_issuer_, &kProviders[0],
                    static_cast<const Clock*>(&env->past_clock_)}}) {
-    absl::StatusOr<std::unique_ptr<TokenIssuer>> made =
-        MakeIssuer(*spec, clock);
-    if (!made.ok()) return made.status();
-    *issuer = *std::move(made);
+    JWTAUTH_ASSIGN_OR_RETURN(*issuer, MakeIssuer(*spec, clock));
   }
-
-  auto state = std::make_shared<server::ServingState>();
-  state->generation = 1;
-  state->verifier = std::shared_ptr<const TokenVerifier>(*std::move(verifier));
-  if (!ext_authz_yaml.empty()) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(ext_authz_yaml));
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat("test yaml: ", e.what()));
-    }
-    std::vector<std::string> names = {"default", "other"};
-    absl::StatusOr<server::ExtAuthzPolicy> policy =
-        server::ParseExtAuthzPolicy(root["ext_authz"], "test.yaml", &names);
-    if (!policy.ok()) return policy.status();
-    state->ext_authz =
-        std::make_shared<const server::ExtAuthzPolicy>(*std::move(policy));
-  }
-  env->holder_.Publish(std::move(state));
   return env;
 }
 

@@ -1,5 +1,5 @@
 // A small ext_authz server for the Node wire tests (tests/envoy_wire): serves
-// ExtAuthzService over the fixed in-memory ServingState of ExtAuthzTestEnv on
+// ExtAuthzService over the fixed ServingState of ExtAuthzTestEnv on
 // 127.0.0.1:0, prints ONE JSON line to stdout
 //   {"port": 41234, "tokens": {"valid": "...", ...}}
 // and serves until stdin reaches EOF (the test closes it, or dies), then shuts
@@ -12,9 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "grpcpp/grpcpp.h"
 #include "nlohmann/json.hpp"
-#include "server/ext_authz_service.h"
 #include "tests/server/ext_authz_test_env.h"
 
 namespace {
@@ -43,21 +41,10 @@ int main() {
     std::cerr << "ext_authz_test_server: " << env.status() << "\n";
     return 1;
   }
-  jwtauth::server::ExtAuthzService service(
-      jwtauth::server::ServiceContext{.state = (*env)->holder()});
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port <= 0) {
-    std::cerr << "ext_authz_test_server: cannot listen on 127.0.0.1:0\n";
-    return 1;
-  }
-  const auto& e = **env;
+  // The env serves ExtAuthzService on 127.0.0.1:<port> already.
+  jwtauth::testutil::ExtAuthzTestEnv& e = **env;
   nlohmann::json out = {
-      {"port", port},
+      {"port", e.server().port()},
       {"tokens",
        {{"valid", e.Token({{"sub", "alice"}, {"org", {{"id", "o-42"}}}})},
         {"reader", e.Token({{"sub", "bob"}, {"scope", "orders.read"}})},
@@ -70,6 +57,5 @@ int main() {
   char buf[256];
   while (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
   }
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }

@@ -13,22 +13,13 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testutil/fake_clock.h"
 
 namespace jwtauth::server {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(absl::Time t) : t_(t) {}
-  absl::Time Now() const override { return t_; }
-  void Set(absl::Time t) { t_ = t; }
-
- private:
-  absl::Time t_;
-};
 
 // Parses the exposition text into {"name{labels}": value}, checking that
 // every sample's family has HELP and TYPE lines before it.
@@ -112,7 +103,7 @@ TEST(MetricsTest, JwksUrlLabelsCarryNoCredentials) {
 }
 
 TEST(MetricsTest, CacheKeysJwksAndReloads) {
-  FixedClock clock(absl::FromUnixSeconds(1'000'000));
+  testutil::FakeClock clock(absl::FromUnixSeconds(1'000'000));
   Metrics m({}, &clock);
   m.RecordCacheLookup(true);
   m.RecordCacheLookup(true);

@@ -5,9 +5,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -16,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "httplib.h"
+#include "tests/testutil/wait.h"
 
 namespace jwtauth::testutil {
 
@@ -36,11 +34,8 @@ class JwksHttpServer::Impl {
     // httplib's stop() is a no-op until the accept loop runs, so a server
     // stopped right after Start() would never exit: wait for the loop (it
     // starts within microseconds; httplib offers no notification).
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!server_->is_running() && absl::Now() < deadline) {
-      std::this_thread::yield();
-    }
-    return server_->is_running();
+    return WaitUntil([this] { return server_->is_running(); },
+                     absl::Seconds(10));
   }
 
   void Stop() {
@@ -232,54 +227,6 @@ int ClosedLoopbackPort() {
   }
   close(fd);  // never listened: connecting is refused
   return port;
-}
-
-absl::StatusOr<std::unique_ptr<TestPki>> TestPki::Create() {
-  const char* base = std::getenv("TEST_TMPDIR");
-  std::string tmpl =
-      absl::StrCat(base != nullptr ? base : "/tmp", "/jwtauth-pki-XXXXXX");
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    return absl::InternalError("mkdtemp failed");
-  }
-  auto pki = std::unique_ptr<TestPki>(new TestPki(tmpl));
-  const std::string& d = pki->dir_;
-  {
-    std::ofstream ext(d + "/server.ext");
-    ext << "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
-           "basicConstraints=critical,CA:FALSE\n"
-           "keyUsage=critical,digitalSignature\n"
-           "extendedKeyUsage=serverAuth\n";
-  }
-  const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
-  const std::string ca_ext =
-      "-addext basicConstraints=critical,CA:TRUE "
-      "-addext keyUsage=critical,keyCertSign,cRLSign";
-  const std::string log = " >>" + d + "/openssl.log 2>&1";
-  const std::vector<std::string> commands = {
-      absl::StrCat("openssl req -x509 ", ec, " -keyout ", d, "/ca.key -out ",
-                   d, "/ca.pem -days 2 -subj /CN=jwtauth-test-ca ", ca_ext, log),
-      absl::StrCat("openssl req -x509 ", ec, " -keyout ", d,
-                   "/other_ca.key -out ", d,
-                   "/other_ca.pem -days 2 -subj /CN=jwtauth-other-ca ", ca_ext,
-                   log),
-      absl::StrCat("openssl req ", ec, " -keyout ", d, "/server.key -out ", d,
-                   "/server.csr -subj /CN=localhost", log),
-      absl::StrCat("openssl x509 -req -in ", d, "/server.csr -CA ", d,
-                   "/ca.pem -CAkey ", d, "/ca.key -CAcreateserial -out ", d,
-                   "/server.pem -days 2 -extfile ", d, "/server.ext", log),
-  };
-  for (const std::string& cmd : commands) {
-    if (std::system(cmd.c_str()) != 0) {
-      return absl::InternalError(absl::StrCat("openssl failed, see ", d,
-                                              "/openssl.log"));
-    }
-  }
-  return pki;
-}
-
-TestPki::~TestPki() {
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
 }
 
 }  // namespace jwtauth::testutil

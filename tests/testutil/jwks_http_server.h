@@ -17,9 +17,8 @@
 //   std::string url = server->Url("/jwks");
 //   EXPECT_EQ(server->RequestCount("/jwks"), 1);
 //
-// TestPki creates a throw-away CA and a server certificate for "localhost"
-// and 127.0.0.1 with the openssl command line tool, in a temp directory that
-// is removed again by the destructor.
+// For HTTPS, TestPki (tests/testutil/test_ca.h) supplies the certificate
+// files StartTls() takes.
 
 #include <cstddef>
 #include <memory>
@@ -30,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "tests/testutil/test_ca.h"
 
 namespace jwtauth::testutil {
 
@@ -98,24 +98,6 @@ class JwksHttpServer {
 
 // A loopback port on which nothing listens (bound, then closed).
 int ClosedLoopbackPort();
-
-class TestPki {
- public:
-  // Runs `openssl` to create: ca.pem, other_ca.pem (an unrelated CA),
-  // server.pem + server.key signed by ca.pem for localhost / 127.0.0.1.
-  static absl::StatusOr<std::unique_ptr<TestPki>> Create();
-  ~TestPki();  // removes the directory
-
-  const std::string& dir() const { return dir_; }
-  std::string ca_file() const { return dir_ + "/ca.pem"; }
-  std::string other_ca_file() const { return dir_ + "/other_ca.pem"; }
-  std::string cert_file() const { return dir_ + "/server.pem"; }
-  std::string key_file() const { return dir_ + "/server.key"; }
-
- private:
-  explicit TestPki(std::string dir) : dir_(std::move(dir)) {}
-  std::string dir_;
-};
 
 }  // namespace jwtauth::testutil
 

@@ -22,13 +22,19 @@ namespace jwtauth::testutil {
 inline constexpr absl::Duration kWaitTimeout = absl::Seconds(30);
 
 // True as soon as `done()` returns true; false once `timeout` has passed
-// without it. Yields between polls (for waits expected to be short).
+// without it. Between polls it yields (for waits expected to be short), or
+// sleeps `poll` when the check itself is costly (an RPC, a file read).
 template <typename Predicate>
-bool WaitUntil(Predicate done, absl::Duration timeout = kWaitTimeout) {
+bool WaitUntil(Predicate done, absl::Duration timeout = kWaitTimeout,
+               absl::Duration poll = absl::ZeroDuration()) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!done()) {
     if (absl::Now() >= deadline) return false;
-    std::this_thread::yield();
+    if (poll > absl::ZeroDuration()) {
+      absl::SleepFor(poll);
+    } else {
+      std::this_thread::yield();
+    }
   }
   return true;
 }

@@ -27,6 +27,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testutil/temp_dir.h"
 
 extern char** environ;
 
@@ -50,8 +51,8 @@ struct RunResult {
 // code 66 on a report; returns its exit code and combined stdout/stderr.
 RunResult RunHelper(const std::string& binary, const std::string& scenario) {
   RunResult result;
-  std::string out_path = ::testing::TempDir() + "tsan_helper_" + scenario +
-                         "_" + std::to_string(getpid()) + ".log";
+  const testutil::TempDir dir("tsan_helper");
+  const std::string out_path = dir.Path(scenario + ".log");
   std::vector<std::string> env_storage;
   for (char** e = environ; *e != nullptr; ++e) {
     if (std::string(*e).rfind("TSAN_OPTIONS=", 0) != 0) {
@@ -106,7 +107,6 @@ RunResult RunHelper(const std::string& binary, const std::string& scenario) {
   std::stringstream buf;
   buf << in.rdbuf();
   result.output = buf.str();
-  std::remove(out_path.c_str());
   return result;
 }
 
