@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
 
 namespace jwtauth::server {
@@ -30,13 +31,6 @@ using ::jwtauth::testutil::WaitUntil;
 
 class ConfigWatcherTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("jwtauth_watcher_test_", ::getpid(), "_", counter_++);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& content) {
     fs::create_directories((dir_ / name).parent_path());
     std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
@@ -62,8 +56,8 @@ class ConfigWatcherTest : public ::testing::Test {
     return w;
   }
 
-  static inline int counter_ = 0;
-  fs::path dir_;
+  testutil::TempDir tmp_{"watcher_test"};
+  fs::path dir_{tmp_.path()};
   Logger logger_{LogLevel::kError, [](absl::string_view) {}};
   std::vector<std::string> files_;
   ConfigWatcher* watcher_ = nullptr;

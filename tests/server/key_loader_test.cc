@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/test_keys.h"
 
@@ -34,13 +35,6 @@ constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
 
 class KeyLoaderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("jwtauth_key_loader_test_", ::getpid(), "_",
-                        counter_++);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string Write(const std::string& name, const std::string& content) {
     std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
@@ -63,8 +57,8 @@ class KeyLoaderTest : public ::testing::Test {
     return *key.private_key.PrivatePem();
   }
 
-  static inline int counter_ = 0;
-  fs::path dir_;
+  testutil::TempDir tmp_{"key_loader_test"};
+  fs::path dir_{tmp_.path()};
   KeyLoadOptions options_;
 };
 

@@ -15,6 +15,7 @@
 #include "core/issuer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/fake_clock.h"
 #include "tests/testutil/status_matchers.h"
 
@@ -30,15 +31,11 @@ using ::testing::IsEmpty;
 class ServingStateBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("jwtauth_builder_test_", ::getpid(), "_", counter_++);
-    fs::create_directories(dir_);
     Write("hs.txt", "0123456789abcdef0123456789abcdef");
     auto km = crypto::KeyMaterial::Generate(Algorithm::kEs256);
     ASSERT_THAT(km, IsOk());
     Write("signing.pem", *km->PrivatePem());
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   void Write(const std::string& name, const std::string& content) {
     std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
@@ -67,8 +64,8 @@ signing:
       - {kid: hs, alg: HS256, secret_file: hs.txt}
 )";
 
-  static inline int counter_ = 0;
-  fs::path dir_;
+  testutil::TempDir tmp_{"builder_test"};
+  fs::path dir_{tmp_.path()};
   FakeClock clock_;
   KeyStore store_{&clock_};
   ServingStateBuilder builder_{{.key_store = &store_, .clock = &clock_}};
