@@ -9,14 +9,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/claims.h"
+#include "core/option_error.h"
 
 namespace jwtauth {
 namespace {
 
 absl::Status Invalid(const ProviderOptions& o, absl::string_view field,
                      absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("provider \"", o.name, "\": ", field, ": ", problem));
+  return InvalidOptionError(field, problem,
+                            absl::StrCat("provider \"", o.name, "\": "));
 }
 
 absl::Status CheckList(const ProviderOptions& o, absl::string_view field,
@@ -125,8 +126,10 @@ absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
       !s.ok()) {
     return s;
   }
-  if (o.max_keys_without_kid < 1 || o.max_keys_without_kid > 100) {
-    return Invalid(o, "max_keys_without_kid", "must be between 1 and 100");
+  if (o.max_keys_without_kid < 1 ||
+      o.max_keys_without_kid > kMaxKeysWithoutKid) {
+    return Invalid(o, "max_keys_without_kid",
+                   absl::StrCat("must be between 1 and ", kMaxKeysWithoutKid));
   }
   if (o.payload_limits.max_bytes == 0 || o.payload_limits.max_depth < 1 ||
       o.payload_limits.max_values == 0 ||
