@@ -391,45 +391,7 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
   std::string ca_file;
   for (size_t pi = 0; pi < config.providers.size(); ++pi) {
     const ProviderConfig& pc = config.providers[pi];
-    ProviderOptions po;
-    po.name = pc.name;
-    po.issuers = pc.issuers;
-    po.audiences = pc.audiences;
-    if (!pc.subject_equals.empty()) {
-      po.subject = {SubjectRule::Kind::kExact, {pc.subject_equals}};
-    } else if (!pc.subject_prefix.empty()) {
-      po.subject = {SubjectRule::Kind::kPrefix, {pc.subject_prefix}};
-    }
-    po.clock_skew = pc.clock_skew;
-    po.require_exp = pc.require_exp;
-    po.max_lifetime = pc.max_lifetime.value_or(absl::ZeroDuration());
-    po.required_claims = pc.required_claims;
-    for (const ClaimRuleConfig& r : pc.claim_rules) {
-      ClaimRule cr;
-      cr.claim = r.claim;
-      if (r.equals.has_value()) {
-        cr.op = ClaimRule::Op::kEquals;
-        cr.values = {*r.equals};
-      } else if (!r.one_of.empty()) {
-        cr.op = ClaimRule::Op::kOneOf;
-        cr.values = r.one_of;
-      } else if (r.contains.has_value()) {
-        cr.op = ClaimRule::Op::kContains;
-        cr.values = {*r.contains};
-      }
-      po.claim_rules.push_back(std::move(cr));
-    }
-    po.claims_namespace = pc.claims_namespace;
-    for (const MetadataMappingConfig& m : pc.metadata) {
-      po.metadata.push_back({m.path, m.field, m.required});
-    }
-    po.max_keys_without_kid = static_cast<size_t>(pc.max_keys_without_kid);
-    po.allowed_typ = pc.allowed_typ;
-    po.require_typ = pc.require_typ;
-    po.payload_limits.max_bytes = static_cast<size_t>(config.limits.max_token_bytes);
-    po.payload_limits.max_depth = config.limits.max_json_depth;
-    po.payload_limits.max_object_members =
-        static_cast<size_t>(config.limits.max_claims);
+    ProviderOptions po = ToProviderOptions(pc, config.limits);
     // Validate here so the error can carry the provider's location.
     if (auto p = Policy::Create(po); !p.ok()) {
       return absl::InvalidArgumentError(pc.location.Error(p.status().message()));
@@ -529,24 +491,13 @@ absl::StatusOr<std::unique_ptr<Application::Generation>> Application::Build(
   }
 
   // Issuer options (the issuer itself is created against the active key).
-  gen->issuer_options.issuer = config.signing.issuer;
-  gen->issuer_options.default_ttl = config.signing.default_ttl;
-  gen->issuer_options.max_ttl = config.signing.max_ttl;
-  gen->issuer_options.exchange.max_ttl = config.issue.exchange_max_ttl;
-  gen->issuer_options.exchange.allowed_providers =
-      config.issue.exchange_allowed_providers;
-  gen->issuer_options.exchange.allowed_audiences =
-      config.issue.exchange_allowed_audiences;
-  if (!config.exchange_claims.empty()) {
-    gen->issuer_options.exchange.claim_allowlist = config.exchange_claims;
-  }
+  gen->issuer_options = ToIssuerOptions(config);
   gen->issue_policy = config.issue;
 
-  if (config.ext_authz.IsDefined() && !config.ext_authz.IsNull()) {
+  if (config.ext_authz.present()) {
     std::vector<std::string> names;
     for (const ProviderConfig& p : config.providers) names.push_back(p.name);
-    auto policy = ParseExtAuthzPolicy(config.ext_authz, config.source_file,
-                                      &names);
+    auto policy = ParseExtAuthzPolicy(config.ext_authz, &names);
     if (!policy.ok()) return policy.status();
     if (std::vector<std::string> at = PathMatcherLocations(*policy);
         !at.empty()) {
