@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
 #include "core/jws.h"
+#include "core/option_error.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -76,43 +78,54 @@ absl::StatusOr<Key> SigningKey::VerificationKey(absl::Time loaded_at) const {
                      std::move(verify_material));
 }
 
-absl::StatusOr<std::unique_ptr<TokenIssuer>> TokenIssuer::Create(
-    IssuerOptions options, SigningKey key, const Clock* clock) {
-  if (clock == nullptr) return absl::InvalidArgumentError("issuer: no clock");
+absl::Status ValidateIssuerOptions(const IssuerOptions& options) {
   if (options.issuer.empty()) {
-    return absl::InvalidArgumentError("signing.issuer: must not be empty");
+    return InvalidOptionError("issuer", "must not be empty");
   }
   if (options.default_ttl < absl::Seconds(1)) {
-    return absl::InvalidArgumentError("signing.default_ttl: must be >= 1s");
+    return InvalidOptionError("default_ttl", "must be at least 1s");
   }
   if (options.max_ttl < options.default_ttl) {
-    return absl::InvalidArgumentError(
-        "signing.max_ttl: must be >= default_ttl");
+    return InvalidOptionError("default_ttl", "must not exceed max_ttl");
   }
   if (options.exchange.max_ttl < absl::Seconds(1)) {
-    return absl::InvalidArgumentError("issue.exchange.max_ttl: must be >= 1s");
+    return InvalidOptionError("exchange.max_ttl", "must be at least 1s");
   }
-  for (const std::string& c : options.exchange.claim_allowlist) {
+  const std::vector<std::string>& allowlist = options.exchange.claim_allowlist;
+  for (size_t i = 0; i < allowlist.size(); ++i) {
+    const std::string& c = allowlist[i];
+    const std::string field = absl::StrCat("exchange.claim_allowlist[", i, "]");
     if (c.empty() || IsReserved(c)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "issue.exchange.claim_allowlist: \"", c,
-          "\" is empty or reserved (iss, iat, exp, nbf, jti)"));
+      return InvalidOptionError(
+          field, absl::StrCat("\"", c,
+                              "\" is empty or reserved (iss, iat, exp, nbf, "
+                              "jti)"));
     }
     if (std::find(std::begin(kExchangeSet), std::end(kExchangeSet), c) !=
         std::end(kExchangeSet)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "issue.exchange.claim_allowlist: \"", c,
-          "\" is set by the exchange itself (aud, src_iss, src_sub)"));
+      return InvalidOptionError(
+          field, absl::StrCat("\"", c,
+                              "\" is set by the exchange itself (aud, "
+                              "src_iss, src_sub)"));
     }
   }
-  for (const auto* list : {&options.exchange.allowed_providers,
-                           &options.exchange.allowed_audiences}) {
-    if (Contains(*list, "")) {
-      return absl::InvalidArgumentError(
-          "issue.exchange: allowed_providers / allowed_audiences entries must "
-          "not be empty");
+  for (const char* name : {"allowed_providers", "allowed_audiences"}) {
+    const std::vector<std::string>& list =
+        name == std::string("allowed_providers")
+            ? options.exchange.allowed_providers
+            : options.exchange.allowed_audiences;
+    if (Contains(list, "")) {
+      return InvalidOptionError(absl::StrCat("exchange.", name),
+                                "entries must not be empty");
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<TokenIssuer>> TokenIssuer::Create(
+    IssuerOptions options, SigningKey key, const Clock* clock) {
+  if (clock == nullptr) return absl::InvalidArgumentError("issuer: no clock");
+  JWTAUTH_RETURN_IF_ERROR(ValidateIssuerOptions(options));
   if (key.state() != KeyState::kActive) {
     return absl::InvalidArgumentError(absl::StrCat(
         "signing: key state is ", KeyStateName(key.state()),

@@ -157,11 +157,17 @@ struct IssuedToken {
   std::string jti;
 };
 
+// The one check of the issuer's limits (TokenIssuer::Create runs it; the
+// config layer runs it at load to point at the YAML value). InvalidArgument
+// is an InvalidOptionError (core/option_error.h) naming the field: issuer,
+// default_ttl (>= 1s, <= max_ttl), exchange.max_ttl (>= 1s),
+// exchange.claim_allowlist[i], exchange.allowed_providers / _audiences.
+absl::Status ValidateIssuerOptions(const IssuerOptions& options);
+
 class TokenIssuer final {
  public:
   // `clock` is not owned and must outlive the issuer. InvalidArgument names
-  // the offending field (issuer, default_ttl, max_ttl, exchange.max_ttl,
-  // exchange.claim_allowlist, signing key state).
+  // the offending field (ValidateIssuerOptions, or the signing key state).
   static absl::StatusOr<std::unique_ptr<TokenIssuer>> Create(
       IssuerOptions options, SigningKey key, const Clock* clock);
   TokenIssuer(const TokenIssuer&) = delete;

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/claims.h"
+#include "core/option_error.h"
 #include "core/status_macros.h"
 
 namespace jwtauth {
@@ -15,8 +16,8 @@ namespace {
 
 absl::Status Invalid(const ProviderOptions& o, absl::string_view field,
                      absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("provider \"", o.name, "\": ", field, ": ", problem));
+  return InvalidOptionError(field, problem,
+                            absl::StrCat("provider \"", o.name, "\": "));
 }
 
 absl::Status CheckList(const ProviderOptions& o, absl::string_view field,
@@ -93,8 +94,10 @@ absl::Status Policy::CheckOptions(const ProviderOptions& o) {
   }
   JWTAUTH_RETURN_IF_ERROR(
       CheckList(o, "required_claims", o.required_claims, false));
-  if (o.max_keys_without_kid < 1 || o.max_keys_without_kid > 100) {
-    return Invalid(o, "max_keys_without_kid", "must be between 1 and 100");
+  if (o.max_keys_without_kid < 1 ||
+      o.max_keys_without_kid > kMaxKeysWithoutKid) {
+    return Invalid(o, "max_keys_without_kid",
+                   absl::StrCat("must be between 1 and ", kMaxKeysWithoutKid));
   }
   if (o.payload_limits.max_bytes == 0 || o.payload_limits.max_depth < 1 ||
       o.payload_limits.max_values == 0 ||

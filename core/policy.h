@@ -6,7 +6,9 @@
 // ProviderOptions is plain config data (what server/config.cc fills from
 // YAML). Policy::Create validates it into an immutable Policy and rejects
 // contradictions with InvalidArgument naming the field
-// ("provider \"default\": clock_skew: must be at most 10m").
+// ("provider \"default\": clock_skew: must be at most 10m"; the field rides
+// along as a core/option_error.h payload). These are the only checks of
+// these limits: the config layer maps the field onto the YAML value.
 // Keys are not part of a policy: they live in the KeyStore under the
 // provider's name.
 //
@@ -73,6 +75,9 @@ namespace jwtauth {
 inline constexpr absl::Duration kDefaultClockSkew = absl::Seconds(60);
 inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(10);
 inline constexpr size_t kDefaultMaxKeysWithoutKid = 8;
+// Each candidate costs one signature check, so a kid-less token may cost at
+// most this many.
+inline constexpr size_t kMaxKeysWithoutKid = 64;
 
 struct SubjectRule {
   enum class Kind { kNone, kExact, kPrefix };

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
 #include "re2/re2.h"
 #include "yaml-cpp/yaml.h"
 
@@ -31,246 +32,186 @@ bool IsHeaderName(absl::string_view name) {
 }
 
 // ---------------------------------------------------------------------------
-// YAML parsing. yaml-cpp may throw: everything below runs inside the single
-// try in ParseExtAuthzPolicy().
+// Reading the section through ConfigNode (server/config_reader.h): the same
+// rules and error style as the rest of the config file. yaml-cpp may throw:
+// ParseExtAuthzPolicy() runs all of this inside RunAtYamlEdge().
+
+// "file:line:col" of a route or rule (for load-time warnings).
+std::string Position(const ConfigNode& node) {
+  Location l = node.location();
+  l.path.clear();
+  std::string out = l.file.empty() ? "<config>" : l.file;
+  if (l.line > 0) absl::StrAppend(&out, ":", l.line, ":", l.column);
+  return out;
+}
+
+// Exactly one of `keys` is present; returns it.
+absl::StatusOr<std::string> OneOf(const ConfigNode& node,
+                                  std::initializer_list<const char*> keys,
+                                  absl::string_view reason) {
+  std::string found;
+  int count = 0;
+  for (const char* k : keys) {
+    if (node.Has(k)) {
+      found = k;
+      ++count;
+    }
+  }
+  if (count != 1) return node.Error(reason);
+  return found;
+}
+
+absl::StatusOr<std::string> HeaderName(const ConfigNode& node) {
+  JWTAUTH_ASSIGN_OR_RETURN(std::string name, node.String());
+  if (!IsHeaderName(name)) {
+    return node.Error("is not a valid HTTP header name");
+  }
+  return absl::AsciiStrToLower(name);
+}
+
+// A flag that can only be switched on (`allow: true`).
+absl::Status TrueFlag(const ConfigNode& node) {
+  JWTAUTH_ASSIGN_OR_RETURN(bool v, node.Bool());
+  if (!v) return node.Error("must be true");
+  return absl::OkStatus();
+}
 
 class Parser {
  public:
-  Parser(absl::string_view file, const std::vector<std::string>* providers)
-      : file_(file), providers_(providers) {}
+  explicit Parser(const std::vector<std::string>* providers)
+      : providers_(providers) {}
 
-  absl::Status Error(const YAML::Node& node, absl::string_view field,
-                     absl::string_view reason) const {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(file_, ": ", field, ": ", reason));
-    }
-    return absl::InvalidArgumentError(absl::StrCat(file_, ":", mark.line + 1,
-                                                   ":", mark.column + 1, ": ",
-                                                   field, ": ", reason));
-  }
-
-  std::string Location(const YAML::Node& node) const {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) return file_;
-    return absl::StrCat(file_, ":", mark.line + 1, ":", mark.column + 1);
-  }
-
-  absl::Status CheckKeys(const YAML::Node& node, absl::string_view field,
-                         std::initializer_list<absl::string_view> allowed) {
-    if (!node.IsMap()) return Error(node, field, "must be a mapping");
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const std::string key = it->first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        return Error(it->first, absl::StrCat(field, ".", key), "unknown key");
+  absl::StatusOr<ExtAuthzPolicy> Policy(const ConfigNode& node) {
+    ExtAuthzPolicy policy = DefaultExtAuthzPolicy();
+    if (!node.present()) return policy;
+    JWTAUTH_RETURN_IF_ERROR(node.ExpectMap(
+        {"route_key", "dynamic_metadata", "provider", "audience",
+         "token_sources", "forward_claims", "rules", "routes"}));
+    policy.defaults.location = Position(node);
+    JWTAUTH_RETURN_IF_ERROR(node.ReadNonEmpty("route_key", &policy.route_key));
+    JWTAUTH_RETURN_IF_ERROR(
+        node.Read("dynamic_metadata", &policy.dynamic_metadata));
+    JWTAUTH_RETURN_IF_ERROR(RouteSettings(node, policy.defaults));
+    if (!node.Has("routes")) return policy;
+    JWTAUTH_ASSIGN_OR_RETURN(std::vector<ConfigNode> routes,
+                             node["routes"].List());
+    for (const ConfigNode& item : routes) {
+      JWTAUTH_ASSIGN_OR_RETURN(ExtAuthzRoute route,
+                               Route(item, policy.defaults));
+      for (const ExtAuthzRoute& prev : policy.routes) {
+        if (prev.name == route.name) {
+          return item["name"].Error(
+              absl::StrCat("duplicate route \"", route.name, "\""));
+        }
       }
+      policy.routes.push_back(std::move(route));
     }
-    return absl::OkStatus();
+    return policy;
   }
 
-  absl::StatusOr<std::string> String(const YAML::Node& node,
-                                     absl::string_view field) {
-    if (!node.IsScalar()) return Error(node, field, "must be a string");
-    return node.Scalar();
-  }
-
-  absl::StatusOr<bool> Bool(const YAML::Node& node, absl::string_view field) {
-    bool value = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-      return Error(node, field, "must be true or false");
-    }
-    return value;
-  }
-
-  absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
-                                                      absl::string_view field) {
-    if (!node.IsSequence() || node.size() == 0) {
-      return Error(node, field, "must be a non-empty list of strings");
-    }
-    std::vector<std::string> out;
-    for (size_t i = 0; i < node.size(); ++i) {
-      if (!node[i].IsScalar()) {
-        return Error(node[i], absl::StrCat(field, "[", i, "]"),
-                     "must be a string");
-      }
-      out.push_back(node[i].Scalar());
-    }
-    return out;
-  }
-
-  absl::StatusOr<std::string> HeaderName(const YAML::Node& node,
-                                         absl::string_view field) {
-    absl::StatusOr<std::string> name = String(node, field);
-    if (!name.ok()) return name.status();
-    if (!IsHeaderName(*name)) {
-      return Error(node, field, "is not a valid HTTP header name");
-    }
-    return absl::AsciiStrToLower(*name);
-  }
-
-  absl::Status Provider(const YAML::Node& node, absl::string_view field,
-                        std::string& out) {
-    absl::StatusOr<std::string> name = String(node, field);
-    if (!name.ok()) return name.status();
-    if (providers_ != nullptr && !name->empty() &&
-        std::find(providers_->begin(), providers_->end(), *name) ==
+ private:
+  absl::Status Provider(const ConfigNode& node, std::string& out) {
+    JWTAUTH_ASSIGN_OR_RETURN(std::string name, node.String());
+    if (providers_ != nullptr && !name.empty() &&
+        std::find(providers_->begin(), providers_->end(), name) ==
             providers_->end()) {
-      return Error(node, field,
-                   absl::StrCat("unknown provider \"", *name, "\""));
+      return node.Error(absl::StrCat("unknown provider \"", name, "\""));
     }
-    out = *std::move(name);
+    out = std::move(name);
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<TokenSource>> TokenSources(
-      const YAML::Node& node, absl::string_view field) {
-    if (!node.IsSequence() || node.size() == 0) {
-      return Error(node, field, "must be a non-empty list");
+  absl::StatusOr<TokenSource> Source(const ConfigNode& item) {
+    JWTAUTH_RETURN_IF_ERROR(
+        item.ExpectMap({"header", "prefix", "cookie", "query"}));
+    JWTAUTH_ASSIGN_OR_RETURN(
+        std::string kind, OneOf(item, {"header", "cookie", "query"},
+                                "needs exactly one of header, cookie, query"));
+    TokenSource src;
+    if (kind == "header") {
+      src.kind = TokenSource::Kind::kHeader;
+      JWTAUTH_ASSIGN_OR_RETURN(src.name, HeaderName(item["header"]));
+      JWTAUTH_RETURN_IF_ERROR(item.Read("prefix", &src.prefix));
+      return src;
     }
-    std::vector<TokenSource> out;
-    for (size_t i = 0; i < node.size(); ++i) {
-      const YAML::Node item = node[i];
-      const std::string f = absl::StrCat(field, "[", i, "]");
-      absl::Status s =
-          CheckKeys(item, f, {"header", "prefix", "cookie", "query"});
-      if (!s.ok()) return s;
-      const int kinds = (item["header"] ? 1 : 0) + (item["cookie"] ? 1 : 0) +
-                        (item["query"] ? 1 : 0);
-      if (kinds != 1) {
-        return Error(item, f, "needs exactly one of header, cookie, query");
-      }
-      TokenSource src;
-      if (item["header"]) {
-        absl::StatusOr<std::string> name =
-            HeaderName(item["header"], absl::StrCat(f, ".header"));
-        if (!name.ok()) return name.status();
-        src.kind = TokenSource::Kind::kHeader;
-        src.name = *std::move(name);
-        if (item["prefix"]) {
-          absl::StatusOr<std::string> prefix =
-              String(item["prefix"], absl::StrCat(f, ".prefix"));
-          if (!prefix.ok()) return prefix.status();
-          src.prefix = *std::move(prefix);
-        }
-      } else {
-        if (item["prefix"]) {
-          return Error(item["prefix"], absl::StrCat(f, ".prefix"),
-                       "is only allowed with header");
-        }
-        const bool cookie = static_cast<bool>(item["cookie"]);
-        const std::string key = cookie ? "cookie" : "query";
-        absl::StatusOr<std::string> name =
-            String(item[key], absl::StrCat(f, ".", key));
-        if (!name.ok()) return name.status();
-        if (name->empty()) {
-          return Error(item[key], absl::StrCat(f, ".", key),
-                       "must not be empty");
-        }
-        src.kind =
-            cookie ? TokenSource::Kind::kCookie : TokenSource::Kind::kQuery;
-        src.name = *std::move(name);
-      }
-      out.push_back(std::move(src));
+    if (item.Has("prefix")) {
+      return item["prefix"].Error("is only allowed with header");
     }
-    return out;
+    src.kind = kind == "cookie" ? TokenSource::Kind::kCookie
+                                : TokenSource::Kind::kQuery;
+    JWTAUTH_ASSIGN_OR_RETURN(src.name, item[kind].NonEmptyString());
+    return src;
   }
 
   absl::StatusOr<std::vector<ForwardedClaim>> ForwardClaims(
-      const YAML::Node& node, absl::string_view field) {
-    if (!node.IsSequence()) return Error(node, field, "must be a list");
+      const ConfigNode& node) {
+    JWTAUTH_ASSIGN_OR_RETURN(std::vector<ConfigNode> items, node.List());
     std::vector<ForwardedClaim> out;
-    for (size_t i = 0; i < node.size(); ++i) {
-      const YAML::Node item = node[i];
-      const std::string f = absl::StrCat(field, "[", i, "]");
-      absl::Status s = CheckKeys(item, f, {"claim", "header"});
-      if (!s.ok()) return s;
-      if (!item["claim"] || !item["header"]) {
-        return Error(item, f, "needs claim and header");
+    for (const ConfigNode& item : items) {
+      JWTAUTH_RETURN_IF_ERROR(item.ExpectMap({"claim", "header"}));
+      if (!item.Has("claim") || !item.Has("header")) {
+        return item.Error("needs claim and header");
       }
-      absl::StatusOr<std::string> claim =
-          String(item["claim"], absl::StrCat(f, ".claim"));
-      if (!claim.ok()) return claim.status();
-      if (claim->empty()) {
-        return Error(item["claim"], absl::StrCat(f, ".claim"),
-                     "must not be empty");
-      }
-      absl::StatusOr<std::string> header =
-          HeaderName(item["header"], absl::StrCat(f, ".header"));
-      if (!header.ok()) return header.status();
-      if (*header == "host") {
-        return Error(item["header"], absl::StrCat(f, ".header"),
-                     "must not be host");
-      }
+      JWTAUTH_ASSIGN_OR_RETURN(std::string claim,
+                               item["claim"].NonEmptyString());
+      JWTAUTH_ASSIGN_OR_RETURN(std::string header, HeaderName(item["header"]));
+      if (header == "host") return item["header"].Error("must not be host");
       for (const ForwardedClaim& prev : out) {
-        if (prev.header == *header) {
-          return Error(item["header"], absl::StrCat(f, ".header"),
-                       "duplicate header");
+        if (prev.header == header) {
+          return item["header"].Error("duplicate header");
         }
       }
-      out.push_back(ForwardedClaim{*std::move(claim), *std::move(header)});
+      out.push_back(ForwardedClaim{std::move(claim), std::move(header)});
     }
     return out;
   }
 
-  absl::Status Match(const YAML::Node& node, absl::string_view field,
-                     RequestMatch& out) {
-    if (node["hosts"]) {
-      absl::StatusOr<std::vector<std::string>> hosts =
-          StringList(node["hosts"], absl::StrCat(field, ".hosts"));
-      if (!hosts.ok()) return hosts.status();
-      for (std::string& h : *hosts) {
-        if (h.empty()) {
-          return Error(node["hosts"], absl::StrCat(field, ".hosts"),
-                       "must not contain an empty host");
-        }
-        out.hosts.push_back(absl::AsciiStrToLower(h));
-      }
-    }
-    const int paths = (node["path_prefix"] ? 1 : 0) +
-                      (node["path_exact"] ? 1 : 0) +
-                      (node["path_regex"] ? 1 : 0);
+  absl::Status Paths(const ConfigNode& node, RequestMatch& out) {
+    const int paths = node.Has("path_prefix") + node.Has("path_exact") +
+                      node.Has("path_regex");
     if (paths > 1) {
-      return Error(node, field,
-                   "at most one of path_prefix, path_exact, path_regex");
+      return node.Error("at most one of path_prefix, path_exact, path_regex");
     }
     for (const char* key : {"path_prefix", "path_exact"}) {
-      if (!node[key]) continue;
-      const std::string f = absl::StrCat(field, ".", key);
-      absl::StatusOr<std::string> p = String(node[key], f);
-      if (!p.ok()) return p.status();
-      if (!absl::StartsWith(*p, "/")) {
-        return Error(node[key], f, "must start with /");
-      }
-      if (std::string c = CanonicalRequestPath(*p); c != *p) {
-        return Error(node[key], f,
-                     absl::StrCat("must be a normalized path, e.g. \"", c,
-                                  "\" (no query, fragment, //, . or ..)"));
+      if (!node.Has(key)) continue;
+      const ConfigNode at = node[key];
+      JWTAUTH_ASSIGN_OR_RETURN(std::string p, at.String());
+      if (!absl::StartsWith(p, "/")) return at.Error("must start with /");
+      if (std::string c = CanonicalRequestPath(p); c != p) {
+        return at.Error(absl::StrCat("must be a normalized path, e.g. \"", c,
+                                     "\" (no query, fragment, //, . or ..)"));
       }
       (key == std::string("path_exact") ? out.path_exact : out.path_prefix) =
-          *std::move(p);
+          std::move(p);
     }
-    if (node["path_regex"]) {
-      const std::string f = absl::StrCat(field, ".path_regex");
-      absl::StatusOr<std::string> p = String(node["path_regex"], f);
-      if (!p.ok()) return p.status();
+    if (node.Has("path_regex")) {
+      const ConfigNode at = node["path_regex"];
+      JWTAUTH_ASSIGN_OR_RETURN(std::string p, at.String());
       RE2::Options options;
       options.set_log_errors(false);
-      auto re = std::make_shared<const RE2>(*p, options);
+      auto re = std::make_shared<const RE2>(p, options);
       if (!re->ok()) {
-        return Error(node["path_regex"], f,
-                     absl::StrCat("invalid RE2 regex: ", re->error()));
+        return at.Error(absl::StrCat("invalid RE2 regex: ", re->error()));
       }
       out.path_regex = std::move(re);
     }
-    if (node["methods"]) {
-      absl::StatusOr<std::vector<std::string>> methods =
-          StringList(node["methods"], absl::StrCat(field, ".methods"));
-      if (!methods.ok()) return methods.status();
-      for (std::string& m : *methods) {
+    return absl::OkStatus();
+  }
+
+  absl::Status Match(const ConfigNode& node, RequestMatch& out) {
+    if (node.Has("hosts")) {
+      JWTAUTH_ASSIGN_OR_RETURN(std::vector<std::string> hosts,
+                               node["hosts"].NonEmptyStringList());
+      for (std::string& h : hosts) out.hosts.push_back(absl::AsciiStrToLower(h));
+    }
+    JWTAUTH_RETURN_IF_ERROR(Paths(node, out));
+    if (node.Has("methods")) {
+      JWTAUTH_ASSIGN_OR_RETURN(std::vector<std::string> methods,
+                               node["methods"].NonEmptyStringList());
+      for (std::string& m : methods) {
         if (!IsHeaderName(m)) {
-          return Error(node["methods"], absl::StrCat(field, ".methods"),
-                       absl::StrCat("invalid method \"", m, "\""));
+          return node["methods"].Error(
+              absl::StrCat("invalid method \"", m, "\""));
         }
         out.methods.push_back(absl::AsciiStrToUpper(m));
       }
@@ -278,239 +219,124 @@ class Parser {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<ClaimCondition> Condition(const YAML::Node& node,
-                                           absl::string_view field) {
-    absl::Status s =
-        CheckKeys(node, field, {"claim", "contains", "in", "equals", "exists"});
-    if (!s.ok()) return s;
-    if (!node["claim"]) return Error(node, field, "needs claim");
+  absl::StatusOr<ClaimCondition> Condition(const ConfigNode& node) {
+    JWTAUTH_RETURN_IF_ERROR(
+        node.ExpectMap({"claim", "contains", "in", "equals", "exists"}));
+    if (!node.Has("claim")) return node.Error("needs claim");
     ClaimCondition cond;
-    absl::StatusOr<std::string> claim =
-        String(node["claim"], absl::StrCat(field, ".claim"));
-    if (!claim.ok()) return claim.status();
-    if (claim->empty()) {
-      return Error(node["claim"], absl::StrCat(field, ".claim"),
-                   "must not be empty");
-    }
-    cond.claim = *std::move(claim);
-    const int ops = (node["contains"] ? 1 : 0) + (node["in"] ? 1 : 0) +
-                    (node["equals"] ? 1 : 0) + (node["exists"] ? 1 : 0);
-    if (ops != 1) {
-      return Error(node, field,
-                   "needs exactly one of contains, in, equals, exists");
-    }
-    if (node["contains"] || node["equals"]) {
-      const bool contains = static_cast<bool>(node["contains"]);
-      const std::string key = contains ? "contains" : "equals";
-      absl::StatusOr<std::string> v =
-          String(node[key], absl::StrCat(field, ".", key));
-      if (!v.ok()) return v.status();
-      cond.op = contains ? ClaimCondition::Op::kContains
-                         : ClaimCondition::Op::kEquals;
-      cond.values.push_back(*std::move(v));
-    } else if (node["in"]) {
-      absl::StatusOr<std::vector<std::string>> v =
-          StringList(node["in"], absl::StrCat(field, ".in"));
-      if (!v.ok()) return v.status();
+    JWTAUTH_ASSIGN_OR_RETURN(cond.claim, node["claim"].NonEmptyString());
+    JWTAUTH_ASSIGN_OR_RETURN(
+        std::string op,
+        OneOf(node, {"contains", "in", "equals", "exists"},
+              "needs exactly one of contains, in, equals, exists"));
+    if (op == "contains" || op == "equals") {
+      JWTAUTH_ASSIGN_OR_RETURN(std::string v, node[op].String());
+      cond.op = op == "contains" ? ClaimCondition::Op::kContains
+                                 : ClaimCondition::Op::kEquals;
+      cond.values.push_back(std::move(v));
+    } else if (op == "in") {
+      JWTAUTH_ASSIGN_OR_RETURN(cond.values, node["in"].NonEmptyStringList());
       cond.op = ClaimCondition::Op::kIn;
-      cond.values = *std::move(v);
     } else {
-      absl::StatusOr<bool> v =
-          Bool(node["exists"], absl::StrCat(field, ".exists"));
-      if (!v.ok()) return v.status();
-      if (!*v) {
-        return Error(node["exists"], absl::StrCat(field, ".exists"),
-                     "must be true");
-      }
+      JWTAUTH_RETURN_IF_ERROR(TrueFlag(node["exists"]));
       cond.op = ClaimCondition::Op::kExists;
     }
     return cond;
   }
 
-  absl::StatusOr<std::vector<ExtAuthzRule>> Rules(const YAML::Node& node,
-                                                  absl::string_view field) {
-    if (!node.IsSequence() || node.size() == 0) {
-      return Error(node, field, "must be a non-empty list");
-    }
-    std::vector<ExtAuthzRule> out;
-    for (size_t i = 0; i < node.size(); ++i) {
-      const YAML::Node item = node[i];
-      const std::string f = absl::StrCat(field, "[", i, "]");
-      absl::Status s = CheckKeys(item, f,
-                                 {"hosts", "path_prefix", "path_exact",
-                                  "path_regex", "methods", "allow",
-                                  "authenticated", "claims", "deny"});
-      if (!s.ok()) return s;
-      ExtAuthzRule rule;
-      rule.location = Location(item);
-      s = Match(item, f, rule.match);
-      if (!s.ok()) return s;
-      const int actions = (item["allow"] ? 1 : 0) +
-                          (item["authenticated"] ? 1 : 0) +
-                          (item["claims"] ? 1 : 0) + (item["deny"] ? 1 : 0);
-      if (actions != 1) {
-        return Error(item, f,
-                     "needs exactly one of allow, authenticated, claims, deny");
+  absl::StatusOr<ExtAuthzRule> Rule(const ConfigNode& item) {
+    JWTAUTH_RETURN_IF_ERROR(item.ExpectMap(
+        {"hosts", "path_prefix", "path_exact", "path_regex", "methods",
+         "allow", "authenticated", "claims", "deny"}));
+    ExtAuthzRule rule;
+    rule.location = Position(item);
+    JWTAUTH_RETURN_IF_ERROR(Match(item, rule.match));
+    JWTAUTH_ASSIGN_OR_RETURN(
+        std::string action,
+        OneOf(item, {"allow", "authenticated", "claims", "deny"},
+              "needs exactly one of allow, authenticated, claims, deny"));
+    if (action == "claims") {
+      rule.action = ExtAuthzRule::Action::kClaims;
+      JWTAUTH_ASSIGN_OR_RETURN(std::vector<ConfigNode> conditions,
+                               item["claims"].NonEmptyList());
+      for (const ConfigNode& c : conditions) {
+        JWTAUTH_ASSIGN_OR_RETURN(ClaimCondition cond, Condition(c));
+        rule.claims.push_back(std::move(cond));
       }
-      if (item["claims"]) {
-        const YAML::Node claims = item["claims"];
-        const std::string cf = absl::StrCat(f, ".claims");
-        if (!claims.IsSequence() || claims.size() == 0) {
-          return Error(claims, cf, "must be a non-empty list");
-        }
-        rule.action = ExtAuthzRule::Action::kClaims;
-        for (size_t j = 0; j < claims.size(); ++j) {
-          absl::StatusOr<ClaimCondition> c =
-              Condition(claims[j], absl::StrCat(cf, "[", j, "]"));
-          if (!c.ok()) return c.status();
-          rule.claims.push_back(*std::move(c));
-        }
-      } else {
-        const char* key = item["allow"]           ? "allow"
-                          : item["authenticated"] ? "authenticated"
-                                                  : "deny";
-        absl::StatusOr<bool> v = Bool(item[key], absl::StrCat(f, ".", key));
-        if (!v.ok()) return v.status();
-        if (!*v) {
-          return Error(item[key], absl::StrCat(f, ".", key), "must be true");
-        }
-        rule.action = item["allow"] ? ExtAuthzRule::Action::kAllow
-                      : item["authenticated"]
-                          ? ExtAuthzRule::Action::kAuthenticated
-                          : ExtAuthzRule::Action::kDeny;
-      }
-      out.push_back(std::move(rule));
+      return rule;
     }
-    return out;
+    JWTAUTH_RETURN_IF_ERROR(TrueFlag(item[action]));
+    rule.action = action == "allow"           ? ExtAuthzRule::Action::kAllow
+                  : action == "authenticated" ? ExtAuthzRule::Action::kAuthenticated
+                                              : ExtAuthzRule::Action::kDeny;
+    return rule;
   }
 
   // Fields shared by the top level and each route; unset fields keep
   // `route`'s current (inherited) values.
-  absl::Status RouteSettings(const YAML::Node& node, absl::string_view field,
-                             ExtAuthzRoute& route) {
-    if (node["provider"]) {
-      absl::Status s = Provider(
-          node["provider"], absl::StrCat(field, "provider"), route.provider);
-      if (!s.ok()) return s;
+  absl::Status RouteSettings(const ConfigNode& node, ExtAuthzRoute& route) {
+    if (node.Has("provider")) {
+      JWTAUTH_RETURN_IF_ERROR(Provider(node["provider"], route.provider));
     }
-    if (node["audience"]) {
-      absl::StatusOr<std::string> a =
-          String(node["audience"], absl::StrCat(field, "audience"));
-      if (!a.ok()) return a.status();
-      route.audience = *std::move(a);
+    JWTAUTH_RETURN_IF_ERROR(node.Read("audience", &route.audience));
+    if (node.Has("token_sources")) {
+      JWTAUTH_ASSIGN_OR_RETURN(std::vector<ConfigNode> items,
+                               node["token_sources"].NonEmptyList());
+      route.token_sources.clear();
+      for (const ConfigNode& item : items) {
+        JWTAUTH_ASSIGN_OR_RETURN(TokenSource src, Source(item));
+        route.token_sources.push_back(std::move(src));
+      }
     }
-    if (node["token_sources"]) {
-      absl::StatusOr<std::vector<TokenSource>> t = TokenSources(
-          node["token_sources"], absl::StrCat(field, "token_sources"));
-      if (!t.ok()) return t.status();
-      route.token_sources = *std::move(t);
+    if (node.Has("forward_claims")) {
+      JWTAUTH_ASSIGN_OR_RETURN(route.forward_claims,
+                               ForwardClaims(node["forward_claims"]));
     }
-    if (node["forward_claims"]) {
-      absl::StatusOr<std::vector<ForwardedClaim>> fc = ForwardClaims(
-          node["forward_claims"], absl::StrCat(field, "forward_claims"));
-      if (!fc.ok()) return fc.status();
-      route.forward_claims = *std::move(fc);
-    }
-    if (node["rules"]) {
-      absl::StatusOr<std::vector<ExtAuthzRule>> r =
-          Rules(node["rules"], absl::StrCat(field, "rules"));
-      if (!r.ok()) return r.status();
-      route.rules = *std::move(r);
+    if (node.Has("rules")) {
+      JWTAUTH_ASSIGN_OR_RETURN(std::vector<ConfigNode> items,
+                               node["rules"].NonEmptyList());
+      route.rules.clear();
+      for (const ConfigNode& item : items) {
+        JWTAUTH_ASSIGN_OR_RETURN(ExtAuthzRule rule, Rule(item));
+        route.rules.push_back(std::move(rule));
+      }
     }
     return absl::OkStatus();
   }
 
-  absl::StatusOr<ExtAuthzPolicy> Policy(const YAML::Node& node) {
-    ExtAuthzPolicy policy = DefaultExtAuthzPolicy();
-    if (!node.IsDefined() || node.IsNull()) return policy;
-    absl::Status s =
-        CheckKeys(node, "ext_authz",
-                  {"route_key", "dynamic_metadata", "provider", "audience",
-                   "token_sources", "forward_claims", "rules", "routes"});
-    if (!s.ok()) return s;
-    policy.defaults.location = Location(node);
-    if (node["route_key"]) {
-      absl::StatusOr<std::string> k =
-          String(node["route_key"], "ext_authz.route_key");
-      if (!k.ok()) return k.status();
-      if (k->empty()) {
-        return Error(node["route_key"], "ext_authz.route_key",
-                     "must not be empty");
+  absl::Status RouteMatch(const ConfigNode& match, ExtAuthzRoute& route) {
+    JWTAUTH_RETURN_IF_ERROR(
+        match.ExpectMap({"context_extensions", "hosts", "path_prefix",
+                         "path_exact", "path_regex", "methods"}));
+    if (match.Has("context_extensions")) {
+      const ConfigNode ce = match["context_extensions"];
+      if (!ce.IsMap() || ce.Keys().empty()) {
+        return ce.Error("must be a non-empty mapping");
       }
-      policy.route_key = *std::move(k);
-    }
-    if (node["dynamic_metadata"]) {
-      absl::StatusOr<bool> b =
-          Bool(node["dynamic_metadata"], "ext_authz.dynamic_metadata");
-      if (!b.ok()) return b.status();
-      policy.dynamic_metadata = *b;
-    }
-    s = RouteSettings(node, "ext_authz.", policy.defaults);
-    if (!s.ok()) return s;
-    if (node["routes"]) {
-      const YAML::Node routes = node["routes"];
-      if (!routes.IsSequence()) {
-        return Error(routes, "ext_authz.routes", "must be a list");
-      }
-      for (size_t i = 0; i < routes.size(); ++i) {
-        const YAML::Node item = routes[i];
-        const std::string f = absl::StrCat("ext_authz.routes[", i, "]");
-        s = CheckKeys(item, f,
-                      {"name", "match", "provider", "audience", "token_sources",
-                       "forward_claims", "rules"});
-        if (!s.ok()) return s;
-        ExtAuthzRoute route = policy.defaults;  // inherit
-        route.location = Location(item);
-        if (!item["name"]) return Error(item, f, "needs name");
-        absl::StatusOr<std::string> name =
-            String(item["name"], absl::StrCat(f, ".name"));
-        if (!name.ok()) return name.status();
-        if (name->empty()) {
-          return Error(item["name"], absl::StrCat(f, ".name"),
-                       "must not be empty");
-        }
-        for (const ExtAuthzRoute& prev : policy.routes) {
-          if (prev.name == *name) {
-            return Error(item["name"], absl::StrCat(f, ".name"),
-                         absl::StrCat("duplicate route \"", *name, "\""));
-          }
-        }
-        route.name = *std::move(name);
-        if (item["match"]) {
-          const YAML::Node match = item["match"];
-          const std::string mf = absl::StrCat(f, ".match");
-          s = CheckKeys(
-              match, mf,
-              {"context_extensions", "hosts", "path_prefix", "path_exact",
-               "path_regex", "methods"});
-          if (!s.ok()) return s;
-          if (match["context_extensions"]) {
-            const YAML::Node ce = match["context_extensions"];
-            const std::string cf = absl::StrCat(mf, ".context_extensions");
-            if (!ce.IsMap() || ce.size() == 0) {
-              return Error(ce, cf, "must be a non-empty mapping");
-            }
-            for (auto it = ce.begin(); it != ce.end(); ++it) {
-              const std::string key = it->first.Scalar();
-              absl::StatusOr<std::string> v =
-                  String(it->second, absl::StrCat(cf, ".", key));
-              if (!v.ok()) return v.status();
-              route.context_extensions.emplace_back(key, *std::move(v));
-            }
-          }
-          s = Match(match, mf, route.request);
-          if (!s.ok()) return s;
-        }
-        s = RouteSettings(item, absl::StrCat(f, "."), route);
-        if (!s.ok()) return s;
-        policy.routes.push_back(std::move(route));
+      for (const std::string& key : ce.Keys()) {
+        JWTAUTH_ASSIGN_OR_RETURN(std::string v, ce[key].String());
+        route.context_extensions.emplace_back(key, std::move(v));
       }
     }
-    return policy;
+    return Match(match, route.request);
   }
 
- private:
-  std::string file_;
+  absl::StatusOr<ExtAuthzRoute> Route(const ConfigNode& item,
+                                      const ExtAuthzRoute& defaults) {
+    JWTAUTH_RETURN_IF_ERROR(
+        item.ExpectMap({"name", "match", "provider", "audience",
+                        "token_sources", "forward_claims", "rules"}));
+    ExtAuthzRoute route = defaults;  // inherit
+    route.location = Position(item);
+    if (!item.Has("name")) return item.Error("needs name");
+    JWTAUTH_ASSIGN_OR_RETURN(route.name, item["name"].NonEmptyString());
+    if (item.Has("match")) {
+      JWTAUTH_RETURN_IF_ERROR(RouteMatch(item["match"], route));
+    }
+    JWTAUTH_RETURN_IF_ERROR(RouteSettings(item, route));
+    return route;
+  }
+
   const std::vector<std::string>* providers_;  // may be null; not owned
 };
 
@@ -569,15 +395,23 @@ ExtAuthzPolicy DefaultExtAuthzPolicy() {
 }
 
 absl::StatusOr<ExtAuthzPolicy> ParseExtAuthzPolicy(
+    const ConfigNode& node, const std::vector<std::string>* known_providers) {
+  Parser parser(known_providers);
+  absl::StatusOr<ExtAuthzPolicy> policy;
+  JWTAUTH_RETURN_IF_ERROR(RunAtYamlEdge(node.document().file, [&]() {
+    policy = parser.Policy(node);
+    return absl::OkStatus();
+  }));
+  return policy;
+}
+
+absl::StatusOr<ExtAuthzPolicy> ParseExtAuthzPolicy(
     const YAML::Node& node, absl::string_view file_name,
     const std::vector<std::string>* known_providers) {
-  Parser parser(file_name, known_providers);
-  try {
-    return parser.Policy(node);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ": ext_authz: ", e.what()));
-  }
+  auto document = std::make_shared<ConfigDocument>();
+  document->file = std::string(file_name);
+  return ParseExtAuthzPolicy(ConfigNode(node, "ext_authz", document),
+                             known_providers);
 }
 
 std::vector<std::string> PathMatcherLocations(const ExtAuthzPolicy& policy) {

@@ -35,8 +35,8 @@
 // Ownership: plain value type, owns all its strings. Immutable after
 // parsing; const methods are thread-safe. Copyable and movable.
 //
-//   absl::StatusOr<ExtAuthzPolicy> p = ParseExtAuthzPolicy(root["ext_authz"],
-//                                                          "/etc/jwtauth.yaml");
+//   absl::StatusOr<ExtAuthzPolicy> p =
+//       ParseExtAuthzPolicy(config.ext_authz, &provider_names);
 //   const ExtAuthzRoute* route = p->SelectRoute(request);   // null: deny
 //   const ExtAuthzRule* rule = route->FirstMatchingRule(request);
 
@@ -48,11 +48,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "server/config_reader.h"
 #include "server/ext_authz_rule.h"
-
-namespace YAML {
-class Node;
-}  // namespace YAML
 
 namespace jwtauth::server {
 
@@ -90,10 +87,16 @@ struct ExtAuthzPolicy {
 // dynamic metadata on.
 ExtAuthzPolicy DefaultExtAuthzPolicy();
 
-// Parses the `ext_authz:` node (null/undefined → defaults). Unknown keys and
-// wrong types are errors: InvalidArgument "file:line:col: ext_authz.field:
-// reason" (line and column 1-based). If `known_providers` is non-null, every
-// provider named must be in it. Never throws.
+// Reads the `ext_authz:` node (absent or null → defaults) with the config
+// file's rules (server/config_reader.h: ${ENV}, YAML 1.2 booleans, unknown
+// keys rejected). Errors are InvalidArgument "file:line:col:
+// ext_authz.field: reason". If `known_providers` is non-null, every provider
+// named must be in it. Never throws.
+absl::StatusOr<ExtAuthzPolicy> ParseExtAuthzPolicy(
+    const ConfigNode& node,
+    const std::vector<std::string>* known_providers = nullptr);
+// The same for a tree loaded elsewhere: `node` is read as the `ext_authz`
+// section of `file_name`, with the process environment.
 absl::StatusOr<ExtAuthzPolicy> ParseExtAuthzPolicy(
     const YAML::Node& node, absl::string_view file_name,
     const std::vector<std::string>* known_providers = nullptr);

@@ -33,53 +33,6 @@ bool HasUnboundKeySource(const ProviderConfig& pc) {
   return false;
 }
 
-ClaimRule ClaimRuleFrom(const ClaimRuleConfig& r) {
-  ClaimRule cr;
-  cr.claim = r.claim;
-  if (r.equals.has_value()) {
-    cr.op = ClaimRule::Op::kEquals;
-    cr.values = {*r.equals};
-  } else if (!r.one_of.empty()) {
-    cr.op = ClaimRule::Op::kOneOf;
-    cr.values = r.one_of;
-  } else if (r.contains.has_value()) {
-    cr.op = ClaimRule::Op::kContains;
-    cr.values = {*r.contains};
-  }
-  return cr;
-}
-
-ProviderOptions ProviderOptionsFrom(const ProviderConfig& pc,
-                                    const LimitsConfig& limits) {
-  ProviderOptions po;
-  po.name = pc.name;
-  po.issuers = pc.issuers;
-  po.audiences = pc.audiences;
-  if (!pc.subject_equals.empty()) {
-    po.subject = {SubjectRule::Kind::kExact, {pc.subject_equals}};
-  } else if (!pc.subject_prefix.empty()) {
-    po.subject = {SubjectRule::Kind::kPrefix, {pc.subject_prefix}};
-  }
-  po.clock_skew = pc.clock_skew;
-  po.require_exp = pc.require_exp;
-  po.max_lifetime = pc.max_lifetime.value_or(absl::ZeroDuration());
-  po.required_claims = pc.required_claims;
-  for (const ClaimRuleConfig& r : pc.claim_rules) {
-    po.claim_rules.push_back(ClaimRuleFrom(r));
-  }
-  po.claims_namespace = pc.claims_namespace;
-  for (const MetadataMappingConfig& m : pc.metadata) {
-    po.metadata.push_back({m.path, m.field, m.required});
-  }
-  po.max_keys_without_kid = static_cast<size_t>(pc.max_keys_without_kid);
-  po.allowed_typ = pc.allowed_typ;
-  po.require_typ = pc.require_typ;
-  po.payload_limits.max_bytes = static_cast<size_t>(limits.max_token_bytes);
-  po.payload_limits.max_depth = limits.max_json_depth;
-  po.payload_limits.max_object_members = static_cast<size_t>(limits.max_claims);
-  return po;
-}
-
 JwksSourceConfig JwksSourceFrom(const ProviderConfig& pc,
                                 const JwksUrlConfig& u,
                                 const crypto::KeyStrengthPolicy& strength) {
@@ -95,20 +48,6 @@ JwksSourceConfig JwksSourceFrom(const ProviderConfig& pc,
   js.strength = strength;
   if (u.max_stale.has_value()) js.max_stale = *u.max_stale;
   return js;
-}
-
-IssuerOptions IssuerOptionsFrom(const ServerConfig& config) {
-  IssuerOptions o;
-  o.issuer = config.signing.issuer;
-  o.default_ttl = config.signing.default_ttl;
-  o.max_ttl = config.signing.max_ttl;
-  o.exchange.max_ttl = config.issue.exchange_max_ttl;
-  o.exchange.allowed_providers = config.issue.exchange_allowed_providers;
-  o.exchange.allowed_audiences = config.issue.exchange_allowed_audiences;
-  if (!config.exchange_claims.empty()) {
-    o.exchange.claim_allowlist = config.exchange_claims;
-  }
-  return o;
 }
 
 absl::StatusOr<SigningKey> EphemeralSigningKey(const SigningConfig& signing) {
@@ -178,7 +117,7 @@ class GenerationBuild {
 
   // Policy options, static sources and JWKS sources of one provider.
   absl::Status AddProvider(const ProviderConfig& pc) {
-    ProviderOptions po = ProviderOptionsFrom(pc, config_.limits);
+    ProviderOptions po = ToProviderOptions(pc, config_.limits);
     // Validated here so the error can carry the provider's location.
     if (auto p = Policy::Create(po); !p.ok()) {
       return absl::InvalidArgumentError(
@@ -283,14 +222,12 @@ class GenerationBuild {
   }
 
   absl::Status CreateExtAuthz() {
-    if (!config_.ext_authz.IsDefined() || config_.ext_authz.IsNull()) {
-      return absl::OkStatus();
-    }
+    if (!config_.ext_authz.present()) return absl::OkStatus();
     std::vector<std::string> names;
     for (const ProviderConfig& p : config_.providers) names.push_back(p.name);
     JWTAUTH_ASSIGN_OR_RETURN(
         ExtAuthzPolicy policy,
-        ParseExtAuthzPolicy(config_.ext_authz, config_.source_file, &names));
+        ParseExtAuthzPolicy(config_.ext_authz, &names));
     if (std::vector<std::string> at = PathMatcherLocations(policy);
         !at.empty()) {
       out_.warnings.push_back(absl::StrCat(
@@ -306,7 +243,7 @@ class GenerationBuild {
 
   absl::Status CreateIssuer() {
     if (!active_signing_key_.has_value()) return absl::OkStatus();
-    auto issuer = TokenIssuer::Create(IssuerOptionsFrom(config_),
+    auto issuer = TokenIssuer::Create(ToIssuerOptions(config_),
                                       *active_signing_key_, options_.clock);
     if (!issuer.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(

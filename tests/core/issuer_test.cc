@@ -7,6 +7,7 @@
 #include "core/base64url.h"
 #include "core/jws.h"
 #include "core/key_store.h"
+#include "core/option_error.h"
 #include "core/verifier.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -159,6 +160,34 @@ TEST_F(IssuerTest, TtlAndReservedClaimRules) {
   ASSERT_THAT(t, IsOk());
   FailureOr<ParsedJws> jws = ParsedJws::Parse(t->token);
   EXPECT_EQ(json::parse(jws->payload())["nbf"], 5);
+}
+
+// One check of the issuer limits, shared by TokenIssuer::Create and the
+// config layer; each error names its field.
+TEST_F(IssuerTest, ValidateIssuerOptionsNamesTheField) {
+  EXPECT_THAT(ValidateIssuerOptions(Options()), IsOk());
+  auto field_of = [](const IssuerOptions& o) {
+    std::optional<OptionError> e = GetOptionError(ValidateIssuerOptions(o));
+    return e.has_value() ? e->field : "<none>";
+  };
+  IssuerOptions o = Options();
+  o.issuer = "";
+  EXPECT_EQ(field_of(o), "issuer");
+  o = Options();
+  o.default_ttl = absl::Milliseconds(500);
+  EXPECT_EQ(field_of(o), "default_ttl");
+  o = Options();
+  o.default_ttl = o.max_ttl + absl::Seconds(1);
+  EXPECT_EQ(field_of(o), "default_ttl");
+  o = Options();
+  o.exchange.max_ttl = absl::ZeroDuration();
+  EXPECT_EQ(field_of(o), "exchange.max_ttl");
+  o = Options();
+  o.exchange.claim_allowlist = {"sub", "iat"};
+  EXPECT_EQ(field_of(o), "exchange.claim_allowlist[1]");
+  o = Options();
+  o.exchange.allowed_providers = {""};
+  EXPECT_EQ(field_of(o), "exchange.allowed_providers");
 }
 
 TEST_F(IssuerTest, CreateValidates) {

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "core/option_error.h"
 #include "nlohmann/json.hpp"
 #include "tests/testutil/status_matchers.h"
 
@@ -46,6 +47,24 @@ std::string CreateError(const ProviderOptions& o) {
   return std::string(p.status().message());
 }
 
+// The config layer points at the YAML value through the typed field, never
+// through the message text.
+TEST(PolicyTest, CreateErrorsCarryTheFieldAsAnOptionError) {
+  ProviderOptions o = Base();
+  o.clock_skew = absl::Minutes(11);
+  absl::StatusOr<Policy> p = Policy::Create(o);
+  ASSERT_FALSE(p.ok());
+  std::optional<OptionError> e = GetOptionError(p.status());
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->field, "clock_skew");
+  EXPECT_EQ(e->reason, "must be at most 10m");
+  o = Base();
+  o.allowed_typ = {"JWT", ""};
+  e = GetOptionError(Policy::Create(o).status());
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->field, "allowed_typ[1]");
+}
+
 TEST(PolicyTest, CreateRejectsContradictionsNamingTheField) {
   ProviderOptions o = Base();
   o.issuers.clear();
@@ -77,6 +96,11 @@ TEST(PolicyTest, CreateRejectsContradictionsNamingTheField) {
   o = Base();
   o.max_keys_without_kid = 0;
   EXPECT_THAT(CreateError(o), HasSubstr("max_keys_without_kid"));
+  o.max_keys_without_kid = kMaxKeysWithoutKid + 1;
+  EXPECT_THAT(CreateError(o),
+              HasSubstr("max_keys_without_kid: must be between 1 and 64"));
+  o.max_keys_without_kid = kMaxKeysWithoutKid;
+  EXPECT_TRUE(Policy::Create(o).ok());
   o = Base();
   o.name = "";
   EXPECT_THAT(CreateError(o), HasSubstr("name"));

@@ -8,6 +8,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "server/config.h"
+#include "tests/server/config_test_env.h"
 #include "tests/testutil/status_matchers.h"
 #include "yaml-cpp/yaml.h"
 
@@ -313,8 +315,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"ext_authz:\n  rules: [{path_prefix: api, allow: true}]\n",
                   "ext_authz.rules[0].path_prefix: must start with /"},
         BadConfig{"ext_authz:\n  dynamic_metadata: maybe\n",
-                  "ext_authz.dynamic_metadata: must be true or false"},
-        BadConfig{"ext_authz: [1, 2]\n", "ext_authz: must be a mapping"}));
+                  "cfg.yaml:2:21: ext_authz.dynamic_metadata: expected true "
+                  "or false"},
+        BadConfig{"ext_authz: [1, 2]\n",
+                  "cfg.yaml:1:12: ext_authz: expected a mapping"}));
 
 TEST(ExtAuthzPolicyTest, UnknownProviderRejectedWhenProvidersKnown) {
   YAML::Node root =
@@ -326,6 +330,126 @@ TEST(ExtAuthzPolicyTest, UnknownProviderRejectedWhenProvidersKnown) {
   EXPECT_THAT(p.status().message(),
               HasSubstr("ext_authz.routes[0].provider: unknown provider"));
 }
+
+// The section as the server reads it: from the config file, with the same
+// document (file name, environment) as every other section.
+constexpr char kProviders[] = R"(providers:
+  - name: default
+    issuers: [https://auth.example.com]
+    audiences: [api://orders]
+    keys: [{kid: k1, alg: HS256, secret_env: S}]
+)";
+
+absl::StatusOr<ExtAuthzPolicy> FromConfigFile(
+    absl::string_view ext_authz, std::map<std::string, std::string> env) {
+  ConfigLoadOptions o;
+  o.getenv = testutil::MapEnv(std::move(env));
+  o.apply_env_overrides = false;
+  absl::StatusOr<ServerConfig> c =
+      ParseServerConfig(absl::StrCat(kProviders, ext_authz),
+                        testutil::kConfigFile, "/etc/jwtauth", o);
+  if (!c.ok()) return c.status();
+  std::vector<std::string> names = {"default"};
+  return ParseExtAuthzPolicy(c->ext_authz, &names);
+}
+
+TEST(ExtAuthzPolicyTest, EnvironmentInterpolationAsInTheRestOfTheFile) {
+  absl::StatusOr<ExtAuthzPolicy> p = FromConfigFile(
+      R"(ext_authz:
+  audience: ${AUD}
+  routes:
+    - name: ${ROUTE}
+      match: {path_prefix: "${PREFIX}"}
+      provider: ${PROVIDER}
+      forward_claims: [{claim: sub, header: "x-${HDR}"}]
+)",
+      {{"AUD", "api://orders"},
+       {"ROUTE", "orders"},
+       {"PREFIX", "/orders"},
+       {"PROVIDER", "default"},
+       {"HDR", "user"}});
+  ASSERT_THAT(p, IsOk()) << p.status();
+  EXPECT_EQ(p->defaults.audience, "api://orders");
+  ASSERT_EQ(p->routes.size(), 1u);
+  EXPECT_EQ(p->routes[0].name, "orders");
+  EXPECT_EQ(p->routes[0].request.path_prefix, "/orders");
+  EXPECT_EQ(p->routes[0].provider, "default");
+  ASSERT_EQ(p->routes[0].forward_claims.size(), 1u);
+  EXPECT_EQ(p->routes[0].forward_claims[0].header, "x-user");
+  // Checks apply to the interpolated value.
+  p = FromConfigFile(
+      "ext_authz:\n  routes: [{name: r, provider: \"${P}\"}]\n",
+                     {{"P", "ghost"}});
+  EXPECT_THAT(p.status().message(),
+              HasSubstr("ext_authz.routes[0].provider: unknown provider "
+                        "\"ghost\""));
+}
+
+TEST(ExtAuthzPolicyTest, MissingEnvironmentVariableIsLocated) {
+  absl::StatusOr<ExtAuthzPolicy> p =
+      FromConfigFile("ext_authz:\n  audience: ${NOPE}\n", {});
+  EXPECT_THAT(p, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(p.status().message(),
+            "/etc/jwtauth/config.yaml:7:13: ext_authz.audience: environment "
+            "variable NOPE is not set");
+}
+
+TEST(ExtAuthzPolicyTest, ErrorsFromTheConfigFileHaveFileLineColumnAndPath) {
+  absl::StatusOr<ExtAuthzPolicy> p = FromConfigFile(
+      "ext_authz:\n  rules:\n    - {allow: true}\n    - {deny: true, "
+      "methods: [\"G T\"]}\n",
+      {});
+  EXPECT_EQ(p.status().message(),
+            "/etc/jwtauth/config.yaml:9:29: ext_authz.rules[1].methods: "
+            "invalid method \"G T\"");
+  p = FromConfigFile("ext_authz:\n  route_key: \"\"\n", {});
+  EXPECT_EQ(p.status().message(),
+            "/etc/jwtauth/config.yaml:7:14: ext_authz.route_key: must not be "
+            "empty");
+}
+
+// ext_authz and the rest of the file accept exactly the same booleans.
+class SharedBooleanTest
+    : public testing::TestWithParam<std::pair<const char*, std::optional<bool>>> {
+};
+
+TEST_P(SharedBooleanTest, SameSpellingsInExtAuthzAndServerConfig) {
+  const auto& [word, expected] = GetParam();
+  absl::StatusOr<ExtAuthzPolicy> p = FromConfigFile(
+      absl::StrCat("ext_authz:\n  dynamic_metadata: ", word, "\n"), {});
+  ConfigLoadOptions o;
+  o.apply_env_overrides = false;
+  absl::StatusOr<ServerConfig> c = ParseServerConfig(
+      absl::StrCat(kProviders, "    require_typ: ", word, "\n"),
+      testutil::kConfigFile, "/etc/jwtauth", o);
+  if (expected.has_value()) {
+    ASSERT_THAT(p, IsOk()) << word;
+    ASSERT_THAT(c, IsOk()) << word;
+    EXPECT_EQ(p->dynamic_metadata, *expected);
+    EXPECT_EQ(c->providers[0].require_typ, *expected);
+  } else {
+    EXPECT_THAT(p.status().message(),
+                HasSubstr("config.yaml:7:21: ext_authz.dynamic_metadata: "
+                          "expected true or false"));
+    EXPECT_THAT(c.status().message(),
+                HasSubstr("config.yaml:6:18: providers[0].require_typ: "
+                          "expected true or false"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spellings, SharedBooleanTest,
+    testing::Values(std::pair{"true", std::optional<bool>(true)},
+                    std::pair{"True", std::optional<bool>(true)},
+                    std::pair{"TRUE", std::optional<bool>(true)},
+                    std::pair{"false", std::optional<bool>(false)},
+                    std::pair{"False", std::optional<bool>(false)},
+                    std::pair{"FALSE", std::optional<bool>(false)},
+                    std::pair{"yes", std::optional<bool>()},
+                    std::pair{"no", std::optional<bool>()},
+                    std::pair{"on", std::optional<bool>()},
+                    std::pair{"off", std::optional<bool>()},
+                    std::pair{"1", std::optional<bool>()}));
 
 }  // namespace
 }  // namespace jwtauth::server
