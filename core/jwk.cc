@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
 #include "core/crypto/der_probe.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -105,96 +106,96 @@ absl::Status CheckUse(const json& jwk, Want want) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<crypto::KeyMaterial> ReadRsa(const json& jwk, bool priv,
+                                            const JwkImportOptions& opts) {
+  crypto::RsaComponents c;
+  JWTAUTH_ASSIGN_OR_RETURN(c.n, ReqBytes(jwk, "n"));
+  JWTAUTH_ASSIGN_OR_RETURN(c.e, ReqBytes(jwk, "e"));
+  if (priv) {
+    JWTAUTH_ASSIGN_OR_RETURN(c.d, ReqBytes(jwk, "d"));
+    std::string* crt[] = {&c.p, &c.q, &c.dp, &c.dq, &c.qi};
+    const char* names[] = {"p", "q", "dp", "dq", "qi"};
+    int present = 0;
+    for (int i = 0; i < 5; ++i) {
+      JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> v,
+                               OptBytes(jwk, names[i]));
+      if (v.has_value()) {
+        *crt[i] = std::move(*v);
+        ++present;
+      }
+    }
+    // RFC 7518 §6.3.2: the CRT members come all together or not at all.
+    if (present != 0 && present != 5) {
+      return absl::InvalidArgumentError("incomplete RSA CRT parameters");
+    }
+  }
+  return crypto::KeyMaterial::FromRsa(c, opts.strength);
+}
+
+// "crv" of an EC (P-256/384/521) or OKP (Ed25519) key.
+absl::StatusOr<Curve> ReadCurve(const json& jwk, KeyType kty) {
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> crv_name,
+                           OptString(jwk, "crv"));
+  if (!crv_name.has_value()) return absl::InvalidArgumentError("\"crv\" missing");
+  std::optional<Curve> crv = CurveFromName(*crv_name);
+  const bool ok_curve =
+      crv.has_value() &&
+      (kty == KeyType::kEc ? (*crv == Curve::kP256 || *crv == Curve::kP384 ||
+                              *crv == Curve::kP521)
+                           : *crv == Curve::kEd25519);
+  if (!ok_curve) return absl::InvalidArgumentError("unsupported crv");
+  return *crv;
+}
+
+// A base64url member that must be exactly `size` bytes long.
+absl::StatusOr<std::string> ReqFieldBytes(const json& jwk, const char* name,
+                                          size_t size) {
+  JWTAUTH_ASSIGN_OR_RETURN(std::string v, ReqBytes(jwk, name));
+  if (v.size() != size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" has the wrong length for crv"));
+  }
+  return v;
+}
+
+absl::StatusOr<crypto::KeyMaterial> ReadCurveKey(const json& jwk, KeyType kty,
+                                                 bool priv) {
+  JWTAUTH_ASSIGN_OR_RETURN(const Curve crv, ReadCurve(jwk, kty));
+  const size_t size = FieldBytes(crv);
+  JWTAUTH_ASSIGN_OR_RETURN(std::string x, ReqFieldBytes(jwk, "x", size));
+  std::string d;
+  if (priv) {
+    JWTAUTH_ASSIGN_OR_RETURN(d, ReqFieldBytes(jwk, "d", size));
+  }
+  if (kty == KeyType::kOkp) {
+    crypto::OkpComponents c;
+    c.curve = crv;
+    c.x = std::move(x);
+    c.d = std::move(d);
+    return crypto::KeyMaterial::FromOkp(c);
+  }
+  crypto::EcComponents c;
+  c.curve = crv;
+  c.x = std::move(x);
+  JWTAUTH_ASSIGN_OR_RETURN(c.y, ReqFieldBytes(jwk, "y", size));
+  c.d = std::move(d);
+  return crypto::KeyMaterial::FromEc(c);
+}
+
 absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
                                                  Want want,
                                                  const JwkImportOptions& opts) {
   const bool priv = want == Want::kPrivate;
   switch (kty) {
     case KeyType::kOct: {
-      absl::StatusOr<std::string> k = ReqBytes(jwk, "k");
-      if (!k.ok()) return k.status();
-      return crypto::KeyMaterial::FromSecret(*k, opts.strength);
+      JWTAUTH_ASSIGN_OR_RETURN(std::string k, ReqBytes(jwk, "k"));
+      return crypto::KeyMaterial::FromSecret(k, opts.strength);
     }
-    case KeyType::kRsa: {
-      crypto::RsaComponents c;
-      absl::StatusOr<std::string> n = ReqBytes(jwk, "n");
-      if (!n.ok()) return n.status();
-      absl::StatusOr<std::string> e = ReqBytes(jwk, "e");
-      if (!e.ok()) return e.status();
-      c.n = std::move(*n);
-      c.e = std::move(*e);
-      if (priv) {
-        absl::StatusOr<std::string> d = ReqBytes(jwk, "d");
-        if (!d.ok()) return d.status();
-        c.d = std::move(*d);
-        std::string* crt[] = {&c.p, &c.q, &c.dp, &c.dq, &c.qi};
-        const char* names[] = {"p", "q", "dp", "dq", "qi"};
-        int present = 0;
-        for (int i = 0; i < 5; ++i) {
-          absl::StatusOr<std::optional<std::string>> v =
-              OptBytes(jwk, names[i]);
-          if (!v.ok()) return v.status();
-          if (v->has_value()) {
-            *crt[i] = std::move(**v);
-            ++present;
-          }
-        }
-        // RFC 7518 §6.3.2: the CRT members come all together or not at all.
-        if (present != 0 && present != 5) {
-          return absl::InvalidArgumentError("incomplete RSA CRT parameters");
-        }
-      }
-      return crypto::KeyMaterial::FromRsa(c, opts.strength);
-    }
+    case KeyType::kRsa:
+      return ReadRsa(jwk, priv, opts);
     case KeyType::kEc:
-    case KeyType::kOkp: {
-      absl::StatusOr<std::optional<std::string>> crv_name =
-          OptString(jwk, "crv");
-      if (!crv_name.ok()) return crv_name.status();
-      if (!crv_name->has_value())
-        return absl::InvalidArgumentError("\"crv\" missing");
-      std::optional<Curve> crv = CurveFromName(**crv_name);
-      const bool ok_curve =
-          crv.has_value() &&
-          (kty == KeyType::kEc ? (*crv == Curve::kP256 ||
-                                  *crv == Curve::kP384 || *crv == Curve::kP521)
-                               : *crv == Curve::kEd25519);
-      if (!ok_curve) return absl::InvalidArgumentError("unsupported crv");
-      const size_t size = FieldBytes(*crv);
-      absl::StatusOr<std::string> x = ReqBytes(jwk, "x");
-      if (!x.ok()) return x.status();
-      if (x->size() != size) {
-        return absl::InvalidArgumentError("\"x\" has the wrong length for crv");
-      }
-      std::string d;
-      if (priv) {
-        absl::StatusOr<std::string> dv = ReqBytes(jwk, "d");
-        if (!dv.ok()) return dv.status();
-        if (dv->size() != size) {
-          return absl::InvalidArgumentError(
-              "\"d\" has the wrong length for crv");
-        }
-        d = std::move(*dv);
-      }
-      if (kty == KeyType::kOkp) {
-        crypto::OkpComponents c;
-        c.curve = *crv;
-        c.x = std::move(*x);
-        c.d = std::move(d);
-        return crypto::KeyMaterial::FromOkp(c);
-      }
-      absl::StatusOr<std::string> y = ReqBytes(jwk, "y");
-      if (!y.ok()) return y.status();
-      if (y->size() != size) {
-        return absl::InvalidArgumentError("\"y\" has the wrong length for crv");
-      }
-      crypto::EcComponents c;
-      c.curve = *crv;
-      c.x = std::move(*x);
-      c.y = std::move(*y);
-      c.d = std::move(d);
-      return crypto::KeyMaterial::FromEc(c);
-    }
+    case KeyType::kOkp:
+      return ReadCurveKey(jwk, kty, priv);
   }
   return absl::InvalidArgumentError("unsupported kty");
 }
@@ -291,23 +292,61 @@ absl::StatusOr<Key> ImportPrivateJwk(const nlohmann::json& jwk,
   return Import(jwk, options, Want::kPrivate);
 }
 
-absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
-                                      const JwkImportOptions& options) {
-  absl::StatusOr<json> doc = ParseJsonBounded(text, options.json_limits);
-  if (!doc.ok()) return doc.status();
+namespace {
+
+// The entries of a JWKS ({"keys": [...]}) or of a single JWK.
+absl::StatusOr<std::vector<const json*>> JwksEntries(const json& doc) {
   std::vector<const json*> entries;
-  if (doc->is_object() && doc->contains("keys")) {
-    const json& keys = (*doc)["keys"];
+  if (doc.is_object() && doc.contains("keys")) {
+    const json& keys = doc["keys"];
     if (!keys.is_array()) {
       return absl::InvalidArgumentError("\"keys\" is not an array");
     }
     for (const json& k : keys) entries.push_back(&k);
-  } else if (doc->is_object() && doc->contains("kty")) {
-    entries.push_back(&*doc);
+  } else if (doc.is_object() && doc.contains("kty")) {
+    entries.push_back(&doc);
   } else {
     return absl::InvalidArgumentError("not a JWK or JWKS");
   }
+  return entries;
+}
 
+// Ambiguous kids: two signature entries claim one kid and we cannot show
+// they hold the same key (different material, or a copy failed to import).
+std::set<std::string> AmbiguousKids(
+    const std::vector<const json*>& entries,
+    const std::vector<std::pair<size_t, Key>>& loaded, size_t max_keys) {
+  std::map<std::string, int> sig_entries_by_kid;
+  for (size_t i = 0; i < entries.size() && i < max_keys; ++i) {
+    if (IsSignatureEntry(*entries[i])) {
+      ++sig_entries_by_kid[(*entries[i])["kid"].get<std::string>()];
+    }
+  }
+  std::map<std::string, std::set<std::string>> prints_by_kid;
+  std::map<std::string, int> loaded_by_kid;
+  for (const auto& [i, key] : loaded) {
+    if (!key.kid().empty()) {
+      prints_by_kid[key.kid()].insert(key.material().Fingerprint());
+      ++loaded_by_kid[key.kid()];
+    }
+  }
+  std::set<std::string> ambiguous;
+  for (const auto& [kid, prints] : prints_by_kid) {
+    if (prints.size() > 1 || sig_entries_by_kid[kid] > loaded_by_kid[kid]) {
+      ambiguous.insert(kid);
+    }
+  }
+  return ambiguous;
+}
+
+}  // namespace
+
+absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
+                                      const JwkImportOptions& options) {
+  JWTAUTH_ASSIGN_OR_RETURN(const json doc,
+                           ParseJsonBounded(text, options.json_limits));
+  JWTAUTH_ASSIGN_OR_RETURN(const std::vector<const json*> entries,
+                           JwksEntries(doc));
   JwksImport out;
   std::vector<std::pair<size_t, Key>> loaded;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -326,26 +365,8 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
     loaded.emplace_back(i, *std::move(key));
   }
 
-  // Ambiguous kids: two signature entries claim one kid and we cannot show
-  // they hold the same key (different material, or a copy failed to import).
-  std::map<std::string, int> sig_entries_by_kid;
-  for (size_t i = 0; i < entries.size() && i < options.max_keys; ++i) {
-    if (IsSignatureEntry(*entries[i])) {
-      ++sig_entries_by_kid[(*entries[i])["kid"].get<std::string>()];
-    }
-  }
-  std::map<std::string, std::set<std::string>> prints_by_kid;
-  std::map<std::string, int> loaded_by_kid;
-  for (const auto& [i, key] : loaded) {
-    if (!key.kid().empty()) {
-      prints_by_kid[key.kid()].insert(key.material().Fingerprint());
-      ++loaded_by_kid[key.kid()];
-    }
-  }
-  auto ambiguous = [&](const std::string& kid) {
-    return !kid.empty() && (prints_by_kid[kid].size() > 1 ||
-                            sig_entries_by_kid[kid] > loaded_by_kid[kid]);
-  };
+  const std::set<std::string> ambiguous =
+      AmbiguousKids(entries, loaded, options.max_keys);
   bool has_asymmetric = false;
   bool has_symmetric = false;
   for (const auto& [i, key] : loaded) {
@@ -355,7 +376,7 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
       has_symmetric && has_asymmetric && !options.allow_mixed_symmetric;
 
   for (auto& [i, key] : loaded) {
-    if (ambiguous(key.kid())) {
+    if (ambiguous.contains(key.kid())) {
       out.skipped.push_back(
           absl::StrCat(Describe(i, *entries[i]),
                        ": duplicate kid (another entry with it holds a "

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -432,6 +434,57 @@ CurlListPtr RequestHeaders(const FetchRequest& request) {
   return ToList(lines);
 }
 
+// One HTTP exchange, redirects not followed.
+struct HopResult {
+  FetchResponse response;
+  // The redirect target of a 3xx that names one; nullopt otherwise.
+  std::optional<std::string> location;
+};
+
+absl::StatusOr<HopResult> PerformHop(const std::string& url,
+                                     const ParsedUrl& target,
+                                     absl::Duration remaining,
+                                     const FetchRequest& request,
+                                     const CurlJwksFetcherOptions& options) {
+  CurlPtr curl(curl_easy_init());
+  if (curl == nullptr) return absl::InternalError("curl init failed");
+  CURL* c = curl.get();
+  HopResult result;
+  Transfer transfer{&result.response, options.max_body_bytes, false,
+                    request.cancel};
+
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  SetTransferOptions(c, options, IsLoopbackHost(target.host), remaining,
+                     &transfer);
+
+  CurlListPtr header_list = RequestHeaders(request);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, header_list.get());
+  CurlListPtr resolve_list = ToList(options.resolve);
+  if (resolve_list != nullptr) {
+    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve_list.get());
+  }
+
+  CURLcode code = curl_easy_perform(c);
+  if (code != CURLE_OK) return MapCurlError(code, transfer);
+  // Belt and braces: the peer actually connected to (a reused or
+  // proxied connection included) is checked before the response counts.
+  char* peer = nullptr;
+  if (curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &peer) == CURLE_OK &&
+      peer != nullptr && IsMetadataHost(peer)) {
+    return absl::InvalidArgumentError(kMetadataRefused);
+  }
+
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  result.response.status = static_cast<int>(status);
+  if (IsRedirect(result.response.status)) {
+    char* location = nullptr;
+    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
+    if (location != nullptr) result.location = location;
+  }
+  return result;
+}
+
 }  // namespace
 
 CurlJwksFetcher::CurlJwksFetcher(CurlJwksFetcherOptions options)
@@ -450,63 +503,26 @@ absl::StatusOr<FetchResponse> CurlJwksFetcher::Fetch(
   bool was_https = false;
   ParsedUrl origin;
   for (int hop = 0;; ++hop) {
-    absl::StatusOr<ParsedUrl> parsed = ParseUrl(url);
-    if (!parsed.ok()) return parsed.status();
-    if (hop == 0) origin = *parsed;
-    if (absl::Status s =
-            CheckHop(hop, url, *parsed, origin, was_https, request);
-        !s.ok()) {
-      return s;
-    }
-    was_https = parsed->scheme == "https";
+    JWTAUTH_ASSIGN_OR_RETURN(ParsedUrl parsed, ParseUrl(url));
+    if (hop == 0) origin = parsed;
+    JWTAUTH_RETURN_IF_ERROR(
+        CheckHop(hop, url, parsed, origin, was_https, request));
+    was_https = parsed.scheme == "https";
 
     absl::Duration remaining = deadline - absl::Now();
     if (remaining <= absl::ZeroDuration()) {
       return absl::DeadlineExceededError("fetch timed out or too slow");
     }
-
-    CurlPtr curl(curl_easy_init());
-    if (curl == nullptr) return absl::InternalError("curl init failed");
-    CURL* c = curl.get();
-    FetchResponse response;
-    Transfer transfer{&response, options_.max_body_bytes, false,
-                      request.cancel};
-
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    SetTransferOptions(c, options_, IsLoopbackHost(parsed->host), remaining,
-                       &transfer);
-
-    CurlListPtr header_list = RequestHeaders(request);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, header_list.get());
-    CurlListPtr resolve_list = ToList(options_.resolve);
-    if (resolve_list != nullptr) {
-      curl_easy_setopt(c, CURLOPT_RESOLVE, resolve_list.get());
-    }
-
-    CURLcode code = curl_easy_perform(c);
-    if (code != CURLE_OK) return MapCurlError(code, transfer);
-    // Belt and braces: the peer actually connected to (a reused or
-    // proxied connection included) is checked before the response counts.
-    char* peer = nullptr;
-    if (curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &peer) == CURLE_OK &&
-        peer != nullptr && IsMetadataHost(peer)) {
-      return absl::InvalidArgumentError(kMetadataRefused);
-    }
-
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    response.status = static_cast<int>(status);
-    response.effective_url = url;
-    response.redirects = hop;
-    if (!IsRedirect(response.status)) return response;
-
-    char* location = nullptr;
-    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
-    if (location == nullptr) return response;  // 3xx without Location
+    JWTAUTH_ASSIGN_OR_RETURN(
+        HopResult result, PerformHop(url, parsed, remaining, request, options_));
+    result.response.effective_url = url;
+    result.response.redirects = hop;
+    // Not a redirect, or a 3xx without Location: the answer as it is.
+    if (!result.location.has_value()) return std::move(result.response);
     if (hop >= options_.max_redirects) {
       return absl::FailedPreconditionError("too many redirects");
     }
-    url = location;
+    url = *std::move(result.location);
   }
 }
 

@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "core/json_limits.h"
 #include "core/jwk.h"
 
 namespace jwtauth {
@@ -15,15 +13,6 @@ namespace {
 
 constexpr size_t kMaxAskedKidsPerSource = 1024;
 constexpr size_t kMaxRememberedKidBytes = 256;
-
-// Discovery documents are small; the limits keep a hostile one cheap.
-JsonLimits DiscoveryJsonLimits() {
-  return JsonLimits{.max_bytes = 1024 * 1024,
-                    .max_depth = 8,
-                    .max_values = 20000,
-                    .max_object_members = 1000,
-                    .require_object = true};
-}
 
 }  // namespace
 
@@ -41,71 +30,10 @@ struct JwksRefresher::Source {
   absl::flat_hash_set<std::string> kids;   // of the last good set
   absl::flat_hash_set<std::string> asked;  // unknown kids since fetch start
   absl::Time next_due = absl::InfinitePast();   // due at once
-  absl::Time early_due = absl::InfiniteFuture();  // no early refetch pending
-  absl::Time last_early = absl::InfinitePast();
+  EarlyRefetchLimiter early;  // unknown-kid refetches
   JwksSourceStats stats;
 };
 
-std::string DiscoveryUrl(const JwksSourceConfig& source) {
-  if (!source.discovery_url.empty()) return source.discovery_url;
-  if (source.discover && !source.issuer.empty()) {
-    return absl::StrCat(absl::StripSuffix(source.issuer, "/"),
-                        "/.well-known/openid-configuration");
-  }
-  return "";
-}
-
-std::string JwksSourceId(const JwksSourceConfig& source) {
-  if (!source.url.empty()) return absl::StrCat("jwks:", source.url);
-  return absl::StrCat("oidc:", DiscoveryUrl(source));
-}
-
-absl::Status ValidateJwksSourceConfig(const JwksSourceConfig& s) {
-  if (s.provider.empty()) {
-    return absl::InvalidArgumentError("jwks source: provider is empty");
-  }
-  int forms = (s.url.empty() ? 0 : 1) + (s.discovery_url.empty() ? 0 : 1) +
-              (s.discover ? 1 : 0);
-  if (forms != 1) {
-    return absl::InvalidArgumentError(
-        "jwks source: set exactly one of url, discovery_url, discover");
-  }
-  std::string url = s.url.empty() ? DiscoveryUrl(s) : s.url;
-  if (url.empty()) {
-    return absl::InvalidArgumentError("jwks source: discovery needs issuer");
-  }
-  if (s.url.empty() && s.issuer.empty()) {
-    return absl::InvalidArgumentError(
-        "jwks source: discovery needs the expected issuer");
-  }
-  if (absl::Status st = ValidateFetchUrl(url, s.allow_insecure); !st.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("jwks source: ", st.message()));
-  }
-  for (const std::string& host : s.redirect_hosts) {
-    if (absl::Status st = ValidateRedirectHost(host); !st.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("jwks source: redirect_hosts: ", st.message()));
-    }
-  }
-  const RefreshBounds& r = s.refresh;
-  if (!(r.min > absl::ZeroDuration() && r.min <= r.default_interval &&
-        r.default_interval <= r.max && r.max < absl::InfiniteDuration())) {
-    return absl::InvalidArgumentError(
-        "jwks source: refresh needs 0 < min <= default <= max");
-  }
-  if (s.timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("jwks source: timeout must be positive");
-  }
-  if (s.max_keys == 0) {
-    return absl::InvalidArgumentError("jwks source: max_keys must be positive");
-  }
-  if (s.max_stale <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        "jwks source: max_stale must be positive");
-  }
-  return absl::OkStatus();
-}
 
 absl::string_view JwksEventTypeName(JwksEvent::Type type) {
   switch (type) {
@@ -153,7 +81,9 @@ JwksRefresher::JwksRefresher(JwksRefresherOptions options,
     : options_(std::move(options)),
       store_(store),
       fetcher_(fetcher),
-      clock_(clock) {
+      clock_(clock),
+      negative_(options_.negative_cache_ttl,
+                options_.negative_cache_max_entries) {
   for (JwksSourceConfig& config : sources) {
     auto s = std::make_unique<Source>();
     s->id = JwksSourceId(config);
@@ -249,12 +179,9 @@ void JwksRefresher::Wake() {
 }
 
 void JwksRefresher::ScheduleEarlyLocked(size_t index, absl::Time now) {
-  Source& s = *sources_[index];
-  if (s.early_due != absl::InfiniteFuture()) return;  // already pending
-  // Rate limit: at most one unknown-kid refetch per window; a request inside
-  // the window defers it to the window's end instead of dropping it.
-  s.early_due = std::max(now, s.last_early + options_.unknown_kid_min_interval);
-  wake_ = true;
+  if (sources_[index]->early.Request(now, options_.unknown_kid_min_interval)) {
+    wake_ = true;
+  }
 }
 
 void JwksRefresher::OnUnknownKid(absl::string_view provider,
@@ -263,15 +190,12 @@ void JwksRefresher::OnUnknownKid(absl::string_view provider,
   auto it = by_provider_.find(provider);
   if (it == by_provider_.end() || stop_) return;
   const absl::Time now = clock_->Now();
-  if (auto neg = negative_.find(provider); neg != negative_.end()) {
-    if (auto k = neg->second.find(kid);
-        k != neg->second.end() && k->second > now) {
-      for (size_t i : it->second) {
-        ++sources_[i]->stats.unknown_kid_requests;
-        ++sources_[i]->stats.unknown_kid_suppressed;
-      }
-      return;  // recently refetched and still unknown
+  if (negative_.Contains(provider, kid, now)) {
+    for (size_t i : it->second) {
+      ++sources_[i]->stats.unknown_kid_requests;
+      ++sources_[i]->stats.unknown_kid_suppressed;
     }
+    return;  // recently refetched and still unknown
   }
   for (size_t i : it->second) {
     Source& s = *sources_[i];
@@ -316,7 +240,7 @@ std::vector<JwksSourceStats> JwksRefresher::Stats() const {
   for (const auto& s : sources_) {
     JwksSourceStats st = s->stats;
     st.url = s->jwks_url;
-    st.early_refetch_due = s->early_due;
+    st.early_refetch_due = s->early.due();
     st.age = st.last_success == absl::InfinitePast()
                  ? absl::InfiniteDuration()
                  : std::max(now - st.last_success, absl::ZeroDuration());
@@ -349,252 +273,268 @@ void JwksRefresher::Emit(const JwksEvent& event) {
   if (options_.on_event) options_.on_event(event);
 }
 
-absl::StatusOr<std::string> JwksRefresher::Discover(
-    const JwksSourceConfig& config) {
-  FetchRequest req{.url = DiscoveryUrl(config),
-                   .timeout = config.timeout,
-                   .allow_insecure = config.allow_insecure,
-                   .redirect_hosts = config.redirect_hosts,
-                   .cancel = &cancel_};
-  absl::StatusOr<FetchResponse> r = fetcher_->Fetch(req);
-  if (!r.ok()) {
-    return absl::Status(r.status().code(),
-                        absl::StrCat("discovery: ", r.status().message()));
-  }
-  if (r->status != 200) {
-    return absl::UnavailableError(
-        absl::StrCat("discovery: HTTP status ", r->status));
-  }
-  absl::StatusOr<nlohmann::json> doc =
-      ParseJsonBounded(r->body, DiscoveryJsonLimits());
-  if (!doc.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("discovery: ", doc.status().message()));
-  }
-  auto issuer = doc->find("issuer");
-  if (issuer == doc->end() || !issuer->is_string() ||
-      issuer->get<std::string>() != config.issuer) {
-    return absl::FailedPreconditionError(
-        "discovery: issuer does not equal the configured issuer");
-  }
-  auto uri = doc->find("jwks_uri");
-  if (uri == doc->end() || !uri->is_string()) {
-    return absl::InvalidArgumentError("discovery: jwks_uri missing");
-  }
-  std::string jwks_uri = uri->get<std::string>();
-  if (absl::Status s = ValidateFetchUrl(jwks_uri, config.allow_insecure);
-      !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("discovery: jwks_uri refused: ", s.message()));
-  }
-  return jwks_uri;
-}
 
 void JwksRefresher::RememberUnknownLocked(
     const std::string& provider, const absl::flat_hash_set<std::string>& asked,
     absl::Time now) {
   if (asked.empty()) return;
   const std::vector<size_t>& indices = by_provider_[provider];
-  auto& neg = negative_[provider];
   for (const std::string& kid : asked) {
     bool known = false;
     for (size_t i : indices) {
       if (sources_[i]->kids.contains(kid)) known = true;
     }
     if (known) {
-      if (neg.erase(kid) > 0) --negative_entries_;
-      continue;
+      negative_.Forget(provider, kid);
+    } else {
+      negative_.Remember(provider, kid, now);
     }
-    if (negative_entries_ >= options_.negative_cache_max_entries) {
-      // Full: drop expired entries, and everything if that is not enough.
-      negative_entries_ = 0;
-      for (auto& [p, kids] : negative_) {
-        absl::erase_if(kids, [now](const auto& e) { return e.second <= now; });
-        negative_entries_ += kids.size();
-      }
-      if (negative_entries_ >= options_.negative_cache_max_entries) {
-        for (auto& [p, kids] : negative_) kids.clear();
-        negative_entries_ = 0;
-      }
-    }
-    if (options_.negative_cache_max_entries == 0) return;
-    auto [it, inserted] = neg.insert_or_assign(kid, now + options_.negative_cache_ttl);
-    if (inserted) ++negative_entries_;
   }
 }
 
-void JwksRefresher::RefreshSource(size_t index, bool early) {
-  Source& s = *sources_[index];
-  const JwksSourceConfig& config = s.config;
-  std::string jwks_url, etag, last_modified;
-  bool have_good, rediscover;
-  absl::flat_hash_set<std::string> asked;
+// What one fetch of a source starts from, copied under mu_ so the network
+// part runs without it.
+struct JwksRefresher::Attempt {
+  bool early = false;
   absl::Time started;
-  {
-    absl::MutexLock lock(&mu_);
-    if (stop_) return;
-    started = clock_->Now();
-    if (early || s.early_due <= started) {
-      early = true;
-      s.last_early = started;
-      ++s.stats.early_refetches;
-    }
-    s.early_due = absl::InfiniteFuture();  // this fetch serves those requests
-    asked.swap(s.asked);
-    jwks_url = s.jwks_url;
-    etag = s.etag;
-    last_modified = s.last_modified;
-    have_good = s.stats.loaded;
-    rediscover = !s.discovery_url.empty() &&
-                 (jwks_url.empty() || s.stats.consecutive_failures > 0);
-  }
+  std::string jwks_url;
+  std::string etag;
+  std::string last_modified;
+  bool have_good = false;
+  bool rediscover = false;
+  absl::flat_hash_set<std::string> asked;  // unknown kids this fetch serves
+};
 
-  enum class Outcome { kLoaded, kNotModified, kFailed } outcome =
-      Outcome::kFailed;
+// What RecordLocked tells RefreshSource to do after releasing mu_.
+struct JwksRefresher::Recorded {
+  JwksEvent event;
+  bool dropped = false;  // max_stale exceeded: empty the store's source
+};
+
+// What the network part found.
+struct JwksRefresher::Result {
+  enum class Outcome { kLoaded, kNotModified, kFailed };
+  Outcome outcome = Outcome::kFailed;
   absl::Status error;
   FetchResponse response;
   std::vector<Key> keys;
   std::vector<std::string> skipped;  // import reasons, one per entry
+};
 
-  if (rediscover) {
-    absl::StatusOr<std::string> uri = Discover(config);
-    if (uri.ok()) {
-      if (*uri != jwks_url) {  // a new URL: its validators mean nothing
-        etag.clear();
-        last_modified.clear();
-      }
-      jwks_url = *std::move(uri);
-    } else {
-      error = uri.status();
-    }
-  }
-  if (error.ok()) {
-    FetchRequest req{.url = jwks_url,
-                     .if_none_match = have_good ? etag : "",
-                     .if_modified_since = have_good ? last_modified : "",
-                     .timeout = config.timeout,
-                     .allow_insecure = config.allow_insecure,
-                     .redirect_hosts = config.redirect_hosts,
-                     .cancel = &cancel_};
-    absl::StatusOr<FetchResponse> r = fetcher_->Fetch(req);
-    if (!r.ok()) {
-      error = r.status();
-    } else {
-      response = *std::move(r);
-      if (response.status == 304 && have_good) {
-        outcome = Outcome::kNotModified;
-      } else if (response.status != 200) {
-        error = absl::UnavailableError(
-            absl::StrCat("HTTP status ", response.status));
-      } else {
-        JwkImportOptions import_options;
-        import_options.source = s.id;
-        import_options.loaded_at = clock_->Now();
-        import_options.max_keys = config.max_keys;
-        // The same strength floors as configured keys, and never a secret.
-        import_options.strength = config.strength;
-        import_options.allow_symmetric = false;
-        absl::StatusOr<JwksImport> imported =
-            ImportJwks(response.body, import_options);
-        if (!imported.ok()) {
-          error = absl::InvalidArgumentError(
-              absl::StrCat("JWKS rejected: ", imported.status().message()));
-        } else {
-          skipped = std::move(imported->skipped);
-          if (imported->keys.empty()) {
-            error = absl::InvalidArgumentError(absl::StrCat(
-                "JWKS has no usable keys (", skipped.size(), " skipped)"));
-          } else {
-            keys = std::move(imported->keys);
-            outcome = Outcome::kLoaded;
-          }
-        }
-      }
-    }
-  }
-  if (cancel_.load() && outcome == Outcome::kFailed) return;  // shutting down
+std::optional<JwksRefresher::Attempt> JwksRefresher::BeginAttempt(Source& s,
+                                                                  bool early) {
+  absl::MutexLock lock(&mu_);
+  if (stop_) return std::nullopt;
+  Attempt a;
+  a.started = clock_->Now();
+  a.early = s.early.BeginFetch(a.started, early);
+  if (a.early) ++s.stats.early_refetches;
+  a.asked.swap(s.asked);
+  a.jwks_url = s.jwks_url;
+  a.etag = s.etag;
+  a.last_modified = s.last_modified;
+  a.have_good = s.stats.loaded;
+  a.rediscover = !s.discovery_url.empty() &&
+                 (a.jwks_url.empty() || s.stats.consecutive_failures > 0);
+  return a;
+}
 
+JwksRefresher::Result JwksRefresher::FetchSource(const Source& s,
+                                                 Attempt& a) {
+  const JwksSourceConfig& config = s.config;
+  Result result;
+  if (a.rediscover) {
+    absl::StatusOr<std::string> uri =
+        DiscoverJwksUri(*fetcher_, config, &cancel_);
+    if (!uri.ok()) {
+      result.error = uri.status();
+      return result;
+    }
+    if (*uri != a.jwks_url) {  // a new URL: its validators mean nothing
+      a.etag.clear();
+      a.last_modified.clear();
+    }
+    a.jwks_url = *std::move(uri);
+  }
+  FetchRequest req{.url = a.jwks_url,
+                   .if_none_match = a.have_good ? a.etag : "",
+                   .if_modified_since = a.have_good ? a.last_modified : "",
+                   .timeout = config.timeout,
+                   .allow_insecure = config.allow_insecure,
+                   .redirect_hosts = config.redirect_hosts,
+                   .cancel = &cancel_};
+  absl::StatusOr<FetchResponse> r = fetcher_->Fetch(req);
+  if (!r.ok()) {
+    result.error = r.status();
+    return result;
+  }
+  result.response = *std::move(r);
+  if (result.response.status == 304 && a.have_good) {
+    result.outcome = Result::Outcome::kNotModified;
+  } else if (result.response.status != 200) {
+    result.error = absl::UnavailableError(
+        absl::StrCat("HTTP status ", result.response.status));
+  } else {
+    ImportBody(s, result);
+  }
+  return result;
+}
+
+void JwksRefresher::ImportBody(const Source& s, Result& result) {
+  JwkImportOptions import_options;
+  import_options.source = s.id;
+  import_options.loaded_at = clock_->Now();
+  import_options.max_keys = s.config.max_keys;
+  // The same strength floors as configured keys, and never a secret.
+  import_options.strength = s.config.strength;
+  import_options.allow_symmetric = false;
+  absl::StatusOr<JwksImport> imported =
+      ImportJwks(result.response.body, import_options);
+  if (!imported.ok()) {
+    result.error = absl::InvalidArgumentError(
+        absl::StrCat("JWKS rejected: ", imported.status().message()));
+    return;
+  }
+  result.skipped = std::move(imported->skipped);
+  if (imported->keys.empty()) {
+    result.error = absl::InvalidArgumentError(absl::StrCat(
+        "JWKS has no usable keys (", result.skipped.size(), " skipped)"));
+    return;
+  }
+  result.keys = std::move(imported->keys);
+  result.outcome = Result::Outcome::kLoaded;
+}
+
+absl::flat_hash_set<std::string> JwksRefresher::Publish(const Source& s,
+                                                        Result& result) {
   absl::flat_hash_set<std::string> kids;
-  const size_t key_count = keys.size();
-  if (outcome == Outcome::kLoaded) {
-    for (Key& k : keys) {
+  const JwksSourceConfig& config = s.config;
+  if (result.outcome == Result::Outcome::kLoaded) {
+    for (Key& k : result.keys) {
       if (!k.kid().empty()) kids.insert(k.kid());
       if (!config.issuer.empty()) k = k.BoundToIssuer(config.issuer);
     }
     // The store serialises writers; fetch_mu_ keeps our publishes in order.
-    store_->SetSourceKeys(config.provider, s.id, std::move(keys));
-  } else if (outcome == Outcome::kNotModified) {
+    store_->SetSourceKeys(config.provider, s.id, std::move(result.keys));
+  } else if (result.outcome == Result::Outcome::kNotModified) {
     // Same keys, freshly confirmed: only the source's refresh stamp moves.
     store_->MarkSourceRefreshed(config.provider, s.id);
   }
+  return kids;
+}
 
-  JwksEvent event;
+absl::Duration JwksRefresher::RecordSuccessLocked(
+    Source& s, const Attempt& a, const Result& result, size_t key_count,
+    absl::flat_hash_set<std::string> kids, absl::Time now) {
+  const JwksSourceConfig& config = s.config;
+  const FetchResponse& response = result.response;
+  JwksSourceStats& st = s.stats;
+  CacheHeaders headers{.cache_control = response.Header("cache-control"),
+                       .expires = response.Header("expires"),
+                       .date = response.Header("date"),
+                       .age = response.Header("age")};
+  absl::Duration delay =
+      ApplyJitter(RefreshDelayFromHeaders(headers, config.refresh, now),
+                  options_.jitter_fraction, Random(), config.refresh);
+  st.last_success = now;
+  st.consecutive_failures = 0;
+  st.last_error.clear();
+  if (result.outcome == Result::Outcome::kLoaded) {
+    ++st.fetch_ok;
+    st.loaded = true;
+    st.keys_loaded = key_count;
+    s.kids = std::move(kids);
+    s.etag = std::string(response.Header("etag"));
+    s.last_modified = std::string(response.Header("last-modified"));
+  } else {
+    ++st.fetch_not_modified;
+    if (absl::string_view e = response.Header("etag"); !e.empty()) {
+      s.etag = std::string(e);
+    }
+  }
+  RememberUnknownLocked(config.provider, a.asked, now);
+  return delay;
+}
+
+absl::Duration JwksRefresher::RecordFailureLocked(Source& s,
+                                                  const absl::Status& error) {
+  JwksSourceStats& st = s.stats;
+  ++st.fetch_failed;
+  ++st.consecutive_failures;
+  st.last_error = error.ToString();
+  return Backoff(s.config, st.consecutive_failures);
+}
+
+bool JwksRefresher::DropIfStaleLocked(Source& s, absl::Time now) {
+  JwksSourceStats& st = s.stats;
+  if (!st.loaded || now - st.last_success <= s.config.max_stale) return false;
+  st.loaded = false;
+  st.keys_loaded = 0;
+  s.kids.clear();
+  s.etag.clear();
+  s.last_modified.clear();
+  return true;
+}
+
+JwksRefresher::Recorded JwksRefresher::RecordLocked(
+    Source& s, const Attempt& a, Result& result, size_t key_count,
+    absl::flat_hash_set<std::string> kids) {
+  const absl::Time now = clock_->Now();
+  JwksSourceStats& st = s.stats;
+  st.attempted = true;
+  st.last_attempt = a.started;
+  s.jwks_url = a.jwks_url;
+  absl::Duration delay;
   bool dropped = false;
+  if (result.outcome != Result::Outcome::kFailed) {
+    delay = RecordSuccessLocked(s, a, result, key_count, std::move(kids), now);
+  } else {
+    delay = RecordFailureLocked(s, result.error);
+    dropped = DropIfStaleLocked(s, now);
+  }
+  s.next_due = now + delay;
+  st.next_refresh = s.next_due;
+  ++completed_[s.config.provider];
+  JwksEvent event;
+  event.provider = s.config.provider;
+  event.source_id = s.id;
+  event.url = a.jwks_url.empty() ? s.discovery_url : a.jwks_url;
+  event.keys = st.keys_loaded;
+  event.skipped = result.skipped.size();
+  event.skipped_reasons = std::move(result.skipped);
+  event.early = a.early;
+  event.next_refresh = s.next_due;
+  event.status = result.error;
+  event.type = result.outcome == Result::Outcome::kLoaded
+                   ? JwksEvent::Type::kLoaded
+               : result.outcome == Result::Outcome::kNotModified
+                   ? JwksEvent::Type::kNotModified
+                   : JwksEvent::Type::kFetchFailed;
+  return {std::move(event), dropped};
+}
+
+void JwksRefresher::RefreshSource(size_t index, bool early) {
+  Source& s = *sources_[index];
+  std::optional<Attempt> attempt = BeginAttempt(s, early);
+  if (!attempt.has_value()) return;
+  Result result = FetchSource(s, *attempt);
+  if (cancel_.load() && result.outcome == Result::Outcome::kFailed) {
+    return;  // shutting down
+  }
+  const size_t key_count = result.keys.size();
+  absl::flat_hash_set<std::string> kids = Publish(s, result);
+
+  Recorded recorded;
   {
     absl::MutexLock lock(&mu_);
-    const absl::Time now = clock_->Now();
-    JwksSourceStats& st = s.stats;
-    st.attempted = true;
-    st.last_attempt = started;
-    s.jwks_url = jwks_url;
-    absl::Duration delay;
-    if (outcome != Outcome::kFailed) {
-      CacheHeaders headers{.cache_control = response.Header("cache-control"),
-                           .expires = response.Header("expires"),
-                           .date = response.Header("date"),
-                           .age = response.Header("age")};
-      delay = ApplyJitter(RefreshDelayFromHeaders(headers, config.refresh, now),
-                          options_.jitter_fraction, Random(), config.refresh);
-      st.last_success = now;
-      st.consecutive_failures = 0;
-      st.last_error.clear();
-      if (outcome == Outcome::kLoaded) {
-        ++st.fetch_ok;
-        st.loaded = true;
-        st.keys_loaded = key_count;
-        s.kids = std::move(kids);
-        s.etag = std::string(response.Header("etag"));
-        s.last_modified = std::string(response.Header("last-modified"));
-      } else {
-        ++st.fetch_not_modified;
-        if (absl::string_view e = response.Header("etag"); !e.empty()) {
-          s.etag = std::string(e);
-        }
-      }
-      RememberUnknownLocked(config.provider, asked, now);
-    } else {
-      ++st.fetch_failed;
-      ++st.consecutive_failures;
-      st.last_error = error.ToString();
-      delay = Backoff(config, st.consecutive_failures);
-      if (st.loaded && now - st.last_success > config.max_stale) {
-        st.loaded = false;
-        st.keys_loaded = 0;
-        s.kids.clear();
-        s.etag.clear();
-        s.last_modified.clear();
-        dropped = true;
-      }
-    }
-    s.next_due = now + delay;
-    st.next_refresh = s.next_due;
-    ++completed_[config.provider];
-    event.provider = config.provider;
-    event.source_id = s.id;
-    event.url = jwks_url.empty() ? s.discovery_url : jwks_url;
-    event.keys = st.keys_loaded;
-    event.skipped = skipped.size();
-    event.skipped_reasons = std::move(skipped);
-    event.early = early;
-    event.next_refresh = s.next_due;
-    event.status = error;
-    event.type = outcome == Outcome::kLoaded        ? JwksEvent::Type::kLoaded
-                 : outcome == Outcome::kNotModified ? JwksEvent::Type::kNotModified
-                                                    : JwksEvent::Type::kFetchFailed;
+    recorded =
+        RecordLocked(s, *attempt, result, key_count, std::move(kids));
   }
+  const JwksEvent& event = recorded.event;
+  const bool dropped = recorded.dropped;
   if (dropped) {
-    store_->SetSourceKeys(config.provider, s.id, {});
-    store_->MarkSourcePending(config.provider, s.id);
+    store_->SetSourceKeys(s.config.provider, s.id, {});
+    store_->MarkSourcePending(s.config.provider, s.id);
   }
   Emit(event);
   if (dropped) {
@@ -617,11 +557,11 @@ void JwksRefresher::Run() {
       absl::Time best = absl::InfiniteFuture();
       for (size_t i = 0; i < sources_.size(); ++i) {
         const Source& s = *sources_[i];
-        absl::Time due = std::min(s.next_due, s.early_due);
+        absl::Time due = std::min(s.next_due, s.early.due());
         if (due <= now && (pick == sources_.size() || due < best)) {
           pick = i;
           best = due;
-          early = s.early_due <= now;
+          early = s.early.due() <= now;
         }
         soonest = std::min(soonest, due);
       }

@@ -57,43 +57,11 @@
 #include "core/clock.h"
 #include "core/crypto/key_material.h"
 #include "core/jwks_fetcher.h"
+#include "core/jwks_source.h"
 #include "core/key_store.h"
+#include "core/unknown_kid_limiter.h"
 
 namespace jwtauth {
-
-struct JwksSourceConfig {
-  std::string provider{};
-  // Exactly one of: `url` (the JWKS), `discovery_url`, or `issuer` with
-  // `discover` (→ issuer + "/.well-known/openid-configuration").
-  std::string url{};
-  std::string discovery_url{};
-  bool discover = false;
-  // With discovery: the discovered "issuer" must equal this exactly.
-  // Non-empty: every key loaded from this source is bound to this issuer
-  // (Key::issuer(), on every refresh) — for discovery sources always.
-  std::string issuer{};
-  RefreshBounds refresh{};
-  absl::Duration timeout = absl::Seconds(5);
-  size_t max_keys = 100;
-  absl::Duration max_stale = absl::InfiniteDuration();  // infinite = never drop
-  bool allow_insecure = false;
-  // Import floors for fetched keys (the config's limits, as for static
-  // keys). Fetched oct keys are always refused.
-  crypto::KeyStrengthPolicy strength{};
-  // Hosts ("host" or "host:port") a fetch may be redirected to besides the
-  // URL's own scheme+host+port (FetchRequest::redirect_hosts).
-  std::vector<std::string> redirect_hosts{};
-};
-
-// The KeyStore source id of a source: "jwks:<url>" or "oidc:<discovery url>".
-std::string JwksSourceId(const JwksSourceConfig& source);
-// The discovery document URL, or empty for a plain JWKS source.
-std::string DiscoveryUrl(const JwksSourceConfig& source);
-
-// Checks a source without touching the network: provider set, exactly one
-// URL form, URL rules (ValidateFetchUrl), 0 < min ≤ default ≤ max,
-// timeout > 0, max_keys > 0, issuer set for discovery. InvalidArgument.
-absl::Status ValidateJwksSourceConfig(const JwksSourceConfig& source);
 
 struct JwksEvent {
   enum class Type {
@@ -199,11 +167,40 @@ class JwksRefresher final : public UnknownKidObserver {
                 std::vector<JwksSourceConfig> sources, KeyStore* store,
                 JwksFetcher* fetcher, const Clock* clock);
 
+  struct Attempt;
+  struct Result;
+  struct Recorded;
+
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   // Fetches one source and records the outcome. Caller holds fetch_mu_.
+  // The steps: BeginAttempt (snapshot under mu_) → FetchSource (discovery,
+  // conditional GET, import; no lock) → Publish (KeyStore) → RecordLocked
+  // (stats, schedule, event) → Emit.
   void RefreshSource(size_t index, bool early)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fetch_mu_) ABSL_LOCKS_EXCLUDED(mu_);
-  absl::StatusOr<std::string> Discover(const JwksSourceConfig& config);
+  std::optional<Attempt> BeginAttempt(Source& s, bool early)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  Result FetchSource(const Source& s, Attempt& attempt)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void ImportBody(const Source& s, Result& result);
+  // Sends a loaded set (bound to the source's issuer) or a 304 confirmation
+  // to the KeyStore; returns the kids of a loaded set.
+  absl::flat_hash_set<std::string> Publish(const Source& s, Result& result);
+  Recorded RecordLocked(Source& s, const Attempt& attempt, Result& result,
+                        size_t key_count,
+                        absl::flat_hash_set<std::string> kids)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Each returns the delay to the next fetch.
+  absl::Duration RecordSuccessLocked(Source& s, const Attempt& attempt,
+                                     const Result& result, size_t key_count,
+                                     absl::flat_hash_set<std::string> kids,
+                                     absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Duration RecordFailureLocked(Source& s, const absl::Status& error)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // max_stale exceeded after a failure: forget the set. True if dropped.
+  bool DropIfStaleLocked(Source& s, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   double Random() ABSL_LOCKS_EXCLUDED(random_mu_);
   absl::Duration Backoff(const JwksSourceConfig& config, int failures);
   void Emit(const JwksEvent& event);
@@ -226,10 +223,7 @@ class JwksRefresher final : public UnknownKidObserver {
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Source>> sources_;  // fixed after construction
   absl::flat_hash_map<std::string, std::vector<size_t>> by_provider_;
-  // provider → kid → until when it is known to be unknown.
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, absl::Time>>
-      negative_ ABSL_GUARDED_BY(mu_);
-  size_t negative_entries_ ABSL_GUARDED_BY(mu_) = 0;
+  NegativeKidCache negative_ ABSL_GUARDED_BY(mu_);
   // provider → count of finished fetches (OnUnknownKidAndWait waits on it).
   absl::flat_hash_map<std::string, uint64_t> completed_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

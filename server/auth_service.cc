@@ -396,6 +396,43 @@ grpc::ServerUnaryReactor* AuthService::IssueToken(
   return reactor;
 }
 
+namespace {
+
+// Everything ListKeys reports about one store entry except `published`.
+// `refreshed`: refresh stamps per (provider, source).
+void FillKeyInfo(
+    const KeyEntry& entry, bool primary,
+    const std::map<std::pair<std::string, std::string>, absl::Time>& refreshed,
+    v1::KeyInfo* info) {
+  const Key& key = entry.key();
+  info->set_kid(key.kid());
+  info->set_alg(key.alg().has_value() ? std::string(AlgorithmName(*key.alg()))
+                                      : std::string());
+  info->set_kty(std::string(KeyTypeName(key.kty())));
+  info->set_provider(entry.provider());
+  // Public form: no secret file paths, env var names or URL credentials
+  // (no information exposure on an unauthenticated RPC).
+  info->set_source(PublicSourceId(entry.source_id()));
+  info->set_primary(primary);
+  if (key.loaded_at() != absl::InfinitePast()) {
+    *info->mutable_loaded_at() = ToProtoTimestamp(key.loaded_at());
+  }
+  if (auto r = refreshed.find({entry.provider(), entry.source_id()});
+      r != refreshed.end()) {
+    *info->mutable_refreshed_at() = ToProtoTimestamp(r->second);
+  }
+  info->set_state(ToProtoKeyState(key.state()));
+  info->set_verifications(entry.verifications());
+  if (std::optional<absl::Time> used = entry.last_used()) {
+    *info->mutable_last_used() = ToProtoTimestamp(*used);
+  }
+  info->set_crv(std::string(CurveName(key.material().curve())));
+  // A secret's length is not published (it narrows a brute force).
+  info->set_bits(key.kty() == KeyType::kOct ? 0 : key.material().bits());
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* AuthService::ListKeys(
     grpc::CallbackServerContext* context, const v1::ListKeysRequest* request,
     v1::ListKeysResponse* response) {
@@ -442,33 +479,10 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     if (!provider.empty() && entry->provider() != provider) continue;
     const Key& key = entry->key();
     v1::KeyInfo* info = response->add_keys();
-    info->set_kid(key.kid());
-    info->set_alg(key.alg().has_value()
-                      ? std::string(AlgorithmName(*key.alg()))
-                      : std::string());
-    info->set_kty(std::string(KeyTypeName(key.kty())));
-    info->set_provider(entry->provider());
-    // Public form: no secret file paths, env var names or URL credentials
-    // (no information exposure on an unauthenticated RPC).
-    info->set_source(PublicSourceId(entry->source_id()));
-    info->set_primary(!primary_source.empty() &&
-                      entry->source_id() == primary_source &&
-                      key.kid() == primary_kid);
-    if (key.loaded_at() != absl::InfinitePast()) {
-      *info->mutable_loaded_at() = ToProtoTimestamp(key.loaded_at());
-    }
-    if (auto r = refreshed.find({entry->provider(), entry->source_id()});
-        r != refreshed.end()) {
-      *info->mutable_refreshed_at() = ToProtoTimestamp(r->second);
-    }
-    info->set_state(ToProtoKeyState(key.state()));
-    info->set_verifications(entry->verifications());
-    if (std::optional<absl::Time> used = entry->last_used()) {
-      *info->mutable_last_used() = ToProtoTimestamp(*used);
-    }
-    info->set_crv(std::string(CurveName(key.material().curve())));
-    // A secret's length is not published (it narrows a brute force).
-    info->set_bits(key.kty() == KeyType::kOct ? 0 : key.material().bits());
+    const bool primary = !primary_source.empty() &&
+                         entry->source_id() == primary_source &&
+                         key.kid() == primary_kid;
+    FillKeyInfo(*entry, primary, refreshed, info);
     if (key.kty() == KeyType::kOct) continue;  // secrets are never exported
     // Without a provider, jwks_json is the service's own public JWKS (the
     // /.well-known/jwks.json document): own signing keys only. With a

@@ -217,6 +217,148 @@ void Deny(authv3::CheckResponse* response, int rpc_code, int http_status,
   denied->set_body(body.dump());
 }
 
+// Writes one denial: the debug log line, the dynamic metadata (when the
+// policy asks for it) and the denied response. Each method returns the
+// metrics label of the outcome.
+class Denial {
+ public:
+  Denial(Logger* logger, const ExtAuthzPolicy& policy,
+         authv3::CheckResponse* response)
+      : logger_(logger), policy_(policy), response_(response) {}
+
+  absl::string_view UnknownRoute() {
+    if (logger_ != nullptr) {
+      logger_->Log(LogLevel::kWarn, "check_unknown_route",
+                   {{"route_key", policy_.route_key}});
+    }
+    SetMetadata(kPermissionDeniedLabel, "");
+    Deny(response_, kRpcPermissionDenied, 403, "access_denied",
+         "unknown route", "");
+    return kPermissionDeniedLabel;
+  }
+
+  absl::string_view ByRule(absl::string_view route, bool no_rule) {
+    LogDenial(kPermissionDeniedLabel, route, "");
+    SetMetadata(kPermissionDeniedLabel, route);
+    Deny(response_, kRpcPermissionDenied, 403, "access_denied",
+         no_rule ? "no rule allows this request" : "denied by rule", "");
+    return kPermissionDeniedLabel;
+  }
+
+  absl::string_view InvalidToken(FailureReason reason, absl::string_view route,
+                                 absl::string_view token) {
+    const absl::string_view label = ResultLabel(reason);
+    LogDenial(label, route, token);
+    SetMetadata(label, route);
+    if (reason == FailureReason::kKeysUnavailable) {
+      Deny(response_, kRpcUnavailable, 503, "temporarily_unavailable",
+           ReasonPhrase(reason), "");
+    } else {
+      Deny(response_, kRpcUnauthenticated, 401, "invalid_token",
+           ReasonPhrase(reason),
+           BearerChallenge("invalid_token", ReasonPhrase(reason)));
+    }
+    return label;
+  }
+
+  absl::string_view FailedClaim(const ClaimCondition& failed,
+                                absl::string_view route,
+                                absl::string_view token) {
+    const bool scope = failed.op == ClaimCondition::Op::kContains &&
+                       (failed.claim == "scope" || failed.claim == "scp");
+    LogDenial(kPermissionDeniedLabel, route, token);
+    SetMetadata(kPermissionDeniedLabel, route);
+    const std::string description = absl::StrCat(
+        "claim \"", failed.claim, "\" does not satisfy the rule");
+    Deny(response_, kRpcPermissionDenied, 403, "insufficient_scope",
+         description,
+         BearerChallenge("insufficient_scope", description,
+                         scope ? absl::string_view(failed.values.front())
+                               : absl::string_view()));
+    return kPermissionDeniedLabel;
+  }
+
+ private:
+  void LogDenial(absl::string_view reason, absl::string_view route,
+                 absl::string_view token) {
+    if (logger_ != nullptr && logger_->Enabled(LogLevel::kDebug)) {
+      logger_->Log(LogLevel::kDebug, "check_denied",
+                   {{"reason", std::string(reason)},
+                    {"route", std::string(route)},
+                    {"token", TokenFingerprint(token)}});
+    }
+  }
+
+  void SetMetadata(absl::string_view reason, absl::string_view route) {
+    if (!policy_.dynamic_metadata) return;
+    SetString(response_->mutable_dynamic_metadata(), "reason", reason);
+    SetString(response_->mutable_dynamic_metadata(), "route", route);
+  }
+
+  Logger* const logger_;  // not owned; may be null
+  const ExtAuthzPolicy& policy_;
+  authv3::CheckResponse* const response_;
+};
+
+authv3::OkHttpResponse* Allow(authv3::CheckResponse* response) {
+  response->mutable_status()->set_code(kRpcOk);
+  return response->mutable_ok_response();
+}
+
+// The route's token, verified for its provider and audience; TOKEN_MISSING
+// when the request carries none.
+VerifyResult VerifyRouteToken(const ServingState& state,
+                              const ExtAuthzRoute& route,
+                              const std::optional<std::string>& token) {
+  if (!token.has_value()) {
+    return VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"));
+  }
+  VerifyOptions options;
+  options.provider = route.provider;
+  options.audience = route.audience;
+  return state.verifier->Verify(*token, options);
+}
+
+// provider, kid, alg, route, claims and the provider's metadata.
+void SetVerifiedMetadata(const VerifiedToken& verified,
+                         absl::string_view route,
+                         google::protobuf::Struct* md) {
+  SetString(md, "provider", verified.provider());
+  SetString(md, "kid", verified.kid());
+  SetString(md, "alg", AlgorithmName(verified.alg()));
+  if (!route.empty()) SetString(md, "route", route);
+  JsonToValue(verified.claims(), &(*md->mutable_fields())["claims"]);
+  if (!verified.metadata().empty()) {
+    auto* fields = (*md->mutable_fields())["metadata"]
+                       .mutable_struct_value()
+                       ->mutable_fields();
+    for (const auto& [k, v] : verified.metadata()) {
+      (*fields)[k].set_string_value(v);
+    }
+  }
+}
+
+// Forwards the route's claims as headers (and strips client-sent copies of
+// those that are absent), plus the dynamic metadata.
+void AllowVerified(const ExtAuthzPolicy& policy, const ExtAuthzRoute& route,
+                   const VerifiedToken& verified,
+                   authv3::CheckResponse* response) {
+  authv3::OkHttpResponse* ok = Allow(response);
+  for (const ForwardedClaim& fc : route.forward_claims) {
+    std::optional<std::string> value =
+        ClaimHeaderValue(verified.claims(), fc.claim);
+    if (value.has_value()) {
+      SetHeader(ok->add_headers(), fc.header, *value);
+    } else {
+      ok->add_headers_to_remove(fc.header);
+    }
+  }
+  if (policy.dynamic_metadata) {
+    SetVerifiedMetadata(verified, route.name,
+                        response->mutable_dynamic_metadata());
+  }
+}
+
 }  // namespace
 
 std::string BearerChallenge(absl::string_view error,
@@ -250,57 +392,18 @@ absl::string_view ExtAuthzService::Authorize(
   };
   const RequestView view{adapter.method(), adapter.host(), adapter.path(),
                          adapter.query(),  header,         extension};
-
-  auto log_denial = [&](absl::string_view reason, absl::string_view route,
-                        absl::string_view token) {
-    if (ctx_.logger != nullptr && ctx_.logger->Enabled(LogLevel::kDebug)) {
-      ctx_.logger->Log(LogLevel::kDebug, "check_denied",
-                       {{"reason", std::string(reason)},
-                        {"route", std::string(route)},
-                        {"token", TokenFingerprint(token)}});
-    }
-  };
-  auto set_denial_metadata = [&](absl::string_view reason,
-                                 absl::string_view route) {
-    if (!policy.dynamic_metadata) return;
-    SetString(response->mutable_dynamic_metadata(), "reason", reason);
-    SetString(response->mutable_dynamic_metadata(), "route", route);
-  };
+  Denial deny(ctx_.logger, policy, response);
 
   const ExtAuthzRoute* route = policy.SelectRoute(view);
-  if (route == nullptr) {
-    if (ctx_.logger != nullptr) {
-      ctx_.logger->Log(LogLevel::kWarn, "check_unknown_route",
-                       {{"route_key", policy.route_key}});
-    }
-    set_denial_metadata(kPermissionDeniedLabel, "");
-    Deny(response, kRpcPermissionDenied, 403, "access_denied", "unknown route",
-         "");
-    return kPermissionDeniedLabel;
-  }
+  if (route == nullptr) return deny.UnknownRoute();
   const ExtAuthzRule* rule = route->FirstMatchingRule(view);
   if (rule == nullptr || rule->action == ExtAuthzRule::Action::kDeny) {
-    log_denial(kPermissionDeniedLabel, route->name, "");
-    set_denial_metadata(kPermissionDeniedLabel, route->name);
-    Deny(response, kRpcPermissionDenied, 403, "access_denied",
-         rule == nullptr ? "no rule allows this request" : "denied by rule",
-         "");
-    return kPermissionDeniedLabel;
+    return deny.ByRule(route->name, /*no_rule=*/rule == nullptr);
   }
-
-  authv3::OkHttpResponse* ok = nullptr;
-  auto ok_response = [&] {
-    if (ok == nullptr) {
-      response->mutable_status()->set_code(kRpcOk);
-      ok = response->mutable_ok_response();
-    }
-    return ok;
-  };
-
   if (rule->action == ExtAuthzRule::Action::kAllow) {
     // No token needed; still strip client-sent copies of the headers that
     // upstream trusts to come from us.
-    ok_response();
+    authv3::OkHttpResponse* ok = Allow(response);
     for (const ForwardedClaim& fc : route->forward_claims) {
       ok->add_headers_to_remove(fc.header);
     }
@@ -308,32 +411,11 @@ absl::string_view ExtAuthzService::Authorize(
   }
 
   std::optional<std::string> token = ExtractToken(route->token_sources, view);
-  VerifyResult result =
-      token.has_value()
-          ? [&] {
-              VerifyOptions options;
-              options.provider = route->provider;
-              options.audience = route->audience;
-              return state.verifier->Verify(*token, options);
-            }()
-          : VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"));
-
+  VerifyResult result = VerifyRouteToken(state, *route, token);
   if (!result.ok()) {
-    const FailureReason reason = result.failure().reason;
-    const absl::string_view label = ResultLabel(reason);
-    log_denial(label, route->name, token.value_or(""));
-    set_denial_metadata(label, route->name);
-    if (reason == FailureReason::kKeysUnavailable) {
-      Deny(response, kRpcUnavailable, 503, "temporarily_unavailable",
-           ReasonPhrase(reason), "");
-    } else {
-      Deny(response, kRpcUnauthenticated, 401, "invalid_token",
-           ReasonPhrase(reason),
-           BearerChallenge("invalid_token", ReasonPhrase(reason)));
-    }
-    return label;
+    return deny.InvalidToken(result.failure().reason, route->name,
+                             token.value_or(""));
   }
-
   const VerifiedToken& verified = *result;
   if (ctx_.metrics != nullptr) {
     ctx_.metrics->RecordKeyVerification(verified.provider(), verified.kid());
@@ -341,47 +423,10 @@ absl::string_view ExtAuthzService::Authorize(
   if (rule->action == ExtAuthzRule::Action::kClaims) {
     if (const ClaimCondition* failed =
             FirstFailedCondition(*rule, verified.claims())) {
-      const bool scope = failed->op == ClaimCondition::Op::kContains &&
-                         (failed->claim == "scope" || failed->claim == "scp");
-      log_denial(kPermissionDeniedLabel, route->name, *token);
-      set_denial_metadata(kPermissionDeniedLabel, route->name);
-      const std::string description = absl::StrCat(
-          "claim \"", failed->claim, "\" does not satisfy the rule");
-      Deny(response, kRpcPermissionDenied, 403, "insufficient_scope",
-           description,
-           BearerChallenge("insufficient_scope", description,
-                           scope ? absl::string_view(failed->values.front())
-                                 : absl::string_view()));
-      return kPermissionDeniedLabel;
+      return deny.FailedClaim(*failed, route->name, *token);
     }
   }
-
-  ok_response();
-  for (const ForwardedClaim& fc : route->forward_claims) {
-    std::optional<std::string> value =
-        ClaimHeaderValue(verified.claims(), fc.claim);
-    if (value.has_value()) {
-      SetHeader(ok->add_headers(), fc.header, *value);
-    } else {
-      ok->add_headers_to_remove(fc.header);
-    }
-  }
-  if (policy.dynamic_metadata) {
-    google::protobuf::Struct* md = response->mutable_dynamic_metadata();
-    SetString(md, "provider", verified.provider());
-    SetString(md, "kid", verified.kid());
-    SetString(md, "alg", AlgorithmName(verified.alg()));
-    if (!route->name.empty()) SetString(md, "route", route->name);
-    JsonToValue(verified.claims(), &(*md->mutable_fields())["claims"]);
-    if (!verified.metadata().empty()) {
-      auto* fields = (*md->mutable_fields())["metadata"]
-                         .mutable_struct_value()
-                         ->mutable_fields();
-      for (const auto& [k, v] : verified.metadata()) {
-        (*fields)[k].set_string_value(v);
-      }
-    }
-  }
+  AllowVerified(policy, *route, verified, response);
   return "OK";
 }
 

@@ -303,8 +303,27 @@ std::string Metrics::RenderPrometheus() const {
   absl::StrAppend(&out, "jwtauth_build_info{version=\"",
                   PromLabelEscape(build_info_.version), "\",compiler=\"",
                   PromLabelEscape(build_info_.compiler), "\"} 1\n");
+  RenderRpcSeries(&out);
 
-  // RPC series: only those that have been observed.
+  Header(&out, "jwtauth_cache_lookups_total", "counter",
+         "Verification cache lookups, by result.");
+  const CacheCounts cache = CacheLookups();  // one read: hit and miss agree
+  absl::StrAppend(
+      &out, "jwtauth_cache_lookups_total{result=\"hit\"} ", cache.hits, "\n",
+      "jwtauth_cache_lookups_total{result=\"miss\"} ", cache.misses, "\n");
+
+  RenderKeySeries(&out);
+  {
+    absl::MutexLock lock(&mu_);
+    RenderKeysAndJwksLocked(&out);
+    RenderConfigLocked(&out);
+  }
+  out += collected;
+  return out;
+}
+
+void Metrics::RenderRpcSeries(std::string* out) const {
+  // Only the series that have been observed.
   std::vector<const Series*> series;
   for (const auto& s : fixed_) {
     if (s->count.load(std::memory_order_relaxed) > 0) series.push_back(s.get());
@@ -313,16 +332,16 @@ std::string Metrics::RenderPrometheus() const {
     absl::MutexLock lock(&dyn_mu_);
     for (const auto& [k, s] : dynamic_) series.push_back(s.get());
   }
-  Header(&out, "jwtauth_rpc_total", "counter",
+  Header(out, "jwtauth_rpc_total", "counter",
          "RPCs handled, by method and result (OK, a FailureReason name, or a "
          "gRPC status code name).");
   for (const Series* s : series) {
-    absl::StrAppend(&out, "jwtauth_rpc_total{method=\"",
+    absl::StrAppend(out, "jwtauth_rpc_total{method=\"",
                     PromLabelEscape(s->method), "\",result=\"",
                     PromLabelEscape(s->result), "\"} ",
                     s->count.load(std::memory_order_relaxed), "\n");
   }
-  Header(&out, "jwtauth_rpc_latency_seconds", "histogram",
+  Header(out, "jwtauth_rpc_latency_seconds", "histogram",
          "RPC handling latency in seconds, by method and result.");
   for (const Series* s : series) {
     const std::string labels =
@@ -332,96 +351,89 @@ std::string Metrics::RenderPrometheus() const {
     for (size_t b = 0; b <= kLatencyBuckets.size(); ++b) {
       cumulative += s->buckets[b].load(std::memory_order_relaxed);
       absl::StrAppend(
-          &out, "jwtauth_rpc_latency_seconds_bucket{", labels, ",le=\"",
+          out, "jwtauth_rpc_latency_seconds_bucket{", labels, ",le=\"",
           b < kLatencyBuckets.size() ? FormatDouble(kLatencyBuckets[b])
                                      : std::string("+Inf"),
           "\"} ", cumulative, "\n");
     }
     absl::StrAppend(
-        &out, "jwtauth_rpc_latency_seconds_sum{", labels, "} ",
+        out, "jwtauth_rpc_latency_seconds_sum{", labels, "} ",
         FormatDouble(static_cast<double>(
                          s->sum_ns.load(std::memory_order_relaxed)) /
                      1e9),
         "\n");
     // _count equals the +Inf bucket (read once so they agree).
-    absl::StrAppend(&out, "jwtauth_rpc_latency_seconds_count{", labels, "} ",
+    absl::StrAppend(out, "jwtauth_rpc_latency_seconds_count{", labels, "} ",
                     cumulative, "\n");
   }
+}
 
-  Header(&out, "jwtauth_cache_lookups_total", "counter",
-         "Verification cache lookups, by result.");
-  const CacheCounts cache = CacheLookups();  // one read: hit and miss agree
-  absl::StrAppend(
-      &out, "jwtauth_cache_lookups_total{result=\"hit\"} ", cache.hits, "\n",
-      "jwtauth_cache_lookups_total{result=\"miss\"} ", cache.misses, "\n");
+void Metrics::RenderKeySeries(std::string* out) const {
+  absl::ReaderMutexLock lock(&key_mu_);
+  std::map<std::pair<std::string, std::string>, const KeySeries*> sorted;
+  for (const auto& [k, v] : key_series_) sorted[k] = v.get();
+  Header(out, "jwtauth_key_verifications_total", "counter",
+         "Tokens verified, by provider and key id.");
+  for (const auto& [k, v] : sorted) {
+    absl::StrAppend(out, "jwtauth_key_verifications_total{provider=\"",
+                    PromLabelEscape(k.first), "\",kid=\"",
+                    PromLabelEscape(k.second), "\"} ",
+                    v->count.load(std::memory_order_relaxed), "\n");
+  }
+  Header(out, "jwtauth_key_last_used_timestamp_seconds", "gauge",
+         "Unix time a key last verified a token, by provider and key id.");
+  for (const auto& [k, v] : sorted) {
+    absl::StrAppend(
+        out, "jwtauth_key_last_used_timestamp_seconds{provider=\"",
+        PromLabelEscape(k.first), "\",kid=\"", PromLabelEscape(k.second),
+        "\"} ",
+        FormatDouble(
+            static_cast<double>(
+                v->last_used_unix_ms.load(std::memory_order_relaxed)) /
+            1000.0),
+        "\n");
+  }
+}
 
-  {
-    absl::ReaderMutexLock lock(&key_mu_);
-    std::map<std::pair<std::string, std::string>, const KeySeries*> sorted;
-    for (const auto& [k, v] : key_series_) sorted[k] = v.get();
-    Header(&out, "jwtauth_key_verifications_total", "counter",
-           "Tokens verified, by provider and key id.");
-    for (const auto& [k, v] : sorted) {
-      absl::StrAppend(&out, "jwtauth_key_verifications_total{provider=\"",
-                      PromLabelEscape(k.first), "\",kid=\"",
-                      PromLabelEscape(k.second), "\"} ",
-                      v->count.load(std::memory_order_relaxed), "\n");
-    }
-    Header(&out, "jwtauth_key_last_used_timestamp_seconds", "gauge",
-           "Unix time a key last verified a token, by provider and key id.");
-    for (const auto& [k, v] : sorted) {
-      absl::StrAppend(
-          &out, "jwtauth_key_last_used_timestamp_seconds{provider=\"",
-          PromLabelEscape(k.first), "\",kid=\"", PromLabelEscape(k.second),
-          "\"} ",
-          FormatDouble(
-              static_cast<double>(
-                  v->last_used_unix_ms.load(std::memory_order_relaxed)) /
-              1000.0),
-          "\n");
+void Metrics::RenderKeysAndJwksLocked(std::string* out) const {
+  Header(out, "jwtauth_keys", "gauge",
+         "Verification keys currently loaded, by provider.");
+  for (const auto& [p, n] : key_counts_) {
+    absl::StrAppend(out, "jwtauth_keys{provider=\"", PromLabelEscape(p),
+                    "\"} ", n, "\n");
+  }
+  Header(out, "jwtauth_jwks_fetch_total", "counter",
+         "JWKS URL fetches, by URL and result.");
+  for (const auto& [url, j] : jwks_) {
+    for (const auto& [r, n] : j.results) {
+      absl::StrAppend(out, "jwtauth_jwks_fetch_total{url=\"",
+                      PromLabelEscape(url), "\",result=\"",
+                      PromLabelEscape(r), "\"} ", n, "\n");
     }
   }
-
-  {
-    absl::MutexLock lock(&mu_);
-    Header(&out, "jwtauth_keys", "gauge",
-           "Verification keys currently loaded, by provider.");
-    for (const auto& [p, n] : key_counts_) {
-      absl::StrAppend(&out, "jwtauth_keys{provider=\"", PromLabelEscape(p),
-                      "\"} ", n, "\n");
-    }
-    Header(&out, "jwtauth_jwks_fetch_total", "counter",
-           "JWKS URL fetches, by URL and result.");
-    for (const auto& [url, j] : jwks_) {
-      for (const auto& [r, n] : j.results) {
-        absl::StrAppend(&out, "jwtauth_jwks_fetch_total{url=\"",
-                        PromLabelEscape(url), "\",result=\"",
-                        PromLabelEscape(r), "\"} ", n, "\n");
-      }
-    }
-    Header(&out, "jwtauth_jwks_last_success_age_seconds", "gauge",
-           "Seconds since the last successful fetch of a JWKS URL (+Inf: "
-           "never).");
-    const absl::Time now = clock_->Now();
-    for (const auto& [url, j] : jwks_) {
-      double age = j.last_success == absl::InfinitePast()
-                       ? INFINITY
-                       : absl::ToDoubleSeconds(now - j.last_success);
-      absl::StrAppend(&out, "jwtauth_jwks_last_success_age_seconds{url=\"",
-                      PromLabelEscape(url), "\"} ", FormatDouble(age), "\n");
-    }
-    Header(&out, "jwtauth_config_reloads_total", "counter",
-           "Configuration reloads, by result.");
-    absl::StrAppend(&out, "jwtauth_config_reloads_total{result=\"ok\"} ",
-                    reloads_ok_, "\n",
-                    "jwtauth_config_reloads_total{result=\"rejected\"} ",
-                    reloads_rejected_, "\n");
-    Header(&out, "jwtauth_config_generation", "gauge",
-           "Generation number of the serving configuration.");
-    absl::StrAppend(&out, "jwtauth_config_generation ", generation_, "\n");
+  Header(out, "jwtauth_jwks_last_success_age_seconds", "gauge",
+         "Seconds since the last successful fetch of a JWKS URL (+Inf: "
+         "never).");
+  const absl::Time now = clock_->Now();
+  for (const auto& [url, j] : jwks_) {
+    double age = j.last_success == absl::InfinitePast()
+                     ? INFINITY
+                     : absl::ToDoubleSeconds(now - j.last_success);
+    absl::StrAppend(out, "jwtauth_jwks_last_success_age_seconds{url=\"",
+                    PromLabelEscape(url), "\"} ", FormatDouble(age), "\n");
   }
-  out += collected;
-  return out;
+}
+
+void Metrics::RenderConfigLocked(std::string* out) const {
+  Header(out, "jwtauth_config_reloads_total", "counter",
+         "Configuration reloads, by result.");
+  absl::StrAppend(out, "jwtauth_config_reloads_total{result=\"ok\"} ",
+                  reloads_ok_, "\n",
+                  "jwtauth_config_reloads_total{result=\"rejected\"} ",
+                  reloads_rejected_, "\n");
+  Header(out, "jwtauth_config_generation", "gauge",
+         "Generation number of the serving configuration.");
+  absl::StrAppend(out, "jwtauth_config_generation ", generation_, "\n");
 }
 
 }  // namespace jwtauth::server

@@ -147,6 +147,14 @@ class Metrics final {
   Series* FindOrCreateSeries(absl::string_view method,
                              absl::string_view result);
 
+  // RenderPrometheus sections, in output order.
+  void RenderRpcSeries(std::string* out) const ABSL_LOCKS_EXCLUDED(dyn_mu_);
+  void RenderKeySeries(std::string* out) const ABSL_LOCKS_EXCLUDED(key_mu_);
+  void RenderKeysAndJwksLocked(std::string* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RenderConfigLocked(std::string* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const BuildInfo build_info_;
   const Clock* const clock_;  // not owned
 

@@ -107,7 +107,7 @@ class KeyMaterial final {
 
  private:
   explicit KeyMaterial(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-  friend class KeyMaterialFactory;  // defined in key_material.cc
+  friend class KeyMaterialFactory;  // defined in key_material_impl.h
   std::shared_ptr<const Impl> impl_;
 };
 

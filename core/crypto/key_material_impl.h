@@ -10,7 +10,9 @@
 // provider-native (never a legacy key), so concurrent read-only use by many
 // threads is safe. The secret is wiped on destruction.
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include <openssl/crypto.h>
 
@@ -39,6 +41,15 @@ class KeyMaterial::Impl final {
   bool has_private = false;
   SslUniquePtr<EVP_PKEY> pkey;  // RSA/EC/OKP; null for oct
   std::string secret;           // oct only
+};
+
+// The only code that may call KeyMaterial's private constructor (every
+// factory in core/crypto goes through it).
+class KeyMaterialFactory {
+ public:
+  static KeyMaterial Make(std::unique_ptr<KeyMaterial::Impl> impl) {
+    return KeyMaterial(std::shared_ptr<const KeyMaterial::Impl>(std::move(impl)));
+  }
 };
 
 }  // namespace jwtauth::crypto

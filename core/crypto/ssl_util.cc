@@ -1,5 +1,6 @@
 #include "core/crypto/ssl_util.h"
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
@@ -50,10 +51,6 @@ size_t CurveFieldBytes(Curve curve) {
 }
 
 namespace {
-
-const unsigned char* Bytes(absl::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
 
 bool ConfigurePss(EVP_PKEY_CTX* pctx, const EVP_MD* md) {
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
@@ -107,6 +104,59 @@ std::string HexEncode(absl::string_view bytes) {
     out.push_back(kDigits[c & 0x0f]);
   }
   return out;
+}
+
+const unsigned char* Bytes(absl::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+SslUniquePtr<BIGNUM> BnFromBytes(absl::string_view bytes) {
+  return SslUniquePtr<BIGNUM>(
+      BN_bin2bn(Bytes(bytes), static_cast<int>(bytes.size()), nullptr));
+}
+
+SslUniquePtr<BIGNUM> GetBn(const EVP_PKEY* pkey, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return SslUniquePtr<BIGNUM>(bn);
+}
+
+std::string BnToBytes(const BIGNUM* bn, int pad_to) {
+  int len = pad_to > 0 ? pad_to : BN_num_bytes(bn);
+  std::string out(static_cast<size_t>(len), '\0');
+  if (len > 0) {
+    BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), len);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> PublicDer(EVP_PKEY* pkey) {
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(pkey, &der);
+  if (len <= 0 || der == nullptr) return InternalFailure("cannot encode public key");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+SslUniquePtr<EVP_PKEY> ParsePublicDer(absl::string_view der) {
+  const unsigned char* p = Bytes(der);
+  SslUniquePtr<EVP_PKEY> pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (pkey == nullptr || p != Bytes(der) + der.size()) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return pkey;
+}
+
+absl::StatusOr<std::string> BioContents(BIO* bio) {
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  if (len <= 0 || data == nullptr) return InternalFailure("cannot encode key");
+  return std::string(data, static_cast<size_t>(len));
 }
 
 }  // namespace jwtauth::crypto::internal

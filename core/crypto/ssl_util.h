@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/algorithm.h"
+#include "core/crypto/ssl_ptr.h"
 
 namespace jwtauth::crypto::internal {
 
@@ -45,6 +46,25 @@ absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
 
 // Lower-case hex of `bytes`.
 std::string HexEncode(absl::string_view bytes);
+
+// `s` as OpenSSL's byte pointer type.
+const unsigned char* Bytes(absl::string_view s);
+
+// Big-endian unsigned bytes → BIGNUM; null on allocation failure.
+SslUniquePtr<BIGNUM> BnFromBytes(absl::string_view bytes);
+// Reads a BIGNUM parameter of `pkey` (N, E, D, FACTOR1, ...); null if absent.
+SslUniquePtr<BIGNUM> GetBn(const EVP_PKEY* pkey, const char* name);
+// Big-endian bytes of `bn`, left-padded with zeros to `pad_to` if positive.
+std::string BnToBytes(const BIGNUM* bn, int pad_to = 0);
+
+// SubjectPublicKeyInfo DER of `pkey`'s public half.
+absl::StatusOr<std::string> PublicDer(EVP_PKEY* pkey);
+// Parses SubjectPublicKeyInfo DER; null (error queue cleared) on anything
+// else, including trailing bytes.
+SslUniquePtr<EVP_PKEY> ParsePublicDer(absl::string_view der);
+
+// The bytes written to a memory BIO.
+absl::StatusOr<std::string> BioContents(BIO* bio);
 
 }  // namespace jwtauth::crypto::internal
 

@@ -34,6 +34,29 @@ inline std::string Base64UrlDecodeOrDie(absl::string_view in) {
 }
 
 // The DER inside a single-block PEM text.
+// The fixed RSA key of fixed_keys.h as private JWK components (with CRT).
+inline crypto::RsaComponents FixedRsaPrivate() {
+  crypto::RsaComponents c;
+  c.n = Hex(fixed::kRsaNHex);
+  c.e = Hex("010001");
+  c.d = Hex(fixed::kRsaDHex);
+  c.p = Hex(fixed::kRsaPHex);
+  c.q = Hex(fixed::kRsaQHex);
+  c.dp = Hex(fixed::kRsaDpHex);
+  c.dq = Hex(fixed::kRsaDqHex);
+  c.qi = Hex(fixed::kRsaQiHex);
+  return c;
+}
+
+// The fixed P-256 key of fixed_keys.h as public JWK components.
+inline crypto::EcComponents FixedEc() {
+  crypto::EcComponents c;
+  c.curve = Curve::kP256;
+  c.x = Hex(fixed::kEcXHex);
+  c.y = Hex(fixed::kEcYHex);
+  return c;
+}
+
 inline std::string PemToDer(absl::string_view pem) {
   std::string body;
   bool inside = false;
