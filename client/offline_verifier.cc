@@ -3,12 +3,12 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "client/client.h"
 #include "server/application.h"
 #include "server/auth_service.h"
 #include "server/config.h"
 #include "server/logging.h"
 #include "server/metrics.h"
-#include "server/status_mapping.h"
 
 namespace jwtauth::client {
 
@@ -34,7 +34,7 @@ absl::StatusOr<v1::VerifyResponse> VerifyOffline(
   v1::VerifyResponse response;
   grpc::Status status =
       server::VerifyWithState(state.get(), request, &response);
-  if (!status.ok()) return server::FromGrpcStatus(status);
+  if (!status.ok()) return StatusFromGrpc(status);
   return response;
 }
 
