@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -429,14 +430,32 @@ absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
   return Key::Create(std::move(options), *std::move(m));
 }
 
-nlohmann::json ExportPublicJwks(const std::vector<Key>& keys) {
+nlohmann::json ExportPublicJwks(absl::Span<const Key* const> keys) {
   json arr = json::array();
-  for (const Key& key : keys) {
-    if (key.kty() == KeyType::kOct) continue;
-    absl::StatusOr<json> jwk = key.ToPublicJwk();
-    if (jwk.ok()) arr.push_back(*std::move(jwk));
+  absl::flat_hash_set<std::string> seen;
+  for (const Key* key : keys) {
+    if (key->kty() == KeyType::kOct) continue;  // secrets are never exported
+    absl::StatusOr<json> jwk = key->ToPublicJwk();
+    if (!jwk.ok()) continue;
+    if (!seen.insert(jwk->dump(-1, ' ', false, json::error_handler_t::replace))
+             .second) {
+      continue;
+    }
+    arr.push_back(*std::move(jwk));
   }
   return json{{"keys", std::move(arr)}};
+}
+
+nlohmann::json ExportPublicJwks(const std::vector<Key>& keys) {
+  std::vector<const Key*> pointers;
+  pointers.reserve(keys.size());
+  for (const Key& key : keys) pointers.push_back(&key);
+  return ExportPublicJwks(pointers);
+}
+
+std::string ExportPublicJwksText(absl::Span<const Key* const> keys) {
+  return ExportPublicJwks(keys).dump(-1, ' ', false,
+                                     json::error_handler_t::replace);
 }
 
 }  // namespace jwtauth
