@@ -50,10 +50,10 @@ absl::StatusOr<SigningKey> SigningKey::Create(Algorithm alg, std::string kid,
         absl::StrCat("signing: key does not fit alg ", AlgorithmName(alg)));
   }
   if (KeyTypeFor(alg) == KeyType::kOct &&
-      material.bits() / 8 < HashSize(HashFor(alg))) {
+      material.bits() / 8 < MinHmacSecretBytes(alg)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "signing: ", AlgorithmName(alg), " secret must be at least ",
-        HashSize(HashFor(alg)), " bytes (RFC 7518 section 3.2)"));
+        MinHmacSecretBytes(alg), " bytes (RFC 7518 section 3.2)"));
   }
   auto signer = crypto::NewSigner(alg, material);
   if (!signer.ok()) return signer.status();

@@ -46,20 +46,11 @@ bool IsHmac(Algorithm alg) { return KeyTypeFor(alg) == KeyType::kOct; }
 // Secret length in bytes, from the material's bit count.
 int SecretBytes(const crypto::KeyMaterial& m) { return m.bits() / 8; }
 
-int RequiredHmacBytes(Algorithm alg, int floor) {
-  const int digest = HashSize(HashFor(alg));
-  return floor < digest && floor < 32 ? floor : digest;
-}
-
+// The exponent rules (odd, > 1, < n) are checked once, at import
+// (crypto::KeyMaterial); this adds what OpenSSL does not know about.
 absl::Status CheckRsaPublic(const crypto::KeyMaterial& material) {
   absl::StatusOr<crypto::RsaComponents> rsa = material.RsaPublic();
   if (!rsa.ok()) return absl::InvalidArgumentError("RSA key unreadable");
-  std::string e = StripLeadingZeros(rsa->e);
-  if (e.empty() || (static_cast<unsigned char>(e.back()) & 1) == 0 ||
-      (e.size() == 1 && static_cast<unsigned char>(e[0]) < 3)) {
-    return absl::InvalidArgumentError(
-        "RSA public exponent must be odd and >= 3");
-  }
   if (RsaModulusHasRocaFingerprint(rsa->n)) {
     return absl::InvalidArgumentError(
         "RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
@@ -105,7 +96,7 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
               ? ""
               : absl::StrCat(" on ", CurveName(material.curve()))));
     }
-    const int need = RequiredHmacBytes(alg, options.min_hmac_bytes);
+    const int need = MinHmacSecretBytes(alg, options.min_hmac_bytes);
     if (IsHmac(alg) && SecretBytes(material) < need) {
       return absl::InvalidArgumentError(
           absl::StrCat("HMAC secret shorter than ", need, " bytes for ",
@@ -119,7 +110,7 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
     if (!key.material_.Fits(alg)) continue;
     if (IsHmac(alg) &&
         SecretBytes(key.material_) <
-            RequiredHmacBytes(alg, key.options_.min_hmac_bytes)) {
+            MinHmacSecretBytes(alg, key.options_.min_hmac_bytes)) {
       continue;
     }
     auto verifier = crypto::NewSignatureVerifier(alg, key.material_);

@@ -47,13 +47,15 @@ using internal::InvalidKey;
 constexpr int kMaxRsaBits = 16384;
 constexpr size_t kMaxPemBytes = 1 << 20;
 constexpr size_t kMaxSecretBytes = 1 << 16;
+// The one RSA exponent rule (RFC 8017 §3.1), checked at every RSA import.
+constexpr absl::string_view kBadRsaExponent =
+    "RSA public exponent must be odd, greater than 1 and less than the modulus";
 
 int MinRsaBits(const KeyStrengthPolicy& policy) {
   return std::max(policy.min_rsa_bits, KeyStrengthPolicy::kAbsoluteMinRsaBits);
 }
 int MinHmacBytes(const KeyStrengthPolicy& policy) {
-  return std::max(policy.min_hmac_bytes,
-                  KeyStrengthPolicy::kAbsoluteMinHmacBytes);
+  return std::max(policy.min_hmac_bytes, kAbsoluteMinHmacBytes);
 }
 
 const unsigned char* Bytes(absl::string_view s) {
@@ -179,7 +181,7 @@ absl::Status ValidateRsa(EVP_PKEY* pkey, bool has_private, bool trusted,
   if (n == nullptr || e == nullptr) return InvalidKey("invalid RSA key");
   if (!BN_is_odd(n.get())) return InvalidKey("RSA modulus must be odd");
   if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_cmp(e.get(), n.get()) >= 0) {
-    return InvalidKey("RSA public exponent must be odd, greater than 1 and less than the modulus");
+    return InvalidKey(kBadRsaExponent);
   }
   if (!has_private || trusted) return absl::OkStatus();
   SslUniquePtr<BIGNUM> p = GetBn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1);
@@ -475,8 +477,7 @@ absl::StatusOr<KeyMaterial> KeyMaterial::FromRsa(const RsaComponents& c,
   // Size check before any arithmetic on attacker-sized numbers.
   if (c.n.size() > kMaxRsaBits / 8 + 1) return absl::InvalidArgumentError("RSA modulus too large");
   if (c.e.size() > c.n.size()) {
-    return absl::InvalidArgumentError(
-        "RSA public exponent must be odd, greater than 1 and less than the modulus");
+    return absl::InvalidArgumentError(kBadRsaExponent);
   }
   SslUniquePtr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr) return InternalFailure("cannot build key");

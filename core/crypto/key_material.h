@@ -29,9 +29,8 @@ namespace jwtauth::crypto {
 // but never below kAbsoluteMin*.
 struct KeyStrengthPolicy {
   int min_rsa_bits = 2048;
-  int min_hmac_bytes = 32;
+  int min_hmac_bytes = kDefaultMinHmacBytes;  // core/algorithm.h
   static constexpr int kAbsoluteMinRsaBits = 1024;
-  static constexpr int kAbsoluteMinHmacBytes = 16;
 };
 
 // Raw big-endian, unpadded components as they appear (base64url-decoded) in a

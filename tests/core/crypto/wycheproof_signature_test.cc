@@ -11,7 +11,7 @@
 //    is the full digest (RFC 7518 §3.2), so a truncated tag is rejected.
 //  * HMAC keys below 32 bytes: the production floor refuses them; this test
 //    imports every HMAC key with the absolute floor of 16 bytes instead
-//    (KeyStrengthPolicy::kAbsoluteMinHmacBytes), so no vector is lost to it.
+//    (kAbsoluteMinHmacBytes, core/algorithm.h), so no vector is lost to it.
 
 #include <cstdio>
 #include <functional>
@@ -148,7 +148,7 @@ TEST_P(WycheproofHmacTest, AllVectors) {
   const json j = Load(file);
   ASSERT_TRUE(j.is_object());
   KeyStrengthPolicy policy;
-  policy.min_hmac_bytes = KeyStrengthPolicy::kAbsoluteMinHmacBytes;
+  policy.min_hmac_bytes = kAbsoluteMinHmacBytes;
   const int full_bits = 8 * HashSize(HashFor(alg));
   Counts counts;
   for (const json& group : j["testGroups"]) {
