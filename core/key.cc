@@ -126,14 +126,6 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
   return key;
 }
 
-std::vector<Algorithm> Key::ServedAlgorithms() const {
-  std::vector<Algorithm> out;
-  for (Algorithm alg : kAllAlgorithms) {
-    if (Serves(alg)) out.push_back(alg);
-  }
-  return out;
-}
-
 Key Key::BoundToIssuer(std::string issuer) const {
   Key copy = *this;
   copy.options_.issuer = std::move(issuer);

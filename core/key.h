@@ -91,9 +91,6 @@ class Key final {
   // components. FailedPrecondition for oct keys: secrets are never exported.
   absl::StatusOr<nlohmann::json> ToPublicJwk() const;
 
-  // The algorithms this key serves, in kAllAlgorithms order.
-  std::vector<Algorithm> ServedAlgorithms() const;
-
   // A copy bound to `issuer` (empty = unbound); shares the verifiers. Used by
   // the wiring to bind every key of a configured source, JWKS included.
   Key BoundToIssuer(std::string issuer) const;

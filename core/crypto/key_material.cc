@@ -442,26 +442,6 @@ absl::StatusOr<KeyMaterial> KeyMaterial::FromPem(absl::string_view pem,
   return FromPemBlock(*key_block, policy);
 }
 
-absl::StatusOr<KeyMaterial> KeyMaterial::FromDerCertificate(
-    absl::string_view der, const KeyStrengthPolicy& policy) {
-  if (der.size() > kMaxPemBytes) return absl::InvalidArgumentError("DER too large");
-  const unsigned char* begin = Bytes(der);
-  const long len = static_cast<long>(der.size());
-  const unsigned char* p = begin;
-  SslUniquePtr<X509> cert(d2i_X509(nullptr, &p, len));
-  if (cert != nullptr && p == begin + len) {
-    SslUniquePtr<EVP_PKEY> pkey(X509_get_pubkey(cert.get()));
-    if (pkey == nullptr) return InvalidKey("unsupported certificate public key");
-    return FromPkey(std::move(pkey), /*has_private=*/false, policy);
-  }
-  ERR_clear_error();
-  SslUniquePtr<EVP_PKEY> pkey = ParsePublicDer(der);
-  if (pkey == nullptr) {
-    return InvalidKey("not a DER X.509 certificate or SubjectPublicKeyInfo");
-  }
-  return FromPkey(std::move(pkey), /*has_private=*/false, policy);
-}
-
 absl::StatusOr<KeyMaterial> KeyMaterial::FromRsa(const RsaComponents& c,
                                                  const KeyStrengthPolicy& policy) {
   if (c.n.empty() || c.e.empty()) {

@@ -60,10 +60,6 @@ class KeyMaterial final {
   // key). Fails on anything else, on encrypted keys and on weak RSA keys.
   static absl::StatusOr<KeyMaterial> FromPem(
       absl::string_view pem, const KeyStrengthPolicy& policy = {});
-  // DER-encoded SubjectPublicKeyInfo or X.509 certificate (as in JWK "x5c",
-  // which is used only to read an already-trusted configured key).
-  static absl::StatusOr<KeyMaterial> FromDerCertificate(
-      absl::string_view der, const KeyStrengthPolicy& policy = {});
   static absl::StatusOr<KeyMaterial> FromRsa(
       const RsaComponents& c, const KeyStrengthPolicy& policy = {});
   // Checks the point is on the curve and, if d is given, that it matches.

@@ -22,6 +22,7 @@ using ::jwtauth::testutil::ExpectCleanFailure;
 using ::jwtauth::testutil::GeneratedKey;
 using ::jwtauth::testutil::Hex;
 using ::jwtauth::testutil::IsOk;
+using ::jwtauth::testutil::DerToPem;
 using ::jwtauth::testutil::PemToDer;
 using ::jwtauth::testutil::StatusIs;
 namespace fixed = ::jwtauth::testutil::fixed;
@@ -102,16 +103,13 @@ TEST(KeyMaterialTest, RsaPublicEncodingsAllNameTheSameKey) {
   auto priv = KeyMaterial::FromPem(fixed::kRsaPkcs1Private);
   auto pkcs1 = KeyMaterial::FromPem(fixed::kRsaPkcs1Public);
   auto spki = KeyMaterial::FromPem(fixed::kRsaSpki);
-  auto der = KeyMaterial::FromDerCertificate(PemToDer(fixed::kRsaSpki));
   ASSERT_THAT(priv, IsOk());
   ASSERT_THAT(pkcs1, IsOk());
   ASSERT_THAT(spki, IsOk());
-  ASSERT_THAT(der, IsOk());
   EXPECT_FALSE(pkcs1->has_private());
   EXPECT_FALSE(spki->has_private());
   EXPECT_EQ(priv->Fingerprint(), spki->Fingerprint());
   EXPECT_EQ(pkcs1->Fingerprint(), spki->Fingerprint());
-  EXPECT_EQ(der->Fingerprint(), spki->Fingerprint());
 }
 
 TEST(KeyMaterialTest, Sec1EcPrivatePemMatchesOpensslPoint) {
@@ -138,9 +136,6 @@ TEST(KeyMaterialTest, CertificateYieldsItsPublicKey) {
   EXPECT_EQ(cert->type(), KeyType::kEc);
   EXPECT_FALSE(cert->has_private());
   EXPECT_EQ(cert->Fingerprint(), fixed::kEcSpkiSha256Hex);
-  auto der = KeyMaterial::FromDerCertificate(PemToDer(fixed::kEcCertificate));
-  ASSERT_THAT(der, IsOk());
-  EXPECT_EQ(der->Fingerprint(), fixed::kEcSpkiSha256Hex);
   auto spki = KeyMaterial::FromPem(fixed::kEcSpki);
   ASSERT_THAT(spki, IsOk());
   EXPECT_EQ(spki->Fingerprint(), fixed::kEcSpkiSha256Hex);
@@ -230,13 +225,15 @@ TEST(KeyMaterialTest, RsaFloorIsConfigurableButNeverBelow1024) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(KeyMaterialTest, DerRefusesGarbageAndTrailingBytes) {
-  for (const std::string& der :
-       {std::string(), std::string("\x30\x00", 2), PemToDer(fixed::kEcSpki) + std::string(1, '\0'),
-        PemToDer(fixed::kEcCertificate) + "z", PemToDer(fixed::kEcSec1Private),
-        PemToDer(fixed::kEcSpki).substr(0, 40)}) {
-    auto km = KeyMaterial::FromDerCertificate(der);
-    EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument));
+TEST(KeyMaterialTest, PemRefusesGarbageAndTrailingBytesInTheDer) {
+  for (const std::string& pem :
+       {DerToPem(""), DerToPem(std::string("\x30\x00", 2)),
+        DerToPem(PemToDer(fixed::kEcSpki) + std::string(1, '\0')),
+        DerToPem(PemToDer(fixed::kEcCertificate) + "z", "CERTIFICATE"),
+        DerToPem(PemToDer(fixed::kEcSec1Private)),
+        DerToPem(PemToDer(fixed::kEcSpki).substr(0, 40))}) {
+    auto km = KeyMaterial::FromPem(pem);
+    EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument)) << pem;
     ExpectCleanFailure(km.status());
   }
 }
@@ -549,7 +546,6 @@ TEST(KeyMaterialTest, EveryImportPathStoresAProviderNativeKey) {
                           fixed::kEd25519Pkcs8}) {
     keys.push_back(KeyMaterial::FromPem(pem));
   }
-  keys.push_back(KeyMaterial::FromDerCertificate(PemToDer(fixed::kEcCertificate)));
   keys.push_back(KeyMaterial::FromRsa(FixedRsaPrivate()));
   keys.push_back(KeyMaterial::FromEc(FixedEc()));
   keys.push_back(GeneratedKey(Algorithm::kRs256).PublicOnly());
