@@ -923,8 +923,8 @@ class Parser {
       if (key == "min_rsa_bits")
         l.min_rsa_bits = static_cast<int>(Int(kv.second, p, 1024, 16384));
       if (key == "min_hmac_bytes")
-        l.min_hmac_bytes = static_cast<int>(
-            Int(kv.second, p, kAbsoluteMinHmacBytes, 1024));
+        l.min_hmac_bytes =
+            static_cast<int>(Int(kv.second, p, kAbsoluteMinHmacBytes, 1024));
     }
   }
 

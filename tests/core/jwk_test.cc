@@ -404,8 +404,8 @@ TEST(JwksTest, ExportPublishesEachDistinctKeyOnce) {
 // Private keys export only their public members.
 TEST(JwksTest, ExportNeverHasPrivateMembers) {
   std::vector<Key> keys;
-  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kEs256,
-                        Algorithm::kEdDsa, Algorithm::kHs256}) {
+  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kEs256, Algorithm::kEdDsa,
+                        Algorithm::kHs256}) {
     keys.push_back(CachedTestKey(alg).key);
   }
   json out = ExportPublicJwks(keys);
@@ -423,8 +423,7 @@ TEST(JwksTest, ExportTextReplacesBytesThatAreNotUtf8) {
   const Key es = CachedTestKey(Algorithm::kEs256).key;
   absl::StatusOr<Key> odd = Key::Create(Opt("k\xff"), es.material());
   ASSERT_THAT(odd, IsOk());
-  const std::string text =
-      ExportPublicJwksText(std::vector<const Key*>{&*odd});
+  const std::string text = ExportPublicJwksText(std::vector<const Key*>{&*odd});
   EXPECT_THAT(text, HasSubstr("\"kid\":\"k\xef\xbf\xbd\""));
   EXPECT_EQ(json::parse(text)["keys"].size(), 1u);
 }

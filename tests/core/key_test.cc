@@ -22,8 +22,8 @@ KeyOptions Opt(std::string kid = "",
 
 using ::jwtauth::testutil::CachedTestKey;
 using ::jwtauth::testutil::IsOk;
-using ::jwtauth::testutil::StatusIs;
 using ::jwtauth::testutil::ServedAlgorithms;
+using ::jwtauth::testutil::StatusIs;
 using ::testing::ElementsAre;
 
 crypto::KeyMaterial PublicMaterial(Algorithm alg) {

@@ -18,11 +18,11 @@
 namespace jwtauth::crypto {
 namespace {
 
+using ::jwtauth::testutil::DerToPem;
 using ::jwtauth::testutil::ExpectCleanFailure;
 using ::jwtauth::testutil::GeneratedKey;
 using ::jwtauth::testutil::Hex;
 using ::jwtauth::testutil::IsOk;
-using ::jwtauth::testutil::DerToPem;
 using ::jwtauth::testutil::PemToDer;
 using ::jwtauth::testutil::StatusIs;
 namespace fixed = ::jwtauth::testutil::fixed;

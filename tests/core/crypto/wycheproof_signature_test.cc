@@ -182,7 +182,8 @@ INSTANTIATE_TEST_SUITE_P(
 // The group's key from its DER SPKI, checked against the same key imported
 // from raw components and (when present) the JWK n/e.
 absl::StatusOr<KeyMaterial> RsaGroupKey(const json& group, std::vector<std::string>& failures) {
-  auto from_der = KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
+  auto from_der =
+      KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
   RsaComponents c;
   c.n = Hex(group["publicKey"]["modulus"]);
   c.e = Hex(group["publicKey"]["publicExponent"]);
@@ -258,7 +259,8 @@ TEST_P(WycheproofEcdsaTest, AllVectors) {
       c.y = FixedSize(Hex(group["publicKey"]["wy"]), field);
     }
     auto key = KeyMaterial::FromEc(c);
-    auto from_der = KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
+    auto from_der =
+        KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
     if (key.ok() != from_der.ok() ||
         (key.ok() && key->Fingerprint() != from_der->Fingerprint())) {
       counts.failures.push_back(absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
@@ -289,7 +291,8 @@ TEST(WycheproofEddsaTest, Ed25519AllVectors) {
     c.curve = Curve::kEd25519;
     c.x = Hex(group["publicKey"]["pk"]);
     auto key = KeyMaterial::FromOkp(c);
-    auto from_der = KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
+    auto from_der =
+        KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
     OkpComponents jc;
     jc.curve = Curve::kEd25519;
     jc.x = B64Url(group["publicKeyJwk"]["x"]);
