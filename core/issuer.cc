@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
 #include "core/jws.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -55,18 +56,16 @@ absl::StatusOr<SigningKey> SigningKey::Create(Algorithm alg, std::string kid,
         "signing: ", AlgorithmName(alg), " secret must be at least ",
         MinHmacSecretBytes(alg), " bytes (RFC 7518 section 3.2)"));
   }
-  auto signer = crypto::NewSigner(alg, material);
-  if (!signer.ok()) return signer.status();
+  JWTAUTH_ASSIGN_OR_RETURN(auto signer, crypto::NewSigner(alg, material));
   return SigningKey(alg, std::move(kid), std::move(material), state,
-                    std::shared_ptr<const crypto::Signer>(*std::move(signer)));
+                    std::shared_ptr<const crypto::Signer>(std::move(signer)));
 }
 
 absl::StatusOr<Key> SigningKey::VerificationKey(absl::Time loaded_at) const {
   crypto::KeyMaterial verify_material = material_;
   if (KeyTypeFor(alg_) != KeyType::kOct) {
-    auto pub = material_.PublicOnly();
-    if (!pub.ok()) return pub.status();
-    verify_material = *std::move(pub);
+    JWTAUTH_ASSIGN_OR_RETURN(auto pub, material_.PublicOnly());
+    verify_material = std::move(pub);
   }
   return Key::Create(KeyOptions{.kid = kid_,
                                 .alg = alg_,
@@ -291,9 +290,9 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
           "subject token expires too soon to exchange");
     }
   }
-  absl::StatusOr<IssuedToken> issued = Sign(std::move(claims), now, exp);
-  if (!issued.ok()) return issued.status();
-  return FailureOr<IssuedToken>(*std::move(issued));
+  JWTAUTH_ASSIGN_OR_RETURN(IssuedToken issued,
+                           Sign(std::move(claims), now, exp));
+  return FailureOr<IssuedToken>(std::move(issued));
 }
 
 }  // namespace jwtauth

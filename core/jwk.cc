@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
 #include "core/crypto/der_probe.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -46,15 +47,14 @@ absl::StatusOr<std::optional<std::string>> OptBytes(const json& jwk,
 }
 
 absl::StatusOr<std::string> ReqBytes(const json& jwk, const char* name) {
-  absl::StatusOr<std::optional<std::string>> b = OptBytes(jwk, name);
-  if (!b.ok()) return b.status();
-  if (!b->has_value()) {
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> b, OptBytes(jwk, name));
+  if (!b.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" missing"));
   }
-  if ((*b)->empty()) {
+  if (b->empty()) {
     return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is empty"));
   }
-  return std::move(**b);
+  return std::move(*b);
 }
 
 int FieldBytes(Curve curve) {
@@ -74,9 +74,9 @@ int FieldBytes(Curve curve) {
 }
 
 absl::Status CheckUse(const json& jwk, Want want) {
-  absl::StatusOr<std::optional<std::string>> use = OptString(jwk, "use");
-  if (!use.ok()) return use.status();
-  if (use->has_value() && **use != "sig") {
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> use,
+                           OptString(jwk, "use"));
+  if (use.has_value() && *use != "sig") {
     return absl::InvalidArgumentError("use is not sig");
   }
   auto it = jwk.find("key_ops");
@@ -96,7 +96,7 @@ absl::Status CheckUse(const json& jwk, Want want) {
   if (ops.count(needed) == 0) {
     return absl::InvalidArgumentError(absl::StrCat("key_ops lacks ", needed));
   }
-  if (use->has_value()) {
+  if (use.has_value()) {
     for (const std::string& op : ops) {
       if (op != "sign" && op != "verify") {
         return absl::InvalidArgumentError("use and key_ops disagree");
@@ -112,31 +112,26 @@ absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
   const bool priv = want == Want::kPrivate;
   switch (kty) {
     case KeyType::kOct: {
-      absl::StatusOr<std::string> k = ReqBytes(jwk, "k");
-      if (!k.ok()) return k.status();
-      return crypto::KeyMaterial::FromSecret(*k, opts.strength);
+      JWTAUTH_ASSIGN_OR_RETURN(std::string k, ReqBytes(jwk, "k"));
+      return crypto::KeyMaterial::FromSecret(k, opts.strength);
     }
     case KeyType::kRsa: {
       crypto::RsaComponents c;
-      absl::StatusOr<std::string> n = ReqBytes(jwk, "n");
-      if (!n.ok()) return n.status();
-      absl::StatusOr<std::string> e = ReqBytes(jwk, "e");
-      if (!e.ok()) return e.status();
-      c.n = std::move(*n);
-      c.e = std::move(*e);
+      JWTAUTH_ASSIGN_OR_RETURN(std::string n, ReqBytes(jwk, "n"));
+      JWTAUTH_ASSIGN_OR_RETURN(std::string e, ReqBytes(jwk, "e"));
+      c.n = std::move(n);
+      c.e = std::move(e);
       if (priv) {
-        absl::StatusOr<std::string> d = ReqBytes(jwk, "d");
-        if (!d.ok()) return d.status();
-        c.d = std::move(*d);
+        JWTAUTH_ASSIGN_OR_RETURN(std::string d, ReqBytes(jwk, "d"));
+        c.d = std::move(d);
         std::string* crt[] = {&c.p, &c.q, &c.dp, &c.dq, &c.qi};
         const char* names[] = {"p", "q", "dp", "dq", "qi"};
         int present = 0;
         for (int i = 0; i < 5; ++i) {
-          absl::StatusOr<std::optional<std::string>> v =
-              OptBytes(jwk, names[i]);
-          if (!v.ok()) return v.status();
-          if (v->has_value()) {
-            *crt[i] = std::move(**v);
+          JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> v,
+                                   OptBytes(jwk, names[i]));
+          if (v.has_value()) {
+            *crt[i] = std::move(*v);
             ++present;
           }
         }
@@ -149,12 +144,11 @@ absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
     }
     case KeyType::kEc:
     case KeyType::kOkp: {
-      absl::StatusOr<std::optional<std::string>> crv_name =
-          OptString(jwk, "crv");
-      if (!crv_name.ok()) return crv_name.status();
-      if (!crv_name->has_value())
+      JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> crv_name,
+                               OptString(jwk, "crv"));
+      if (!crv_name.has_value())
         return absl::InvalidArgumentError("\"crv\" missing");
-      std::optional<Curve> crv = CurveFromName(**crv_name);
+      std::optional<Curve> crv = CurveFromName(*crv_name);
       const bool ok_curve =
           crv.has_value() &&
           (kty == KeyType::kEc ? (*crv == Curve::kP256 ||
@@ -162,37 +156,34 @@ absl::StatusOr<crypto::KeyMaterial> ReadMaterial(const json& jwk, KeyType kty,
                                : *crv == Curve::kEd25519);
       if (!ok_curve) return absl::InvalidArgumentError("unsupported crv");
       const size_t size = FieldBytes(*crv);
-      absl::StatusOr<std::string> x = ReqBytes(jwk, "x");
-      if (!x.ok()) return x.status();
-      if (x->size() != size) {
+      JWTAUTH_ASSIGN_OR_RETURN(std::string x, ReqBytes(jwk, "x"));
+      if (x.size() != size) {
         return absl::InvalidArgumentError("\"x\" has the wrong length for crv");
       }
       std::string d;
       if (priv) {
-        absl::StatusOr<std::string> dv = ReqBytes(jwk, "d");
-        if (!dv.ok()) return dv.status();
-        if (dv->size() != size) {
+        JWTAUTH_ASSIGN_OR_RETURN(std::string dv, ReqBytes(jwk, "d"));
+        if (dv.size() != size) {
           return absl::InvalidArgumentError(
               "\"d\" has the wrong length for crv");
         }
-        d = std::move(*dv);
+        d = std::move(dv);
       }
       if (kty == KeyType::kOkp) {
         crypto::OkpComponents c;
         c.curve = *crv;
-        c.x = std::move(*x);
+        c.x = std::move(x);
         c.d = std::move(d);
         return crypto::KeyMaterial::FromOkp(c);
       }
-      absl::StatusOr<std::string> y = ReqBytes(jwk, "y");
-      if (!y.ok()) return y.status();
-      if (y->size() != size) {
+      JWTAUTH_ASSIGN_OR_RETURN(std::string y, ReqBytes(jwk, "y"));
+      if (y.size() != size) {
         return absl::InvalidArgumentError("\"y\" has the wrong length for crv");
       }
       crypto::EcComponents c;
       c.curve = *crv;
-      c.x = std::move(*x);
-      c.y = std::move(*y);
+      c.x = std::move(x);
+      c.y = std::move(y);
       c.d = std::move(d);
       return crypto::KeyMaterial::FromEc(c);
     }
@@ -204,47 +195,45 @@ absl::StatusOr<Key> Import(const json& jwk, const JwkImportOptions& opts,
                            Want want) {
   if (!jwk.is_object())
     return absl::InvalidArgumentError("JWK is not an object");
-  absl::StatusOr<std::optional<std::string>> kty_name = OptString(jwk, "kty");
-  if (!kty_name.ok()) return kty_name.status();
-  if (!kty_name->has_value())
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> kty_name,
+                           OptString(jwk, "kty"));
+  if (!kty_name.has_value())
     return absl::InvalidArgumentError("\"kty\" missing");
-  std::optional<KeyType> kty = KeyTypeFromName(**kty_name);
+  std::optional<KeyType> kty = KeyTypeFromName(*kty_name);
   if (!kty.has_value()) return absl::InvalidArgumentError("unsupported kty");
   if (*kty == KeyType::kOct && !opts.allow_symmetric) {
     return absl::InvalidArgumentError(
         "symmetric (oct) key refused: a JWKS URL publishes public keys only");
   }
 
-  absl::Status use = CheckUse(jwk, want);
-  if (!use.ok()) return use;
+  JWTAUTH_RETURN_IF_ERROR(CheckUse(jwk, want));
 
-  absl::StatusOr<std::optional<std::string>> kid = OptString(jwk, "kid");
-  if (!kid.ok()) return kid.status();
-  absl::StatusOr<std::optional<std::string>> alg_name = OptString(jwk, "alg");
-  if (!alg_name.ok()) return alg_name.status();
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> kid,
+                           OptString(jwk, "kid"));
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> alg_name,
+                           OptString(jwk, "alg"));
   std::optional<Algorithm> alg;
-  if (alg_name->has_value()) {
-    alg = AlgorithmFromName(**alg_name);
+  if (alg_name.has_value()) {
+    alg = AlgorithmFromName(*alg_name);
     if (!alg.has_value()) return absl::InvalidArgumentError("unsupported alg");
     if (KeyTypeFor(*alg) != *kty) {
       return absl::InvalidArgumentError("alg does not fit kty");
     }
   }
 
-  absl::StatusOr<crypto::KeyMaterial> material =
-      ReadMaterial(jwk, *kty, want, opts);
-  if (!material.ok()) return material.status();
-  if (want == Want::kPrivate && !material->has_private()) {
+  JWTAUTH_ASSIGN_OR_RETURN(crypto::KeyMaterial material,
+                           ReadMaterial(jwk, *kty, want, opts));
+  if (want == Want::kPrivate && !material.has_private()) {
     return absl::InvalidArgumentError("no private key material");
   }
 
   KeyOptions key_options;
-  key_options.kid = kid->value_or("");
+  key_options.kid = kid.value_or("");
   key_options.alg = alg;
   key_options.source = opts.source;
   key_options.loaded_at = opts.loaded_at;
   key_options.min_hmac_bytes = opts.strength.min_hmac_bytes;
-  return Key::Create(std::move(key_options), *std::move(material));
+  return Key::Create(std::move(key_options), std::move(material));
 }
 
 std::string Describe(size_t index, const json& entry) {
@@ -294,17 +283,17 @@ absl::StatusOr<Key> ImportPrivateJwk(const nlohmann::json& jwk,
 
 absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
                                       const JwkImportOptions& options) {
-  absl::StatusOr<json> doc = ParseJsonBounded(text, options.json_limits);
-  if (!doc.ok()) return doc.status();
+  JWTAUTH_ASSIGN_OR_RETURN(json doc,
+                           ParseJsonBounded(text, options.json_limits));
   std::vector<const json*> entries;
-  if (doc->is_object() && doc->contains("keys")) {
-    const json& keys = (*doc)["keys"];
+  if (doc.is_object() && doc.contains("keys")) {
+    const json& keys = doc["keys"];
     if (!keys.is_array()) {
       return absl::InvalidArgumentError("\"keys\" is not an array");
     }
     for (const json& k : keys) entries.push_back(&k);
-  } else if (doc->is_object() && doc->contains("kty")) {
-    entries.push_back(&*doc);
+  } else if (doc.is_object() && doc.contains("kty")) {
+    entries.push_back(&doc);
   } else {
     return absl::InvalidArgumentError("not a JWK or JWKS");
   }
@@ -376,10 +365,9 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
 
 absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
                               const crypto::KeyStrengthPolicy& strength) {
-  absl::StatusOr<crypto::KeyMaterial> m =
-      crypto::KeyMaterial::FromPem(pem, strength);
-  if (!m.ok()) return m.status();
-  return Key::Create(std::move(options), *std::move(m));
+  JWTAUTH_ASSIGN_OR_RETURN(crypto::KeyMaterial m,
+                           crypto::KeyMaterial::FromPem(pem, strength));
+  return Key::Create(std::move(options), std::move(m));
 }
 
 namespace {
@@ -422,12 +410,11 @@ absl::Status CheckSecretIsNotKeyText(absl::string_view secret) {
 
 absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
                                  const crypto::KeyStrengthPolicy& strength) {
-  if (absl::Status s = CheckSecretIsNotKeyText(secret); !s.ok()) return s;
-  absl::StatusOr<crypto::KeyMaterial> m =
-      crypto::KeyMaterial::FromSecret(secret, strength);
-  if (!m.ok()) return m.status();
+  JWTAUTH_RETURN_IF_ERROR(CheckSecretIsNotKeyText(secret));
+  JWTAUTH_ASSIGN_OR_RETURN(crypto::KeyMaterial m,
+                           crypto::KeyMaterial::FromSecret(secret, strength));
   options.min_hmac_bytes = strength.min_hmac_bytes;
-  return Key::Create(std::move(options), *std::move(m));
+  return Key::Create(std::move(options), std::move(m));
 }
 
 nlohmann::json ExportPublicJwks(absl::Span<const Key* const> keys) {

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -83,8 +84,7 @@ absl::string_view KeyStateName(KeyState state) {
 absl::StatusOr<Key> Key::Create(KeyOptions options,
                                 crypto::KeyMaterial material) {
   if (material.type() == KeyType::kRsa) {
-    absl::Status s = CheckRsaPublic(material);
-    if (!s.ok()) return s;
+    JWTAUTH_RETURN_IF_ERROR(CheckRsaPublic(material));
   }
   if (options.alg.has_value()) {
     const Algorithm alg = *options.alg;
@@ -138,28 +138,25 @@ absl::StatusOr<nlohmann::json> Key::ToPublicJwk() const {
     case KeyType::kOct:
       return absl::FailedPreconditionError("symmetric keys are never exported");
     case KeyType::kRsa: {
-      absl::StatusOr<crypto::RsaComponents> c = material_.RsaPublic();
-      if (!c.ok()) return c.status();
+      JWTAUTH_ASSIGN_OR_RETURN(crypto::RsaComponents c, material_.RsaPublic());
       jwk["kty"] = "RSA";
-      jwk["n"] = Base64UrlEncode(StripLeadingZeros(c->n));
-      jwk["e"] = Base64UrlEncode(StripLeadingZeros(c->e));
+      jwk["n"] = Base64UrlEncode(StripLeadingZeros(c.n));
+      jwk["e"] = Base64UrlEncode(StripLeadingZeros(c.e));
       break;
     }
     case KeyType::kEc: {
-      absl::StatusOr<crypto::EcComponents> c = material_.EcPublic();
-      if (!c.ok()) return c.status();
+      JWTAUTH_ASSIGN_OR_RETURN(crypto::EcComponents c, material_.EcPublic());
       jwk["kty"] = "EC";
-      jwk["crv"] = std::string(CurveName(c->curve));
-      jwk["x"] = Base64UrlEncode(c->x);
-      jwk["y"] = Base64UrlEncode(c->y);
+      jwk["crv"] = std::string(CurveName(c.curve));
+      jwk["x"] = Base64UrlEncode(c.x);
+      jwk["y"] = Base64UrlEncode(c.y);
       break;
     }
     case KeyType::kOkp: {
-      absl::StatusOr<crypto::OkpComponents> c = material_.OkpPublic();
-      if (!c.ok()) return c.status();
+      JWTAUTH_ASSIGN_OR_RETURN(crypto::OkpComponents c, material_.OkpPublic());
       jwk["kty"] = "OKP";
-      jwk["crv"] = std::string(CurveName(c->curve));
-      jwk["x"] = Base64UrlEncode(c->x);
+      jwk["crv"] = std::string(CurveName(c.curve));
+      jwk["x"] = Base64UrlEncode(c.x);
       break;
     }
   }

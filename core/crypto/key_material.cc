@@ -26,6 +26,7 @@
 #include "core/crypto/signature_verifier.h"
 #include "core/crypto/ssl_ptr.h"
 #include "core/crypto/ssl_util.h"
+#include "core/status_macros.h"
 
 namespace jwtauth::crypto {
 
@@ -129,9 +130,8 @@ absl::StatusOr<SslUniquePtr<EVP_PKEY>> MakeProviderNative(
     SslUniquePtr<EVP_PKEY> pkey, bool has_private) {
   if (EVP_PKEY_get0_provider(pkey.get()) != nullptr) return pkey;
   if (!has_private) {
-    auto der = PublicDer(pkey.get());
-    if (!der.ok()) return der.status();
-    SslUniquePtr<EVP_PKEY> out = ParsePublicDer(*der);
+    JWTAUTH_ASSIGN_OR_RETURN(auto der, PublicDer(pkey.get()));
+    SslUniquePtr<EVP_PKEY> out = ParsePublicDer(der);
     if (out == nullptr) return InternalFailure("cannot re-encode public key");
     return out;
   }
@@ -252,26 +252,23 @@ absl::StatusOr<KeyMaterial> FromPkey(SslUniquePtr<EVP_PKEY> pkey,
   impl->has_private = has_private;
   switch (EVP_PKEY_get_base_id(pkey.get())) {
     case EVP_PKEY_RSA: {
-      absl::Status s = ValidateRsa(pkey.get(), has_private, trusted, policy);
-      if (!s.ok()) return s;
+      JWTAUTH_RETURN_IF_ERROR(
+          ValidateRsa(pkey.get(), has_private, trusted, policy));
       impl->type = KeyType::kRsa;
       impl->bits = EVP_PKEY_get_bits(pkey.get());
       break;
     }
     case EVP_PKEY_EC: {
-      auto curve = CurveOfEcKey(pkey.get());
-      if (!curve.ok()) return curve.status();
-      absl::Status s = ValidateEc(pkey.get(), has_private, trusted);
-      if (!s.ok()) return s;
+      JWTAUTH_ASSIGN_OR_RETURN(auto curve, CurveOfEcKey(pkey.get()));
+      JWTAUTH_RETURN_IF_ERROR(ValidateEc(pkey.get(), has_private, trusted));
       impl->type = KeyType::kEc;
-      impl->curve = *curve;
+      impl->curve = curve;
       impl->bits = EVP_PKEY_get_bits(pkey.get());
       break;
     }
     case EVP_PKEY_ED25519: {
       // Small-order and non-canonical keys, from every import path.
-      absl::Status s = internal::CheckEd25519PublicKey(pkey.get());
-      if (!s.ok()) return s;
+      JWTAUTH_RETURN_IF_ERROR(internal::CheckEd25519PublicKey(pkey.get()));
       impl->type = KeyType::kOkp;
       impl->curve = Curve::kEd25519;
       impl->bits = 256;
@@ -284,9 +281,9 @@ absl::StatusOr<KeyMaterial> FromPkey(SslUniquePtr<EVP_PKEY> pkey,
     default:
       return InvalidKey("unsupported key type");
   }
-  auto native = MakeProviderNative(std::move(pkey), has_private);
-  if (!native.ok()) return native.status();
-  impl->pkey = std::move(*native);
+  JWTAUTH_ASSIGN_OR_RETURN(auto native,
+                           MakeProviderNative(std::move(pkey), has_private));
+  impl->pkey = std::move(native);
   return KeyMaterialFactory::Make(std::move(impl));
 }
 
@@ -477,11 +474,12 @@ absl::StatusOr<KeyMaterial> KeyMaterial::FromRsa(const RsaComponents& c,
       !push(OSSL_PKEY_PARAM_RSA_COEFFICIENT1, c.qi)) {
     return InternalFailure("cannot build key");
   }
-  auto pkey = FromData("RSA", has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-                       bld.get());
-  if (!pkey.ok()) return pkey.status();
-  if (*pkey == nullptr) return InvalidKey("invalid RSA key");
-  return FromPkey(std::move(*pkey), has_private, policy);
+  JWTAUTH_ASSIGN_OR_RETURN(
+      auto pkey,
+      FromData("RSA", has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+               bld.get()));
+  if (pkey == nullptr) return InvalidKey("invalid RSA key");
+  return FromPkey(std::move(pkey), has_private, policy);
 }
 
 absl::StatusOr<KeyMaterial> KeyMaterial::FromEc(const EcComponents& c) {
@@ -517,12 +515,13 @@ absl::StatusOr<KeyMaterial> KeyMaterial::FromEc(const EcComponents& c) {
       return InternalFailure("cannot build key");
     }
   }
-  auto pkey = FromData("EC", has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-                       bld.get());
-  if (!pkey.ok()) return pkey.status();
+  JWTAUTH_ASSIGN_OR_RETURN(
+      auto pkey,
+      FromData("EC", has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+               bld.get()));
   // Import decodes the point and fails if it is not on the curve.
-  if (*pkey == nullptr) return InvalidKey("EC point is not on the curve");
-  auto km = FromPkey(std::move(*pkey), has_private, KeyStrengthPolicy{});
+  if (pkey == nullptr) return InvalidKey("EC point is not on the curve");
+  auto km = FromPkey(std::move(pkey), has_private, KeyStrengthPolicy{});
   if (km.ok() && km->curve() != c.curve) return InvalidKey("EC curve mismatch");
   return km;
 }
@@ -666,9 +665,8 @@ absl::StatusOr<KeyMaterial> KeyMaterial::PublicOnly() const {
   if (impl_->type == KeyType::kOct) {
     return absl::FailedPreconditionError("a secret has no public half");
   }
-  auto der = PublicDer(impl_->pkey_ptr());
-  if (!der.ok()) return der.status();
-  SslUniquePtr<EVP_PKEY> pkey = ParsePublicDer(*der);
+  JWTAUTH_ASSIGN_OR_RETURN(auto der, PublicDer(impl_->pkey_ptr()));
+  SslUniquePtr<EVP_PKEY> pkey = ParsePublicDer(der);
   if (pkey == nullptr) return InternalFailure("cannot copy public key");
   auto impl = std::make_unique<Impl>();
   impl->type = impl_->type;
