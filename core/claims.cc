@@ -12,8 +12,11 @@ const nlohmann::json* FindIn(const nlohmann::json& obj, absl::string_view path) 
   if (!obj.is_object()) return nullptr;
   auto whole = obj.find(std::string(path));
   if (whole != obj.end()) return &*whole;
-  for (size_t dot = path.find('.'); dot != absl::string_view::npos;
-       dot = path.find('.', dot + 1)) {
+  // Longest member name first; the JSON depth limit bounds the recursion.
+  for (size_t end = path.size(); end > 0;) {
+    const size_t dot = path.rfind('.', end - 1);
+    if (dot == absl::string_view::npos) break;
+    end = dot;
     auto it = obj.find(std::string(path.substr(0, dot)));
     if (it == obj.end() || !it->is_object()) continue;
     if (const nlohmann::json* v = FindIn(*it, path.substr(dot + 1))) return v;

@@ -5,9 +5,13 @@
 // nlohmann::json object) with the lookups the policy needs: dot-path lookup
 // ("org.id"), RFC 7519 NumericDate reading, string-or-array reading for aud.
 //
-// Dot paths: at each level the whole remaining path is tried as a member
-// name first, then every split at a '.' from the left, so claim names that
-// themselves contain dots ("https://example.com/roles") resolve too.
+// Dot paths: at each level the longest member name that is a dot-bounded
+// prefix of the remaining path is tried first (the whole remaining path,
+// then splits at each '.' from the right); when it leads nowhere, the next
+// shorter one. So claim names that themselves contain dots
+// ("https://example.com/roles") resolve too, and when both readings exist
+// the longer name wins: {"a.b": 1, "a": {"b": 2}} → Find("a.b") is 1. Every
+// claim-matching user resolves paths here (core/claim_matcher.h).
 //
 // Time claims (exp, nbf, iat) must be JSON numbers (integer or fraction;
 // booleans and strings are rejected) within [0, 253402300799] (year 9999):

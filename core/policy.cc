@@ -7,8 +7,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "core/claims.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -35,73 +35,45 @@ Failure Fail(FailureReason reason, std::string detail) {
   return Failure{reason, std::move(detail)};
 }
 
+ClaimMatchOp MatchOpOf(ClaimRule::Op op) {
+  switch (op) {
+    case ClaimRule::Op::kEquals:
+      return ClaimMatchOp::kEquals;
+    case ClaimRule::Op::kOneOf:
+      return ClaimMatchOp::kOneOf;
+    case ClaimRule::Op::kContains:
+      return ClaimMatchOp::kContains;
+  }
+  return ClaimMatchOp::kEquals;
+}
+
+// The failure for a required claim or claim rule that did not match.
+std::optional<Failure> MatchFailure(const ClaimMatcher& m, ClaimMatch match) {
+  switch (match) {
+    case ClaimMatch::kMatch:
+      return std::nullopt;
+    case ClaimMatch::kMissing:
+      return Fail(FailureReason::kClaimMissing,
+                  absl::StrCat("claim ", m.path(), " missing"));
+    case ClaimMatch::kNoContextValue:
+      return Fail(FailureReason::kClaimInvalid,
+                  absl::StrCat("claim ", m.path(),
+                               ": rule placeholder has no context value"));
+    case ClaimMatch::kMismatch:
+      break;
+  }
+  return Fail(FailureReason::kClaimInvalid,
+              absl::StrCat("claim ", m.path(), " does not satisfy rule"));
+}
+
 }  // namespace
 
-absl::StatusOr<Policy::Template> Policy::ParseTemplate(absl::string_view text) {
-  Template t;
-  std::string literal;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c != '%') {
-      literal.push_back(c);
-      continue;
-    }
-    if (i + 1 >= text.size()) {
-      return absl::InvalidArgumentError("'%' at end of value");
-    }
-    char n = text[i + 1];
-    if (n == '%') {
-      literal.push_back('%');
-      ++i;
-      continue;
-    }
-    std::string key;
-    if (n == '{') {
-      size_t close = text.find('}', i + 2);
-      if (close == absl::string_view::npos || close == i + 2) {
-        return absl::InvalidArgumentError("unterminated or empty %{...}");
-      }
-      key = std::string(text.substr(i + 2, close - i - 2));
-      i = close;
-    } else if (absl::ascii_isalpha(static_cast<unsigned char>(n))) {
-      key = std::string(1, n);
-      ++i;
-    } else {
-      return absl::InvalidArgumentError("'%' must be followed by a letter, "
-                                        "'{name}' or '%'");
-    }
-    if (!literal.empty()) t.parts.push_back({false, std::move(literal)});
-    literal.clear();
-    t.parts.push_back({true, std::move(key)});
-  }
-  if (!literal.empty() || t.parts.empty()) {
-    t.parts.push_back({false, std::move(literal)});
-  }
-  return t;
-}
-
-std::optional<std::string> Policy::Expand(const Template& t,
-                                          const VerifyContext& context) {
-  if (t.parts.size() == 1 && !t.parts[0].placeholder) return t.parts[0].text;
-  std::string out;
-  for (const Template::Part& p : t.parts) {
-    if (!p.placeholder) {
-      out += p.text;
-      continue;
-    }
-    auto it = context.find(p.text);
-    if (it == context.end() || it->second.empty()) return std::nullopt;
-    out += it->second;
-  }
-  return out;
-}
-
-absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
+absl::Status Policy::CheckOptions(const ProviderOptions& o) {
   if (o.name.empty()) {
     return absl::InvalidArgumentError("provider name: must not be empty");
   }
-  if (auto s = CheckList(o, "issuers", o.issuers, true); !s.ok()) return s;
-  if (auto s = CheckList(o, "audiences", o.audiences, true); !s.ok()) return s;
+  JWTAUTH_RETURN_IF_ERROR(CheckList(o, "issuers", o.issuers, true));
+  JWTAUTH_RETURN_IF_ERROR(CheckList(o, "audiences", o.audiences, true));
   if (o.clock_skew < absl::ZeroDuration()) {
     return Invalid(o, "clock_skew", "must not be negative");
   }
@@ -115,16 +87,12 @@ absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
     return Invalid(o, "max_lifetime", "requires require_exp: true");
   }
   if (o.subject.kind != SubjectRule::Kind::kNone) {
-    if (auto s = CheckList(o, "subject", o.subject.values, true); !s.ok()) {
-      return s;
-    }
+    JWTAUTH_RETURN_IF_ERROR(CheckList(o, "subject", o.subject.values, true));
   } else if (!o.subject.values.empty()) {
     return Invalid(o, "subject", "values given without exact/prefix rule");
   }
-  if (auto s = CheckList(o, "required_claims", o.required_claims, false);
-      !s.ok()) {
-    return s;
-  }
+  JWTAUTH_RETURN_IF_ERROR(
+      CheckList(o, "required_claims", o.required_claims, false));
   if (o.max_keys_without_kid < 1 || o.max_keys_without_kid > 100) {
     return Invalid(o, "max_keys_without_kid", "must be between 1 and 100");
   }
@@ -133,32 +101,26 @@ absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
       o.payload_limits.max_object_members == 0) {
     return Invalid(o, "payload_limits", "every limit must be positive");
   }
-  o.payload_limits.require_object = true;  // RFC 7519: claims are an object
+  return absl::OkStatus();
+}
 
-  auto compiled = std::make_shared<Compiled>();
-  for (size_t i = 0; i < o.allowed_typ.size(); ++i) {
-    std::string t = NormalizeTyp(o.allowed_typ[i]);
-    if (t.empty()) {
-      return Invalid(o, absl::StrCat("allowed_typ[", i, "]"),
-                     "must not be empty");
-    }
-    compiled->allowed_typ.push_back(std::move(t));
+absl::Status Policy::CompileClaims(const ProviderOptions& o,
+                                   Compiled& compiled) {
+  for (const std::string& name : o.required_claims) {
+    absl::StatusOr<ClaimMatcher> m =
+        ClaimMatcher::Create(name, ClaimMatchOp::kExists, {});
+    if (!m.ok()) return Invalid(o, "required_claims", m.status().message());
+    compiled.required.push_back(*std::move(m));
   }
   for (size_t i = 0; i < o.claim_rules.size(); ++i) {
     const ClaimRule& r = o.claim_rules[i];
-    std::string field = absl::StrCat("claim_rules[", i, "]");
-    if (r.claim.empty()) return Invalid(o, field, "claim must not be empty");
-    if (r.values.empty()) return Invalid(o, field, "values must not be empty");
-    if (r.op == ClaimRule::Op::kEquals && r.values.size() != 1) {
-      return Invalid(o, field, "equals takes exactly one value");
+    absl::StatusOr<ClaimMatcher> m =
+        ClaimMatcher::Create(r.claim, MatchOpOf(r.op), r.values);
+    if (!m.ok()) {
+      return Invalid(o, absl::StrCat("claim_rules[", i, "]"),
+                     m.status().message());
     }
-    CompiledRule c{r.claim, r.op, {}};
-    for (const std::string& v : r.values) {
-      absl::StatusOr<Template> t = ParseTemplate(v);
-      if (!t.ok()) return Invalid(o, field, t.status().message());
-      c.values.push_back(*std::move(t));
-    }
-    compiled->rules.push_back(std::move(c));
+    compiled.rules.push_back(*std::move(m));
   }
   absl::flat_hash_set<std::string> fields;
   for (size_t i = 0; i < o.metadata.size(); ++i) {
@@ -175,8 +137,25 @@ absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
     if (!fields.insert(m.field).second) {
       return Invalid(o, field, absl::StrCat("duplicate field \"", m.field, "\""));
     }
-    compiled->metadata.push_back(std::move(m));
+    compiled.metadata.push_back(std::move(m));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
+  JWTAUTH_RETURN_IF_ERROR(CheckOptions(o));
+  o.payload_limits.require_object = true;  // RFC 7519: claims are an object
+
+  auto compiled = std::make_shared<Compiled>();
+  for (size_t i = 0; i < o.allowed_typ.size(); ++i) {
+    std::string t = NormalizeTyp(o.allowed_typ[i]);
+    if (t.empty()) {
+      return Invalid(o, absl::StrCat("allowed_typ[", i, "]"),
+                     "must not be empty");
+    }
+    compiled->allowed_typ.push_back(std::move(t));
+  }
+  JWTAUTH_RETURN_IF_ERROR(CompileClaims(o, *compiled));
   return Policy(std::make_shared<const ProviderOptions>(std::move(o)),
                 std::move(compiled));
 }
@@ -211,11 +190,20 @@ FailureOr<PolicyResult> Policy::Check(const nlohmann::json& json,
                                       absl::Time now,
                                       absl::string_view audience,
                                       const VerifyContext& context) const {
-  const ProviderOptions& o = *options_;
-  Claims claims(json);
+  const Claims claims(json);
   PolicyResult result;
+  std::optional<Failure> failure = CheckTimes(claims, now, result);
+  if (!failure) failure = CheckIssuer(claims);
+  if (!failure) failure = CheckAudience(claims, audience);
+  if (!failure) failure = CheckSubject(claims);
+  if (!failure) failure = CheckAppClaims(claims, context, result);
+  if (failure) return *std::move(failure);
+  return result;
+}
 
-  // --- time ---
+std::optional<Failure> Policy::CheckTimes(const Claims& claims, absl::Time now,
+                                          PolicyResult& result) const {
+  const ProviderOptions& o = *options_;
   auto exp = claims.NumericDate("exp");
   if (!exp.ok()) return exp.failure();
   auto nbf = claims.NumericDate("nbf");
@@ -242,137 +230,88 @@ FailureOr<PolicyResult> Policy::Check(const nlohmann::json& json,
     }
   }
   result.expires_at = *exp;
+  return std::nullopt;
+}
 
-  // --- iss ---
-  {
-    const nlohmann::json* iss = claims.Member("iss");
-    if (iss == nullptr) return Fail(FailureReason::kIssuerMismatch, "iss missing");
-    if (!iss->is_string()) {
-      return Fail(FailureReason::kClaimInvalid, "iss is not a string");
-    }
-    if (!AcceptsIssuer(iss->get_ref<const std::string&>())) {
-      return Fail(FailureReason::kIssuerMismatch, "iss not accepted");
-    }
+std::optional<Failure> Policy::CheckIssuer(const Claims& claims) const {
+  const nlohmann::json* iss = claims.Member("iss");
+  if (iss == nullptr) return Fail(FailureReason::kIssuerMismatch, "iss missing");
+  if (!iss->is_string()) {
+    return Fail(FailureReason::kClaimInvalid, "iss is not a string");
   }
-
-  // --- aud ---
-  {
-    auto aud = claims.StringOrArray("aud");
-    if (!aud.ok()) return aud.failure();
-    if (!aud->has_value()) {
-      return Fail(FailureReason::kAudienceMismatch, "aud missing");
-    }
-    bool match = false;
-    for (const std::string& a : **aud) {
-      if (!audience.empty()) {
-        match = a == audience;
-      } else {
-        match = std::find(o.audiences.begin(), o.audiences.end(), a) !=
-                o.audiences.end();
-      }
-      if (match) break;
-    }
-    if (!match) {
-      return Fail(FailureReason::kAudienceMismatch, "aud not accepted");
-    }
+  if (!AcceptsIssuer(iss->get_ref<const std::string&>())) {
+    return Fail(FailureReason::kIssuerMismatch, "iss not accepted");
   }
+  return std::nullopt;
+}
 
-  // --- sub (RFC 7519 §4.1.2: a StringOrURI, whatever the rules) ---
+std::optional<Failure> Policy::CheckAudience(const Claims& claims,
+                                             absl::string_view audience) const {
+  auto aud = claims.StringOrArray("aud");
+  if (!aud.ok()) return aud.failure();
+  if (!aud->has_value()) {
+    return Fail(FailureReason::kAudienceMismatch, "aud missing");
+  }
+  const std::vector<std::string>& accepted = options_->audiences;
+  for (const std::string& a : **aud) {
+    const bool match =
+        audience.empty()
+            ? std::find(accepted.begin(), accepted.end(), a) != accepted.end()
+            : a == audience;
+    if (match) return std::nullopt;
+  }
+  return Fail(FailureReason::kAudienceMismatch, "aud not accepted");
+}
+
+// RFC 7519 §4.1.2: sub is a StringOrURI, whatever the rules.
+std::optional<Failure> Policy::CheckSubject(const Claims& claims) const {
+  const SubjectRule& rule = options_->subject;
   const nlohmann::json* sub = claims.Member("sub");
   if (sub != nullptr && !sub->is_string()) {
     return Fail(FailureReason::kClaimInvalid, "sub is not a string");
   }
-  if (o.subject.kind != SubjectRule::Kind::kNone) {
-    if (sub == nullptr) return Fail(FailureReason::kClaimMissing, "sub missing");
-    const std::string& s = sub->get_ref<const std::string&>();
-    bool match = false;
-    for (const std::string& v : o.subject.values) {
-      match = o.subject.kind == SubjectRule::Kind::kExact
-                  ? s == v
-                  : absl::StartsWith(s, v);
-      if (match) break;
+  if (rule.kind == SubjectRule::Kind::kNone) return std::nullopt;
+  if (sub == nullptr) return Fail(FailureReason::kClaimMissing, "sub missing");
+  const std::string& s = sub->get_ref<const std::string&>();
+  for (const std::string& v : rule.values) {
+    if (rule.kind == SubjectRule::Kind::kExact ? s == v
+                                               : absl::StartsWith(s, v)) {
+      return std::nullopt;
     }
-    if (!match) return Fail(FailureReason::kSubjectMismatch, "sub not accepted");
   }
+  return Fail(FailureReason::kSubjectMismatch, "sub not accepted");
+}
 
-  // --- app claims (namespace) ---
+// Required claims, claim rules and metadata: looked up in the claims
+// namespace first, then at the top level.
+std::optional<Failure> Policy::CheckAppClaims(const Claims& claims,
+                                              const VerifyContext& context,
+                                              PolicyResult& result) const {
   const nlohmann::json* ns = nullptr;
-  if (!o.claims_namespace.empty()) {
-    ns = claims.Member(o.claims_namespace);
+  if (!options_->claims_namespace.empty()) {
+    ns = claims.Member(options_->claims_namespace);
     if (ns != nullptr && !ns->is_object()) {
       return Fail(FailureReason::kClaimInvalid,
                   "claims namespace is not an object");
     }
   }
-  auto find_app = [&](absl::string_view path) -> const nlohmann::json* {
+  auto find = [&](absl::string_view path) -> const nlohmann::json* {
     if (ns != nullptr) {
       if (const nlohmann::json* v = Claims(*ns).Find(path)) return v;
     }
     return claims.Find(path);
   };
-
-  for (const std::string& name : o.required_claims) {
-    const nlohmann::json* v = find_app(name);
-    if (v == nullptr || v->is_null()) {
-      return Fail(FailureReason::kClaimMissing,
-                  absl::StrCat("claim ", name, " missing"));
+  for (const std::vector<ClaimMatcher>* matchers :
+       {&compiled_->required, &compiled_->rules}) {
+    for (const ClaimMatcher& m : *matchers) {
+      if (std::optional<Failure> f =
+              MatchFailure(m, m.EvaluateValue(find(m.path()), context))) {
+        return f;
+      }
     }
   }
-
-  for (const CompiledRule& rule : compiled_->rules) {
-    const nlohmann::json* v = find_app(rule.claim);
-    if (v == nullptr || v->is_null()) {
-      return Fail(FailureReason::kClaimMissing,
-                  absl::StrCat("claim ", rule.claim, " missing"));
-    }
-    std::vector<std::string> expected;
-    expected.reserve(rule.values.size());
-    for (const Template& t : rule.values) {
-      std::optional<std::string> e = Expand(t, context);
-      if (!e) {
-        return Fail(FailureReason::kClaimInvalid,
-                    absl::StrCat("claim ", rule.claim,
-                                 ": rule placeholder has no context value"));
-      }
-      expected.push_back(*std::move(e));
-    }
-    bool ok = false;
-    switch (rule.op) {
-      case ClaimRule::Op::kEquals:
-      case ClaimRule::Op::kOneOf: {
-        if (v->is_object() || v->is_array()) break;
-        std::string text = Claims::ValueToString(*v);
-        ok = std::find(expected.begin(), expected.end(), text) != expected.end();
-        break;
-      }
-      case ClaimRule::Op::kContains: {
-        std::vector<std::string> have;
-        if (v->is_array()) {
-          for (const nlohmann::json& e : *v) {
-            if (!e.is_object() && !e.is_array()) {
-              have.push_back(Claims::ValueToString(e));
-            }
-          }
-        } else if (v->is_string()) {
-          have = absl::StrSplit(v->get_ref<const std::string&>(), ' ',
-                                absl::SkipEmpty());
-        }
-        ok = std::all_of(expected.begin(), expected.end(),
-                         [&](const std::string& e) {
-                           return std::find(have.begin(), have.end(), e) !=
-                                  have.end();
-                         });
-        break;
-      }
-    }
-    if (!ok) {
-      return Fail(FailureReason::kClaimInvalid,
-                  absl::StrCat("claim ", rule.claim, " does not satisfy rule"));
-    }
-  }
-
   for (const MetadataMapping& m : compiled_->metadata) {
-    const nlohmann::json* v = find_app(m.path);
+    const nlohmann::json* v = find(m.path);
     if (v == nullptr || v->is_null()) {
       if (m.required) {
         return Fail(FailureReason::kClaimMissing,
@@ -382,7 +321,7 @@ FailureOr<PolicyResult> Policy::Check(const nlohmann::json& json,
     }
     result.metadata[m.field] = Claims::ValueToString(*v);
   }
-  return result;
+  return std::nullopt;
 }
 
 }  // namespace jwtauth

@@ -25,6 +25,7 @@
 //   sub exact/prefix rule                                      SUBJECT_MISMATCH
 //   required_claims present (null counts as absent)            CLAIM_MISSING
 //   claim rules (equals / one_of / contains)                   CLAIM_INVALID
+//     (a rule's claim missing or null is CLAIM_MISSING)
 //   metadata mapping, required paths present                   CLAIM_MISSING
 // Bad time-claim values (not a number, out of [0, year 9999]) and wrongly
 // typed iss/aud/sub (RFC 7519 §4.1: iss and sub are StringOrURI strings,
@@ -39,11 +40,15 @@
 // registered claims (exp, nbf, iat, iss, aud, sub rule) are always top-level.
 // A namespace that is present but not an object is CLAIM_INVALID.
 //
-// Claim-rule placeholders: values may contain "%{name}" or "%c" (single
-// letter) which are replaced by VerifyOptions.context["name"] / ["c"]
-// (EMQX-style, e.g. "%u" = context["u"]); "%%" is a literal '%'. A
-// placeholder with no context value makes the rule fail (CLAIM_INVALID),
-// never match an empty string.
+// Required claims, claim rules and metadata paths are matched by the one
+// claim-matching engine (core/claim_matcher.h), which also serves ext_authz
+// rules and the IssueToken scope check: one_of is its `in` matcher (an array
+// claim passes when any element is one of the values), contains looks for
+// string elements or space-separated words. Rule values may contain
+// placeholders "%{name}" or "%c" (single letter), replaced by
+// VerifyOptions.context["name"] / ["c"] (EMQX-style, e.g. "%u" =
+// context["u"]); "%%" is a literal '%'. A placeholder with no context value
+// makes the rule fail (CLAIM_INVALID), never match an empty string.
 //
 // Immutable; thread-safe; copyable.
 
@@ -54,10 +59,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "core/claim_matcher.h"
+#include "core/claims.h"
 #include "core/failure.h"
 #include "core/json_limits.h"
 #include "nlohmann/json.hpp"
@@ -68,8 +74,6 @@ inline constexpr absl::Duration kDefaultClockSkew = absl::Seconds(60);
 inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(10);
 inline constexpr size_t kDefaultMaxKeysWithoutKid = 8;
 
-using VerifyContext = absl::flat_hash_map<std::string, std::string>;
-
 struct SubjectRule {
   enum class Kind { kNone, kExact, kPrefix };
   Kind kind = Kind::kNone;
@@ -77,11 +81,12 @@ struct SubjectRule {
 };
 
 struct ClaimRule {
+  // The claim-matching engine's equals / in / contains.
   enum class Op {
     kEquals,    // claim (as text) equals values[0]
-    kOneOf,     // claim (as text) equals any of values
-    kContains,  // claim array (or space-separated string, like OAuth
-                // "scope") contains every one of values
+    kOneOf,     // claim (or any array element, as text) equals any of values
+    kContains,  // claim array of strings (or space-separated string, like
+                // OAuth "scope") contains every one of values
   };
   std::string claim;  // dot path
   Op op = Op::kEquals;
@@ -152,21 +157,9 @@ class Policy final {
 
   // Copyable and movable.
  private:
-  struct Template {
-    // Alternating literal / placeholder parts; placeholder = context key.
-    struct Part {
-      bool placeholder;
-      std::string text;
-    };
-    std::vector<Part> parts;
-  };
-  struct CompiledRule {
-    std::string claim;
-    ClaimRule::Op op;
-    std::vector<Template> values;
-  };
   struct Compiled {
-    std::vector<CompiledRule> rules;
+    std::vector<ClaimMatcher> required;  // exists, one per required claim
+    std::vector<ClaimMatcher> rules;
     std::vector<std::string> allowed_typ;  // normalized
     std::vector<MetadataMapping> metadata;  // fields filled in
   };
@@ -175,9 +168,21 @@ class Policy final {
          std::shared_ptr<const Compiled> compiled)
       : options_(std::move(options)), compiled_(std::move(compiled)) {}
 
-  static absl::StatusOr<Template> ParseTemplate(absl::string_view text);
-  static std::optional<std::string> Expand(const Template& t,
-                                           const VerifyContext& context);
+  static absl::Status CheckOptions(const ProviderOptions& o);
+  static absl::Status CompileClaims(const ProviderOptions& o,
+                                    Compiled& compiled);
+
+  // The steps of Check, in order; each returns the first failure it finds.
+  // nullopt = passed.
+  std::optional<Failure> CheckTimes(const Claims& claims, absl::Time now,
+                                    PolicyResult& result) const;
+  std::optional<Failure> CheckIssuer(const Claims& claims) const;
+  std::optional<Failure> CheckAudience(const Claims& claims,
+                                       absl::string_view audience) const;
+  std::optional<Failure> CheckSubject(const Claims& claims) const;
+  std::optional<Failure> CheckAppClaims(const Claims& claims,
+                                        const VerifyContext& context,
+                                        PolicyResult& result) const;
 
   std::shared_ptr<const ProviderOptions> options_;
   std::shared_ptr<const Compiled> compiled_;

@@ -9,7 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
 #include "core/base64url.h"
+#include "core/claim_matcher.h"
+#include "core/claims.h"
 #include "core/issuer.h"
 #include "core/jwk.h"
 #include "core/key_set.h"
@@ -139,27 +142,6 @@ std::optional<absl::string_view> ParseBearerHeader(absl::string_view value) {
   return token;
 }
 
-bool ScopeClaimContains(const nlohmann::json& scope_claim,
-                        absl::string_view scope) {
-  if (scope.empty()) return false;
-  if (scope_claim.is_string()) {
-    for (absl::string_view s :
-         absl::StrSplit(scope_claim.get_ref<const std::string&>(), ' ',
-                        absl::SkipEmpty())) {
-      if (s == scope) return true;
-    }
-    return false;
-  }
-  if (scope_claim.is_array()) {
-    for (const auto& item : scope_claim) {
-      if (item.is_string() && item.get_ref<const std::string&>() == scope) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
   std::vector<std::string> out;
   // Only a transport that verified the peer's certificate sets a peer
@@ -241,31 +223,40 @@ grpc::ServerUnaryReactor* AuthService::Verify(
 
 namespace {
 
-// Who is calling IssueToken (`mode`: "direct" or "exchange"): a verified
-// mTLS identity listed in `identities`, else a caller token in metadata
-// "authorization: Bearer ..." that the production verifier accepts as a
-// token of one of `caller_providers` (tried in order, each alone) and whose
-// "scope" contains `scope`; no caller providers = no caller tokens. OK with *caller = "mtls:<id>" / "token:<provider>",
-// else PERMISSION_DENIED. Shared by direct mode and exchange's require_caller.
-grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
-                                const TokenVerifier& verifier,
-                                const std::vector<std::string>& identities,
-                                const std::string& scope,
-                                const std::vector<std::string>& caller_providers,
-                                absl::string_view mode, Logger* logger,
-                                std::string* caller) {
-  const absl::string_view what =
-      mode == "direct" ? "direct issuing" : "token exchange";
-  if (std::shared_ptr<const grpc::AuthContext> auth = context->auth_context()) {
-    for (const std::string& id : PeerIdentities(*auth)) {
-      for (const std::string& allowed : identities) {
-        if (id == allowed) {
-          *caller = absl::StrCat("mtls:", id);
-          return grpc::Status::OK;
-        }
-      }
+// The caller's verified "scope" claim (a space-separated string or an array
+// of strings, RFC 8693 §4.2) holds `scope`: the claim-matching engine's
+// `contains`, as in provider claim rules and ext_authz conditions.
+bool HasScope(const VerifiedToken& token, const std::string& scope) {
+  return ClaimValueMatches(Claims(token.claims()).Find("scope"),
+                           ClaimMatchOp::kContains,
+                           absl::MakeConstSpan(&scope, 1));
+}
+
+// "mtls:<id>" for a verified peer identity listed in `identities`.
+std::optional<std::string> MtlsCaller(grpc::CallbackServerContext* context,
+                                      const std::vector<std::string>& identities) {
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth == nullptr) return std::nullopt;
+  for (const std::string& id : PeerIdentities(*auth)) {
+    for (const std::string& allowed : identities) {
+      if (id == allowed) return absl::StrCat("mtls:", id);
     }
   }
+  return std::nullopt;
+}
+
+// A caller token in metadata "authorization: Bearer ..." that the production
+// verifier accepts as a token of one of `caller_providers` (tried in order,
+// each alone) and whose "scope" holds `scope`; no caller providers = no
+// caller tokens. OK with *caller = "token:<provider>".
+grpc::Status TokenCaller(grpc::CallbackServerContext* context,
+                         const TokenVerifier& verifier,
+                         const std::string& scope,
+                         const std::vector<std::string>& caller_providers,
+                         absl::string_view mode, Logger* logger,
+                         std::string* caller) {
+  const absl::string_view what =
+      mode == "direct" ? "direct issuing" : "token exchange";
   const auto& md = context->client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
@@ -286,41 +277,65 @@ grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
   const VerifyResult verified =
       verifier.VerifyWithAnyOf(*caller_token, caller_providers);
   if (!verified.ok()) {
+    const absl::string_view reason =
+        FailureReasonName(verified.failure().reason);
     Log(logger, LogLevel::kWarn, "issue_denied",
         {{"mode", std::string(mode)},
-         {"reason", std::string(FailureReasonName(verified.failure().reason))},
+         {"reason", std::string(reason)},
          {"token", TokenFingerprint(*caller_token)}});
-    return Denied(absl::StrCat("caller token rejected: ",
-                               FailureReasonName(verified.failure().reason)));
+    return Denied(absl::StrCat("caller token rejected: ", reason));
   }
-  const nlohmann::json& claims = verified->claims();
-  auto claim = claims.find("scope");
-  if (claim == claims.end() || !ScopeClaimContains(*claim, scope)) {
+  if (!HasScope(*verified, scope)) {
     return Denied(absl::StrCat("caller token lacks scope \"", scope, "\""));
   }
   *caller = absl::StrCat("token:", verified->provider());
   return grpc::Status::OK;
 }
 
-// Exchange mode (issue.exchange): policy, optional caller check, then
-// TokenIssuer::Exchange (allowed providers / audiences, subject binding).
-grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
-                             const ServingState& state,
-                             const v1::IssueTokenRequest& request,
-                             absl::Duration ttl, Logger* logger,
-                             v1::IssueTokenResponse* response) {
+// Who is calling IssueToken (`mode`: "direct" or "exchange"): a verified
+// mTLS identity listed in `identities`, else a caller token (TokenCaller).
+// OK with *caller = "mtls:<id>" / "token:<provider>", else
+// PERMISSION_DENIED. Shared by direct mode and exchange's require_caller.
+grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
+                                const TokenVerifier& verifier,
+                                const std::vector<std::string>& identities,
+                                const std::string& scope,
+                                const std::vector<std::string>& caller_providers,
+                                absl::string_view mode, Logger* logger,
+                                std::string* caller) {
+  if (std::optional<std::string> mtls = MtlsCaller(context, identities)) {
+    *caller = *std::move(mtls);
+    return grpc::Status::OK;
+  }
+  return TokenCaller(context, verifier, scope, caller_providers, mode, logger,
+                     caller);
+}
+
+void LogIssued(Logger* logger, absl::string_view mode,
+               const std::string& caller, const IssuedToken& issued) {
+  Log(logger, LogLevel::kInfo, "token_issued",
+      {{"mode", std::string(mode)}, {"caller", caller}, {"kid", issued.kid},
+       {"alg", std::string(AlgorithmName(issued.alg))}, {"jti", issued.jti}});
+}
+
+// The checks before an exchange: enabled, the caller (when required), a
+// signing key, ttl within the exchange maximum. Sets *caller.
+grpc::Status CheckExchangeAllowed(grpc::CallbackServerContext* context,
+                                  const ServingState& state,
+                                  absl::Duration ttl, Logger* logger,
+                                  std::string* caller) {
   const IssuePolicy& policy = state.issue_policy;
   if (!policy.exchange_enabled) {
     Log(logger, LogLevel::kWarn, "issue_denied",
         {{"mode", "exchange"}, {"reason", "exchange disabled"}});
     return Denied("token exchange is disabled");
   }
-  std::string caller = "anonymous";
+  *caller = "anonymous";
   if (policy.exchange_require_caller) {
     grpc::Status s = AuthenticateCaller(
         context, *state.verifier, policy.exchange_allowed_identities,
         policy.exchange_required_scope, policy.exchange_caller_providers,
-        "exchange", logger, &caller);
+        "exchange", logger, caller);
     if (!s.ok()) return s;
   }
   if (state.issuer == nullptr) {
@@ -333,6 +348,20 @@ grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
         absl::StrCat("ttl exceeds the exchange maximum of ",
                      absl::FormatDuration(policy.exchange_max_ttl)));
   }
+  return grpc::Status::OK;
+}
+
+// Exchange mode (issue.exchange): policy, optional caller check, then
+// TokenIssuer::Exchange (allowed providers / audiences, subject binding).
+grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
+                             const ServingState& state,
+                             const v1::IssueTokenRequest& request,
+                             absl::Duration ttl, Logger* logger,
+                             v1::IssueTokenResponse* response) {
+  std::string caller;
+  grpc::Status allowed =
+      CheckExchangeAllowed(context, state, ttl, logger, &caller);
+  if (!allowed.ok()) return allowed;
   const absl::string_view subject_token =
       ExtractBearerOrRawToken(request.subject_token());
   ExchangeRequest xreq;
@@ -358,10 +387,7 @@ grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
                                failure.detail, ")"));
   }
   FillIssued(**issued, *state.issuer, "exchange", response);
-  Log(logger, LogLevel::kInfo, "token_issued",
-      {{"mode", "exchange"}, {"caller", caller}, {"kid", (*issued)->kid},
-       {"alg", std::string(AlgorithmName((*issued)->alg))},
-       {"jti", (*issued)->jti}});
+  LogIssued(logger, "exchange", caller, **issued);
   return grpc::Status::OK;
 }
 
@@ -395,11 +421,19 @@ grpc::Status IssueDirect(grpc::CallbackServerContext* context,
   absl::StatusOr<IssuedToken> issued = state.issuer->Issue(ireq);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   FillIssued(*issued, *state.issuer, "direct", response);
-  Log(logger, LogLevel::kInfo, "token_issued",
-      {{"mode", "direct"}, {"caller", caller}, {"kid", issued->kid},
-       {"alg", std::string(AlgorithmName(issued->alg))},
-       {"jti", issued->jti}});
+  LogIssued(logger, "direct", caller, *issued);
   return grpc::Status::OK;
+}
+
+// The requested ttl (zero = the issuer's default); INVALID_ARGUMENT when
+// negative.
+absl::StatusOr<absl::Duration> RequestedTtl(
+    const v1::IssueTokenRequest& request) {
+  if (!request.has_ttl()) return absl::ZeroDuration();
+  if (request.ttl().seconds() < 0 || request.ttl().nanos() < 0) {
+    return absl::InvalidArgumentError("ttl must not be negative");
+  }
+  return FromProtoDuration(request.ttl());
 }
 
 }  // namespace
@@ -415,19 +449,14 @@ grpc::ServerUnaryReactor* AuthService::IssueToken(
                       grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                    "no configuration loaded yet"));
   }
-  if (request->has_ttl() && (request->ttl().seconds() < 0 ||
-                             request->ttl().nanos() < 0)) {
-    return FinishWith(context, recorder,
-                      grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   "ttl must not be negative"));
+  const absl::StatusOr<absl::Duration> ttl = RequestedTtl(*request);
+  if (!ttl.ok()) {
+    return FinishWith(context, recorder, ToGrpcStatus(ttl.status()));
   }
-  const absl::Duration ttl = request->has_ttl()
-                                 ? FromProtoDuration(request->ttl())
-                                 : absl::ZeroDuration();
   grpc::Status status =
       request->subject_token().empty()
-          ? IssueDirect(context, *state, *request, ttl, ctx_.logger, response)
-          : IssueByExchange(context, *state, *request, ttl, ctx_.logger,
+          ? IssueDirect(context, *state, *request, *ttl, ctx_.logger, response)
+          : IssueByExchange(context, *state, *request, *ttl, ctx_.logger,
                             response);
   if (!status.ok()) {
     response->Clear();

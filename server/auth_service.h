@@ -94,11 +94,6 @@ absl::string_view ExtractBearerOrRawToken(absl::string_view value);
 // is not "Bearer <token>" (no raw-token fallback).
 std::optional<absl::string_view> ParseBearerHeader(absl::string_view value);
 
-// True iff a "scope" claim value (a space-separated string or an array of
-// strings, RFC 8693 §4.2 / common IdP practice) contains `scope` exactly.
-bool ScopeClaimContains(const nlohmann::json& scope_claim,
-                        absl::string_view scope);
-
 // Verified mTLS identities of the peer: every SAN URI and DNS name of a
 // certificate the transport verified. Empty for plaintext or unauthenticated
 // peers.

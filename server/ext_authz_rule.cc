@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/claims.h"
 #include "re2/re2.h"
 
 namespace jwtauth::server {
@@ -39,57 +40,6 @@ bool HostMatches(absl::string_view pattern, absl::string_view host) {
     return h.size() > suffix.size() && absl::EndsWithIgnoreCase(h, suffix);
   }
   return absl::EqualsIgnoreCase(pattern, h);
-}
-
-// Scalar claim value as text for comparisons; nullopt for objects/arrays/null.
-std::optional<std::string> ScalarText(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean() || v.is_number()) {
-    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  return std::nullopt;
-}
-
-bool ValueIn(const nlohmann::json& v, const std::vector<std::string>& values) {
-  std::optional<std::string> text = ScalarText(v);
-  return text.has_value() &&
-         std::find(values.begin(), values.end(), *text) != values.end();
-}
-
-bool ConditionHolds(const ClaimCondition& cond, const nlohmann::json& claims) {
-  const nlohmann::json* v = FindClaim(claims, cond.claim);
-  if (v == nullptr || v->is_null()) return false;
-  switch (cond.op) {
-    case ClaimCondition::Op::kExists:
-      return true;
-    case ClaimCondition::Op::kEquals: {
-      std::optional<std::string> text = ScalarText(*v);
-      return text.has_value() && *text == cond.values.front();
-    }
-    case ClaimCondition::Op::kIn:
-      if (v->is_array()) {
-        return std::any_of(v->begin(), v->end(), [&](const nlohmann::json& e) {
-          return ValueIn(e, cond.values);
-        });
-      }
-      return ValueIn(*v, cond.values);
-    case ClaimCondition::Op::kContains: {
-      const std::string& want = cond.values.front();
-      if (v->is_array()) {
-        return std::any_of(v->begin(), v->end(), [&](const nlohmann::json& e) {
-          return e.is_string() && e.get_ref<const std::string&>() == want;
-        });
-      }
-      if (v->is_string()) {
-        for (absl::string_view word : absl::StrSplit(
-                 v->get_ref<const std::string&>(), ' ', absl::SkipEmpty())) {
-          if (word == want) return true;
-        }
-      }
-      return false;
-    }
-  }
-  return false;
 }
 
 // Percent-decodes a query component ('+' is a space in form encoding).
@@ -253,37 +203,22 @@ std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
   return std::nullopt;
 }
 
-const nlohmann::json* FindClaim(const nlohmann::json& claims,
-                                absl::string_view path) {
-  if (!claims.is_object()) return nullptr;
-  auto it = claims.find(std::string(path));
-  if (it != claims.end()) return &*it;
-  const nlohmann::json* cur = &claims;
-  for (absl::string_view part : absl::StrSplit(path, '.')) {
-    if (!cur->is_object()) return nullptr;
-    auto next = cur->find(std::string(part));
-    if (next == cur->end()) return nullptr;
-    cur = &*next;
-  }
-  return cur == &claims ? nullptr : cur;
-}
-
 const ClaimCondition* FirstFailedCondition(const ExtAuthzRule& rule,
                                            const nlohmann::json& claims) {
+  const Claims view(claims);
   for (const ClaimCondition& cond : rule.claims) {
-    if (!ConditionHolds(cond, claims)) return &cond;
+    if (!ClaimValueMatches(view.Find(cond.claim), cond.op, cond.values)) {
+      return &cond;
+    }
   }
   return nullptr;
 }
 
 std::optional<std::string> ClaimHeaderValue(const nlohmann::json& claims,
                                             absl::string_view path) {
-  const nlohmann::json* v = FindClaim(claims, path);
+  const nlohmann::json* v = Claims(claims).Find(path);
   if (v == nullptr || v->is_null()) return std::nullopt;
-  std::string out =
-      v->is_string()
-          ? v->get<std::string>()
-          : v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = Claims::ValueToString(*v);
   if (HasControlChar(out)) return std::nullopt;
   return out;
 }

@@ -26,6 +26,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "core/claim_matcher.h"
 #include "nlohmann/json.hpp"
 
 namespace re2 {
@@ -74,15 +75,11 @@ struct RequestMatch {
   bool Matches(const RequestView& request) const;
 };
 
-// One condition on a verified claim (claim path: an exact top-level name
-// first, else a dot path into nested objects).
+// One condition on a verified claim, decided by the claim-matching engine
+// (core/claim_matcher.h: dot paths, exists / equals / in / contains). Values
+// are literal (no placeholders).
 struct ClaimCondition {
-  enum class Op {
-    kContains,  // array element equal, or space-separated word ("scope")
-    kIn,        // scalar (or any array element) equal to one of values
-    kEquals,    // scalar equal to values[0]
-    kExists,    // present and not null
-  };
+  using Op = ClaimMatchOp;
   std::string claim;
   Op op = Op::kExists;
   std::vector<std::string> values;
@@ -97,18 +94,13 @@ struct ExtAuthzRule {
 };
 
 struct ForwardedClaim {
-  std::string claim;   // claim path, as in ClaimCondition
+  std::string claim;   // claim path (Claims::Find), as in ClaimCondition
   std::string header;  // lower-case request header name
 };
 
 // The first non-empty token from `sources`, or nullopt (TOKEN_MISSING).
 std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
                                         const RequestView& request);
-
-// Resolves a claim path: exact top-level key first, else dot path. Null if
-// absent.
-const nlohmann::json* FindClaim(const nlohmann::json& claims,
-                                absl::string_view path);
 
 // The first condition of `rule` that `claims` do not meet, or null when all
 // hold.

@@ -22,6 +22,17 @@ TEST(ClaimsTest, FindResolvesDotPathsAndDottedNames) {
   EXPECT_EQ(c.Member("org.id"), nullptr);
 }
 
+TEST(ClaimsTest, FindPrefersTheLongestMemberNameAndFallsBack) {
+  json j = {{"a.b", "outer"}, {"a", {{"b", "inner"}, {"c.d", {{"e", 1}}}}},
+            {"x.y", {{"q", 1}}}, {"x", {{"y", {{"z", 2}}}}}};
+  Claims c(j);
+  EXPECT_EQ(*c.Find("a.b"), "outer");    // whole name beats a.{b}
+  EXPECT_EQ(*c.Find("a.c.d.e"), 1);      // a.{c.d}.e
+  EXPECT_EQ(*c.Find("x.y.z"), 2);        // {x.y} has no z: falls back to x.y.z
+  EXPECT_EQ(c.Find("x.y.q.r"), nullptr);
+  EXPECT_EQ(c.Find("a.b.c"), nullptr);   // "outer" is no object
+}
+
 TEST(ClaimsTest, NumericDate) {
   json j = {{"i", 10}, {"f", 10.25}, {"neg", -1}, {"big", 253402300800LL},
             {"max", 253402300799LL}, {"s", "10"}, {"b", true}};

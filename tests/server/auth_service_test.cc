@@ -31,12 +31,15 @@
 #include "server/logging.h"
 #include "server/metrics.h"
 #include "server/proto_json.h"
+#include "tests/testutil/claim_match_cases.h"
 #include "tests/testutil/fake_clock.h"
 #include "tests/testutil/test_keys.h"
 
 namespace jwtauth::server {
 namespace {
 
+using ::jwtauth::testutil::ClaimMatchCase;
+using ::jwtauth::testutil::ClaimMatchCases;
 using ::jwtauth::testutil::FakeClock;
 using ::jwtauth::testutil::GenerateTestKey;
 using ::jwtauth::testutil::SignJws;
@@ -51,7 +54,7 @@ constexpr char kAudience[] = "api://orders";
 // A known HMAC secret, to prove its bytes never leave ListKeys.
 constexpr char kKnownSecret[] = "known-hmac-secret-0123456789-abcdefgh";
 
-// ---- ExtractBearerOrRawToken / ScopeClaimContains (pure helpers) ----------
+// ---- ExtractBearerOrRawToken (pure helper) ---------------------------------
 
 TEST(ExtractBearerOrRawTokenTest, FollowsRfc6750) {
   EXPECT_EQ(ExtractBearerOrRawToken("Bearer abc"), "abc");
@@ -66,16 +69,6 @@ TEST(ExtractBearerOrRawTokenTest, FollowsRfc6750) {
   EXPECT_EQ(ParseBearerHeader("abc"), std::nullopt);
   EXPECT_EQ(ParseBearerHeader("Bearer "), std::nullopt);
   EXPECT_EQ(ParseBearerHeader("Basic abc"), std::nullopt);
-}
-
-TEST(ScopeClaimContainsTest, StringAndArrayForms) {
-  EXPECT_TRUE(ScopeClaimContains("read jwtauth.issue", "jwtauth.issue"));
-  EXPECT_FALSE(ScopeClaimContains("jwtauth.issuer", "jwtauth.issue"));
-  EXPECT_TRUE(ScopeClaimContains(nlohmann::json::array({"a", "jwtauth.issue"}),
-                                 "jwtauth.issue"));
-  EXPECT_FALSE(ScopeClaimContains(nlohmann::json::array({"a b"}), "a"));
-  EXPECT_FALSE(ScopeClaimContains(42, "42"));
-  EXPECT_FALSE(ScopeClaimContains("", ""));
 }
 
 // ---- In-process server fixture --------------------------------------------
@@ -601,6 +594,37 @@ TEST_F(AuthServiceTest, DirectIssuingCallerTokenWithoutScopeOrInvalidIsDenied) {
     EXPECT_THAT(s.error_message(), HasSubstr(c.message_part));
     EXPECT_EQ(resp.token(), "");
   }
+}
+
+// The caller-scope check is the claim-matching engine's contains on "scope":
+// every one-value "scope" row of the shared table (tests/testutil/
+// claim_match_cases.h) gives the answer the engine, provider policies and
+// ext_authz conditions give.
+TEST_F(AuthServiceTest, CallerScopeCheckAgreesWithTheClaimMatcher) {
+  auto stub = InsecureStub();
+  v1::IssueTokenRequest req;
+  req.set_subject("user-1");
+  int rows = 0;
+  for (const ClaimMatchCase& c : ClaimMatchCases()) {
+    if (c.path != "scope" || c.op != ClaimMatchOp::kContains ||
+        c.values.size() != 1) {
+      continue;
+    }
+    SCOPED_TRACE(c.name);
+    ++rows;
+    IssuePolicy policy = DirectPolicy();
+    policy.required_scope = c.values.front();
+    Publish(policy, true);
+    v1::IssueTokenResponse resp;
+    grpc::Status s = CallIssue(*stub, req, &resp, Token(Claims(c.claims)));
+    EXPECT_EQ(s.ok(), c.match) << s.error_message();
+    if (s.ok()) {
+      tokens_used_.push_back(resp.token());
+    } else {
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    }
+  }
+  EXPECT_GE(rows, 10);
 }
 
 TEST_F(AuthServiceTest, DirectIssuingRequestShapeErrorsAreInvalidArgument) {

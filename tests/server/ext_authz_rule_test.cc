@@ -6,12 +6,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/ext_authz_policy.h"
+#include "tests/testutil/claim_match_cases.h"
 #include "tests/testutil/status_matchers.h"
 #include "yaml-cpp/yaml.h"
 
 namespace jwtauth::server {
 namespace {
 
+using ::jwtauth::testutil::ClaimMatchCase;
+using ::jwtauth::testutil::ClaimMatchCases;
 using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::StatusIs;
 using ::testing::ElementsAre;
@@ -172,6 +175,34 @@ ext_authz:
   auto none = Parse("ext_authz:\n  rules: [{methods: [GET], allow: true}]\n");
   ASSERT_THAT(none, IsOk());
   EXPECT_TRUE(PathMatcherLocations(*none).empty());
+}
+
+// ext_authz claim conditions are decided by the claim-matching engine: every
+// row of the shared table gives the answer the engine and provider policies
+// give (tests/core/claim_matcher_test.cc).
+TEST(FirstFailedConditionTest, EveryClaimMatchCaseAgreesWithTheEngine) {
+  for (const ClaimMatchCase& c : ClaimMatchCases()) {
+    ExtAuthzRule rule;
+    rule.action = ExtAuthzRule::Action::kClaims;
+    rule.claims = {ClaimCondition{c.path, c.op, c.values}};
+    EXPECT_EQ(FirstFailedCondition(rule, c.claims) == nullptr, c.match)
+        << c.name;
+  }
+}
+
+// Forwarded claims resolve paths like conditions do (longest member name
+// first), so a header carries the value a condition checked.
+TEST(ClaimHeaderValueTest, ResolvesPathsLikeConditions) {
+  const nlohmann::json claims = {{"a.b", "outer"},
+                                 {"a", {{"b", "inner"}}},
+                                 {"org", {{"x.y", {{"id", 7}}}}}};
+  EXPECT_EQ(ClaimHeaderValue(claims, "a.b"), "outer");
+  EXPECT_EQ(ClaimHeaderValue(claims, "org.x.y.id"), "7");
+  ExtAuthzRule rule;
+  rule.action = ExtAuthzRule::Action::kClaims;
+  rule.claims = {ClaimCondition{"org.x.y.id", ClaimCondition::Op::kEquals,
+                                {"7"}}};
+  EXPECT_EQ(FirstFailedCondition(rule, claims), nullptr);
 }
 
 }  // namespace
