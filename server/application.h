@@ -1,27 +1,23 @@
 #ifndef JWTAUTH_SERVER_APPLICATION_H_
 #define JWTAUTH_SERVER_APPLICATION_H_
 
-// Application: everything the server runs, built from a ServerConfig, minus
-// the gRPC server itself (main owns that). It owns the KeyStore, the JWKS
-// fetcher and refresher, the verification cache, and publishes ServingState
-// generations (TokenVerifier, TokenIssuer, IssuePolicy, ExtAuthzPolicy)
-// through a ServingStateHolder that the gRPC services read once per RPC.
+// Application: connects the parts the server runs, minus the gRPC server
+// itself (main owns that):
+//   ServingStateBuilder  config → keys, policies, verifier, issuer
+//   KeyStore + JwksRefresher  the keys every generation verifies with
+//   ServingStateHolder   the published generation the services read
+//   ConfigWatcher        file changes and SIGHUP → ReloadFromFile()
+//   Readiness            /readyz and the health status
 //
-// Reload(config) builds a complete new generation off the request path:
-// reads every key/secret file, imports keys, validates policies, the issuer
-// and ext_authz rules. Only when all of that succeeded does it touch shared
-// state: stop the old refresher, replace the KeyStore's sources in one
-// publish (JWKS sources keep their last good keys), start the new refresher
-// and publish the new ServingState. Any failure leaves the old generation
-// serving; the error names file:line:col: field and is logged.
-//
-// Watching: StartWatching() starts one thread that every
-// `server.watch_interval` (default 2 s) stats the config file and every file
-// it references — following symlinks and also comparing the resolved target
-// path, inode, size, mtime and a SHA-256 of the content, because Kubernetes
-// updates mounted ConfigMaps/Secrets by swapping a `..data` symlink — and
-// reloads on any change. SIGHUP handling lives in main (it calls
-// ReloadFromFile()).
+// Reload(config) builds a complete new generation off the request path —
+// files read, keys imported, policies, issuer, ext_authz rules and the new
+// TokenVerifier all created — while the old generation keeps serving and the
+// KeyStore is untouched. Only when all of that succeeded does it change
+// shared state, with nothing fallible in between: stop the old JWKS
+// refresher, replace the KeyStore's sources in one publish (JWKS sources
+// keep their last good keys), start the new refresher and publish the new
+// ServingState. Any failure leaves the old generation and its keys serving;
+// the error names file:line:col: field and is logged.
 //
 // Metrics: besides its collector (jwtauth_ready, keys per provider), the
 // Application feeds jwtauth_cache_lookups_total from the hit/miss stats of
@@ -31,7 +27,7 @@
 // so the counter never resets on reload and loses no lookup.
 //
 // Lifetime: in-flight RPCs keep their generation (and, through it, the
-// verifier's cache and unknown-kid observer) alive after a reload.
+// verifier's cache and JWKS refresher) alive after a reload.
 // Thread-safe: Reload/ReloadFromFile are serialised by a mutex; readers
 // (context(), Readiness(), PublicJwksJson()) never block on a reload's I/O.
 // Not copyable or movable.
@@ -41,33 +37,23 @@
 //   AuthService auth((*app)->context());
 //   (*app)->StartWatching();
 
-#include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
-#include "absl/time/time.h"
 #include "core/clock.h"
 #include "server/admin_http_server.h"
 #include "server/config.h"
+#include "server/config_watcher.h"
 #include "server/logging.h"
 #include "server/metrics.h"
+#include "server/readiness.h"
 #include "server/service_context.h"
-
-namespace jwtauth {
-class JwksFetcher;
-class JwksRefresher;
-class KeyStore;
-}  // namespace jwtauth
+#include "server/serving_state_builder.h"
 
 namespace jwtauth::server {
 
@@ -75,14 +61,14 @@ struct ApplicationOptions {
   Logger* logger = nullptr;    // required, not owned
   Metrics* metrics = nullptr;  // required, not owned
   const Clock* clock = &RealClock::Get();  // not owned
-  // JWKS fetcher; null = a CurlJwksFetcher owned by the Application (with
-  // the CA file from the config). Not owned when given.
-  JwksFetcher* fetcher = nullptr;
   // Lookup for secret_env (default: getenv) and config reloads.
-  ConfigLoadOptions load_options;
+  ConfigLoadOptions load_options{};
   // Do not start the JWKS refresher thread (--check-config, tests that call
   // RefreshJwksOnce()).
   bool start_refresher = true;
+  // The watcher also reloads on SIGHUP (main; SIGHUP must be blocked in
+  // every thread, see ConfigWatcher).
+  bool reload_on_sighup = false;
 };
 
 class Application final {
@@ -97,7 +83,6 @@ class Application final {
   // What the gRPC services are constructed with.
   ServiceContext context();
   ServingStateHolder* state() { return &state_; }
-  KeyStore* key_store() { return key_store_.get(); }
 
   // Builds a new generation from `config` and publishes it, or returns the
   // error (InvalidArgument "file:line:col: field: reason") and keeps the old
@@ -108,19 +93,17 @@ class Application final {
   absl::Status ReloadFromFile() ABSL_LOCKS_EXCLUDED(reload_mu_);
 
   // Checks watched files once; reloads if any changed. Returns true if a
-  // reload was attempted. (The watcher thread calls this.)
-  bool CheckFilesOnce() ABSL_LOCKS_EXCLUDED(reload_mu_);
-  void StartWatching();
-  void StopWatching();
+  // reload was attempted. (The watcher thread does this periodically.)
+  bool CheckFilesOnce() { return watcher_.CheckOnce(); }
+  void StartWatching() { watcher_.Start(); }
+  void StopWatching() { watcher_.Stop(); }
 
   // Ready = a generation is published, every required JWKS source has a
   // good key set, and shutdown has not begun.
-  bool Ready() const;
-  ReadinessReport Readiness() const;
-  // Waits until Ready() or timeout (checks every 50 ms). For main/tests.
-  bool WaitUntilReady(absl::Duration timeout) const;
+  bool Ready() const { return readiness_.Ready(); }
+  ReadinessReport Readiness() const { return readiness_.Report(); }
   // Marks the app as shutting down: Ready() turns false.
-  void BeginShutdown() { shutting_down_.store(true); }
+  void BeginShutdown() { readiness_.BeginShutdown(); }
   // Stops the JWKS refresher (after the gRPC server drained).
   void StopRefresher() ABSL_LOCKS_EXCLUDED(reload_mu_);
   // Synchronously fetches every JWKS source (tests, --check-config).
@@ -137,34 +120,34 @@ class Application final {
   uint64_t generation() const;
 
  private:
-  struct Generation;  // what a build produces (application.cc)
-  struct CacheLookupTotals;  // hit/miss sums over generations (application.cc)
-  struct FileStamp {
-    std::string resolved;
-    uint64_t dev = 0, ino = 0, size = 0;
-    int64_t mtime_ns = 0;
-    std::string content_hash;
-    bool exists = false;
-    bool operator==(const FileStamp&) const = default;
-  };
+  struct CacheLookupTotals;  // hit/miss sums over generations
+  struct Jwks;               // one generation's fetcher and refresher
+  class UnknownKidRelay;     // the new verifier's link to its refresher
 
   explicit Application(ApplicationOptions options);
-  absl::StatusOr<std::unique_ptr<Generation>> Build(const ServerConfig& config)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
-  absl::Status Activate(std::unique_ptr<Generation> gen, ServerConfig config)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  void RegisterMetrics();
   absl::Status ReloadLocked(ServerConfig config)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
-  static FileStamp Stamp(const std::string& path);
-  void RecordStampsLocked(const ServerConfig& config)
+  absl::Status Reject(const absl::Status& status, uint64_t number)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
-  void WatchLoop();
+  // Publishes a built generation. Cannot fail: everything fallible happened
+  // in the build.
+  void Activate(uint64_t number, BuiltServingState built,
+                std::shared_ptr<UnknownKidRelay> relay, ServerConfig config)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  std::shared_ptr<Jwks> StartJwks(const BuiltServingState& built)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  std::shared_ptr<const TokenVerifier> ShareVerifier(
+      BuiltServingState& built, std::shared_ptr<Jwks> jwks,
+      std::shared_ptr<UnknownKidRelay> relay);
+  // The watcher compares against the files of `config` from now on.
+  void ArmWatcher(const ServerConfig& config);
 
   ApplicationOptions options_;
-  std::unique_ptr<JwksFetcher> owned_fetcher_;
   std::unique_ptr<KeyStore> key_store_;
   ServingStateHolder state_;
-  std::atomic<bool> shutting_down_{false};
+  ServingStateBuilder builder_;
+  ::jwtauth::server::Readiness readiness_;
   int collector_id_ = 0;
   // Shared with the verifiers' deleters, which may outlive the Application.
   std::shared_ptr<CacheLookupTotals> cache_totals_;
@@ -172,19 +155,14 @@ class Application final {
 
   absl::Mutex reload_mu_;
   uint64_t next_generation_ ABSL_GUARDED_BY(reload_mu_) = 1;
-  std::shared_ptr<JwksRefresher> refresher_ ABSL_GUARDED_BY(reload_mu_);
-  std::vector<std::pair<std::string, FileStamp>> stamps_
-      ABSL_GUARDED_BY(reload_mu_);
+  std::shared_ptr<Jwks> jwks_ ABSL_GUARDED_BY(reload_mu_);
 
   mutable absl::Mutex config_mu_;
   std::shared_ptr<const ServerConfig> config_ ABSL_GUARDED_BY(config_mu_);
-  // The refresher of the current generation, for readiness reads.
-  std::shared_ptr<JwksRefresher> current_refresher_ ABSL_GUARDED_BY(config_mu_);
-  std::vector<std::string> required_sources_ ABSL_GUARDED_BY(config_mu_);
 
-  absl::Mutex watch_mu_;
-  bool watch_stop_ ABSL_GUARDED_BY(watch_mu_) = false;
-  std::thread watcher_;
+  // Last: its thread calls ReloadFromFile() and is joined before the
+  // members above go away.
+  ConfigWatcher watcher_;
 };
 
 // The admin HTTP handlers main() serves (server/admin_http_server.h):

@@ -23,12 +23,11 @@
 #include "server/proto_json.h"
 #include "server/source_redaction.h"
 #include "server/status_mapping.h"
+#include "server/verify_handler.h"
 
 namespace jwtauth::server {
 
 namespace {
-
-constexpr absl::string_view kBearer = "bearer";
 
 // Times one RPC and records it exactly once, whatever path finishes it.
 class RpcRecorder {
@@ -68,26 +67,6 @@ void Log(Logger* logger, LogLevel level, absl::string_view event,
   }
 }
 
-void FillVerified(const VerifiedToken& token, v1::VerifyResponse* response) {
-  response->set_valid(true);
-  response->set_reason(v1::FAILURE_REASON_UNSPECIFIED);
-  response->set_provider(token.provider());
-  response->set_kid(token.kid());
-  response->set_alg(std::string(AlgorithmName(token.alg())));
-  response->set_claims_json(token.claims_json());
-  if (token.claims().is_object()) {
-    google::protobuf::Value v;
-    JsonToValue(token.claims(), &v);
-    *response->mutable_claims() = std::move(*v.mutable_struct_value());
-  }
-  if (token.expires_at().has_value()) {
-    *response->mutable_expires_at() = ToProtoTimestamp(*token.expires_at());
-  }
-  for (const auto& [field, value] : token.metadata()) {
-    (*response->mutable_metadata())[field] = value;
-  }
-}
-
 // "iat" of a token this process just signed (trusted input).
 std::optional<absl::Time> IssuedAtOf(absl::string_view token) {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
@@ -117,31 +96,6 @@ void FillIssued(const IssuedToken& issued, const TokenIssuer& issuer,
 
 }  // namespace
 
-absl::string_view ExtractBearerOrRawToken(absl::string_view value) {
-  if (value.size() >= kBearer.size() &&
-      absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
-    absl::string_view rest = value.substr(kBearer.size());
-    if (rest.empty()) return rest;  // "Bearer" alone: no token
-    if (rest.front() == ' ') {
-      // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
-      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-      return rest;
-    }
-  }
-  return value;  // a raw token ("BearerX..." is not a scheme either)
-}
-
-std::optional<absl::string_view> ParseBearerHeader(absl::string_view value) {
-  if (value.size() <= kBearer.size() ||
-      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer) ||
-      value[kBearer.size()] != ' ') {
-    return std::nullopt;
-  }
-  absl::string_view token = ExtractBearerOrRawToken(value);
-  if (token.empty()) return std::nullopt;
-  return token;
-}
-
 std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
   std::vector<std::string> out;
   // Only a transport that verified the peer's certificate sets a peer
@@ -158,51 +112,18 @@ std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
 
 AuthService::AuthService(ServiceContext ctx) : ctx_(ctx) {}
 
-grpc::Status VerifyWithState(const ServingState* state,
-                             const v1::VerifyRequest& request,
-                             v1::VerifyResponse* response,
-                             VerifyOutcome* outcome) {
-  if (state == nullptr || state->verifier == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "no configuration loaded yet");
-  }
-  const TokenVerifier& verifier = *state->verifier;
-  if (!request.provider().empty() &&
-      verifier.FindPolicy(request.provider()) == nullptr) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown provider");
-  }
-  const absl::string_view token = ExtractBearerOrRawToken(request.token());
-  VerifyOptions options;
-  options.provider = request.provider();
-  options.audience = request.audience();
-  VerifyResult result =
-      token.empty()
-          ? VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"))
-          : verifier.Verify(token, options);
-  if (result.ok()) {
-    FillVerified(*result, response);
-  } else {
-    response->set_valid(false);
-    response->set_reason(ToProtoReason(result.failure().reason));
-    response->set_detail(result.failure().detail);
-  }
-  if (outcome != nullptr) {
-    outcome->reason = result.reason();
-    outcome->token_fingerprint = TokenFingerprint(token);
-  }
-  return grpc::Status::OK;
-}
-
 grpc::ServerUnaryReactor* AuthService::Verify(
     grpc::CallbackServerContext* context, const v1::VerifyRequest* request,
     v1::VerifyResponse* response) {
   RpcRecorder recorder(ctx_.metrics, "Verify");
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
-  VerifyOutcome outcome;
-  grpc::Status status =
-      VerifyWithState(state.get(), *request, response, &outcome);
-  if (!status.ok()) return FinishWith(context, recorder, status);
+  absl::StatusOr<v1::VerifyResponse> answer =
+      HandleVerify(state.get(), *request);
+  if (!answer.ok()) {
+    return FinishWith(context, recorder, ToGrpcStatus(answer.status()));
+  }
+  *response = *std::move(answer);
   if (response->valid()) {
     if (ctx_.metrics != nullptr) {
       ctx_.metrics->RecordKeyVerification(response->provider(),
@@ -210,11 +131,13 @@ grpc::ServerUnaryReactor* AuthService::Verify(
     }
     recorder.Record("OK");
   } else {
-    recorder.Record(ResultLabel(outcome.reason));
+    const FailureReason reason = FromProtoReason(response->reason());
+    recorder.Record(ResultLabel(reason));
     Log(ctx_.logger, LogLevel::kDebug, "verify_rejected",
-        {{"reason", std::string(FailureReasonName(outcome.reason))},
+        {{"reason", std::string(FailureReasonName(reason))},
          {"provider", request->provider()},
-         {"token", outcome.token_fingerprint}});
+         {"token",
+          TokenFingerprint(ExtractBearerOrRawToken(request->token()))}});
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

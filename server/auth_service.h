@@ -8,10 +8,10 @@
 // blocks.
 //
 // Semantics (documented per field in proto/jwtauth/v1/auth.proto):
-//   Verify      raw token or "Bearer <token>" (RFC 6750: scheme
-//               case-insensitive, 1*SP). Token problems are in-band
-//               (valid=false, reason, detail); an unknown `provider` is
-//               INVALID_ARGUMENT. No state published yet → UNAVAILABLE.
+//   Verify      HandleVerify (server/verify_handler.h) on the current
+//               generation: token problems are in-band (valid=false,
+//               reason, detail); an unknown `provider` is INVALID_ARGUMENT,
+//               no state published yet UNAVAILABLE.
 //   IssueToken  direct mode (no subject_token): PERMISSION_DENIED "direct
 //               issuing is disabled" unless issue.direct.enabled, and then
 //               only for a caller whose verified mTLS SAN (URI or DNS) is in
@@ -45,6 +45,7 @@
 #include "nlohmann/json.hpp"
 #include "core/failure.h"
 #include "server/service_context.h"
+#include "server/verify_handler.h"  // ExtractBearerOrRawToken, ParseBearerHeader
 
 namespace jwtauth::server {
 
@@ -67,32 +68,6 @@ class AuthService final : public v1::AuthService::CallbackService {
  private:
   ServiceContext ctx_;
 };
-
-// What VerifyWithState decided, for metrics and logs.
-struct VerifyOutcome {
-  FailureReason reason = FailureReason::kUnspecified;  // kUnspecified = valid
-  std::string token_fingerprint;  // TokenFingerprint(token), safe to log
-};
-
-// The Verify RPC's semantics on one ServingState, without gRPC transport:
-// fills `response` and returns OK (token problems are in-band), or returns
-// UNAVAILABLE (state null) / INVALID_ARGUMENT (unknown provider). Used by
-// AuthService::Verify and by the CLI's offline `verify --config`, so both
-// answer exactly alike. `outcome` may be null.
-grpc::Status VerifyWithState(const ServingState* state,
-                             const v1::VerifyRequest& request,
-                             v1::VerifyResponse* response,
-                             VerifyOutcome* outcome = nullptr);
-
-// Token from a Verify `token` field or an Authorization header value:
-// "Bearer <t>" (scheme case-insensitive, one or more spaces, RFC 6750 §2.1)
-// → "<t>"; "Bearer" with nothing after it → ""; anything else is returned
-// unchanged (a raw token). Also used by the ext_authz service.
-absl::string_view ExtractBearerOrRawToken(absl::string_view value);
-
-// The bearer token of an Authorization header value, or nullopt if the value
-// is not "Bearer <token>" (no raw-token fallback).
-std::optional<absl::string_view> ParseBearerHeader(absl::string_view value);
 
 // Verified mTLS identities of the peer: every SAN URI and DNS name of a
 // certificate the transport verified. Empty for plaintext or unauthenticated

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs load_generator against jwtauth-server in callback mode and in the
-# sync-API baseline mode (--threading=sync), same config, same run.
+# Runs load_generator against jwtauth-server (callback API) and against the
+# sync-API baseline (tests/bench/sync_baseline_server), same config, same run.
 #   tests/bench/run_server_bench.sh BUILD_DIR [inflight] [seconds] [channels]
 set -eu
 build=${1:?build dir (release preset recommended)}
@@ -20,7 +20,12 @@ providers:
 log: {level: info}
 YAML
 for mode in callback sync; do
-  "$build/server/jwtauth-server" --config "$dir/config.yaml" --threading=$mode 2> "$dir/$mode.log" &
+  if [ "$mode" = callback ]; then
+    server="$build/server/jwtauth-server"
+  else
+    server="$build/tests/bench/sync_baseline_server"
+  fi
+  "$server" --config "$dir/config.yaml" 2> "$dir/$mode.log" &
   pid=$!
   port=""
   for _ in $(seq 1 100); do

@@ -277,6 +277,66 @@ TEST_F(ApplicationTest, InvalidReloadKeepsServingOldGeneration) {
               HasSubstr("jwtauth_config_reloads_total{result=\"rejected\"} 2"));
 }
 
+// The whole new generation, verifier included, is built before the KeyStore
+// changes: a reload whose last step fails (here the verifier's cross-check
+// of provider names, after every key file was read) leaves the old keys and
+// the old verifier serving, the store not even republished.
+TEST_F(ApplicationTest, ReloadFailingLateLeavesKeysAndVerifierUntouched) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("hs2.txt", "fedcba9876543210fedcba9876543210");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  const std::string token = IssueWithCurrent();
+  const KeySetSnapshot keys_before = app_->context().key_store->Current();
+  const std::shared_ptr<const ServingState> state_before =
+      app_->state()->Current();
+
+  std::string next = Config("signing.pem", "k1");
+  absl::StrReplaceAll({{"{kid: hs, alg: HS256, secret_file: hs.txt}",
+                        "{kid: hs2, alg: HS256, secret_file: hs2.txt}"}},
+                      &next);
+  Write("config.yaml", next);
+  auto config = Load();
+  ASSERT_THAT(config, IsOk()) << config.status();
+  config->providers.push_back(config->providers[0]);  // duplicate name
+  absl::Status s = app_->Reload(*std::move(config));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("providers: "));
+
+  EXPECT_EQ(app_->context().key_store->Current(), keys_before);
+  EXPECT_EQ(app_->state()->Current(), state_before);
+  EXPECT_TRUE(HasProviderKey("hs"));
+  EXPECT_FALSE(HasProviderKey("hs2"));
+  EXPECT_TRUE(VerifyWithCurrent(token).ok());
+}
+
+// A successful reload publishes the new keys and the verifier built for
+// them in one step: right after Reload returns, the published verifier
+// reads the same store, which holds exactly the new config's sources.
+TEST_F(ApplicationTest, ReloadSwapsKeysAndVerifierTogether) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("hs2.txt", "fedcba9876543210fedcba9876543210");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+
+  std::string next = Config("signing.pem", "k1");
+  absl::StrReplaceAll({{"{kid: hs, alg: HS256, secret_file: hs.txt}",
+                        "{kid: hs2, alg: HS256, secret_file: hs2.txt}"},
+                       {"audiences: [api]", "audiences: [api, api2]"}},
+                      &next);
+  Write("config.yaml", next);
+  ASSERT_THAT(app_->ReloadFromFile(), IsOk());
+  auto state = app_->state()->Current();
+  EXPECT_EQ(state->generation, 2u);
+  EXPECT_EQ(state->verifier->key_store(), app_->context().key_store);
+  EXPECT_EQ(state->verifier->FindPolicy("default")->options().audiences,
+            (std::vector<std::string>{"api", "api2"}));
+  EXPECT_TRUE(HasProviderKey("hs2"));
+  EXPECT_FALSE(HasProviderKey("hs"));
+}
+
 TEST_F(ApplicationTest, ReloadRotatesSigningKeyAndKeepsRetiringOneValid) {
   Write("hs.txt", "0123456789abcdef0123456789abcdef");
   Write("old.pem", NewEcPem());

@@ -54,22 +54,7 @@ constexpr char kAudience[] = "api://orders";
 // A known HMAC secret, to prove its bytes never leave ListKeys.
 constexpr char kKnownSecret[] = "known-hmac-secret-0123456789-abcdefgh";
 
-// ---- ExtractBearerOrRawToken (pure helper) ---------------------------------
-
-TEST(ExtractBearerOrRawTokenTest, FollowsRfc6750) {
-  EXPECT_EQ(ExtractBearerOrRawToken("Bearer abc"), "abc");
-  EXPECT_EQ(ExtractBearerOrRawToken("bearer abc"), "abc");
-  EXPECT_EQ(ExtractBearerOrRawToken("BEARER   abc"), "abc");  // 1*SP
-  EXPECT_EQ(ExtractBearerOrRawToken("Bearer"), "");
-  EXPECT_EQ(ExtractBearerOrRawToken("Bearer "), "");
-  EXPECT_EQ(ExtractBearerOrRawToken("abc.def.ghi"), "abc.def.ghi");
-  EXPECT_EQ(ExtractBearerOrRawToken("Bearerabc"), "Bearerabc");
-  EXPECT_EQ(ExtractBearerOrRawToken("Bearer\tabc"), "Bearer\tabc");
-  EXPECT_EQ(ParseBearerHeader("Bearer abc"), "abc");
-  EXPECT_EQ(ParseBearerHeader("abc"), std::nullopt);
-  EXPECT_EQ(ParseBearerHeader("Bearer "), std::nullopt);
-  EXPECT_EQ(ParseBearerHeader("Basic abc"), std::nullopt);
-}
+// (ExtractBearerOrRawToken: tests/server/verify_handler_test.cc.)
 
 // ---- In-process server fixture --------------------------------------------
 

@@ -1,4 +1,5 @@
-// Process tests of `jwtauth verify --config FILE TOKEN`: the built CLI binary
+// Process tests of `jwtauth verify --config FILE TOKEN` (cli/verify_command.cc,
+// cli/offline_verifier.cc): the built CLI binary
 // (JWTAUTH_CLI_PATH) runs against config files written here, one with static
 // keys and one with a JWKS URL served by a loopback JwksHttpServer, and the
 // tests assert its exit code (0 valid, 1 invalid, 2 usage, 3 config/I/O
@@ -26,7 +27,7 @@
 
 extern char** environ;
 
-namespace jwtauth::client {
+namespace jwtauth::cli {
 namespace {
 
 namespace fs = std::filesystem;
@@ -269,4 +270,4 @@ TEST_F(JwksUrlCliTest, UnreachableJwksIsKeysUnavailable) {
 }
 
 }  // namespace
-}  // namespace jwtauth::client
+}  // namespace jwtauth::cli

@@ -1,0 +1,123 @@
+#include "server/grpc_server.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace jwtauth::server {
+namespace {
+
+constexpr int kMaxReceiveMessageBytes = 1 << 20;
+constexpr absl::Duration kHealthPollInterval = absl::Milliseconds(100);
+
+absl::StatusOr<std::string> ReadTlsFile(const TlsConfig& tls,
+                                        const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(tls.location.Error(
+        absl::StrCat("cannot read ", path, ": ", std::strerror(errno))));
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
+GrpcServer::Credentials(const ServerSection& server) {
+  if (!server.tls.has_value()) return grpc::InsecureServerCredentials();
+  const TlsConfig& tls = *server.tls;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  JWTAUTH_ASSIGN_OR_RETURN(pair.cert_chain, ReadTlsFile(tls, tls.cert_file));
+  JWTAUTH_ASSIGN_OR_RETURN(pair.private_key, ReadTlsFile(tls, tls.key_file));
+  grpc::SslServerCredentialsOptions opts;
+  opts.pem_key_cert_pairs.push_back(std::move(pair));
+  if (tls.client_ca_file.empty()) {
+    opts.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+    return grpc::SslServerCredentials(opts);
+  }
+  JWTAUTH_ASSIGN_OR_RETURN(opts.pem_root_certs,
+                           ReadTlsFile(tls, tls.client_ca_file));
+  opts.client_certificate_request =
+      tls.require_client_cert
+          ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  return grpc::SslServerCredentials(opts);
+}
+
+GrpcServer::GrpcServer(ServiceContext context)
+    : auth_service_(context), ext_authz_service_(context) {}
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const ServerSection& server,
+    std::shared_ptr<grpc::ServerCredentials> credentials,
+    ServiceContext context) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::unique_ptr<GrpcServer> s(new GrpcServer(context));
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(server.listen, std::move(credentials), &s->port_);
+  builder.RegisterService(&s->auth_service_);
+  builder.RegisterService(&s->ext_authz_service_);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", server.listen));
+  }
+  s->SetHealth(false);
+  return s;
+}
+
+GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
+
+void GrpcServer::SetHealth(bool serving) {
+  grpc::HealthCheckServiceInterface* health =
+      server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  for (const char* name :
+       {"jwtauth.v1.AuthService", "envoy.service.auth.v3.Authorization"}) {
+    health->SetServingStatus(name, serving);
+  }
+  health->SetServingStatus(serving);  // every service, including ""
+}
+
+void GrpcServer::FollowReadiness(std::function<bool()> ready, Logger* logger) {
+  if (health_thread_.joinable()) return;
+  health_thread_ = std::thread([this, ready = std::move(ready), logger] {
+    bool last = false;
+    while (!stop_health_.WaitForNotificationWithTimeout(kHealthPollInterval)) {
+      const bool now = ready();
+      if (now == last) continue;
+      SetHealth(now);
+      logger->Log(LogLevel::kInfo, now ? "ready" : "not_ready");
+      last = now;
+    }
+  });
+}
+
+void GrpcServer::StopServing() {
+  if (server_ == nullptr) return;
+  if (!stop_health_.HasBeenNotified()) stop_health_.Notify();
+  if (health_thread_.joinable()) health_thread_.join();
+  SetHealth(false);
+}
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  StopServing();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(grace));
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace jwtauth::server

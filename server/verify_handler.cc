@@ -1,0 +1,94 @@
+#include "server/verify_handler.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "core/algorithm.h"
+#include "core/failure.h"
+#include "core/verifier.h"
+#include "server/proto_json.h"
+#include "server/status_mapping.h"
+
+namespace jwtauth::server {
+namespace {
+
+constexpr absl::string_view kBearer = "bearer";
+
+void FillVerified(const VerifiedToken& token, v1::VerifyResponse* response) {
+  response->set_valid(true);
+  response->set_reason(v1::FAILURE_REASON_UNSPECIFIED);
+  response->set_provider(token.provider());
+  response->set_kid(token.kid());
+  response->set_alg(std::string(AlgorithmName(token.alg())));
+  response->set_claims_json(token.claims_json());
+  if (token.claims().is_object()) {
+    google::protobuf::Value v;
+    JsonToValue(token.claims(), &v);
+    *response->mutable_claims() = std::move(*v.mutable_struct_value());
+  }
+  if (token.expires_at().has_value()) {
+    *response->mutable_expires_at() = ToProtoTimestamp(*token.expires_at());
+  }
+  for (const auto& [field, value] : token.metadata()) {
+    (*response->mutable_metadata())[field] = value;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::VerifyResponse> HandleVerify(
+    const ServingState* state, const v1::VerifyRequest& request) {
+  if (state == nullptr || state->verifier == nullptr) {
+    return absl::UnavailableError("no configuration loaded yet");
+  }
+  const TokenVerifier& verifier = *state->verifier;
+  if (!request.provider().empty() &&
+      verifier.FindPolicy(request.provider()) == nullptr) {
+    return absl::InvalidArgumentError("unknown provider");
+  }
+  const absl::string_view token = ExtractBearerOrRawToken(request.token());
+  VerifyOptions options;
+  options.provider = request.provider();
+  options.audience = request.audience();
+  const VerifyResult result =
+      token.empty()
+          ? VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"))
+          : verifier.Verify(token, options);
+  v1::VerifyResponse response;
+  if (result.ok()) {
+    FillVerified(*result, &response);
+  } else {
+    response.set_valid(false);
+    response.set_reason(ToProtoReason(result.failure().reason));
+    response.set_detail(result.failure().detail);
+  }
+  return response;
+}
+
+absl::string_view ExtractBearerOrRawToken(absl::string_view value) {
+  if (value.size() >= kBearer.size() &&
+      absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+    absl::string_view rest = value.substr(kBearer.size());
+    if (rest.empty()) return rest;  // "Bearer" alone: no token
+    if (rest.front() == ' ') {
+      // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
+      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+      return rest;
+    }
+  }
+  return value;  // a raw token ("BearerX..." is not a scheme either)
+}
+
+std::optional<absl::string_view> ParseBearerHeader(absl::string_view value) {
+  if (value.size() <= kBearer.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer) ||
+      value[kBearer.size()] != ' ') {
+    return std::nullopt;
+  }
+  absl::string_view token = ExtractBearerOrRawToken(value);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+}  // namespace jwtauth::server

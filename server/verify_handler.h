@@ -1,0 +1,43 @@
+#ifndef JWTAUTH_SERVER_VERIFY_HANDLER_H_
+#define JWTAUTH_SERVER_VERIFY_HANDLER_H_
+
+// The Verify operation without a transport: jwtauth.v1.VerifyRequest →
+// VerifyResponse on one ServingState generation. AuthService::Verify (gRPC)
+// and the CLI's offline `jwtauth verify --config` both call HandleVerify, so
+// both answer exactly alike.
+//
+// Semantics (proto/jwtauth/v1/auth.proto): `token` is a raw token or
+// "Bearer <token>" (RFC 6750: scheme case-insensitive, 1*SP). A token
+// problem is an answer (valid=false with reason and detail), never an error.
+// Errors: Unavailable when no state is published yet, InvalidArgument for an
+// unknown `provider`. Pure and thread-safe (verification is CPU-only on the
+// given state).
+//
+//   absl::StatusOr<v1::VerifyResponse> r = HandleVerify(state.get(), request);
+
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "jwtauth/v1/auth.pb.h"
+#include "server/service_context.h"
+
+namespace jwtauth::server {
+
+// `state` may be null (nothing published yet: Unavailable).
+absl::StatusOr<v1::VerifyResponse> HandleVerify(
+    const ServingState* state, const v1::VerifyRequest& request);
+
+// Token from a Verify `token` field or an Authorization header value:
+// "Bearer <t>" (scheme case-insensitive, one or more spaces, RFC 6750 §2.1)
+// → "<t>"; "Bearer" with nothing after it → ""; anything else is returned
+// unchanged (a raw token).
+absl::string_view ExtractBearerOrRawToken(absl::string_view value);
+
+// The bearer token of an Authorization header value, or nullopt if the value
+// is not "Bearer <token>" (no raw-token fallback).
+std::optional<absl::string_view> ParseBearerHeader(absl::string_view value);
+
+}  // namespace jwtauth::server
+
+#endif  // JWTAUTH_SERVER_VERIFY_HANDLER_H_
