@@ -1,5 +1,7 @@
 #include "core/algorithm.h"
 
+#include <algorithm>
+
 namespace jwtauth {
 
 std::optional<Algorithm> AlgorithmFromName(absl::string_view name) {
@@ -85,6 +87,12 @@ int HashSize(HashAlgorithm hash) {
     case HashAlgorithm::kSha512: return 64;
   }
   return 0;
+}
+
+int MinHmacSecretBytes(Algorithm alg, int floor) {
+  const int digest = HashSize(HashFor(alg));
+  const int legacy = std::max(floor, kAbsoluteMinHmacBytes);
+  return legacy < digest && legacy < kDefaultMinHmacBytes ? legacy : digest;
 }
 
 absl::string_view KeyTypeName(KeyType kty) {

@@ -47,6 +47,18 @@ HashAlgorithm HashFor(Algorithm alg);
 // Digest size in bytes: 32, 48 or 64.
 int HashSize(HashAlgorithm hash);
 
+// HMAC secret length, the one rule (RFC 7518 §3.2: a secret at least the
+// digest size). The configurable floor (limits.min_hmac_bytes) defaults to
+// kDefaultMinHmacBytes and is never below kAbsoluteMinHmacBytes. An operator
+// who lowers it below 32 runs in legacy mode: every HS alg then accepts a
+// secret of at least the floor.
+inline constexpr int kDefaultMinHmacBytes = 32;
+inline constexpr int kAbsoluteMinHmacBytes = 16;
+// The shortest secret `alg` (an HS alg) accepts under `floor`: the digest
+// size, or the floor in legacy mode. With the default floor, the digest size
+// (what the service's own signing keys and generated secrets use).
+int MinHmacSecretBytes(Algorithm alg, int floor = kDefaultMinHmacBytes);
+
 // "oct", "RSA", "EC", "OKP" and back (case-sensitive per RFC 7517).
 absl::string_view KeyTypeName(KeyType kty);
 std::optional<KeyType> KeyTypeFromName(absl::string_view name);

@@ -52,23 +52,21 @@ absl::StatusOr<SigningKey> SigningKey::Create(Algorithm alg, std::string kid,
         absl::StrCat("signing: key does not fit alg ", AlgorithmName(alg)));
   }
   if (KeyTypeFor(alg) == KeyType::kOct &&
-      material.bits() / 8 < HashSize(HashFor(alg))) {
+      material.bits() / 8 < MinHmacSecretBytes(alg)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "signing: ", AlgorithmName(alg), " secret must be at least ",
-        HashSize(HashFor(alg)), " bytes (RFC 7518 section 3.2)"));
+        MinHmacSecretBytes(alg), " bytes (RFC 7518 section 3.2)"));
   }
-  auto signer = crypto::NewSigner(alg, material);
-  if (!signer.ok()) return signer.status();
+  JWTAUTH_ASSIGN_OR_RETURN(auto signer, crypto::NewSigner(alg, material));
   return SigningKey(alg, std::move(kid), std::move(material), state,
-                    std::shared_ptr<const crypto::Signer>(*std::move(signer)));
+                    std::shared_ptr<const crypto::Signer>(std::move(signer)));
 }
 
 absl::StatusOr<Key> SigningKey::VerificationKey(absl::Time loaded_at) const {
   crypto::KeyMaterial verify_material = material_;
   if (KeyTypeFor(alg_) != KeyType::kOct) {
-    auto pub = material_.PublicOnly();
-    if (!pub.ok()) return pub.status();
-    verify_material = *std::move(pub);
+    JWTAUTH_ASSIGN_OR_RETURN(auto pub, material_.PublicOnly());
+    verify_material = std::move(pub);
   }
   return Key::Create(KeyOptions{.kid = kid_,
                                 .alg = alg_,
@@ -304,9 +302,9 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
           "subject token expires too soon to exchange");
     }
   }
-  absl::StatusOr<IssuedToken> issued = Sign(std::move(claims), now, exp);
-  if (!issued.ok()) return issued.status();
-  return FailureOr<IssuedToken>(*std::move(issued));
+  JWTAUTH_ASSIGN_OR_RETURN(IssuedToken issued,
+                           Sign(std::move(claims), now, exp));
+  return FailureOr<IssuedToken>(std::move(issued));
 }
 
 }  // namespace jwtauth

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -46,15 +47,14 @@ absl::StatusOr<std::optional<std::string>> OptBytes(const json& jwk,
 }
 
 absl::StatusOr<std::string> ReqBytes(const json& jwk, const char* name) {
-  absl::StatusOr<std::optional<std::string>> b = OptBytes(jwk, name);
-  if (!b.ok()) return b.status();
-  if (!b->has_value()) {
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> b, OptBytes(jwk, name));
+  if (!b.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" missing"));
   }
-  if ((*b)->empty()) {
+  if (b->empty()) {
     return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is empty"));
   }
-  return std::move(**b);
+  return std::move(*b);
 }
 
 int FieldBytes(Curve curve) {
@@ -74,9 +74,9 @@ int FieldBytes(Curve curve) {
 }
 
 absl::Status CheckUse(const json& jwk, Want want) {
-  absl::StatusOr<std::optional<std::string>> use = OptString(jwk, "use");
-  if (!use.ok()) return use.status();
-  if (use->has_value() && **use != "sig") {
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> use,
+                           OptString(jwk, "use"));
+  if (use.has_value() && *use != "sig") {
     return absl::InvalidArgumentError("use is not sig");
   }
   auto it = jwk.find("key_ops");
@@ -96,7 +96,7 @@ absl::Status CheckUse(const json& jwk, Want want) {
   if (ops.count(needed) == 0) {
     return absl::InvalidArgumentError(absl::StrCat("key_ops lacks ", needed));
   }
-  if (use->has_value()) {
+  if (use.has_value()) {
     for (const std::string& op : ops) {
       if (op != "sign" && op != "verify") {
         return absl::InvalidArgumentError("use and key_ops disagree");
@@ -204,47 +204,45 @@ absl::StatusOr<Key> Import(const json& jwk, const JwkImportOptions& opts,
                            Want want) {
   if (!jwk.is_object())
     return absl::InvalidArgumentError("JWK is not an object");
-  absl::StatusOr<std::optional<std::string>> kty_name = OptString(jwk, "kty");
-  if (!kty_name.ok()) return kty_name.status();
-  if (!kty_name->has_value())
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> kty_name,
+                           OptString(jwk, "kty"));
+  if (!kty_name.has_value())
     return absl::InvalidArgumentError("\"kty\" missing");
-  std::optional<KeyType> kty = KeyTypeFromName(**kty_name);
+  std::optional<KeyType> kty = KeyTypeFromName(*kty_name);
   if (!kty.has_value()) return absl::InvalidArgumentError("unsupported kty");
   if (*kty == KeyType::kOct && !opts.allow_symmetric) {
     return absl::InvalidArgumentError(
         "symmetric (oct) key refused: a JWKS URL publishes public keys only");
   }
 
-  absl::Status use = CheckUse(jwk, want);
-  if (!use.ok()) return use;
+  JWTAUTH_RETURN_IF_ERROR(CheckUse(jwk, want));
 
-  absl::StatusOr<std::optional<std::string>> kid = OptString(jwk, "kid");
-  if (!kid.ok()) return kid.status();
-  absl::StatusOr<std::optional<std::string>> alg_name = OptString(jwk, "alg");
-  if (!alg_name.ok()) return alg_name.status();
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> kid,
+                           OptString(jwk, "kid"));
+  JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> alg_name,
+                           OptString(jwk, "alg"));
   std::optional<Algorithm> alg;
-  if (alg_name->has_value()) {
-    alg = AlgorithmFromName(**alg_name);
+  if (alg_name.has_value()) {
+    alg = AlgorithmFromName(*alg_name);
     if (!alg.has_value()) return absl::InvalidArgumentError("unsupported alg");
     if (KeyTypeFor(*alg) != *kty) {
       return absl::InvalidArgumentError("alg does not fit kty");
     }
   }
 
-  absl::StatusOr<crypto::KeyMaterial> material =
-      ReadMaterial(jwk, *kty, want, opts);
-  if (!material.ok()) return material.status();
-  if (want == Want::kPrivate && !material->has_private()) {
+  JWTAUTH_ASSIGN_OR_RETURN(crypto::KeyMaterial material,
+                           ReadMaterial(jwk, *kty, want, opts));
+  if (want == Want::kPrivate && !material.has_private()) {
     return absl::InvalidArgumentError("no private key material");
   }
 
   KeyOptions key_options;
-  key_options.kid = kid->value_or("");
+  key_options.kid = kid.value_or("");
   key_options.alg = alg;
   key_options.source = opts.source;
   key_options.loaded_at = opts.loaded_at;
   key_options.min_hmac_bytes = opts.strength.min_hmac_bytes;
-  return Key::Create(std::move(key_options), *std::move(material));
+  return Key::Create(std::move(key_options), std::move(material));
 }
 
 std::string Describe(size_t index, const json& entry) {
@@ -396,10 +394,9 @@ absl::StatusOr<JwksImport> ImportJwks(absl::string_view text,
 
 absl::StatusOr<Key> ImportPem(absl::string_view pem, KeyOptions options,
                               const crypto::KeyStrengthPolicy& strength) {
-  absl::StatusOr<crypto::KeyMaterial> m =
-      crypto::KeyMaterial::FromPem(pem, strength);
-  if (!m.ok()) return m.status();
-  return Key::Create(std::move(options), *std::move(m));
+  JWTAUTH_ASSIGN_OR_RETURN(crypto::KeyMaterial m,
+                           crypto::KeyMaterial::FromPem(pem, strength));
+  return Key::Create(std::move(options), std::move(m));
 }
 
 namespace {
@@ -442,22 +439,39 @@ absl::Status CheckSecretIsNotKeyText(absl::string_view secret) {
 
 absl::StatusOr<Key> ImportSecret(absl::string_view secret, KeyOptions options,
                                  const crypto::KeyStrengthPolicy& strength) {
-  if (absl::Status s = CheckSecretIsNotKeyText(secret); !s.ok()) return s;
-  absl::StatusOr<crypto::KeyMaterial> m =
-      crypto::KeyMaterial::FromSecret(secret, strength);
-  if (!m.ok()) return m.status();
+  JWTAUTH_RETURN_IF_ERROR(CheckSecretIsNotKeyText(secret));
+  JWTAUTH_ASSIGN_OR_RETURN(crypto::KeyMaterial m,
+                           crypto::KeyMaterial::FromSecret(secret, strength));
   options.min_hmac_bytes = strength.min_hmac_bytes;
-  return Key::Create(std::move(options), *std::move(m));
+  return Key::Create(std::move(options), std::move(m));
+}
+
+nlohmann::json ExportPublicJwks(absl::Span<const Key* const> keys) {
+  json arr = json::array();
+  absl::flat_hash_set<std::string> seen;
+  for (const Key* key : keys) {
+    if (key->kty() == KeyType::kOct) continue;  // secrets are never exported
+    absl::StatusOr<json> jwk = key->ToPublicJwk();
+    if (!jwk.ok()) continue;
+    if (!seen.insert(jwk->dump(-1, ' ', false, json::error_handler_t::replace))
+             .second) {
+      continue;
+    }
+    arr.push_back(*std::move(jwk));
+  }
+  return json{{"keys", std::move(arr)}};
 }
 
 nlohmann::json ExportPublicJwks(const std::vector<Key>& keys) {
-  json arr = json::array();
-  for (const Key& key : keys) {
-    if (key.kty() == KeyType::kOct) continue;
-    absl::StatusOr<json> jwk = key.ToPublicJwk();
-    if (jwk.ok()) arr.push_back(*std::move(jwk));
-  }
-  return json{{"keys", std::move(arr)}};
+  std::vector<const Key*> pointers;
+  pointers.reserve(keys.size());
+  for (const Key& key : keys) pointers.push_back(&key);
+  return ExportPublicJwks(pointers);
+}
+
+std::string ExportPublicJwksText(absl::Span<const Key* const> keys) {
+  return ExportPublicJwks(keys).dump(-1, ' ', false,
+                                     json::error_handler_t::replace);
 }
 
 }  // namespace jwtauth

@@ -50,6 +50,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "core/crypto/key_material.h"
 #include "core/json_limits.h"
 #include "core/key.h"
@@ -105,9 +106,15 @@ absl::StatusOr<Key> ImportSecret(
 // text is PEM or an SSH public key.
 absl::Status CheckSecretIsNotKeyText(absl::string_view secret);
 
-// {"keys":[...]} with the public JWK of every non-oct key; oct keys are
-// omitted, never exported.
+// The public JWKS document {"keys":[...]}: the public JWK of every non-oct
+// key, in order, each distinct JWK once (the same key loaded twice is
+// published once); oct keys are omitted, never exported. The one export used
+// by /.well-known/jwks.json, ListKeys and the CLI.
+nlohmann::json ExportPublicJwks(absl::Span<const Key* const> keys);
 nlohmann::json ExportPublicJwks(const std::vector<Key>& keys);
+// The same document as text. Never throws: bytes that are not UTF-8 (a kid
+// read from a file) are replaced by U+FFFD.
+std::string ExportPublicJwksText(absl::Span<const Key* const> keys);
 
 }  // namespace jwtauth
 

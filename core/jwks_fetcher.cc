@@ -376,17 +376,16 @@ absl::Status ValidateRedirectHost(absl::string_view entry) {
 }
 
 absl::Status ValidateFetchUrl(absl::string_view url, bool allow_insecure) {
-  absl::StatusOr<ParsedUrl> parsed = ParseUrl(url);
-  if (!parsed.ok()) return parsed.status();
-  if (IsMetadataHost(parsed->host)) {
+  JWTAUTH_ASSIGN_OR_RETURN(ParsedUrl parsed, ParseUrl(url));
+  if (IsMetadataHost(parsed.host)) {
     return absl::InvalidArgumentError(
         "URL host is a link-local or cloud metadata address");
   }
-  if (parsed->scheme == "https") return absl::OkStatus();
-  if (parsed->scheme != "http") {
+  if (parsed.scheme == "https") return absl::OkStatus();
+  if (parsed.scheme != "http") {
     return absl::InvalidArgumentError("URL scheme must be https");
   }
-  if (allow_insecure || IsLoopbackHost(parsed->host)) return absl::OkStatus();
+  if (allow_insecure || IsLoopbackHost(parsed.host)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       "plain http is allowed only for loopback hosts or with allow_insecure");
 }

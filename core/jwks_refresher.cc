@@ -167,12 +167,6 @@ void JwksRefresher::RefreshOnce() {
   }
 }
 
-void JwksRefresher::TriggerRefresh() {
-  absl::MutexLock lock(&mu_);
-  for (auto& s : sources_) s->next_due = absl::InfinitePast();
-  wake_ = true;
-}
-
 void JwksRefresher::Wake() {
   absl::MutexLock lock(&mu_);
   wake_ = true;

@@ -145,8 +145,6 @@ class JwksRefresher final : public UnknownKidObserver {
   // Synchronously fetches every source now, in the caller's thread (tests,
   // CLI). Serialised with the background thread's fetches.
   void RefreshOnce() ABSL_LOCKS_EXCLUDED(mu_, fetch_mu_);
-  // Marks every source due now and wakes the thread.
-  void TriggerRefresh() ABSL_LOCKS_EXCLUDED(mu_);
   // Wakes the thread to re-read the clock (after a fake clock moved).
   void Wake() ABSL_LOCKS_EXCLUDED(mu_);
 

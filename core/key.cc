@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
+#include "core/status_macros.h"
 
 namespace jwtauth {
 namespace {
@@ -46,20 +47,11 @@ bool IsHmac(Algorithm alg) { return KeyTypeFor(alg) == KeyType::kOct; }
 // Secret length in bytes, from the material's bit count.
 int SecretBytes(const crypto::KeyMaterial& m) { return m.bits() / 8; }
 
-int RequiredHmacBytes(Algorithm alg, int floor) {
-  const int digest = HashSize(HashFor(alg));
-  return floor < digest && floor < 32 ? floor : digest;
-}
-
+// The exponent rules (odd, > 1, < n) are checked once, at import
+// (crypto::KeyMaterial); this adds what OpenSSL does not know about.
 absl::Status CheckRsaPublic(const crypto::KeyMaterial& material) {
   absl::StatusOr<crypto::RsaComponents> rsa = material.RsaPublic();
   if (!rsa.ok()) return absl::InvalidArgumentError("RSA key unreadable");
-  std::string e = StripLeadingZeros(rsa->e);
-  if (e.empty() || (static_cast<unsigned char>(e.back()) & 1) == 0 ||
-      (e.size() == 1 && static_cast<unsigned char>(e[0]) < 3)) {
-    return absl::InvalidArgumentError(
-        "RSA public exponent must be odd and >= 3");
-  }
   if (RsaModulusHasRocaFingerprint(rsa->n)) {
     return absl::InvalidArgumentError(
         "RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
@@ -92,8 +84,7 @@ absl::string_view KeyStateName(KeyState state) {
 absl::StatusOr<Key> Key::Create(KeyOptions options,
                                 crypto::KeyMaterial material) {
   if (material.type() == KeyType::kRsa) {
-    absl::Status s = CheckRsaPublic(material);
-    if (!s.ok()) return s;
+    JWTAUTH_RETURN_IF_ERROR(CheckRsaPublic(material));
   }
   if (options.alg.has_value()) {
     const Algorithm alg = *options.alg;
@@ -105,7 +96,7 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
               ? ""
               : absl::StrCat(" on ", CurveName(material.curve()))));
     }
-    const int need = RequiredHmacBytes(alg, options.min_hmac_bytes);
+    const int need = MinHmacSecretBytes(alg, options.min_hmac_bytes);
     if (IsHmac(alg) && SecretBytes(material) < need) {
       return absl::InvalidArgumentError(
           absl::StrCat("HMAC secret shorter than ", need, " bytes for ",
@@ -119,7 +110,7 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
     if (!key.material_.Fits(alg)) continue;
     if (IsHmac(alg) &&
         SecretBytes(key.material_) <
-            RequiredHmacBytes(alg, key.options_.min_hmac_bytes)) {
+            MinHmacSecretBytes(alg, key.options_.min_hmac_bytes)) {
       continue;
     }
     auto verifier = crypto::NewSignatureVerifier(alg, key.material_);
@@ -135,14 +126,6 @@ absl::StatusOr<Key> Key::Create(KeyOptions options,
   return key;
 }
 
-std::vector<Algorithm> Key::ServedAlgorithms() const {
-  std::vector<Algorithm> out;
-  for (Algorithm alg : kAllAlgorithms) {
-    if (Serves(alg)) out.push_back(alg);
-  }
-  return out;
-}
-
 Key Key::BoundToIssuer(std::string issuer) const {
   Key copy = *this;
   copy.options_.issuer = std::move(issuer);
@@ -155,28 +138,25 @@ absl::StatusOr<nlohmann::json> Key::ToPublicJwk() const {
     case KeyType::kOct:
       return absl::FailedPreconditionError("symmetric keys are never exported");
     case KeyType::kRsa: {
-      absl::StatusOr<crypto::RsaComponents> c = material_.RsaPublic();
-      if (!c.ok()) return c.status();
+      JWTAUTH_ASSIGN_OR_RETURN(crypto::RsaComponents c, material_.RsaPublic());
       jwk["kty"] = "RSA";
-      jwk["n"] = Base64UrlEncode(StripLeadingZeros(c->n));
-      jwk["e"] = Base64UrlEncode(StripLeadingZeros(c->e));
+      jwk["n"] = Base64UrlEncode(StripLeadingZeros(c.n));
+      jwk["e"] = Base64UrlEncode(StripLeadingZeros(c.e));
       break;
     }
     case KeyType::kEc: {
-      absl::StatusOr<crypto::EcComponents> c = material_.EcPublic();
-      if (!c.ok()) return c.status();
+      JWTAUTH_ASSIGN_OR_RETURN(crypto::EcComponents c, material_.EcPublic());
       jwk["kty"] = "EC";
-      jwk["crv"] = std::string(CurveName(c->curve));
-      jwk["x"] = Base64UrlEncode(c->x);
-      jwk["y"] = Base64UrlEncode(c->y);
+      jwk["crv"] = std::string(CurveName(c.curve));
+      jwk["x"] = Base64UrlEncode(c.x);
+      jwk["y"] = Base64UrlEncode(c.y);
       break;
     }
     case KeyType::kOkp: {
-      absl::StatusOr<crypto::OkpComponents> c = material_.OkpPublic();
-      if (!c.ok()) return c.status();
+      JWTAUTH_ASSIGN_OR_RETURN(crypto::OkpComponents c, material_.OkpPublic());
       jwk["kty"] = "OKP";
-      jwk["crv"] = std::string(CurveName(c->curve));
-      jwk["x"] = Base64UrlEncode(c->x);
+      jwk["crv"] = std::string(CurveName(c.curve));
+      jwk["x"] = Base64UrlEncode(c.x);
       break;
     }
   }

@@ -45,11 +45,9 @@ struct KeyOptions {
   std::string source;            // "inline", "file:/path", "jwks:https://…"
   absl::Time loaded_at = absl::InfinitePast();
   KeyState state = KeyState::kActive;
-  // The configured HMAC floor (KeyStrengthPolicy::min_hmac_bytes). At 32 or
-  // more, HS* follows RFC 7518 §3.2 (secret ≥ digest size). An operator who
-  // lowered the floor below 32 bytes runs in legacy mode: every HS alg then
-  // accepts a secret of at least the floor.
-  int min_hmac_bytes = crypto::KeyStrengthPolicy{}.min_hmac_bytes;
+  // The configured HMAC floor (KeyStrengthPolicy::min_hmac_bytes); the rule
+  // it feeds is MinHmacSecretBytes (core/algorithm.h).
+  int min_hmac_bytes = kDefaultMinHmacBytes;
   // The issuer this key is bound to (RFC 8725 §3.8): a bound key verifies
   // only tokens whose "iss" equals it exactly. Empty = unbound: the key
   // verifies tokens of every issuer of its provider.
@@ -58,13 +56,12 @@ struct KeyOptions {
 
 // Policy applied by Key::Create on top of KeyMaterial's own import checks:
 //  - a bound `alg` must fit the key type and curve (KeyMaterial::Fits);
-//  - HS*: the secret must be at least the digest size (RFC 7518 §3.2: 32
-//    bytes for HS256, 48 for HS384, 64 for HS512), or at least
-//    KeyOptions::min_hmac_bytes when that floor was lowered below 32. A
-//    bound HS alg with a shorter secret is InvalidArgument; an unbound secret
-//    serves only the HS algs it is long enough for;
-//  - RSA: the public exponent must be odd and ≥ 3, and the modulus must not
-//    carry the ROCA fingerprint (CVE-2017-15361, weak Infineon keys).
+//  - HS*: the secret must be at least MinHmacSecretBytes(alg,
+//    KeyOptions::min_hmac_bytes) (core/algorithm.h). A bound HS alg with a
+//    shorter secret is InvalidArgument; an unbound secret serves only the HS
+//    algs it is long enough for;
+//  - RSA: the modulus must not carry the ROCA fingerprint (CVE-2017-15361,
+//    weak Infineon keys); the exponent was checked at import (KeyMaterial).
 // Failure details are fixed phrases; never key bytes.
 class Key final {
  public:
@@ -93,9 +90,6 @@ class Key final {
   // Public JWK: kty, kid, alg (if bound), use "sig", and the public
   // components. FailedPrecondition for oct keys: secrets are never exported.
   absl::StatusOr<nlohmann::json> ToPublicJwk() const;
-
-  // The algorithms this key serves, in kAllAlgorithms order.
-  std::vector<Algorithm> ServedAlgorithms() const;
 
   // A copy bound to `issuer` (empty = unbound); shares the verifiers. Used by
   // the wiring to bind every key of a configured source, JWKS included.

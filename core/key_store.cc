@@ -195,16 +195,4 @@ std::vector<SourceInfo> KeyStore::Sources() const {
   return out;
 }
 
-std::vector<KeyUsageInfo> KeyStore::KeyUsage() const {
-  KeySetSnapshot snap = Current();
-  std::vector<KeyUsageInfo> out;
-  for (const KeyEntry* e : snap->AllEntries()) {
-    const Key& k = e->key();
-    out.push_back(KeyUsageInfo{e->provider(), e->source_id(), k.kid(), k.kty(),
-                               k.alg(), k.state(), k.loaded_at(),
-                               e->verifications(), e->last_used()});
-  }
-  return out;
-}
-
 }  // namespace jwtauth

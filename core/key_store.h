@@ -23,7 +23,7 @@
 //
 // Usage: every key's verification count and last use are counted lock-free
 // (KeyEntry::RecordUse) and survive reloads that bring the same key back;
-// KeyUsage() takes a snapshot for metrics and ListKeys.
+// metrics and ListKeys read them from Current()->AllEntries().
 //
 // Refresh times: SetSourceKeys() and MarkSourceRefreshed() — the
 // per-source path the JWKS refresher uses — stamp the source with the
@@ -84,19 +84,6 @@ struct SourceInfo {
   absl::Time refreshed_at = absl::InfinitePast();
 };
 
-// Usage of one key (never carries key material).
-struct KeyUsageInfo {
-  std::string provider;
-  std::string source_id;
-  std::string kid;
-  KeyType kty = KeyType::kOct;
-  std::optional<Algorithm> alg;
-  KeyState state = KeyState::kActive;
-  absl::Time loaded_at = absl::InfinitePast();
-  uint64_t verifications = 0;
-  std::optional<absl::Time> last_used;
-};
-
 class KeyStore final {
  public:
   KeyStore();
@@ -135,8 +122,6 @@ class KeyStore final {
                       {}) ABSL_LOCKS_EXCLUDED(mu_);
 
   std::vector<SourceInfo> Sources() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Counters of every key of the current snapshot (providers sorted).
-  std::vector<KeyUsageInfo> KeyUsage() const;
 
   // Kids that appear more than once in `keys` (each listed once).
   static std::vector<std::string> FindDuplicateKids(

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "core/json_limits.h"
+#include "core/status_macros.h"
 #include "core/verification_cache.h"
 
 namespace jwtauth {
@@ -106,13 +107,12 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
   std::vector<Policy> policies;
   absl::flat_hash_map<std::string, size_t> names;
   for (const ProviderOptions& o : config.providers) {
-    absl::StatusOr<Policy> p = Policy::Create(o);
-    if (!p.ok()) return p.status();
+    JWTAUTH_ASSIGN_OR_RETURN(Policy p, Policy::Create(o));
     if (!names.emplace(o.name, policies.size()).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("provider \"", o.name, "\": name: duplicate provider"));
     }
-    policies.push_back(*std::move(p));
+    policies.push_back(std::move(p));
   }
   auto v = std::unique_ptr<TokenVerifier>(new TokenVerifier(std::move(config)));
   v->policies_ = std::move(policies);

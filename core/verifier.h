@@ -169,8 +169,6 @@ class TokenVerifier final {
   const Policy* FindPolicy(absl::string_view provider) const;
   const std::vector<Policy>& policies() const { return policies_; }
   KeyStore* key_store() const { return store_; }
-  // Per-key verification counters (the store's; for metrics / ListKeys).
-  std::vector<KeyUsageInfo> KeyUsage() const { return store_->KeyUsage(); }
   // Process-unique; the cache uses it so results of one verifier (one
   // config generation) are never served by another.
   uint64_t id() const { return id_; }

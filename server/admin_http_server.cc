@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/status_macros.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 
@@ -190,8 +191,7 @@ std::string ReadinessReport::ToJson() const {
 absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
     absl::string_view listen_address, AdminHandlers handlers,
     AdminServerOptions options) {
-  auto hp = SplitHostPort(listen_address);
-  if (!hp.ok()) return hp.status();
+  JWTAUTH_ASSIGN_OR_RETURN(auto hp, SplitHostPort(listen_address));
   if (options.workers == 0 || options.max_request_bytes == 0 ||
       options.request_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("admin server: bad options");
@@ -236,7 +236,7 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
   svr.Delete(".*", not_allowed);
   svr.Patch(".*", not_allowed);
 
-  const auto& [host, port] = *hp;
+  const auto& [host, port] = hp;
   int bound = 0;
   if (port == 0) {
     bound = svr.bind_to_any_port(host);

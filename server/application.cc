@@ -306,22 +306,14 @@ uint64_t Application::generation() const {
 
 std::string Application::PublicJwksJson() const {
   KeySetSnapshot snap = key_store_->Current();
-  nlohmann::json keys = nlohmann::json::array();
-  std::set<std::string> seen;
+  // Only the service's own signing keys (next, active, retiring): relying
+  // parties trust this document for signing.issuer, so a provider's or
+  // partner's key here would let it mint tokens in the service's name.
+  std::vector<const Key*> own;
   for (const KeyEntry* e : snap->AllEntries()) {
-    // Only the service's own signing keys (next, active, retiring): relying
-    // parties trust this document for signing.issuer, so a provider's or
-    // partner's key here would let it mint tokens in the service's name.
-    if (!IsSigningKeySource(e->source_id())) continue;
-    if (e->key().kty() == KeyType::kOct) continue;  // never export secrets
-    auto jwk = e->key().ToPublicJwk();
-    if (!jwk.ok()) continue;
-    std::string text = jwk->dump();
-    if (!seen.insert(text).second) continue;  // one JWK per distinct key
-    keys.push_back(*std::move(jwk));
+    if (IsSigningKeySource(e->source_id())) own.push_back(&e->key());
   }
-  nlohmann::json out = {{"keys", std::move(keys)}};
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return ExportPublicJwksText(own);
 }
 
 AdminHandlers MakeAdminHandlers(const Application* app, Metrics* metrics) {

@@ -1,7 +1,6 @@
 #include "server/auth_service.h"
 
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 
@@ -29,10 +28,6 @@
 namespace jwtauth::server {
 
 namespace {
-
-// Private / secret JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037).
-constexpr absl::string_view kPrivateJwkMembers[] = {"d",  "p",  "q",  "dp",
-                                                    "dq", "qi", "oth", "k"};
 
 // Times one RPC and records it exactly once, whatever path finishes it.
 class RpcRecorder {
@@ -473,8 +468,7 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     }
   }
 
-  nlohmann::json jwks = {{"keys", nlohmann::json::array()}};
-  std::set<std::string> published;  // one JWK per distinct key
+  std::vector<const Key*> published;
   for (const KeyEntry* entry : snapshot->AllEntries()) {
     if (!provider.empty() && entry->provider() != provider) continue;
     const Key& key = entry->key();
@@ -488,17 +482,10 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     // /.well-known/jwks.json document): own signing keys only. With a
     // provider it is the set of keys trusted for that provider.
     if (provider.empty() && !IsSigningKeySource(entry->source_id())) continue;
-    absl::StatusOr<nlohmann::json> jwk = key.ToPublicJwk();
-    if (!jwk.ok() || !jwk->is_object()) continue;
-    for (absl::string_view member : kPrivateJwkMembers) {
-      jwk->erase(std::string(member));
-    }
     info->set_published(true);
-    if (published.insert(entry->identity()).second) {
-      jwks["keys"].push_back(std::move(*jwk));
-    }
+    published.push_back(&key);  // the snapshot keeps the key alive
   }
-  response->set_jwks_json(jwks.dump());
+  response->set_jwks_json(ExportPublicJwksText(published));
   recorder.Record("OK");
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/algorithm.h"
 #include "core/status_macros.h"
 #include "server/issue_config.h"
 #include "server/logging.h"
@@ -146,7 +147,8 @@ absl::Status ParseLimits(const ConfigNode& n, LimitsConfig& l) {
   JWTAUTH_RETURN_IF_ERROR(n.ReadInt("max_claims", 1, 10000, &l.max_claims));
   JWTAUTH_RETURN_IF_ERROR(
       n.ReadInt("min_rsa_bits", 1024, 16384, &l.min_rsa_bits));
-  return n.ReadInt("min_hmac_bytes", 16, 1024, &l.min_hmac_bytes);
+  return n.ReadInt("min_hmac_bytes", kAbsoluteMinHmacBytes, 1024,
+                   &l.min_hmac_bytes);
 }
 
 absl::Status ParseCache(const ConfigNode& n, CacheConfig& c) {

@@ -82,7 +82,7 @@ struct LimitsConfig {
   int max_json_depth = 16;
   int max_claims = 256;
   int min_rsa_bits = 2048;
-  int min_hmac_bytes = 32;
+  int min_hmac_bytes = kDefaultMinHmacBytes;
 };
 
 struct CacheConfig {

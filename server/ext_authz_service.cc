@@ -16,6 +16,7 @@
 #include "server/ext_authz_policy.h"
 #include "server/logging.h"
 #include "server/metrics.h"
+#include "server/proto_json.h"
 #include "server/status_mapping.h"
 
 namespace jwtauth::server {
@@ -101,41 +102,6 @@ void SetHeader(HeaderValueOption* option, absl::string_view key,
   // append=false is what older ones read).
   option->set_append_action(HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
   option->mutable_append()->set_value(false);
-}
-
-void JsonToValue(const nlohmann::json& j, google::protobuf::Value* out) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
-      out->set_null_value(google::protobuf::NULL_VALUE);
-      break;
-    case nlohmann::json::value_t::boolean:
-      out->set_bool_value(j.get<bool>());
-      break;
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float:
-      out->set_number_value(j.get<double>());
-      break;
-    case nlohmann::json::value_t::string:
-      out->set_string_value(j.get_ref<const std::string&>());
-      break;
-    case nlohmann::json::value_t::binary:
-      out->set_null_value(google::protobuf::NULL_VALUE);
-      break;
-    case nlohmann::json::value_t::array: {
-      auto* list = out->mutable_list_value();
-      for (const nlohmann::json& e : j) JsonToValue(e, list->add_values());
-      break;
-    }
-    case nlohmann::json::value_t::object: {
-      auto* fields = out->mutable_struct_value()->mutable_fields();
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        JsonToValue(it.value(), &(*fields)[it.key()]);
-      }
-      break;
-    }
-  }
 }
 
 void SetString(google::protobuf::Struct* s, absl::string_view key,

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/source_redaction.h"
 
@@ -22,13 +23,8 @@ namespace {
 
 constexpr absl::string_view kMethods[] = {"Verify", "IssueToken", "ListKeys",
                                           "Check"};
-constexpr absl::string_view kGrpcCodes[] = {
-    "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",         "ALREADY_EXISTS",
-    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED",           "OUT_OF_RANGE",      "UNIMPLEMENTED",
-    "INTERNAL",          "UNAVAILABLE",       "DATA_LOSS",
-    "UNAUTHENTICATED"};
+// Canonical status codes 1..16 (gRPC and absl share numbers and names).
+constexpr int kMaxCanonicalCode = 16;
 
 // The fixed result vocabulary: "OK", every FailureReason name (including
 // FAILURE_REASON_UNSPECIFIED), every non-OK gRPC code name. Built once.
@@ -38,7 +34,10 @@ const std::vector<std::string>& KnownResults() {
     for (int i = 0; i <= kMaxFailureReason; ++i) {
       v->emplace_back(FailureReasonName(static_cast<FailureReason>(i)));
     }
-    for (absl::string_view c : kGrpcCodes) v->emplace_back(c);
+    for (int code = 1; code <= kMaxCanonicalCode; ++code) {
+      v->emplace_back(
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(code)));
+    }
     return v;
   }();
   return *results;
@@ -168,10 +167,6 @@ void Metrics::RecordRpc(absl::string_view method, FailureReason reason,
             latency);
 }
 
-void Metrics::RecordCacheLookup(bool hit) {
-  (hit ? cache_hits_ : cache_misses_).fetch_add(1, std::memory_order_relaxed);
-}
-
 int Metrics::AddCacheSource(CacheSource source) {
   absl::MutexLock lock(&mu_);
   const int id = next_collector_id_++;
@@ -190,8 +185,7 @@ Metrics::CacheCounts Metrics::CacheLookups() const {
     absl::MutexLock lock(&mu_);
     for (const auto& [id, source] : cache_sources_) sources.push_back(source);
   }
-  CacheCounts total{cache_hits_.load(std::memory_order_relaxed),
-                    cache_misses_.load(std::memory_order_relaxed)};
+  CacheCounts total;
   for (const CacheSource& source : sources) {  // outside the lock
     const CacheCounts c = source();
     total.hits += c.hits;

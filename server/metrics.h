@@ -11,7 +11,7 @@
 //   jwtauth_rpc_total{method,result}                          counter
 //   jwtauth_rpc_latency_seconds{method,result}                histogram
 //   jwtauth_cache_lookups_total{result="hit"|"miss"}          counter
-//     (RecordCacheLookup() plus every AddCacheSource() source)
+//     (the sum of every AddCacheSource() source)
 //   jwtauth_key_verifications_total{provider,kid}             counter
 //   jwtauth_key_last_used_timestamp_seconds{provider,kid}     gauge
 //   jwtauth_keys{provider}                                    gauge
@@ -83,14 +83,13 @@ class Metrics final {
   // Convenience: result = "OK" for kUnspecified, else the reason name.
   void RecordRpc(absl::string_view method, FailureReason reason,
                  absl::Duration latency);
-  void RecordCacheLookup(bool hit);
 
   // Cumulative verification-cache lookups counted elsewhere: the
   // VerificationCache lives inside core's TokenVerifier, so the wiring
   // (server/application.cc) registers a source that reads its stats(). Sources
   // are called at render time (and by CacheHits()/CacheMisses()), outside
-  // Metrics' locks; they must be thread-safe and never decrease. Their sums
-  // are added to RecordCacheLookup()'s own counts.
+  // Metrics' locks; they must be thread-safe and never decrease. The
+  // rendered counts are their sums.
   struct CacheCounts {
     uint64_t hits = 0;
     uint64_t misses = 0;
@@ -121,7 +120,7 @@ class Metrics final {
 
   // Reads for tests and /readyz.
   uint64_t RpcCount(absl::string_view method, absl::string_view result) const;
-  // Totals as rendered: own counts plus every cache source.
+  // Totals as rendered: the sum of every cache source.
   CacheCounts CacheLookups() const;
   uint64_t CacheHits() const { return CacheLookups().hits; }
   uint64_t CacheMisses() const { return CacheLookups().misses; }
@@ -164,9 +163,6 @@ class Metrics final {
   mutable absl::Mutex dyn_mu_;
   std::map<std::string, std::unique_ptr<Series>> dynamic_
       ABSL_GUARDED_BY(dyn_mu_);
-
-  std::atomic<uint64_t> cache_hits_{0};
-  std::atomic<uint64_t> cache_misses_{0};
 
   mutable absl::Mutex key_mu_;
   absl::flat_hash_map<std::pair<std::string, std::string>,

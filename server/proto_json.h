@@ -11,6 +11,13 @@
 // for a non-object root. Numbers become doubles in Struct, as the type
 // requires (integers above 2^53 lose precision; claims_json keeps them).
 // Non-finite doubles in a Struct (NaN/Inf) have no JSON form and become null.
+//
+// Why not protobuf's util::JsonStringToMessage / MessageToJsonString: claims
+// are already a parsed, bounded nlohmann tree (core/json_limits), so a tree
+// walk avoids a second print and parse; a Struct's depth is bounded by the
+// gRPC parser's recursion limit. Why not util::TimeUtil: it works in int64
+// nanoseconds, and a client-supplied Duration (IssueToken ttl) of 10^11
+// seconds overflows that; absl::Duration saturates instead.
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

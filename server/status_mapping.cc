@@ -1,5 +1,6 @@
 #include "server/status_mapping.h"
 
+#include <array>
 #include <string>
 
 namespace jwtauth::server {
@@ -26,33 +27,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(ToGrpcCode(status.code()), std::string(status.message()));
 }
 
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(FromGrpcCode(status.error_code()),
-                      status.error_message());
-}
-
 absl::string_view GrpcCodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
-  }
+  // absl spells the canonical codes exactly as gRPC does; the table is built
+  // once so the returned views stay valid.
+  static const auto* const kNames = [] {
+    auto* names = new std::array<std::string, kMaxCanonicalCode + 1>();
+    for (int i = 0; i <= kMaxCanonicalCode; ++i) {
+      (*names)[i] = absl::StatusCodeToString(static_cast<absl::StatusCode>(i));
+    }
+    return names;
+  }();
+  return (*kNames)[static_cast<size_t>(FromGrpcCode(code))];
 }
 
 v1::FailureReason ToProtoReason(FailureReason reason) {

@@ -2,7 +2,7 @@
 #define JWTAUTH_SERVER_STATUS_MAPPING_H_
 
 // Every translation between the core's error vocabulary and gRPC / the proto
-// lives here (STYLE 15): absl::Status ↔ grpc::Status, core FailureReason ↔
+// lives here (STYLE 15): absl::Status → grpc::Status, core FailureReason ↔
 // jwtauth.v1.FailureReason, core KeyState ↔ jwtauth.v1.KeyState, and the
 // spelling of results used as metric label values.
 //
@@ -30,9 +30,10 @@ namespace jwtauth::server {
 grpc::StatusCode ToGrpcCode(absl::StatusCode code);
 absl::StatusCode FromGrpcCode(grpc::StatusCode code);
 
-// Code and message are carried over; payloads/details are not.
+// Code and message are carried over; payloads/details are not. The other
+// direction is client::StatusFromGrpc (client/client.h): the client library
+// is where gRPC results become absl ones, and it must not link server/.
 grpc::Status ToGrpcStatus(const absl::Status& status);
-absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // "OK", "INVALID_ARGUMENT", ... (the canonical upper-snake names, as gRPC and
 // Prometheus labels spell them).

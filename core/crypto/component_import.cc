@@ -52,8 +52,7 @@ absl::StatusOr<KeyMaterial> KeyFromRsaComponents(
   // Size check before any arithmetic on attacker-sized numbers.
   if (c.n.size() > kMaxRsaBits / 8 + 1) return absl::InvalidArgumentError("RSA modulus too large");
   if (c.e.size() > c.n.size()) {
-    return absl::InvalidArgumentError(
-        "RSA public exponent must be odd, greater than 1 and less than the modulus");
+    return absl::InvalidArgumentError(kBadRsaExponent);
   }
   SslUniquePtr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr) return InternalFailure("cannot build key");

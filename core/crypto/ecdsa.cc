@@ -12,6 +12,7 @@
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/ssl_ptr.h"
 #include "core/crypto/ssl_util.h"
+#include "core/status_macros.h"
 
 namespace jwtauth::crypto {
 namespace {
@@ -98,10 +99,12 @@ class EcdsaSigner final : public Signer {
         field_(internal::CurveFieldBytes(CurveFor(alg))) {}
   Algorithm algorithm() const override { return alg_; }
   absl::StatusOr<std::string> Sign(absl::string_view data) const override {
-    auto der = internal::EvpDigestSign(key_.impl().pkey_ptr(), md_, false, data);
-    if (!der.ok()) return der.status();
-    const unsigned char* p = reinterpret_cast<const unsigned char*>(der->data());
-    SslUniquePtr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der->size())));
+    JWTAUTH_ASSIGN_OR_RETURN(
+        auto der,
+        internal::EvpDigestSign(key_.impl().pkey_ptr(), md_, false, data));
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+    SslUniquePtr<ECDSA_SIG> sig(
+        d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
     if (sig == nullptr) return internal::InternalFailure("signing failed");
     const BIGNUM* r = nullptr;
     const BIGNUM* s = nullptr;
@@ -127,20 +130,16 @@ class EcdsaSigner final : public Signer {
 
 absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewEcdsaVerifier(
     Algorithm alg, const KeyMaterial& key) {
-  if (KeyTypeFor(alg) != KeyType::kEc || !key.Fits(alg)) {
-    return absl::InvalidArgumentError("key does not fit the algorithm");
-  }
-  auto order = OrderBytes(CurveFor(alg));
-  if (!order.ok()) return order.status();
-  return std::make_unique<const EcdsaVerifier>(alg, key, std::move(*order));
+  JWTAUTH_RETURN_IF_ERROR(
+      internal::CheckKeyFor(alg, KeyType::kEc, key, /*signing=*/false));
+  JWTAUTH_ASSIGN_OR_RETURN(auto order, OrderBytes(CurveFor(alg)));
+  return std::make_unique<const EcdsaVerifier>(alg, key, std::move(order));
 }
 
 absl::StatusOr<std::unique_ptr<const Signer>> NewEcdsaSigner(Algorithm alg,
                                                             const KeyMaterial& key) {
-  if (KeyTypeFor(alg) != KeyType::kEc || !key.Fits(alg)) {
-    return absl::InvalidArgumentError("key does not fit the algorithm");
-  }
-  if (!key.has_private()) return absl::InvalidArgumentError("signing needs a private key");
+  JWTAUTH_RETURN_IF_ERROR(
+      internal::CheckKeyFor(alg, KeyType::kEc, key, /*signing=*/true));
   return std::make_unique<const EcdsaSigner>(alg, key);
 }
 

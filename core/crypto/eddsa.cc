@@ -5,6 +5,7 @@
 
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/ssl_util.h"
+#include "core/status_macros.h"
 
 namespace jwtauth::crypto {
 namespace {
@@ -39,23 +40,19 @@ class EddsaSigner final : public Signer {
   const KeyMaterial key_;
 };
 
-bool FitsEddsa(Algorithm alg, const KeyMaterial& key) {
-  return alg == Algorithm::kEdDsa && key.type() == KeyType::kOkp &&
-         key.curve() == Curve::kEd25519;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewEddsaVerifier(
     Algorithm alg, const KeyMaterial& key) {
-  if (!FitsEddsa(alg, key)) return absl::InvalidArgumentError("key does not fit the algorithm");
+  JWTAUTH_RETURN_IF_ERROR(
+      internal::CheckKeyFor(alg, KeyType::kOkp, key, /*signing=*/false));
   return std::make_unique<const EddsaVerifier>(key);
 }
 
 absl::StatusOr<std::unique_ptr<const Signer>> NewEddsaSigner(Algorithm alg,
                                                             const KeyMaterial& key) {
-  if (!FitsEddsa(alg, key)) return absl::InvalidArgumentError("key does not fit the algorithm");
-  if (!key.has_private()) return absl::InvalidArgumentError("signing needs a private key");
+  JWTAUTH_RETURN_IF_ERROR(
+      internal::CheckKeyFor(alg, KeyType::kOkp, key, /*signing=*/true));
   return std::make_unique<const EddsaSigner>(key);
 }
 

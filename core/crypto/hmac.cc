@@ -11,6 +11,7 @@
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/ssl_ptr.h"
 #include "core/crypto/ssl_util.h"
+#include "core/status_macros.h"
 
 namespace jwtauth::crypto {
 namespace {
@@ -121,9 +122,8 @@ class HmacSigner final : public Signer {
 
 absl::StatusOr<std::unique_ptr<const HmacKey>> KeyFor(Algorithm alg,
                                                       const KeyMaterial& key) {
-  if (KeyTypeFor(alg) != KeyType::kOct || !key.Fits(alg)) {
-    return absl::InvalidArgumentError("key does not fit the algorithm");
-  }
+  JWTAUTH_RETURN_IF_ERROR(
+      internal::CheckKeyFor(alg, KeyType::kOct, key, /*signing=*/false));
   return HmacKey::Create(HashFor(alg), key.impl().secret);
 }
 
@@ -131,16 +131,14 @@ absl::StatusOr<std::unique_ptr<const HmacKey>> KeyFor(Algorithm alg,
 
 absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewHmacVerifier(
     Algorithm alg, const KeyMaterial& key) {
-  auto hmac = KeyFor(alg, key);
-  if (!hmac.ok()) return hmac.status();
-  return std::make_unique<const HmacVerifier>(alg, std::move(*hmac));
+  JWTAUTH_ASSIGN_OR_RETURN(auto hmac, KeyFor(alg, key));
+  return std::make_unique<const HmacVerifier>(alg, std::move(hmac));
 }
 
 absl::StatusOr<std::unique_ptr<const Signer>> NewHmacSigner(
     Algorithm alg, const KeyMaterial& key) {
-  auto hmac = KeyFor(alg, key);
-  if (!hmac.ok()) return hmac.status();
-  return std::make_unique<const HmacSigner>(alg, std::move(*hmac));
+  JWTAUTH_ASSIGN_OR_RETURN(auto hmac, KeyFor(alg, key));
+  return std::make_unique<const HmacSigner>(alg, std::move(hmac));
 }
 
 }  // namespace jwtauth::crypto

@@ -36,7 +36,7 @@ constexpr size_t kMaxSecretBytes = 1 << 16;
 
 int MinHmacBytes(const KeyStrengthPolicy& policy) {
   return std::max(policy.min_hmac_bytes,
-                  KeyStrengthPolicy::kAbsoluteMinHmacBytes);
+                  kAbsoluteMinHmacBytes);
 }
 
 absl::StatusOr<SslUniquePtr<EVP_PKEY>> GenerateAsymmetric(int pkey_id, int rsa_bits,
@@ -82,11 +82,6 @@ absl::StatusOr<KeyMaterial> KeyMaterial::FromSecret(absl::string_view secret,
 absl::StatusOr<KeyMaterial> KeyMaterial::FromPem(absl::string_view pem,
                                                  const KeyStrengthPolicy& policy) {
   return internal::KeyFromPem(pem, policy);
-}
-
-absl::StatusOr<KeyMaterial> KeyMaterial::FromDerCertificate(
-    absl::string_view der, const KeyStrengthPolicy& policy) {
-  return internal::KeyFromDer(der, policy);
 }
 
 absl::StatusOr<KeyMaterial> KeyMaterial::FromRsa(const RsaComponents& c,

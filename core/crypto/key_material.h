@@ -29,9 +29,8 @@ namespace jwtauth::crypto {
 // but never below kAbsoluteMin*.
 struct KeyStrengthPolicy {
   int min_rsa_bits = 2048;
-  int min_hmac_bytes = 32;
+  int min_hmac_bytes = kDefaultMinHmacBytes;  // core/algorithm.h
   static constexpr int kAbsoluteMinRsaBits = 1024;
-  static constexpr int kAbsoluteMinHmacBytes = 16;
 };
 
 // Raw big-endian, unpadded components as they appear (base64url-decoded) in a
@@ -61,10 +60,6 @@ class KeyMaterial final {
   // key). Fails on anything else, on encrypted keys and on weak RSA keys.
   static absl::StatusOr<KeyMaterial> FromPem(
       absl::string_view pem, const KeyStrengthPolicy& policy = {});
-  // DER-encoded SubjectPublicKeyInfo or X.509 certificate (as in JWK "x5c",
-  // which is used only to read an already-trusted configured key).
-  static absl::StatusOr<KeyMaterial> FromDerCertificate(
-      absl::string_view der, const KeyStrengthPolicy& policy = {});
   static absl::StatusOr<KeyMaterial> FromRsa(
       const RsaComponents& c, const KeyStrengthPolicy& policy = {});
   // Checks the point is on the curve and, if d is given, that it matches.

@@ -128,24 +128,4 @@ absl::StatusOr<KeyMaterial> KeyFromPem(absl::string_view pem,
   return FromPemBlock(*key_block, policy);
 }
 
-absl::StatusOr<KeyMaterial> KeyFromDer(absl::string_view der,
-                                       const KeyStrengthPolicy& policy) {
-  if (der.size() > kMaxPemBytes) return absl::InvalidArgumentError("DER too large");
-  const unsigned char* begin = Bytes(der);
-  const long len = static_cast<long>(der.size());
-  const unsigned char* p = begin;
-  SslUniquePtr<X509> cert(d2i_X509(nullptr, &p, len));
-  if (cert != nullptr && p == begin + len) {
-    SslUniquePtr<EVP_PKEY> pkey(X509_get_pubkey(cert.get()));
-    if (pkey == nullptr) return InvalidKey("unsupported certificate public key");
-    return ImportPkey(std::move(pkey), /*has_private=*/false, policy);
-  }
-  ERR_clear_error();
-  SslUniquePtr<EVP_PKEY> pkey = ParsePublicDer(der);
-  if (pkey == nullptr) {
-    return InvalidKey("not a DER X.509 certificate or SubjectPublicKeyInfo");
-  }
-  return ImportPkey(std::move(pkey), /*has_private=*/false, policy);
-}
-
 }  // namespace jwtauth::crypto::internal

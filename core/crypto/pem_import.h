@@ -1,8 +1,7 @@
 #ifndef JWTAUTH_CORE_CRYPTO_PEM_IMPORT_H_
 #define JWTAUTH_CORE_CRYPTO_PEM_IMPORT_H_
 
-// PEM and DER key parsing behind KeyMaterial::FromPem and
-// KeyMaterial::FromDerCertificate: which encodings are accepted (one key
+// PEM key parsing behind KeyMaterial::FromPem: which encodings are accepted (one key
 // block, PKCS#8, PKCS#1, SEC1, SPKI, X.509) and which are refused
 // (encrypted keys, unknown labels, damaged blocks, trailing bytes). Every
 // parsed key then passes ImportPkey. Internal to core/crypto. Stateless and
@@ -16,9 +15,6 @@ namespace jwtauth::crypto::internal {
 
 // KeyMaterial::FromPem.
 absl::StatusOr<KeyMaterial> KeyFromPem(absl::string_view pem,
-                                       const KeyStrengthPolicy& policy);
-// KeyMaterial::FromDerCertificate.
-absl::StatusOr<KeyMaterial> KeyFromDer(absl::string_view der,
                                        const KeyStrengthPolicy& policy);
 
 }  // namespace jwtauth::crypto::internal

@@ -84,7 +84,7 @@ absl::Status ValidateRsa(EVP_PKEY* pkey, bool has_private, bool trusted,
   if (n == nullptr || e == nullptr) return InvalidKey("invalid RSA key");
   if (!BN_is_odd(n.get())) return InvalidKey("RSA modulus must be odd");
   if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_cmp(e.get(), n.get()) >= 0) {
-    return InvalidKey("RSA public exponent must be odd, greater than 1 and less than the modulus");
+    return InvalidKey(kBadRsaExponent);
   }
   if (!has_private || trusted) return absl::OkStatus();
   SslUniquePtr<BIGNUM> p = GetBn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1);

@@ -10,10 +10,17 @@
 #include <openssl/evp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/crypto/key_material.h"
 #include "core/crypto/ssl_ptr.h"
 
 namespace jwtauth::crypto::internal {
+
+// The one RSA exponent rule (RFC 8017 §3.1): ImportPkey checks it on every
+// RSA key; component import refuses an oversized exponent with the same text
+// before any arithmetic.
+inline constexpr absl::string_view kBadRsaExponent =
+    "RSA public exponent must be odd, greater than 1 and less than the modulus";
 
 // Upper bound that keeps a hostile configuration from making every verify
 // expensive (OpenSSL's own RSA limit is 16384 bits).

@@ -7,6 +7,7 @@
 
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/ssl_util.h"
+#include "core/status_macros.h"
 
 namespace jwtauth::crypto {
 namespace {
@@ -59,18 +60,15 @@ class RsaSigner final : public Signer {
 
 absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewRsaVerifier(
     Algorithm alg, const KeyMaterial& key) {
-  if (KeyTypeFor(alg) != KeyType::kRsa || !key.Fits(alg)) {
-    return absl::InvalidArgumentError("key does not fit the algorithm");
-  }
+  JWTAUTH_RETURN_IF_ERROR(
+      internal::CheckKeyFor(alg, KeyType::kRsa, key, /*signing=*/false));
   return std::make_unique<const RsaVerifier>(alg, key);
 }
 
 absl::StatusOr<std::unique_ptr<const Signer>> NewRsaSigner(Algorithm alg,
                                                           const KeyMaterial& key) {
-  if (KeyTypeFor(alg) != KeyType::kRsa || !key.Fits(alg)) {
-    return absl::InvalidArgumentError("key does not fit the algorithm");
-  }
-  if (!key.has_private()) return absl::InvalidArgumentError("signing needs a private key");
+  JWTAUTH_RETURN_IF_ERROR(
+      internal::CheckKeyFor(alg, KeyType::kRsa, key, /*signing=*/true));
   return std::make_unique<const RsaSigner>(alg, key);
 }
 

@@ -5,9 +5,21 @@
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 
+#include "core/crypto/key_material.h"
 #include "core/crypto/ssl_ptr.h"
 
 namespace jwtauth::crypto::internal {
+
+absl::Status CheckKeyFor(Algorithm alg, KeyType kty, const KeyMaterial& key,
+                         bool signing) {
+  if (KeyTypeFor(alg) != kty || !key.Fits(alg)) {
+    return absl::InvalidArgumentError("key does not fit the algorithm");
+  }
+  if (signing && !key.has_private()) {
+    return absl::InvalidArgumentError("signing needs a private key");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status InvalidKey(absl::string_view phrase) {
   ERR_clear_error();

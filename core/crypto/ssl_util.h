@@ -17,7 +17,17 @@
 #include "core/algorithm.h"
 #include "core/crypto/ssl_ptr.h"
 
+namespace jwtauth::crypto {
+class KeyMaterial;
+}  // namespace jwtauth::crypto
+
 namespace jwtauth::crypto::internal {
+
+// The check each family's New*Verifier / New*Signer starts with:
+// InvalidArgument unless `alg` belongs to family `kty` and `key` fits it and,
+// when `signing`, holds the private part.
+absl::Status CheckKeyFor(Algorithm alg, KeyType kty, const KeyMaterial& key,
+                         bool signing);
 
 // ERR_clear_error() and InvalidArgument(phrase). `phrase` is a fixed text.
 absl::Status InvalidKey(absl::string_view phrase);

@@ -205,6 +205,17 @@ TEST_F(ClientTest, UnreachableServerIsUnavailable) {
                                   StatusIs(absl::StatusCode::kDeadlineExceeded)));
 }
 
+TEST(StatusFromGrpcTest, EveryCanonicalCodeKeepsItsNumberAndMessage) {
+  for (int i = 0; i <= 16; ++i) {
+    const std::string message = i == 0 ? "" : "msg " + std::to_string(i);
+    const grpc::Status g(static_cast<grpc::StatusCode>(i), message);
+    const absl::Status expected =
+        i == 0 ? absl::OkStatus()
+               : absl::Status(static_cast<absl::StatusCode>(i), message);
+    EXPECT_EQ(StatusFromGrpc(g), expected);
+  }
+}
+
 TEST(StatusFromGrpcTest, KeepsCodeAndMessage) {
   EXPECT_THAT(StatusFromGrpc(grpc::Status::OK), IsOk());
   absl::Status s = StatusFromGrpc(

@@ -41,6 +41,18 @@ TEST(AlgorithmTest, KeyTypeBinding) {
   EXPECT_EQ(HashSize(HashFor(Algorithm::kHs512)), 64);
 }
 
+// RFC 7518 §3.2 by default; a lowered floor (legacy mode) applies to every
+// HS alg, but never below the absolute floor.
+TEST(AlgorithmTest, MinHmacSecretBytes) {
+  EXPECT_EQ(MinHmacSecretBytes(Algorithm::kHs256), 32);
+  EXPECT_EQ(MinHmacSecretBytes(Algorithm::kHs384), 48);
+  EXPECT_EQ(MinHmacSecretBytes(Algorithm::kHs512), 64);
+  EXPECT_EQ(MinHmacSecretBytes(Algorithm::kHs512, 20), 20);
+  EXPECT_EQ(MinHmacSecretBytes(Algorithm::kHs256, 40), 32);
+  EXPECT_EQ(MinHmacSecretBytes(Algorithm::kHs384, 40), 48);
+  EXPECT_EQ(MinHmacSecretBytes(Algorithm::kHs256, 1), kAbsoluteMinHmacBytes);
+}
+
 TEST(AlgorithmTest, KeyTypeAndCurveNames) {
   EXPECT_EQ(KeyTypeFromName("RSA"), KeyType::kRsa);
   EXPECT_FALSE(KeyTypeFromName("rsa").has_value());

@@ -389,6 +389,45 @@ TEST(JwksTest, StrengthPolicyAppliesToEveryEntry) {
   EXPECT_THAT(r->keys, SizeIs(2));
 }
 
+// The same key loaded twice (e.g. under two providers, or bound to two
+// issuers) is one JWK in the published document.
+TEST(JwksTest, ExportPublishesEachDistinctKeyOnce) {
+  const Key es = CachedTestKey(Algorithm::kEs256).key;
+  const Key rs = CachedTestKey(Algorithm::kRs256).key;
+  const Key bound = es.BoundToIssuer("https://other.example");
+  json out = ExportPublicJwks(std::vector<const Key*>{&es, &rs, &bound, &es});
+  ASSERT_EQ(out["keys"].size(), 2u);
+  EXPECT_EQ(out["keys"][0]["kty"], "EC");
+  EXPECT_EQ(out["keys"][1]["kty"], "RSA");
+}
+
+// Private keys export only their public members.
+TEST(JwksTest, ExportNeverHasPrivateMembers) {
+  std::vector<Key> keys;
+  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kEs256, Algorithm::kEdDsa,
+                        Algorithm::kHs256}) {
+    keys.push_back(CachedTestKey(alg).key);
+  }
+  json out = ExportPublicJwks(keys);
+  ASSERT_EQ(out["keys"].size(), 3u);
+  for (const json& jwk : out["keys"]) {
+    for (const char* member : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
+      EXPECT_FALSE(jwk.contains(member)) << member;
+    }
+  }
+}
+
+// A kid read from a file may be any bytes: the text form replaces what is
+// not UTF-8 instead of throwing.
+TEST(JwksTest, ExportTextReplacesBytesThatAreNotUtf8) {
+  const Key es = CachedTestKey(Algorithm::kEs256).key;
+  absl::StatusOr<Key> odd = Key::Create(Opt("k\xff"), es.material());
+  ASSERT_THAT(odd, IsOk());
+  const std::string text = ExportPublicJwksText(std::vector<const Key*>{&*odd});
+  EXPECT_THAT(text, HasSubstr("\"kid\":\"k\xef\xbf\xbd\""));
+  EXPECT_EQ(json::parse(text)["keys"].size(), 1u);
+}
+
 TEST(JwksTest, ExportOmitsSymmetricKeys) {
   std::vector<Key> keys = {CachedTestKey(Algorithm::kHs256).key,
                            CachedTestKey(Algorithm::kEs256).key,
@@ -489,7 +528,9 @@ TEST(JwkCorpusTest, SeedsHoldFuzzProperties) {
     if (!r.ok()) continue;
     loaded += static_cast<int>(r->keys.size());
     EXPECT_LE(r->keys.size(), opts.max_keys) << e.path();
-    for (const Key& key : r->keys) EXPECT_FALSE(key.ServedAlgorithms().empty());
+    for (const Key& key : r->keys) {
+      EXPECT_FALSE(testutil::ServedAlgorithms(key).empty());
+    }
     json exported = ExportPublicJwks(r->keys);
     for (const json& jwk : exported["keys"]) {
       EXPECT_FALSE(jwk.contains("k") || jwk.contains("d")) << e.path();

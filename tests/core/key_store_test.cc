@@ -97,11 +97,12 @@ TEST(KeyStoreTest, UsageAndIdSurviveReloadOfSameKeyOnly) {
   const KeyEntry* e3 = store.Current()->FindByKid("p", k.kid())[0];
   EXPECT_NE(e3->id(), id);
   EXPECT_EQ(e3->verifications(), 0u);
-  std::vector<KeyUsageInfo> usage = store.KeyUsage();
-  ASSERT_EQ(usage.size(), 1u);
-  EXPECT_EQ(usage[0].provider, "p");
-  EXPECT_EQ(usage[0].source_id, "jwks");
-  EXPECT_EQ(usage[0].kty, KeyType::kEc);
+  KeySetSnapshot snap = store.Current();
+  std::vector<const KeyEntry*> entries = snap->AllEntries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0]->provider(), "p");
+  EXPECT_EQ(entries[0]->source_id(), "jwks");
+  EXPECT_EQ(entries[0]->key().kty(), KeyType::kEc);
 }
 
 TEST(KeyStoreTest, ReplaceAllKeepsListedAndRemovesOthers) {
@@ -209,8 +210,9 @@ TEST(KeyStoreTest, ConcurrentReadersDuringSwaps) {
   ASSERT_TRUE(read_enough) << "readers made only " << reads.load()
                            << " of 100 reads within " << kWaitTimeout;
   EXPECT_EQ(missing.load(), 0);
-  EXPECT_EQ(store.KeyUsage().size(), 1u);
-  EXPECT_EQ(store.KeyUsage()[0].verifications, reads.load());
+  KeySetSnapshot snap = store.Current();
+  ASSERT_EQ(snap->AllEntries().size(), 1u);
+  EXPECT_EQ(snap->AllEntries()[0]->verifications(), reads.load());
 }
 
 }  // namespace

@@ -88,7 +88,8 @@ TEST_F(VerificationCacheTest, SecondVerifyIsAHitWithTheSameResult) {
   EXPECT_EQ(s.entries, 1u);
   EXPECT_GT(s.bytes, 0u);
   // Hits count as key usage.
-  EXPECT_EQ(store_.KeyUsage()[0].verifications, 2u);
+  KeySetSnapshot snap = store_.Current();
+  EXPECT_EQ(snap->AllEntries().at(0)->verifications(), 2u);
 }
 
 TEST_F(VerificationCacheTest, OptionsArePartOfTheKey) {

@@ -348,11 +348,12 @@ TEST_F(VerifierTest, PendingSourceStopsBeingUnavailableOnLoad) {
 TEST_F(VerifierTest, CountsVerificationsPerKey) {
   auto v = Make();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(v->Verify(Sign(Claims())).ok());
-  std::vector<KeyUsageInfo> usage = v->KeyUsage();
-  ASSERT_EQ(usage.size(), 1u);
-  EXPECT_EQ(usage[0].kid, key_.kid);
-  EXPECT_EQ(usage[0].verifications, 3u);
-  EXPECT_EQ(usage[0].last_used, clock_.Now());
+  KeySetSnapshot snap = v->key_store()->Current();
+  std::vector<const KeyEntry*> entries = snap->AllEntries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0]->key().kid(), key_.kid);
+  EXPECT_EQ(entries[0]->verifications(), 3u);
+  EXPECT_EQ(entries[0]->last_used(), clock_.Now());
 }
 
 TEST_F(VerifierTest, RetiringAndNextKeysVerify) {
@@ -505,7 +506,8 @@ TEST_F(VerifierTest, BoundKeyRefusesTokenOfAnotherIssuer) {
   EXPECT_TRUE(observer_.calls.empty());  // the kid is known: no refetch
   // Only the four accepted tokens counted as verifications.
   uint64_t total = 0;
-  for (const KeyUsageInfo& u : v->KeyUsage()) total += u.verifications;
+  KeySetSnapshot snap = v->key_store()->Current();
+  for (const KeyEntry* e : snap->AllEntries()) total += e->verifications();
   EXPECT_EQ(total, 4u);
 }
 
@@ -571,7 +573,8 @@ TEST_F(VerifierTest, AnyIssuerKidLookupSkipsBoundKeys) {
   VerifyResult r = v->Verify(Sign(c));
   EXPECT_EQ(r.reason(), FailureReason::kIssuerMismatch);
   EXPECT_EQ(r.failure().detail, "key is bound to another issuer");
-  EXPECT_EQ(v->KeyUsage().at(0).verifications, 0u);
+  KeySetSnapshot snap = v->key_store()->Current();
+  EXPECT_EQ(snap->AllEntries().at(0)->verifications(), 0u);
 }
 
 // Issuer binding: a cached result never outlives a rebinding of its key.

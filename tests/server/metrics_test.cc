@@ -105,9 +105,7 @@ TEST(MetricsTest, JwksUrlLabelsCarryNoCredentials) {
 TEST(MetricsTest, CacheKeysJwksAndReloads) {
   testutil::FakeClock clock(absl::FromUnixSeconds(1'000'000));
   Metrics m({}, &clock);
-  m.RecordCacheLookup(true);
-  m.RecordCacheLookup(true);
-  m.RecordCacheLookup(false);
+  m.AddCacheSource([] { return Metrics::CacheCounts{2, 1}; });
   m.RecordKeyVerification("default", "k1");
   clock.Set(absl::FromUnixSeconds(1'000'050));
   m.RecordKeyVerification("default", "k1");
@@ -137,7 +135,7 @@ TEST(MetricsTest, CacheKeysJwksAndReloads) {
 
 TEST(MetricsTest, CacheSourcesAddToCacheLookups) {
   Metrics m;
-  m.RecordCacheLookup(false);
+  m.AddCacheSource([] { return Metrics::CacheCounts{0, 1}; });
   std::atomic<uint64_t> hits{5};
   int id = m.AddCacheSource([&hits] {
     return Metrics::CacheCounts{hits.load(), 2};
@@ -180,13 +178,17 @@ TEST(MetricsTest, KeyCountsSetByACollectorShowOnTheSameScrape) {
 TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
   Metrics m;
   constexpr int kThreads = 4, kPerThread = 20000;
+  std::atomic<uint64_t> cache_hits{0}, cache_misses{0};
+  m.AddCacheSource([&] {
+    return Metrics::CacheCounts{cache_hits.load(), cache_misses.load()};
+  });
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&m, t] {
+    threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         m.RecordRpc("Verify", i % 2 ? "OK" : "EXPIRED", absl::Microseconds(i % 700));
         m.RecordKeyVerification("p", t % 2 ? "a" : "b");
-        m.RecordCacheLookup(i % 3 == 0);
+        (i % 3 == 0 ? cache_hits : cache_misses).fetch_add(1);
         if (i % 5000 == 0) m.RenderPrometheus();
       }
     });

@@ -69,9 +69,8 @@ TEST(StatusMappingTest, EveryCanonicalCodeRoundTripsWithMessage) {
     const grpc::Status g = ToGrpcStatus(s);
     EXPECT_EQ(static_cast<int>(g.error_code()), i);
     EXPECT_EQ(g.error_message(), std::string(s.message()));
-    EXPECT_EQ(FromGrpcStatus(g), s);
     EXPECT_EQ(FromGrpcCode(ToGrpcCode(code)), code);
-    EXPECT_NE(GrpcCodeName(g.error_code()), "");
+    EXPECT_EQ(GrpcCodeName(g.error_code()), absl::StatusCodeToString(code));
   }
 }
 

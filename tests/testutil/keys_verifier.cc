@@ -47,7 +47,8 @@ nlohmann::json KeysVerifier::Claims() const {
 
 uint64_t KeysVerifier::Verifications() const {
   uint64_t n = 0;
-  for (const KeyUsageInfo& u : store_.KeyUsage()) n += u.verifications;
+  KeySetSnapshot snap = store_.Current();
+  for (const KeyEntry* e : snap->AllEntries()) n += e->verifications();
   return n;
 }
 

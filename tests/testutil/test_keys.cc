@@ -55,6 +55,14 @@ const TestKey& CachedTestKey(Algorithm alg) {
   return *slot;
 }
 
+std::vector<Algorithm> ServedAlgorithms(const Key& key) {
+  std::vector<Algorithm> out;
+  for (Algorithm alg : kAllAlgorithms) {
+    if (key.Serves(alg)) out.push_back(alg);
+  }
+  return out;
+}
+
 std::string SignJwsWithHeader(const crypto::Signer& signer,
                               absl::string_view header_json,
                               absl::string_view payload) {

@@ -22,6 +22,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "core/algorithm.h"
@@ -46,6 +47,9 @@ TestKey GenerateTestKey(Algorithm alg, absl::string_view kid = "");
 
 // One key per algorithm per process, kid "test-<alg lowercase>".
 const TestKey& CachedTestKey(Algorithm alg);
+
+// The algorithms `key` serves (Key::Serves), in kAllAlgorithms order.
+std::vector<Algorithm> ServedAlgorithms(const Key& key);
 
 // Compact JWS signed by `key`: header {"alg":…, "kid":… (if non-empty)} plus
 // `extra_header` members (which override), payload as given (any bytes).

@@ -15,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "core/algorithm.h"
@@ -68,6 +69,13 @@ inline std::string PemToDer(absl::string_view pem) {
   std::string der;
   EXPECT_TRUE(absl::Base64Unescape(body, &der));
   return der;
+}
+
+// A single-block PEM text around `der` (the inverse of PemToDer).
+inline std::string DerToPem(absl::string_view der,
+                            absl::string_view label = "PUBLIC KEY") {
+  return absl::StrCat("-----BEGIN ", label, "-----\n", absl::Base64Escape(der),
+                      "\n-----END ", label, "-----\n");
 }
 
 // One private key per algorithm family and curve (RS* and PS* share one RSA

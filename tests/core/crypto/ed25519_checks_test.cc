@@ -3,7 +3,9 @@
 
 #include "core/crypto/ed25519_checks.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <random>
 #include <string>
@@ -25,6 +27,7 @@
 namespace jwtauth::crypto {
 namespace {
 
+using ::jwtauth::testutil::DerToPem;
 using ::jwtauth::testutil::ExpectCleanFailure;
 using ::jwtauth::testutil::Hex;
 using ::jwtauth::testutil::IsOk;
@@ -73,9 +76,42 @@ std::string Ed25519Spki(const std::string& raw) {
   return Hex("302a300506032b6570032100") + raw;
 }
 
-std::string SpkiPem(const std::string& der) {
-  return absl::StrCat("-----BEGIN PUBLIC KEY-----\n", absl::Base64Escape(der),
-                      "\n-----END PUBLIC KEY-----\n");
+// A self-made X.509 certificate (PEM) whose subject key is the raw Ed25519
+// public key `raw`, signed by a fresh key: FromPem reads the subject key of
+// a configured certificate without judging the signature.
+std::string Ed25519CertificatePem(const std::string& raw) {
+  EVP_PKEY* subject = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr,
+      reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  EVP_PKEY* signer = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  X509* cert = X509_new();
+  std::string pem;
+  if (subject != nullptr && signer != nullptr && cert != nullptr) {
+    X509_set_version(cert, X509_VERSION_3);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(
+        name, "CN", MBSTRING_ASC,
+        reinterpret_cast<const unsigned char*>("small-order"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    unsigned char* der = nullptr;
+    if (X509_set_pubkey(cert, subject) == 1 &&
+        X509_sign(cert, signer, nullptr) > 0) {
+      const int len = i2d_X509(cert, &der);
+      if (len > 0) {
+        pem = DerToPem(std::string(reinterpret_cast<const char*>(der),
+                                   static_cast<size_t>(len)),
+                       "CERTIFICATE");
+      }
+    }
+    OPENSSL_free(der);
+  }
+  X509_free(cert);
+  EVP_PKEY_free(signer);
+  EVP_PKEY_free(subject);
+  return pem;
 }
 
 // The eight points themselves (canonical encodings): with S = 0, a
@@ -206,15 +242,17 @@ TEST_P(SmallOrderImportTest, JwkComponentsAreRefused) {
   ExpectCleanFailure(km.status());
 }
 
-TEST_P(SmallOrderImportTest, SpkiDerIsRefused) {
-  auto km = KeyMaterial::FromDerCertificate(Ed25519Spki(Hex(GetParam())));
+TEST_P(SmallOrderImportTest, SpkiPemIsRefused) {
+  auto km = KeyMaterial::FromPem(DerToPem(Ed25519Spki(Hex(GetParam()))));
   EXPECT_THAT(km, StatusWith(absl::StatusCode::kInvalidArgument,
                              "Ed25519 public key has small order"));
   ExpectCleanFailure(km.status());
 }
 
-TEST_P(SmallOrderImportTest, SpkiPemIsRefused) {
-  auto km = KeyMaterial::FromPem(SpkiPem(Ed25519Spki(Hex(GetParam()))));
+TEST_P(SmallOrderImportTest, CertificatePemIsRefused) {
+  const std::string pem = Ed25519CertificatePem(Hex(GetParam()));
+  ASSERT_FALSE(pem.empty()) << "could not build the test certificate";
+  auto km = KeyMaterial::FromPem(pem);
   EXPECT_THAT(km, StatusWith(absl::StatusCode::kInvalidArgument,
                              "Ed25519 public key has small order"));
   ExpectCleanFailure(km.status());
@@ -258,7 +296,7 @@ TEST(Ed25519ImportTest, NonCanonicalYIsRefused) {
                              "Ed25519 public key is not canonically encoded"))
           << low;
       ExpectCleanFailure(km.status());
-      EXPECT_THAT(KeyMaterial::FromDerCertificate(Ed25519Spki(x)),
+      EXPECT_THAT(KeyMaterial::FromPem(DerToPem(Ed25519Spki(x))),
                   StatusWith(absl::StatusCode::kInvalidArgument,
                              "Ed25519 public key is not canonically encoded"));
     }
@@ -270,8 +308,7 @@ TEST(Ed25519ImportTest, OrdinaryKeysStillImportInEveryForm) {
   c.curve = Curve::kEd25519;
   c.x = Hex(fixed::kEd25519PublicHex);
   EXPECT_THAT(KeyMaterial::FromOkp(c), IsOk());
-  EXPECT_THAT(KeyMaterial::FromDerCertificate(Ed25519Spki(c.x)), IsOk());
-  EXPECT_THAT(KeyMaterial::FromPem(SpkiPem(Ed25519Spki(c.x))), IsOk());
+  EXPECT_THAT(KeyMaterial::FromPem(DerToPem(Ed25519Spki(c.x))), IsOk());
   EXPECT_THAT(KeyMaterial::FromPem(fixed::kEd25519Pkcs8), IsOk());
   c.d = Hex(fixed::kEd25519PrivateHex);
   EXPECT_THAT(KeyMaterial::FromOkp(c), IsOk());

@@ -39,7 +39,7 @@ class HmacRfc4231Test : public testing::TestWithParam<Rfc4231Case> {};
 TEST_P(HmacRfc4231Test, SignsAndVerifiesTheRfcTag) {
   const Rfc4231Case& c = GetParam();
   KeyStrengthPolicy policy;
-  policy.min_hmac_bytes = KeyStrengthPolicy::kAbsoluteMinHmacBytes;  // case 1 key is 20 bytes
+  policy.min_hmac_bytes = kAbsoluteMinHmacBytes;  // case 1 key is 20 bytes
   auto key = KeyMaterial::FromSecret(Hex(c.key_hex), policy);
   ASSERT_THAT(key, IsOk());
   auto signer = NewHmacSigner(c.alg, *key);

@@ -1,4 +1,4 @@
-// KeyMaterial::FromPem and FromDerCertificate (core/crypto/pem_import.cc).
+// KeyMaterial::FromPem (core/crypto/pem_import.cc).
 #include "core/crypto/pem_import.h"
 
 #include <string>
@@ -18,6 +18,7 @@
 namespace jwtauth::crypto {
 namespace {
 
+using ::jwtauth::testutil::DerToPem;
 using ::jwtauth::testutil::ExpectCleanFailure;
 using ::jwtauth::testutil::GeneratedKey;
 using ::jwtauth::testutil::Hex;
@@ -51,11 +52,9 @@ TEST(PemImportTest, RsaPublicEncodingsAllNameTheSameKey) {
   auto priv = KeyMaterial::FromPem(fixed::kRsaPkcs1Private);
   auto pkcs1 = KeyMaterial::FromPem(fixed::kRsaPkcs1Public);
   auto spki = KeyMaterial::FromPem(fixed::kRsaSpki);
-  auto der = KeyMaterial::FromDerCertificate(PemToDer(fixed::kRsaSpki));
   ASSERT_THAT(priv, IsOk());
   ASSERT_THAT(pkcs1, IsOk());
   ASSERT_THAT(spki, IsOk());
-  ASSERT_THAT(der, IsOk());
   EXPECT_FALSE(pkcs1->has_private());
   EXPECT_FALSE(spki->has_private());
   EXPECT_EQ(priv->Fingerprint(), spki->Fingerprint());
@@ -87,9 +86,6 @@ TEST(PemImportTest, CertificateYieldsItsPublicKey) {
   EXPECT_EQ(cert->type(), KeyType::kEc);
   EXPECT_FALSE(cert->has_private());
   EXPECT_EQ(cert->Fingerprint(), fixed::kEcSpkiSha256Hex);
-  auto der = KeyMaterial::FromDerCertificate(PemToDer(fixed::kEcCertificate));
-  ASSERT_THAT(der, IsOk());
-  EXPECT_EQ(der->Fingerprint(), fixed::kEcSpkiSha256Hex);
   auto spki = KeyMaterial::FromPem(fixed::kEcSpki);
   ASSERT_THAT(spki, IsOk());
   EXPECT_EQ(spki->Fingerprint(), fixed::kEcSpkiSha256Hex);
@@ -179,13 +175,15 @@ TEST(PemImportTest, RsaFloorIsConfigurableButNeverBelow1024) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(PemImportTest, DerRefusesGarbageAndTrailingBytes) {
-  for (const std::string& der :
-       {std::string(), std::string("\x30\x00", 2), PemToDer(fixed::kEcSpki) + std::string(1, '\0'),
-        PemToDer(fixed::kEcCertificate) + "z", PemToDer(fixed::kEcSec1Private),
-        PemToDer(fixed::kEcSpki).substr(0, 40)}) {
-    auto km = KeyMaterial::FromDerCertificate(der);
-    EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument));
+TEST(PemImportTest, PemRefusesGarbageAndTrailingBytesInTheDer) {
+  for (const std::string& pem :
+       {DerToPem(""), DerToPem(std::string("\x30\x00", 2)),
+        DerToPem(PemToDer(fixed::kEcSpki) + std::string(1, '\0')),
+        DerToPem(PemToDer(fixed::kEcCertificate) + "z", "CERTIFICATE"),
+        DerToPem(PemToDer(fixed::kEcSec1Private)),
+        DerToPem(PemToDer(fixed::kEcSpki).substr(0, 40))}) {
+    auto km = KeyMaterial::FromPem(pem);
+    EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument)) << pem;
     ExpectCleanFailure(km.status());
   }
 }

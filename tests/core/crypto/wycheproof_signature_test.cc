@@ -11,7 +11,7 @@
 //    is the full digest (RFC 7518 §3.2), so a truncated tag is rejected.
 //  * HMAC keys below 32 bytes: the production floor refuses them; this test
 //    imports every HMAC key with the absolute floor of 16 bytes instead
-//    (KeyStrengthPolicy::kAbsoluteMinHmacBytes), so no vector is lost to it.
+//    (kAbsoluteMinHmacBytes, core/algorithm.h), so no vector is lost to it.
 
 #include <cstdio>
 #include <functional>
@@ -33,6 +33,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/core/crypto/crypto_test_util.h"
 
 namespace jwtauth::crypto {
 namespace {
@@ -148,7 +149,7 @@ TEST_P(WycheproofHmacTest, AllVectors) {
   const json j = Load(file);
   ASSERT_TRUE(j.is_object());
   KeyStrengthPolicy policy;
-  policy.min_hmac_bytes = KeyStrengthPolicy::kAbsoluteMinHmacBytes;
+  policy.min_hmac_bytes = kAbsoluteMinHmacBytes;
   const int full_bits = 8 * HashSize(HashFor(alg));
   Counts counts;
   for (const json& group : j["testGroups"]) {
@@ -181,7 +182,8 @@ INSTANTIATE_TEST_SUITE_P(
 // The group's key from its DER SPKI, checked against the same key imported
 // from raw components and (when present) the JWK n/e.
 absl::StatusOr<KeyMaterial> RsaGroupKey(const json& group, std::vector<std::string>& failures) {
-  auto from_der = KeyMaterial::FromDerCertificate(Hex(group["publicKeyDer"]));
+  auto from_der =
+      KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
   RsaComponents c;
   c.n = Hex(group["publicKey"]["modulus"]);
   c.e = Hex(group["publicKey"]["publicExponent"]);
@@ -257,7 +259,8 @@ TEST_P(WycheproofEcdsaTest, AllVectors) {
       c.y = FixedSize(Hex(group["publicKey"]["wy"]), field);
     }
     auto key = KeyMaterial::FromEc(c);
-    auto from_der = KeyMaterial::FromDerCertificate(Hex(group["publicKeyDer"]));
+    auto from_der =
+        KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
     if (key.ok() != from_der.ok() ||
         (key.ok() && key->Fingerprint() != from_der->Fingerprint())) {
       counts.failures.push_back(absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
@@ -288,7 +291,8 @@ TEST(WycheproofEddsaTest, Ed25519AllVectors) {
     c.curve = Curve::kEd25519;
     c.x = Hex(group["publicKey"]["pk"]);
     auto key = KeyMaterial::FromOkp(c);
-    auto from_der = KeyMaterial::FromDerCertificate(Hex(group["publicKeyDer"]));
+    auto from_der =
+        KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
     OkpComponents jc;
     jc.curve = Curve::kEd25519;
     jc.x = B64Url(group["publicKeyJwk"]["x"]);
