@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "server/proto_json.h"
 
 namespace jwtauth::cli {
 namespace {
@@ -138,7 +139,7 @@ std::string ReadStdinToken() {
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
   return absl::FormatTime(absl::RFC3339_sec,
-                          absl::FromUnixSeconds(ts.seconds()),
+                          server::FromProtoTimestamp(ts),
                           absl::UTCTimeZone());
 }
 

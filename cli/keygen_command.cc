@@ -24,7 +24,7 @@ namespace jwtauth::cli {
 namespace {
 
 int PrintHmacSecret(Algorithm alg, absl::string_view alg_name) {
-  const int bytes = HashSize(HashFor(alg));
+  const int bytes = MinHmacSecretBytes(alg);
   std::cout << Base64UrlEncode(crypto::RandomBytes(bytes)) << "\n";
   std::cerr << "# " << bytes << "-byte random secret (base64url) for "
             << alg_name

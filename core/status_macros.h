@@ -21,9 +21,12 @@
   JWTAUTH_ASSIGN_OR_RETURN_IMPL_(                                                     \
       JWTAUTH_STATUS_MACROS_CONCAT_(jwtauth_statusor_, __LINE__), lhs, expr)
 
+// `lhs` may be a declaration ("auto x"), so it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define JWTAUTH_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                                   \
   if (!statusor.ok()) return std::move(statusor).status();  \
   lhs = std::move(statusor).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // JWTAUTH_CORE_STATUS_MACROS_H_

@@ -254,7 +254,8 @@ std::shared_ptr<const TokenVerifier> Application::ShareVerifier(
   if (cache != nullptr) totals->Attach(cache.get());
   return std::shared_ptr<const TokenVerifier>(
       built.verifier.release(),
-      [cache, jwks, relay, totals](const TokenVerifier* v) {
+      [cache, jwks = std::move(jwks), relay = std::move(relay),
+       totals](const TokenVerifier* v) {
         delete v;  // no lookup can reach `cache` after this
         if (cache != nullptr) totals->Retire(cache.get());
       });

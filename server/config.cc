@@ -225,11 +225,16 @@ absl::Status CheckAcrossSections(const ConfigNode& root,
                          c.issue.exchange_caller_providers));
   JWTAUTH_RETURN_IF_ERROR(CheckProviderNames(
       root, c, "issue.direct.caller_providers", c.issue.caller_providers));
-  if (!c.signing.configured()) return absl::OkStatus();
   // The token lifetime limits have one owner: report its verdict at the
-  // YAML value.
+  // YAML value. They are checked with or without a signing key, so a bad
+  // value is refused now rather than when a key is added later; only the
+  // issuer name is required just when something signs.
+  IssuerOptions issuer_options = ToIssuerOptions(c);
+  if (!c.signing.configured() && issuer_options.issuer.empty()) {
+    issuer_options.issuer = "(no signing key)";
+  }
   return root.MapOptionError(
-      ValidateIssuerOptions(ToIssuerOptions(c)),
+      ValidateIssuerOptions(issuer_options),
       {{"issuer", "signing.issuer"},
        {"default_ttl", "signing.default_ttl"},
        {"max_ttl", "signing.max_ttl"},

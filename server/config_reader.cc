@@ -31,10 +31,9 @@ std::string Location::Error(absl::string_view reason) const {
                       reason);
 }
 
-ConfigNode::ConfigNode(YAML::Node node, std::string path,
+ConfigNode::ConfigNode(const YAML::Node& node, std::string path,
                        std::shared_ptr<const ConfigDocument> document)
-    : node_(node.IsDefined() ? std::move(node)
-                             : YAML::Node(YAML::NodeType::Undefined)),
+    : node_(node.IsDefined() ? node : YAML::Node(YAML::NodeType::Undefined)),
       path_(std::move(path)),
       document_(document != nullptr ? std::move(document)
                                     : std::make_shared<ConfigDocument>()) {}

@@ -75,7 +75,7 @@ class ConfigNode final {
   // An absent node of an empty document.
   ConfigNode() : ConfigNode(YAML::Node(), "", nullptr) {}
   // `node` at field path `path` ("" for the document root).
-  ConfigNode(YAML::Node node, std::string path,
+  ConfigNode(const YAML::Node& node, std::string path,
              std::shared_ptr<const ConfigDocument> document);
 
   // Copies share the yaml-cpp tree. Assignment rebinds the cursor (yaml-cpp's
@@ -83,7 +83,10 @@ class ConfigNode final {
   ConfigNode(const ConfigNode&) = default;
   ConfigNode(ConfigNode&&) = default;
   ConfigNode& operator=(const ConfigNode& other);
-  ConfigNode& operator=(ConfigNode&& other) { return *this = other; }
+  // A copy, not a move: yaml-cpp offers no non-throwing rebind.
+  ConfigNode& operator=(ConfigNode&& other) {  // NOLINT(performance-noexcept-move-constructor,bugprone-exception-escape)
+    return *this = other;
+  }
 
   const std::string& path() const { return path_; }
   const YAML::Node& yaml() const { return node_; }

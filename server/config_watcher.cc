@@ -58,6 +58,7 @@ ConfigWatcher::~ConfigWatcher() { Stop(); }
 
 void ConfigWatcher::Arm(const std::vector<std::string>& files) {
   std::vector<std::pair<std::string, FileStamp>> stamps;
+  stamps.reserve(files.size());
   for (const std::string& f : files) stamps.emplace_back(f, FileStamp::Of(f));
   absl::MutexLock lock(&mu_);
   stamps_ = std::move(stamps);

@@ -266,6 +266,17 @@ TEST(ConfigTest, SigningNeedsIssuerAndSaneTtls) {
               HasSubstr("signing.default_ttl: must not exceed max_ttl"));
 }
 
+// Lifetime limits are refused even when no key signs yet, so adding a key
+// later cannot turn an accepted file into a rejected one.
+TEST(ConfigTest, TtlLimitsAreCheckedWithoutASigningKey) {
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
+                      "signing: {default_ttl: 2h, max_ttl: 1h}\n"),
+              HasSubstr("signing.default_ttl: must not exceed max_ttl"));
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
+                      "issue: {exchange: {max_ttl: 0s}}\n"),
+              HasSubstr("issue.exchange.max_ttl: must be at least 1s"));
+}
+
 TEST(ConfigTest, PlainHttpJwksOnlyForLoopbackOrExplicitOptIn) {
   auto with_url = [](absl::string_view url_entry) {
     return absl::StrCat(

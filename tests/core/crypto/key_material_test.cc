@@ -193,7 +193,6 @@ TEST(KeyMaterialTest, EveryImportPathStoresAProviderNativeKey) {
                           fixed::kEd25519Pkcs8}) {
     keys.push_back(KeyMaterial::FromPem(pem));
   }
-  keys.push_back(KeyMaterial::FromDerCertificate(PemToDer(fixed::kEcCertificate)));
   keys.push_back(KeyMaterial::FromRsa(FixedRsaPrivate()));
   keys.push_back(KeyMaterial::FromEc(FixedEc()));
   keys.push_back(GeneratedKey(Algorithm::kRs256).PublicOnly());

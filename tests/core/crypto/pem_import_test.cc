@@ -59,7 +59,6 @@ TEST(PemImportTest, RsaPublicEncodingsAllNameTheSameKey) {
   EXPECT_FALSE(spki->has_private());
   EXPECT_EQ(priv->Fingerprint(), spki->Fingerprint());
   EXPECT_EQ(pkcs1->Fingerprint(), spki->Fingerprint());
-  EXPECT_EQ(der->Fingerprint(), spki->Fingerprint());
 }
 
 TEST(PemImportTest, Sec1EcPrivatePemMatchesOpensslPoint) {
