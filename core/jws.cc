@@ -1,7 +1,5 @@
 #include "core/jws.h"
 
-#include <optional>
-#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -46,46 +44,6 @@ bool ReadOptionalString(const json::object_t& header, const char* name,
   if (s == nullptr) return false;
   if (out != nullptr) *out = *s;
   return true;
-}
-
-// The header parameters RFC 7515 §4.1 defines that we act on, in the
-// documented order: alg, crit, b64, kid, typ, cty.
-std::optional<Failure> ReadHeaderParameters(const json::object_t& obj,
-                                            Algorithm* alg_out,
-                                            std::optional<std::string>* kid,
-                                            std::optional<std::string>* typ) {
-  // alg: required, a string, one of ours (case-sensitive; "none" never).
-  auto alg_it = obj.find("alg");
-  if (alg_it == obj.end()) return Malformed("header has no alg");
-  const std::string* alg_name = alg_it->second.get_ptr<const std::string*>();
-  if (alg_name == nullptr) return Malformed("alg is not a string");
-  std::optional<Algorithm> alg = AlgorithmFromName(*alg_name);
-  if (!alg.has_value()) {
-    return MakeFailure(FailureReason::kUnsupportedAlgorithm,
-                       *alg_name == "none" ? "alg none is never accepted"
-                                           : "unsupported alg");
-  }
-  *alg_out = *alg;
-
-  if (auto crit = obj.find("crit"); crit != obj.end()) {
-    return CritFailure(obj, crit->second);
-  }
-  // RFC 7797: an unencoded payload changes what is signed; we do not support
-  // it. "b64": true is the default meaning and harmless.
-  if (auto b64 = obj.find("b64"); b64 != obj.end()) {
-    if (!b64->second.is_boolean()) return Rejected("b64 is not a boolean");
-    if (!b64->second.get<bool>()) return Rejected("b64=false is not supported");
-  }
-  if (!ReadOptionalString(obj, "kid", kid)) {
-    return Rejected("kid is not a string");
-  }
-  if (!ReadOptionalString(obj, "typ", typ)) {
-    return Rejected("typ is not a string");
-  }
-  if (!ReadOptionalString(obj, "cty", nullptr)) {
-    return Rejected("cty is not a string");
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -139,9 +97,36 @@ FailureOr<ParsedJws> ParsedJws::Parse(absl::string_view compact,
   const json::object_t* obj = jws.header_.get_ptr<const json::object_t*>();
   if (obj == nullptr) return Malformed("header: not a JSON object");
 
-  if (std::optional<Failure> failure = ReadHeaderParameters(
-          *obj, &jws.alg_, &jws.kid_, &jws.typ_)) {
-    return *std::move(failure);
+  // alg: required, a string, one of ours (case-sensitive; "none" never).
+  auto alg_it = obj->find("alg");
+  if (alg_it == obj->end()) return Malformed("header has no alg");
+  const std::string* alg_name = alg_it->second.get_ptr<const std::string*>();
+  if (alg_name == nullptr) return Malformed("alg is not a string");
+  std::optional<Algorithm> alg = AlgorithmFromName(*alg_name);
+  if (!alg.has_value()) {
+    return MakeFailure(FailureReason::kUnsupportedAlgorithm,
+                       *alg_name == "none" ? "alg none is never accepted"
+                                           : "unsupported alg");
+  }
+  jws.alg_ = *alg;
+
+  if (auto crit = obj->find("crit"); crit != obj->end()) {
+    return CritFailure(*obj, crit->second);
+  }
+  // RFC 7797: an unencoded payload changes what is signed; we do not support
+  // it. "b64": true is the default meaning and harmless.
+  if (auto b64 = obj->find("b64"); b64 != obj->end()) {
+    if (!b64->second.is_boolean()) return Rejected("b64 is not a boolean");
+    if (!b64->second.get<bool>()) return Rejected("b64=false is not supported");
+  }
+  if (!ReadOptionalString(*obj, "kid", &jws.kid_)) {
+    return Rejected("kid is not a string");
+  }
+  if (!ReadOptionalString(*obj, "typ", &jws.typ_)) {
+    return Rejected("typ is not a string");
+  }
+  if (!ReadOptionalString(*obj, "cty", nullptr)) {
+    return Rejected("cty is not a string");
   }
   // jku, x5u, jwk, x5c: deliberately ignored (never used to find a key).
 
