@@ -16,8 +16,8 @@ absl::Status StatusFromGrpc(const grpc::Status& status) {
 }
 
 Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
-    : channel_(channel),
-      stub_(v1::AuthService::NewStub(channel)),
+    : channel_(std::move(channel)),
+      stub_(v1::AuthService::NewStub(channel_)),
       options_(options) {}
 
 Client::Client(std::unique_ptr<v1::AuthService::StubInterface> stub,

@@ -63,7 +63,9 @@ class ParsedJws final {
   const std::string& signature() const { return signature_; }
 
  private:
-  ParsedJws() = default;
+  // nlohmann::json's default constructor is not declared noexcept, but a
+  // null value never allocates or throws.
+  ParsedJws() = default;  // NOLINT(bugprone-exception-escape)
   Algorithm alg_ = Algorithm::kHs256;
   std::optional<std::string> kid_;
   std::optional<std::string> typ_;

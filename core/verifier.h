@@ -114,7 +114,9 @@ class VerifiedToken final {
  private:
   friend class TokenVerifier;
   friend class VerificationCache;
-  struct Data {
+  // The implicit default constructor is flagged only because nlohmann::json's
+  // is not declared noexcept; a null json value never allocates or throws.
+  struct Data {  // NOLINT(bugprone-exception-escape)
     std::string provider;
     std::string kid;
     Algorithm alg = Algorithm::kHs256;

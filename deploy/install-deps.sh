@@ -9,6 +9,9 @@ PACKAGES=(
   libabsl-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl libcurl4-openssl-dev libcpp-httplib-dev libyaml-cpp-dev
 )
+# CI-only tools: the format/lint gate (deploy/lint.sh) and the clang-tsa
+# preset (clang's thread-safety analysis).
+PACKAGES+=(clang clang-format clang-tidy)
 # Test-only tools: Node.js runs the cross-language client tests.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PACKAGES+=(nodejs npm)
