@@ -84,10 +84,10 @@ bool Args::Has(const std::string& name) const {
   return Contains(switches, name);
 }
 
-std::optional<std::string> ParseArgs(int argc, char** argv, int start,
-                                     const std::vector<std::string>& value_flags,
-                                     const std::vector<std::string>& bool_flags,
-                                     Args* out) {
+std::optional<std::string> ParseArgs(
+    int argc, char** argv, int start,
+    const std::vector<std::string>& value_flags,
+    const std::vector<std::string>& bool_flags, Args* out) {
   for (int i = start; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--") {
@@ -109,7 +109,8 @@ std::optional<std::string> ParseArgs(int argc, char** argv, int start,
       out->switches.push_back(name);
       continue;
     }
-    if (!Contains(value_flags, name)) return absl::StrCat("unknown flag --", name);
+    if (!Contains(value_flags, name))
+      return absl::StrCat("unknown flag --", name);
     if (!value.has_value()) {
       if (i + 1 >= argc) return absl::StrCat("--", name, " needs a value");
       value = argv[++i];
@@ -138,8 +139,7 @@ std::string ReadStdinToken() {
 }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime(absl::RFC3339_sec,
-                          server::FromProtoTimestamp(ts),
+  return absl::FormatTime(absl::RFC3339_sec, server::FromProtoTimestamp(ts),
                           absl::UTCTimeZone());
 }
 

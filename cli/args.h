@@ -46,10 +46,10 @@ struct Args {
 
 // Parses argv[start..]: `value_flags` take a value, `bool_flags` none; "--"
 // ends the flags. Returns the error message of a usage error, or nullopt.
-std::optional<std::string> ParseArgs(int argc, char** argv, int start,
-                                     const std::vector<std::string>& value_flags,
-                                     const std::vector<std::string>& bool_flags,
-                                     Args* out);
+std::optional<std::string> ParseArgs(
+    int argc, char** argv, int start,
+    const std::vector<std::string>& value_flags,
+    const std::vector<std::string>& bool_flags, Args* out);
 
 // The connection flags (--server, --tls-ca, --tls-cert, --tls-key,
 // --timeout) plus a command's own value flags.

@@ -80,11 +80,11 @@ void PrintIssued(const v1::IssueTokenResponse& r, bool json) {
 
 int RunIssue(int argc, char** argv) {
   Args args;
-  if (auto err = ParseArgs(
-          argc, argv, 2,
-          WithConnectionFlags({"sub", "aud", "claim", "claims", "ttl",
-                               "subject-token", "caller-token"}),
-          {"json"}, &args)) {
+  if (auto err =
+          ParseArgs(argc, argv, 2,
+                    WithConnectionFlags({"sub", "aud", "claim", "claims", "ttl",
+                                         "subject-token", "caller-token"}),
+                    {"json"}, &args)) {
     return UsageError(*err);
   }
   if (!args.positional.empty()) {

@@ -64,10 +64,10 @@ int PrintVerifyResult(const v1::VerifyResponse& r, bool json) {
 
 int RunVerify(int argc, char** argv) {
   Args args;
-  if (auto err = ParseArgs(argc, argv, 2,
-                           WithConnectionFlags({"config", "provider",
-                                                "audience"}),
-                           {"json"}, &args)) {
+  if (auto err =
+          ParseArgs(argc, argv, 2,
+                    WithConnectionFlags({"config", "provider", "audience"}),
+                    {"json"}, &args)) {
     return UsageError(*err);
   }
   if (args.positional.size() != 1) {

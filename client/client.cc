@@ -10,7 +10,8 @@ absl::Status StatusFromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   int code = static_cast<int>(status.error_code());
   // Canonical codes 0..16 are numbered identically in gRPC and absl.
-  if (code < 0 || code > 16) code = static_cast<int>(absl::StatusCode::kUnknown);
+  if (code < 0 || code > 16)
+    code = static_cast<int>(absl::StatusCode::kUnknown);
   return absl::Status(static_cast<absl::StatusCode>(code),
                       status.error_message());
 }
@@ -26,8 +27,9 @@ Client::Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
 
 void Client::Prepare(grpc::ClientContext& context,
                      const CallOptions& call) const {
-  absl::Duration timeout =
-      call.timeout > absl::ZeroDuration() ? call.timeout : options_.default_timeout;
+  absl::Duration timeout = call.timeout > absl::ZeroDuration()
+                               ? call.timeout
+                               : options_.default_timeout;
   if (timeout <= absl::ZeroDuration()) timeout = absl::Seconds(10);
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMicroseconds(timeout));
@@ -49,8 +51,8 @@ absl::StatusOr<v1::VerifyResponse> Client::Verify(
   return response;
 }
 
-absl::StatusOr<v1::VerifyResponse> Client::Verify(absl::string_view token,
-                                                  const CallOptions& call) const {
+absl::StatusOr<v1::VerifyResponse> Client::Verify(
+    absl::string_view token, const CallOptions& call) const {
   v1::VerifyRequest request;
   request.set_token(std::string(token));
   return Verify(request, call);

@@ -11,18 +11,25 @@
 namespace jwtauth {
 
 enum class Algorithm {
-  kHs256, kHs384, kHs512,
-  kRs256, kRs384, kRs512,
-  kPs256, kPs384, kPs512,
-  kEs256, kEs384, kEs512,
+  kHs256,
+  kHs384,
+  kHs512,
+  kRs256,
+  kRs384,
+  kRs512,
+  kPs256,
+  kPs384,
+  kPs512,
+  kEs256,
+  kEs384,
+  kEs512,
   kEdDsa,
 };
 
 inline constexpr Algorithm kAllAlgorithms[] = {
-    Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512,
-    Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512,
-    Algorithm::kPs256, Algorithm::kPs384, Algorithm::kPs512,
-    Algorithm::kEs256, Algorithm::kEs384, Algorithm::kEs512,
+    Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512, Algorithm::kRs256,
+    Algorithm::kRs384, Algorithm::kRs512, Algorithm::kPs256, Algorithm::kPs384,
+    Algorithm::kPs512, Algorithm::kEs256, Algorithm::kEs384, Algorithm::kEs512,
     Algorithm::kEdDsa,
 };
 

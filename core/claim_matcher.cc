@@ -34,8 +34,8 @@ bool HoldsString(const nlohmann::json& v, absl::string_view want) {
     });
   }
   if (!v.is_string()) return false;
-  for (absl::string_view word : absl::StrSplit(
-           v.get_ref<const std::string&>(), ' ', absl::SkipEmpty())) {
+  for (absl::string_view word : absl::StrSplit(v.get_ref<const std::string&>(),
+                                               ' ', absl::SkipEmpty())) {
     if (word == want) return true;
   }
   return false;
@@ -142,7 +142,8 @@ std::optional<std::string> ClaimTemplate::Expand(
 
 absl::StatusOr<ClaimMatcher> ClaimMatcher::Create(
     std::string path, ClaimMatchOp op, const std::vector<std::string>& values) {
-  if (path.empty()) return absl::InvalidArgumentError("claim must not be empty");
+  if (path.empty())
+    return absl::InvalidArgumentError("claim must not be empty");
   if (op == ClaimMatchOp::kExists) {
     if (!values.empty()) {
       return absl::InvalidArgumentError("exists takes no values");

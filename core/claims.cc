@@ -8,7 +8,8 @@
 namespace jwtauth {
 namespace {
 
-const nlohmann::json* FindIn(const nlohmann::json& obj, absl::string_view path) {
+const nlohmann::json* FindIn(const nlohmann::json& obj,
+                             absl::string_view path) {
   if (!obj.is_object()) return nullptr;
   auto whole = obj.find(std::string(path));
   if (whole != obj.end()) return &*whole;

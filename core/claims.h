@@ -51,7 +51,8 @@ class Claims final {
   const nlohmann::json* Member(absl::string_view name) const;
 
   // nullopt when absent; CLAIM_INVALID when not a number in range.
-  FailureOr<std::optional<absl::Time>> NumericDate(absl::string_view name) const;
+  FailureOr<std::optional<absl::Time>> NumericDate(
+      absl::string_view name) const;
   // nullopt when absent; CLAIM_INVALID when not a string.
   FailureOr<std::optional<std::string>> String(absl::string_view name) const;
   // A string or an array of strings (aud). nullopt when absent;

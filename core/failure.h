@@ -57,7 +57,8 @@ inline Failure MakeFailure(FailureReason reason, absl::string_view detail) {
 template <typename T>
 class FailureOr {
  public:
-  FailureOr(T value) : v_(std::move(value)) {}          // NOLINT: implicit like StatusOr
+  FailureOr(T value)
+      : v_(std::move(value)) {}  // NOLINT: implicit like StatusOr
   FailureOr(Failure failure) : v_(std::move(failure)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   const T& value() const& { return std::get<0>(v_); }

@@ -125,9 +125,9 @@ absl::StatusOr<std::unique_ptr<TokenIssuer>> TokenIssuer::Create(
   if (clock == nullptr) return absl::InvalidArgumentError("issuer: no clock");
   JWTAUTH_RETURN_IF_ERROR(ValidateIssuerOptions(options));
   if (key.state() != KeyState::kActive) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "signing: key state is ", KeyStateName(key.state()),
-        "; only the active key signs"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("signing: key state is ", KeyStateName(key.state()),
+                     "; only the active key signs"));
   }
   return std::unique_ptr<TokenIssuer>(
       new TokenIssuer(std::move(options), std::move(key), clock));
@@ -145,9 +145,8 @@ absl::StatusOr<IssuedToken> TokenIssuer::Sign(nlohmann::json claims,
   set("iat", absl::ToUnixSeconds(now));
   set("exp", absl::ToUnixSeconds(exp));
   set("jti", jti);
-  nlohmann::json header = {{"alg", AlgorithmName(key_.alg())},
-                           {"kid", key_.kid()},
-                           {"typ", "JWT"}};
+  nlohmann::json header = {
+      {"alg", AlgorithmName(key_.alg())}, {"kid", key_.kid()}, {"typ", "JWT"}};
   const auto handler = nlohmann::json::error_handler_t::strict;
   std::string header_text, payload_text;
   // dump() throws only for invalid UTF-8 under the strict handler; claims
@@ -172,9 +171,8 @@ absl::StatusOr<IssuedToken> TokenIssuer::Sign(nlohmann::json claims,
 
 absl::StatusOr<IssuedToken> TokenIssuer::Issue(
     const IssueRequest& request) const {
-  absl::Duration ttl = request.ttl == absl::ZeroDuration()
-                           ? options_.default_ttl
-                           : request.ttl;
+  absl::Duration ttl =
+      request.ttl == absl::ZeroDuration() ? options_.default_ttl : request.ttl;
   if (ttl < absl::Seconds(1)) {
     return absl::InvalidArgumentError("ttl: must be >= 1s");
   }
@@ -182,8 +180,8 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(
     return absl::InvalidArgumentError(absl::StrCat(
         "ttl: exceeds max_ttl ", absl::FormatDuration(options_.max_ttl)));
   }
-  nlohmann::json claims = request.claims.is_null() ? nlohmann::json::object()
-                                                   : request.claims;
+  nlohmann::json claims =
+      request.claims.is_null() ? nlohmann::json::object() : request.claims;
   if (!claims.is_object()) {
     return absl::InvalidArgumentError("claims: must be a JSON object");
   }
@@ -230,10 +228,10 @@ absl::Status TokenIssuer::CheckExchangeAudiences(
   }
   for (const std::string& a : audiences) {
     if (!Contains(options_.exchange.allowed_audiences, a)) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "audience \"", a,
-          "\" is not allowed for token exchange "
-          "(issue.exchange.allowed_audiences)"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("audience \"", a,
+                       "\" is not allowed for token exchange "
+                       "(issue.exchange.allowed_audiences)"));
     }
   }
   return absl::OkStatus();
@@ -244,9 +242,8 @@ VerifyResult TokenIssuer::VerifySubject(absl::string_view subject_token,
                                         const TokenVerifier& verifier) const {
   // Restricted to the allowed providers: each is tried alone (its issuers,
   // its keys, its policy), so a token only another provider accepts fails.
-  return verifier.VerifyWithAnyOf(subject_token,
-                                  options_.exchange.allowed_providers,
-                                  verify_options);
+  return verifier.VerifyWithAnyOf(
+      subject_token, options_.exchange.allowed_providers, verify_options);
 }
 
 absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
@@ -294,8 +291,8 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
   absl::Time exp = now + absl::Trunc(ttl, absl::Seconds(1));
   if (!ex.allow_beyond_subject_expiry && subject->expires_at().has_value()) {
     // Whole seconds, rounded down, so the new exp never passes the old one.
-    absl::Time cap = absl::FromUnixSeconds(
-        absl::ToUnixSeconds(*subject->expires_at()));
+    absl::Time cap =
+        absl::FromUnixSeconds(absl::ToUnixSeconds(*subject->expires_at()));
     exp = std::min(exp, cap);
     if (exp <= now) {
       return absl::FailedPreconditionError(

@@ -95,8 +95,11 @@ class SigningKey final {
  private:
   SigningKey(Algorithm alg, std::string kid, crypto::KeyMaterial material,
              KeyState state, std::shared_ptr<const crypto::Signer> signer)
-      : alg_(alg), kid_(std::move(kid)), material_(std::move(material)),
-        state_(state), signer_(std::move(signer)) {}
+      : alg_(alg),
+        kid_(std::move(kid)),
+        material_(std::move(material)),
+        state_(state),
+        signer_(std::move(signer)) {}
   Algorithm alg_;
   std::string kid_;
   crypto::KeyMaterial material_;

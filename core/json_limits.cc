@@ -80,7 +80,8 @@ class BoundedBuilder {
   }
 
   bool CountValue(bool is_object) {
-    if (++values_ > limits_.max_values) return Fail(JsonErrorKind::kTooManyValues);
+    if (++values_ > limits_.max_values)
+      return Fail(JsonErrorKind::kTooManyValues);
     if (values_ == 1 && limits_.require_object && !is_object) {
       return Fail(JsonErrorKind::kNotObject);
     }
@@ -140,7 +141,6 @@ class BoundedBuilder {
   std::optional<JsonErrorKind> error_;
 };
 
-
 // A strict RFC 8259 reader driving BoundedBuilder. Written here instead of
 // using nlohmann's lexer because the token header is parsed on every Verify
 // and nlohmann's lexer alone costs about as much as the rest of the parse
@@ -155,8 +155,13 @@ class StrictReader {
       : p_(text.data()), end_(text.data() + text.size()), sink_(sink) {}
 
   bool Read() {
-    enum class Expect { kValue, kValueOrEndArray, kKey, kKeyOrEndObject,
-                        kCommaOrEnd };
+    enum class Expect {
+      kValue,
+      kValueOrEndArray,
+      kKey,
+      kKeyOrEndObject,
+      kCommaOrEnd
+    };
     Expect expect = Expect::kValue;
     std::string scratch;
     for (;;) {
@@ -410,14 +415,30 @@ class StrictReader {
       if (p_ == end_) return false;
       const char e = *p_++;
       switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           int cp = ReadHex4();
           if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return false;
@@ -449,13 +470,20 @@ class StrictReader {
 
 absl::string_view JsonErrorPhrase(JsonErrorKind kind) {
   switch (kind) {
-    case JsonErrorKind::kTooLarge: return "JSON too large";
-    case JsonErrorKind::kTooDeep: return "JSON nested too deeply";
-    case JsonErrorKind::kTooManyValues: return "too many values";
-    case JsonErrorKind::kTooManyMembers: return "too many members";
-    case JsonErrorKind::kDuplicateMember: return "duplicate member name";
-    case JsonErrorKind::kNotObject: return "not a JSON object";
-    case JsonErrorKind::kInvalid: break;
+    case JsonErrorKind::kTooLarge:
+      return "JSON too large";
+    case JsonErrorKind::kTooDeep:
+      return "JSON nested too deeply";
+    case JsonErrorKind::kTooManyValues:
+      return "too many values";
+    case JsonErrorKind::kTooManyMembers:
+      return "too many members";
+    case JsonErrorKind::kDuplicateMember:
+      return "duplicate member name";
+    case JsonErrorKind::kNotObject:
+      return "not a JSON object";
+    case JsonErrorKind::kInvalid:
+      break;
   }
   return "invalid JSON";
 }

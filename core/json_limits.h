@@ -22,10 +22,10 @@ namespace jwtauth {
 
 struct JsonLimits {
   size_t max_bytes = 64 * 1024;
-  int max_depth = 16;           // nesting of objects/arrays; top level = 1
-  size_t max_values = 10000;    // every scalar, object and array counts once
+  int max_depth = 16;         // nesting of objects/arrays; top level = 1
+  size_t max_values = 10000;  // every scalar, object and array counts once
   size_t max_object_members = 1000;  // members in any single object
-  bool require_object = true;   // the top-level value must be an object
+  bool require_object = true;        // the top-level value must be an object
 };
 
 // Why a bounded parse failed. The verifier maps a kind to a FailureReason

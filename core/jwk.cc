@@ -136,7 +136,8 @@ absl::StatusOr<crypto::KeyMaterial> ReadRsa(const json& jwk, bool priv,
 absl::StatusOr<Curve> ReadCurve(const json& jwk, KeyType kty) {
   JWTAUTH_ASSIGN_OR_RETURN(std::optional<std::string> crv_name,
                            OptString(jwk, "crv"));
-  if (!crv_name.has_value()) return absl::InvalidArgumentError("\"crv\" missing");
+  if (!crv_name.has_value())
+    return absl::InvalidArgumentError("\"crv\" missing");
   std::optional<Curve> crv = CurveFromName(*crv_name);
   const bool ok_curve =
       crv.has_value() &&

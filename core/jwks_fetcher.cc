@@ -67,8 +67,8 @@ absl::StatusOr<ParsedUrl> ParseUrl(absl::string_view url) {
   if (part(CURLUPART_USER, &ignored) || part(CURLUPART_PASSWORD, &ignored)) {
     return absl::InvalidArgumentError("URL must not carry credentials");
   }
-  if (!part(CURLUPART_SCHEME, &out.scheme) || !part(CURLUPART_HOST, &out.host) ||
-      out.host.empty()) {
+  if (!part(CURLUPART_SCHEME, &out.scheme) ||
+      !part(CURLUPART_HOST, &out.host) || out.host.empty()) {
     return absl::InvalidArgumentError("invalid URL");
   }
   char* port = nullptr;
@@ -248,7 +248,8 @@ absl::Status MapCurlError(CURLcode code, const Transfer& t) {
     case CURLE_FILESIZE_EXCEEDED:
       return absl::ResourceExhaustedError("response too large");
     case CURLE_WRITE_ERROR:
-      if (t.too_large) return absl::ResourceExhaustedError("response too large");
+      if (t.too_large)
+        return absl::ResourceExhaustedError("response too large");
       return absl::UnavailableError("fetch failed: write error");
     case CURLE_ABORTED_BY_CALLBACK:
       return absl::CancelledError("fetch cancelled");
@@ -325,7 +326,8 @@ absl::string_view FetchResponse::Header(absl::string_view name) const {
   std::string key(name);
   absl::AsciiStrToLower(&key);
   auto it = headers.find(key);
-  return it == headers.end() ? absl::string_view() : absl::string_view(it->second);
+  return it == headers.end() ? absl::string_view()
+                             : absl::string_view(it->second);
 }
 
 bool IsLoopbackHost(absl::string_view host) {
@@ -513,7 +515,8 @@ absl::StatusOr<FetchResponse> CurlJwksFetcher::Fetch(
       return absl::DeadlineExceededError("fetch timed out or too slow");
     }
     JWTAUTH_ASSIGN_OR_RETURN(
-        HopResult result, PerformHop(url, parsed, remaining, request, options_));
+        HopResult result,
+        PerformHop(url, parsed, remaining, request, options_));
     result.response.effective_url = url;
     result.response.redirects = hop;
     // Not a redirect, or a 3xx without Location: the answer as it is.

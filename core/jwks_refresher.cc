@@ -27,13 +27,12 @@ struct JwksRefresher::Source {
   std::string jwks_url;  // configured, or found by discovery
   std::string etag;
   std::string last_modified;
-  absl::flat_hash_set<std::string> kids;   // of the last good set
-  absl::flat_hash_set<std::string> asked;  // unknown kids since fetch start
-  absl::Time next_due = absl::InfinitePast();   // due at once
-  EarlyRefetchLimiter early;  // unknown-kid refetches
+  absl::flat_hash_set<std::string> kids;       // of the last good set
+  absl::flat_hash_set<std::string> asked;      // unknown kids since fetch start
+  absl::Time next_due = absl::InfinitePast();  // due at once
+  EarlyRefetchLimiter early;                   // unknown-kid refetches
   JwksSourceStats stats;
 };
-
 
 absl::string_view JwksEventTypeName(JwksEvent::Type type) {
   switch (type) {
@@ -222,8 +221,7 @@ bool JwksRefresher::OnUnknownKidAndWait(absl::string_view provider,
       return r->stop_ || *counter != before;
     }
   } changed{this, &completed_.find(provider)->second, before};
-  return mu_.AwaitWithTimeout(absl::Condition(&changed), max_wait) &&
-         !stop_;
+  return mu_.AwaitWithTimeout(absl::Condition(&changed), max_wait) && !stop_;
 }
 
 std::vector<JwksSourceStats> JwksRefresher::Stats() const {
@@ -251,22 +249,19 @@ double JwksRefresher::Random() {
 
 absl::Duration JwksRefresher::Backoff(const JwksSourceConfig& config,
                                       int failures) {
-  const absl::Duration normal =
-      ClampDuration(config.refresh.default_interval, config.refresh.min,
-                    config.refresh.max);
+  const absl::Duration normal = ClampDuration(
+      config.refresh.default_interval, config.refresh.min, config.refresh.max);
   absl::Duration d = options_.initial_backoff;
   for (int i = 1; i < failures && d < normal; ++i) d *= 2;
   d = std::min(d, normal);
-  RefreshBounds bounds{.default_interval = normal,
-                       .min = absl::ZeroDuration(),
-                       .max = normal};
+  RefreshBounds bounds{
+      .default_interval = normal, .min = absl::ZeroDuration(), .max = normal};
   return ApplyJitter(d, options_.jitter_fraction, Random(), bounds);
 }
 
 void JwksRefresher::Emit(const JwksEvent& event) {
   if (options_.on_event) options_.on_event(event);
 }
-
 
 void JwksRefresher::RememberUnknownLocked(
     const std::string& provider, const absl::flat_hash_set<std::string>& asked,
@@ -333,8 +328,7 @@ std::optional<JwksRefresher::Attempt> JwksRefresher::BeginAttempt(Source& s,
   return a;
 }
 
-JwksRefresher::Result JwksRefresher::FetchSource(const Source& s,
-                                                 Attempt& a) {
+JwksRefresher::Result JwksRefresher::FetchSource(const Source& s, Attempt& a) {
   const JwksSourceConfig& config = s.config;
   Result result;
   if (a.rediscover) {
@@ -521,8 +515,7 @@ void JwksRefresher::RefreshSource(size_t index, bool early) {
   Recorded recorded;
   {
     absl::MutexLock lock(&mu_);
-    recorded =
-        RecordLocked(s, *attempt, result, key_count, std::move(kids));
+    recorded = RecordLocked(s, *attempt, result, key_count, std::move(kids));
   }
   const JwksEvent& event = recorded.event;
   const bool dropped = recorded.dropped;

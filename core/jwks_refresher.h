@@ -28,7 +28,8 @@
 // on the fetching thread without internal locks held; it must not call
 // Stop().
 //
-//   auto r = JwksRefresher::Create(options, {source}, &store, &fetcher, &clock);
+//   auto r = JwksRefresher::Create(options, {source}, &store, &fetcher,
+//   &clock);
 //   (*r)->Start();
 //   (*r)->WaitForInitialLoad(absl::Seconds(10));  // readiness
 //   auto verifier = TokenVerifier::Create({.providers = {provider},
@@ -65,22 +66,22 @@ namespace jwtauth {
 
 struct JwksEvent {
   enum class Type {
-    kLoaded,        // 200 with usable keys: a new set was published
-    kNotModified,   // 304: last good set confirmed
-    kFetchFailed,   // last good set (if any) kept
-    kKeysDropped,   // max_stale exceeded: keys removed from the store
+    kLoaded,       // 200 with usable keys: a new set was published
+    kNotModified,  // 304: last good set confirmed
+    kFetchFailed,  // last good set (if any) kept
+    kKeysDropped,  // max_stale exceeded: keys removed from the store
   };
   Type type{};
   std::string provider{};
   std::string source_id{};
-  std::string url{};          // the JWKS URL fetched (no credentials: refused)
-  absl::Status status{};        // kFetchFailed: short reason, no secrets
-  size_t keys = 0;            // keys now held for the source
-  size_t skipped = 0;         // JWKS entries skipped at import
+  std::string url{};      // the JWKS URL fetched (no credentials: refused)
+  absl::Status status{};  // kFetchFailed: short reason, no secrets
+  size_t keys = 0;        // keys now held for the source
+  size_t skipped = 0;     // JWKS entries skipped at import
   // Why, one line each ("key 2 (kid \"a\"): RSA modulus too small"); for
   // logs, not for unauthenticated endpoints (kids come from the document).
   std::vector<std::string> skipped_reasons{};
-  bool early = false;         // fetch triggered by an unknown kid
+  bool early = false;  // fetch triggered by an unknown kid
   absl::Time next_refresh = absl::InfinitePast();
 };
 absl::string_view JwksEventTypeName(JwksEvent::Type type);
@@ -88,18 +89,18 @@ absl::string_view JwksEventTypeName(JwksEvent::Type type);
 struct JwksSourceStats {
   std::string provider{};
   std::string source_id{};
-  std::string url{};  // current JWKS URL (after discovery), may be empty
-  uint64_t fetch_ok = 0;           // 200 with usable keys
-  uint64_t fetch_not_modified = 0; // 304
+  std::string url{};      // current JWKS URL (after discovery), may be empty
+  uint64_t fetch_ok = 0;  // 200 with usable keys
+  uint64_t fetch_not_modified = 0;  // 304
   uint64_t fetch_failed = 0;
-  uint64_t early_refetches = 0;    // fetches triggered by unknown kids
+  uint64_t early_refetches = 0;  // fetches triggered by unknown kids
   uint64_t unknown_kid_requests = 0;
   uint64_t unknown_kid_suppressed = 0;  // negative-cache hits
   // When an unknown-kid refetch is pending, when it will run; else infinite.
   absl::Time early_refetch_due = absl::InfiniteFuture();
   size_t keys_loaded = 0;
-  bool loaded = false;             // has a good set now
-  bool attempted = false;          // first attempt finished
+  bool loaded = false;     // has a good set now
+  bool attempted = false;  // first attempt finished
   int consecutive_failures = 0;
   absl::Time last_success = absl::InfinitePast();
   absl::Time last_attempt = absl::InfinitePast();
@@ -185,8 +186,7 @@ class JwksRefresher final : public UnknownKidObserver {
   // to the KeyStore; returns the kids of a loaded set.
   absl::flat_hash_set<std::string> Publish(const Source& s, Result& result);
   Recorded RecordLocked(Source& s, const Attempt& attempt, Result& result,
-                        size_t key_count,
-                        absl::flat_hash_set<std::string> kids)
+                        size_t key_count, absl::flat_hash_set<std::string> kids)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Each returns the delay to the next fetch.
   absl::Duration RecordSuccessLocked(Source& s, const Attempt& attempt,
@@ -213,7 +213,7 @@ class JwksRefresher final : public UnknownKidObserver {
   bool AllAttempted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const JwksRefresherOptions options_;
-  KeyStore* const store_;      // not owned; outlives this
+  KeyStore* const store_;       // not owned; outlives this
   JwksFetcher* const fetcher_;  // not owned; outlives this
   const Clock* const clock_;    // not owned; outlives this
 

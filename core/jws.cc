@@ -26,7 +26,8 @@ Failure CritFailure(const json::object_t& header, const json& crit) {
   if (names == nullptr || names->empty()) return Rejected("crit is malformed");
   for (size_t i = 0; i < names->size(); ++i) {
     const std::string* name = (*names)[i].get_ptr<const std::string*>();
-    if (name == nullptr || name->empty() || header.find(*name) == header.end()) {
+    if (name == nullptr || name->empty() ||
+        header.find(*name) == header.end()) {
       return Rejected("crit is malformed");
     }
     for (size_t j = 0; j < i; ++j) {
@@ -60,7 +61,8 @@ struct CompactParts {
 FailureOr<CompactParts> SplitCompact(absl::string_view compact,
                                      const JwsLimits& limits) {
   if (compact.size() > limits.max_token_bytes) {
-    return MakeFailure(FailureReason::kTokenTooLarge, "token exceeds size limit");
+    return MakeFailure(FailureReason::kTokenTooLarge,
+                       "token exceeds size limit");
   }
   if (compact.empty()) {
     return MakeFailure(FailureReason::kTokenMissing, "empty token");
@@ -90,9 +92,9 @@ FailureOr<Algorithm> ReadAlg(const json::object_t& header) {
   if (alg_name == nullptr) return Malformed("alg is not a string");
   std::optional<Algorithm> alg = AlgorithmFromName(*alg_name);
   if (!alg.has_value()) {
-    return MakeFailure(FailureReason::kUnsupportedAlgorithm,
-                       *alg_name == "none" ? "alg none is never accepted"
-                                           : "unsupported alg");
+    return MakeFailure(
+        FailureReason::kUnsupportedAlgorithm,
+        *alg_name == "none" ? "alg none is never accepted" : "unsupported alg");
   }
   return *alg;
 }

@@ -41,8 +41,11 @@ namespace jwtauth {
 
 struct JwsLimits {
   size_t max_token_bytes = 8192;
-  JsonLimits header_limits{.max_bytes = 4096, .max_depth = 4, .max_values = 64,
-                           .max_object_members = 32, .require_object = true};
+  JsonLimits header_limits{.max_bytes = 4096,
+                           .max_depth = 4,
+                           .max_values = 64,
+                           .max_object_members = 32,
+                           .require_object = true};
 };
 
 class ParsedJws final {

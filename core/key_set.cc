@@ -95,7 +95,8 @@ absl::Span<const KeyEntry* const> KeySet::FindByKid(
 absl::Span<const KeyEntry* const> KeySet::FindByType(
     absl::string_view provider_name, KeyType kty) const {
   const ProviderKeys* p = provider(provider_name);
-  return p == nullptr ? absl::Span<const KeyEntry* const>() : p->FindByType(kty);
+  return p == nullptr ? absl::Span<const KeyEntry* const>()
+                      : p->FindByType(kty);
 }
 
 bool KeySet::ContainsKey(absl::string_view provider_name, uint64_t id) const {
@@ -115,7 +116,8 @@ std::vector<const KeyEntry*> KeySet::AllEntries() const {
   std::vector<const KeyEntry*> out;
   out.reserve(size_);
   for (const std::string& name : ProviderNames()) {
-    for (const KeyEntryPtr& e : provider(name)->entries()) out.push_back(e.get());
+    for (const KeyEntryPtr& e : provider(name)->entries())
+      out.push_back(e.get());
   }
   return out;
 }

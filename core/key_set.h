@@ -78,8 +78,7 @@ class KeyEntry final {
  public:
   // `id` 0 = assign a fresh process-unique id; `usage` null = fresh counters.
   KeyEntry(std::string provider, std::string source_id, Key key,
-           uint64_t id = 0,
-           std::shared_ptr<KeyUsageCounters> usage = nullptr);
+           uint64_t id = 0, std::shared_ptr<KeyUsageCounters> usage = nullptr);
   KeyEntry(const KeyEntry&) = delete;
   KeyEntry& operator=(const KeyEntry&) = delete;
 

@@ -55,8 +55,8 @@ void KeyStore::SetLocked(const std::string& provider,
           provider, source_id, std::move(key), it->second->id(),
           it->second->usage()));
     } else {
-      record.entries.push_back(
-          std::make_shared<const KeyEntry>(provider, source_id, std::move(key)));
+      record.entries.push_back(std::make_shared<const KeyEntry>(
+          provider, source_id, std::move(key)));
     }
   }
   sources[source_id] = std::move(record);

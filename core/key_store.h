@@ -117,9 +117,10 @@ class KeyStore final {
   // entry keeps the keys of an already loaded source of the same name), every
   // source listed in `keep` (provider, source_id) is left as it is, and all
   // other sources are removed.
-  void ReplaceAll(std::vector<SourceKeys> sources,
-                  const std::vector<std::pair<std::string, std::string>>& keep =
-                      {}) ABSL_LOCKS_EXCLUDED(mu_);
+  void ReplaceAll(
+      std::vector<SourceKeys> sources,
+      const std::vector<std::pair<std::string, std::string>>& keep = {})
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   std::vector<SourceInfo> Sources() const ABSL_LOCKS_EXCLUDED(mu_);
 

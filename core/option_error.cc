@@ -1,8 +1,8 @@
 #include "core/option_error.h"
 
 #include "absl/strings/cord.h"
-#include "absl/types/optional.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/optional.h"
 
 namespace jwtauth {
 namespace {
@@ -15,8 +15,8 @@ constexpr absl::string_view kReasonUrl = "jwtauth/option_error/reason";
 absl::Status InvalidOptionError(absl::string_view field,
                                 absl::string_view reason,
                                 absl::string_view context) {
-  absl::Status s = absl::InvalidArgumentError(
-      absl::StrCat(context, field, ": ", reason));
+  absl::Status s =
+      absl::InvalidArgumentError(absl::StrCat(context, field, ": ", reason));
   s.SetPayload(kFieldUrl, absl::Cord(field));
   s.SetPayload(kReasonUrl, absl::Cord(reason));
   return s;

@@ -138,7 +138,8 @@ absl::Status Policy::CompileClaims(const ProviderOptions& o,
       m.field = dot == std::string::npos ? m.path : m.path.substr(dot + 1);
     }
     if (!fields.insert(m.field).second) {
-      return Invalid(o, field, absl::StrCat("duplicate field \"", m.field, "\""));
+      return Invalid(o, field,
+                     absl::StrCat("duplicate field \"", m.field, "\""));
     }
     compiled.metadata.push_back(std::move(m));
   }
@@ -166,7 +167,8 @@ absl::StatusOr<Policy> Policy::Create(ProviderOptions o) {
 std::string Policy::NormalizeTyp(absl::string_view typ) {
   constexpr absl::string_view kApplication = "application/";
   if (typ.size() >= kApplication.size() &&
-      absl::EqualsIgnoreCase(typ.substr(0, kApplication.size()), kApplication)) {
+      absl::EqualsIgnoreCase(typ.substr(0, kApplication.size()),
+                             kApplication)) {
     typ.remove_prefix(kApplication.size());
   }
   return absl::AsciiStrToLower(typ);
@@ -238,7 +240,8 @@ std::optional<Failure> Policy::CheckTimes(const Claims& claims, absl::Time now,
 
 std::optional<Failure> Policy::CheckIssuer(const Claims& claims) const {
   const nlohmann::json* iss = claims.Member("iss");
-  if (iss == nullptr) return Fail(FailureReason::kIssuerMismatch, "iss missing");
+  if (iss == nullptr)
+    return Fail(FailureReason::kIssuerMismatch, "iss missing");
   if (!iss->is_string()) {
     return Fail(FailureReason::kClaimInvalid, "iss is not a string");
   }

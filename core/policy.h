@@ -20,9 +20,9 @@
 //   exp (required by default; expired ⇔ exp <= now - skew)   EXPIRED
 //   nbf (nbf > now + skew)                                     NOT_YET_VALID
 //   iat (iat > now + skew)                                     ISSUED_IN_FUTURE
-//   max_lifetime (exp - iat, or exp - now without iat)         LIFETIME_TOO_LONG
-//   iss exact match against `issuers`                          ISSUER_MISMATCH
-//   aud string or array, any value equals any audience         AUDIENCE_MISMATCH
+//   max_lifetime (exp - iat, or exp - now without iat) LIFETIME_TOO_LONG iss
+//   exact match against `issuers`                          ISSUER_MISMATCH aud
+//   string or array, any value equals any audience         AUDIENCE_MISMATCH
 //     (empty array never matches; exact comparison, no URL normalisation)
 //   sub exact/prefix rule                                      SUBJECT_MISMATCH
 //   required_claims present (null counts as absent)            CLAIM_MISSING
@@ -99,8 +99,8 @@ struct ClaimRule {
 };
 
 struct MetadataMapping {
-  std::string path;     // dot path into the claims
-  std::string field;    // output name; empty = last path segment
+  std::string path;   // dot path into the claims
+  std::string field;  // output name; empty = last path segment
   bool required = false;
 };
 
@@ -121,8 +121,10 @@ struct ProviderOptions {
   // right type; beyond that it fails with KEY_NOT_FOUND.
   size_t max_keys_without_kid = kDefaultMaxKeysWithoutKid;
   // Bounded parse of the payload (size, depth, values, claims count).
-  JsonLimits payload_limits{.max_bytes = 8192, .max_depth = 8,
-                            .max_values = 1000, .max_object_members = 200,
+  JsonLimits payload_limits{.max_bytes = 8192,
+                            .max_depth = 8,
+                            .max_values = 1000,
+                            .max_object_members = 200,
                             .require_object = true};
   // A token whose issuer matches no provider may still find its kid among
   // this provider's keys (its policy then applies, so iss must still pass).
@@ -165,7 +167,7 @@ class Policy final {
   struct Compiled {
     std::vector<ClaimMatcher> required;  // exists, one per required claim
     std::vector<ClaimMatcher> rules;
-    std::vector<std::string> allowed_typ;  // normalized
+    std::vector<std::string> allowed_typ;   // normalized
     std::vector<MetadataMapping> metadata;  // fields filled in
   };
 

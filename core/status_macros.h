@@ -8,17 +8,18 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define JWTAUTH_RETURN_IF_ERROR(expr)                \
-  do {                                               \
-    ::absl::Status jwtauth_status_ = (expr);         \
+#define JWTAUTH_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::absl::Status jwtauth_status_ = (expr);           \
     if (!jwtauth_status_.ok()) return jwtauth_status_; \
   } while (0)
 
 #define JWTAUTH_STATUS_MACROS_CONCAT_INNER_(a, b) a##b
-#define JWTAUTH_STATUS_MACROS_CONCAT_(a, b) JWTAUTH_STATUS_MACROS_CONCAT_INNER_(a, b)
+#define JWTAUTH_STATUS_MACROS_CONCAT_(a, b) \
+  JWTAUTH_STATUS_MACROS_CONCAT_INNER_(a, b)
 
-#define JWTAUTH_ASSIGN_OR_RETURN(lhs, expr)                                           \
-  JWTAUTH_ASSIGN_OR_RETURN_IMPL_(                                                     \
+#define JWTAUTH_ASSIGN_OR_RETURN(lhs, expr) \
+  JWTAUTH_ASSIGN_OR_RETURN_IMPL_(           \
       JWTAUTH_STATUS_MACROS_CONCAT_(jwtauth_statusor_, __LINE__), lhs, expr)
 
 // `lhs` may be a declaration ("auto x"), so it cannot be parenthesized.

@@ -29,7 +29,8 @@ void NegativeKidCache::Remember(const std::string& provider,
                                 const std::string& kid, absl::Time now) {
   if (entries_ >= max_entries_) MakeRoom(now);
   if (max_entries_ == 0) return;
-  auto [it, inserted] = by_provider_[provider].insert_or_assign(kid, now + ttl_);
+  auto [it, inserted] =
+      by_provider_[provider].insert_or_assign(kid, now + ttl_);
   if (inserted) ++entries_;
 }
 

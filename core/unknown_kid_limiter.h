@@ -37,8 +37,8 @@ class EarlyRefetchLimiter {
   bool BeginFetch(absl::Time now, bool forced);
 
  private:
-  absl::Time due_ = absl::InfiniteFuture();   // none pending
-  absl::Time last_ = absl::InfinitePast();    // last early fetch start
+  absl::Time due_ = absl::InfiniteFuture();  // none pending
+  absl::Time last_ = absl::InfinitePast();   // last early fetch start
 };
 
 class NegativeKidCache {

@@ -12,8 +12,8 @@ namespace jwtauth {
 size_t VerifiedToken::ApproxBytes() const {
   // The JSON tree costs a few times its text; the constant covers the Data
   // block, strings' headers and the shared_ptr control block.
-  size_t n = 256 + d_->provider.size() + d_->kid.size() +
-             d_->claims_json.size() * 4;
+  size_t n =
+      256 + d_->provider.size() + d_->kid.size() + d_->claims_json.size() * 4;
   for (const auto& [k, v] : d_->metadata) n += 64 + k.size() + v.size();
   return n;
 }
@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<VerificationCache>> VerificationCache::Create(
 VerificationCache::VerificationCache(const Options& options)
     : max_entries_per_shard_(
           std::max<size_t>(1, options.max_entries / options.shards)),
-      max_bytes_per_shard_(std::max<size_t>(1, options.max_bytes / options.shards)) {
+      max_bytes_per_shard_(
+          std::max<size_t>(1, options.max_bytes / options.shards)) {
   shards_.reserve(options.shards);
   for (size_t i = 0; i < options.shards; ++i) {
     shards_.push_back(std::make_unique<Shard>());

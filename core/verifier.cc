@@ -19,12 +19,18 @@ std::atomic<uint64_t> next_verifier_id{1};
 // The failure kept when several candidate providers fail: the most specific.
 int Specificity(FailureReason r) {
   switch (r) {
-    case FailureReason::kSignatureInvalid: return 5;
-    case FailureReason::kIssuerMismatch: return 4;  // key bound elsewhere
-    case FailureReason::kUnsupportedAlgorithm: return 3;
-    case FailureReason::kKeyNotFound: return 2;
-    case FailureReason::kKeysUnavailable: return 1;
-    default: return 0;
+    case FailureReason::kSignatureInvalid:
+      return 5;
+    case FailureReason::kIssuerMismatch:
+      return 4;  // key bound elsewhere
+    case FailureReason::kUnsupportedAlgorithm:
+      return 3;
+    case FailureReason::kKeyNotFound:
+      return 2;
+    case FailureReason::kKeysUnavailable:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -102,7 +108,8 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
     return absl::InvalidArgumentError("verifier: clock is required");
   }
   if (config.jws_limits.max_token_bytes == 0) {
-    return absl::InvalidArgumentError("limits: max_token_bytes must be positive");
+    return absl::InvalidArgumentError(
+        "limits: max_token_bytes must be positive");
   }
   std::vector<Policy> policies;
   absl::flat_hash_map<std::string, size_t> names;
@@ -118,13 +125,17 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
   v->policies_ = std::move(policies);
   v->by_name_ = std::move(names);
   JsonLimits& loose = v->loosest_payload_limits_;
-  loose = JsonLimits{.max_bytes = 0, .max_depth = 0, .max_values = 0,
-                     .max_object_members = 0, .require_object = true};
+  loose = JsonLimits{.max_bytes = 0,
+                     .max_depth = 0,
+                     .max_values = 0,
+                     .max_object_members = 0,
+                     .require_object = true};
   for (size_t i = 0; i < v->policies_.size(); ++i) {
     const ProviderOptions& o = v->policies_[i].options();
     for (const std::string& iss : o.issuers) {
       std::vector<size_t>& list = v->by_issuer_[iss];
-      if (std::find(list.begin(), list.end(), i) == list.end()) list.push_back(i);
+      if (std::find(list.begin(), list.end(), i) == list.end())
+        list.push_back(i);
     }
     if (o.allow_any_issuer_kid_lookup) v->any_issuer_kid_lookup_.push_back(i);
     loose.max_bytes = std::max(loose.max_bytes, o.payload_limits.max_bytes);
@@ -198,9 +209,8 @@ VerifyResult TokenVerifier::Verify(absl::string_view token,
   // Options longer than any token cannot be part of a result worth caching
   // (an audience must equal an "aud" inside the token); skipping the cache
   // keeps a caller from growing the per-thread key buffer without bound.
-  if (cache_ == nullptr ||
-      options.audience.size() + options.provider.size() >
-          config_.jws_limits.max_token_bytes) {
+  if (cache_ == nullptr || options.audience.size() + options.provider.size() >
+                               config_.jws_limits.max_token_bytes) {
     return VerifyUncached(token, options, *snapshot, now);
   }
 
@@ -345,19 +355,17 @@ std::optional<VerifiedToken> TokenVerifier::TryProvider(const Policy& p,
       !req.ParseClaims(p.options().payload_limits)) {
     return std::nullopt;
   }
-  FailureOr<const KeyEntry*> verified_by =
-      VerifySignature(req.jws, *keys,
-                      req.claims.has_value() ? StringIss(*req.claims) : nullptr,
-                      p.options().max_keys_without_kid);
+  FailureOr<const KeyEntry*> verified_by = VerifySignature(
+      req.jws, *keys, req.claims.has_value() ? StringIss(*req.claims) : nullptr,
+      p.options().max_keys_without_kid);
   if (!verified_by.ok()) {
     req.KeepKeyFailure(verified_by.failure());
     return std::nullopt;
   }
   (*verified_by)->RecordUse(req.now);
   if (!req.ClaimsUnder(p.options().payload_limits)) return std::nullopt;
-  FailureOr<PolicyResult> checked = p.Check(*req.claims, req.now,
-                                            req.options.audience,
-                                            req.options.context);
+  FailureOr<PolicyResult> checked =
+      p.Check(*req.claims, req.now, req.options.audience, req.options.context);
   if (!checked.ok()) {
     req.Keep(checked.failure(), kPolicyRank);
     return std::nullopt;
@@ -439,7 +447,8 @@ VerifiedToken TokenVerifier::BuildResult(const Policy& p, const ParsedJws& jws,
                                          PolicyResult checked) {
   auto data = std::make_shared<VerifiedToken::Data>();
   data->provider = p.name();
-  data->kid = key.key().kid().empty() ? jws.kid().value_or("") : key.key().kid();
+  data->kid =
+      key.key().kid().empty() ? jws.kid().value_or("") : key.key().kid();
   data->alg = jws.alg();
   data->claims = std::move(claims);
   data->claims_json = jws.payload();

@@ -21,10 +21,11 @@
 // providers listing that issuer are tried in config order: the first whose
 // key verifies the signature and whose policy accepts the claims wins;
 // otherwise the first policy failure (of a provider whose key verified) is
-// returned, else the most specific key failure. An issuer no provider accepts is ISSUER_MISMATCH, unless
-// the token has a kid and some provider sets allow_any_issuer_kid_lookup:
-// then the kid is looked up in those providers (whose policy then applies).
-// An unknown provider name is KEY_NOT_FOUND ("unknown provider").
+// returned, else the most specific key failure. An issuer no provider accepts
+// is ISSUER_MISMATCH, unless the token has a kid and some provider sets
+// allow_any_issuer_kid_lookup: then the kid is looked up in those providers
+// (whose policy then applies). An unknown provider name is KEY_NOT_FOUND
+// ("unknown provider").
 //
 // Key selection in a provider:
 //   kid present → only keys with that kid that serve the header alg (at most
@@ -88,8 +89,8 @@ namespace jwtauth {
 class VerificationCache;  // core/verification_cache.h
 
 struct VerifyOptions {
-  std::string provider;  // empty = any provider whose issuer matches
-  std::string audience;  // empty = the provider's configured audiences
+  std::string provider;   // empty = any provider whose issuer matches
+  std::string audience;   // empty = the provider's configured audiences
   VerifyContext context;  // claim-rule placeholders
 };
 
@@ -136,11 +137,11 @@ using VerifyResult = FailureOr<VerifiedToken>;
 
 struct VerifierConfig {
   std::vector<ProviderOptions> providers;
-  KeyStore* key_store = nullptr;               // required, not owned
-  const Clock* clock = nullptr;                // required, not owned
-  VerificationCache* cache = nullptr;          // optional, not owned
+  KeyStore* key_store = nullptr;                       // required, not owned
+  const Clock* clock = nullptr;                        // required, not owned
+  VerificationCache* cache = nullptr;                  // optional, not owned
   UnknownKidObserver* unknown_kid_observer = nullptr;  // optional, not owned
-  JwsLimits jws_limits;                        // token bytes (8 KiB), header
+  JwsLimits jws_limits;  // token bytes (8 KiB), header
 };
 
 class TokenVerifier final {
@@ -184,8 +185,7 @@ class TokenVerifier final {
                               const KeySet& snapshot, absl::Time now) const;
   FailureOr<ParsedJws> ParseHeader(absl::string_view token) const;
   FailureOr<absl::Span<const size_t>> SelectProviders(Request& req) const;
-  std::optional<VerifiedToken> TryProvider(const Policy& p,
-                                           Request& req) const;
+  std::optional<VerifiedToken> TryProvider(const Policy& p, Request& req) const;
   FailureOr<absl::Span<const KeyEntry* const>> SelectKeys(
       const Policy& p, const ParsedJws& jws, const KeySet& snapshot) const;
   static FailureOr<const KeyEntry*> VerifySignature(

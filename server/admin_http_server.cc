@@ -30,8 +30,9 @@ bool WaitFor(int fd, short events, absl::Time deadline) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return false;
     pollfd p{fd, events, 0};
-    const int n = ::poll(
-        &p, 1, static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+    const int n = ::poll(&p, 1,
+                         static_cast<int>(std::max<int64_t>(
+                             1, absl::ToInt64Milliseconds(left))));
     if (n > 0) return (p.revents & (events | POLLHUP | POLLERR)) != 0;
     if (n == 0) continue;  // re-check the clock (rounding)
     if (errno != EINTR) return false;

@@ -7,7 +7,8 @@
 //   GET /readyz                 200 when every required key source has
 //                               loaded, else 503; JSON body with per-provider
 //                               (per-issuer) key freshness either way
-//   GET /.well-known/jwks.json  the own public JWKS (= ListKeys.jwks_json, no provider)
+//   GET /.well-known/jwks.json  the own public JWKS (= ListKeys.jwks_json, no
+//   provider)
 // Anything else is 404; non-GET methods get 405.
 //
 // The server knows nothing about the key store or config: it calls the
@@ -34,8 +35,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,8 +56,8 @@ struct SourceReadiness {
   // Public id ("jwks:https://idp/keys", "file:#1a2b3c4d"; see
   // server/source_redaction.h), the full id only with server.admin_verbose.
   std::string source_id;
-  bool required = true;    // readiness waits for it
-  bool loaded = false;     // has keys (or loaded once)
+  bool required = true;  // readiness waits for it
+  bool loaded = false;   // has keys (or loaded once)
   size_t key_count = 0;
   // Age of the key set (now - last successful load); nullopt = never.
   std::optional<absl::Duration> age;
@@ -71,9 +72,9 @@ struct ProviderReadiness {
 };
 
 struct ReadinessReport {
-  bool ready = false;           // all required sources loaded + serving
-  bool shutting_down = false;   // draining: report not ready
-  uint64_t generation = 0;      // config generation
+  bool ready = false;          // all required sources loaded + serving
+  bool shutting_down = false;  // draining: report not ready
+  uint64_t generation = 0;     // config generation
   std::vector<ProviderReadiness> providers;
 
   // {"ready":bool,"generation":N,"providers":[{"name":..,"issuers":[..],
@@ -82,9 +83,9 @@ struct ReadinessReport {
 };
 
 struct AdminHandlers {
-  std::function<std::string()> metrics;           // Prometheus text
+  std::function<std::string()> metrics;  // Prometheus text
   std::function<ReadinessReport()> readiness;
-  std::function<std::string()> jwks;              // JWKS JSON text
+  std::function<std::string()> jwks;  // JWKS JSON text
 };
 
 struct AdminServerOptions {

@@ -148,9 +148,8 @@ absl::Status Application::ReloadLocked(ServerConfig config) {
     options_.logger->Log(LogLevel::kWarn, "config_warning", {{"detail", w}});
   }
   ArmWatcher(config);
-  const std::string file = config.source_file.empty()
-                               ? "<embedded dev config>"
-                               : config.source_file;
+  const std::string file =
+      config.source_file.empty() ? "<embedded dev config>" : config.source_file;
   const size_t providers = config.providers.size();
   Activate(number, *std::move(built), std::move(relay), std::move(config));
   ++next_generation_;
@@ -229,9 +228,9 @@ std::shared_ptr<Application::Jwks> Application::StartJwks(
   jwks->fetcher = std::make_unique<CurlJwksFetcher>(fo);
   JwksRefresherOptions ro;
   ro.on_event = JwksEventLog(options_.logger, options_.metrics);
-  auto r = JwksRefresher::Create(std::move(ro), built.jwks_sources,
-                                 key_store_.get(), jwks->fetcher.get(),
-                                 options_.clock);
+  auto r =
+      JwksRefresher::Create(std::move(ro), built.jwks_sources, key_store_.get(),
+                            jwks->fetcher.get(), options_.clock);
   if (!r.ok()) {
     // Every source was validated by the builder: an internal fault.
     options_.logger->Log(LogLevel::kError, "jwks_refresher_failed",

@@ -58,8 +58,8 @@
 namespace jwtauth::server {
 
 struct ApplicationOptions {
-  Logger* logger = nullptr;    // required, not owned
-  Metrics* metrics = nullptr;  // required, not owned
+  Logger* logger = nullptr;                // required, not owned
+  Metrics* metrics = nullptr;              // required, not owned
   const Clock* clock = &RealClock::Get();  // not owned
   // Lookup for secret_env (default: getenv) and config reloads.
   ConfigLoadOptions load_options{};

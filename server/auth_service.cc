@@ -101,8 +101,8 @@ std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
   // Only a transport that verified the peer's certificate sets a peer
   // identity; unauthenticated peers carry no identity we may trust.
   if (!auth.IsPeerAuthenticated()) return out;
-  for (const char* property : {GRPC_PEER_URI_PROPERTY_NAME,
-                               GRPC_PEER_DNS_PROPERTY_NAME}) {
+  for (const char* property :
+       {GRPC_PEER_URI_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME}) {
     for (const grpc::string_ref& v : auth.FindPropertyValues(property)) {
       out.emplace_back(v.data(), v.size());
     }
@@ -156,8 +156,9 @@ bool HasScope(const VerifiedToken& token, const std::string& scope) {
 }
 
 // "mtls:<id>" for a verified peer identity listed in `identities`.
-std::optional<std::string> MtlsCaller(grpc::CallbackServerContext* context,
-                                      const std::vector<std::string>& identities) {
+std::optional<std::string> MtlsCaller(
+    grpc::CallbackServerContext* context,
+    const std::vector<std::string>& identities) {
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
   if (auth == nullptr) return std::nullopt;
   for (const std::string& id : PeerIdentities(*auth)) {
@@ -219,13 +220,11 @@ grpc::Status TokenCaller(grpc::CallbackServerContext* context,
 // mTLS identity listed in `identities`, else a caller token (TokenCaller).
 // OK with *caller = "mtls:<id>" / "token:<provider>", else
 // PERMISSION_DENIED. Shared by direct mode and exchange's require_caller.
-grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
-                                const TokenVerifier& verifier,
-                                const std::vector<std::string>& identities,
-                                const std::string& scope,
-                                const std::vector<std::string>& caller_providers,
-                                absl::string_view mode, Logger* logger,
-                                std::string* caller) {
+grpc::Status AuthenticateCaller(
+    grpc::CallbackServerContext* context, const TokenVerifier& verifier,
+    const std::vector<std::string>& identities, const std::string& scope,
+    const std::vector<std::string>& caller_providers, absl::string_view mode,
+    Logger* logger, std::string* caller) {
   if (std::optional<std::string> mtls = MtlsCaller(context, identities)) {
     *caller = *std::move(mtls);
     return grpc::Status::OK;
@@ -237,16 +236,18 @@ grpc::Status AuthenticateCaller(grpc::CallbackServerContext* context,
 void LogIssued(Logger* logger, absl::string_view mode,
                const std::string& caller, const IssuedToken& issued) {
   Log(logger, LogLevel::kInfo, "token_issued",
-      {{"mode", std::string(mode)}, {"caller", caller}, {"kid", issued.kid},
-       {"alg", std::string(AlgorithmName(issued.alg))}, {"jti", issued.jti}});
+      {{"mode", std::string(mode)},
+       {"caller", caller},
+       {"kid", issued.kid},
+       {"alg", std::string(AlgorithmName(issued.alg))},
+       {"jti", issued.jti}});
 }
 
 // The checks before an exchange: enabled, the caller (when required), a
 // signing key, ttl within the exchange maximum. Sets *caller.
 grpc::Status CheckExchangeAllowed(grpc::CallbackServerContext* context,
-                                  const ServingState& state,
-                                  absl::Duration ttl, Logger* logger,
-                                  std::string* caller) {
+                                  const ServingState& state, absl::Duration ttl,
+                                  Logger* logger, std::string* caller) {
   const IssuePolicy& policy = state.issue_policy;
   if (!policy.exchange_enabled) {
     Log(logger, LogLevel::kWarn, "issue_denied",
@@ -295,19 +296,21 @@ grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
       subject_token, VerifyOptions{}, *state.verifier, xreq);
   if (!issued.ok()) {
     Log(logger, LogLevel::kWarn, "issue_denied",
-        {{"mode", "exchange"}, {"caller", caller},
+        {{"mode", "exchange"},
+         {"caller", caller},
          {"reason", std::string(issued.status().message())}});
     return ToGrpcStatus(issued.status());
   }
   if (!issued->ok()) {
     const Failure& failure = issued->failure();
     Log(logger, LogLevel::kWarn, "issue_denied",
-        {{"mode", "exchange"}, {"caller", caller},
+        {{"mode", "exchange"},
+         {"caller", caller},
          {"reason", std::string(FailureReasonName(failure.reason))},
          {"token", TokenFingerprint(subject_token)}});
-    return Denied(absl::StrCat("subject token rejected: ",
-                               FailureReasonName(failure.reason), " (",
-                               failure.detail, ")"));
+    return Denied(absl::StrCat(
+        "subject token rejected: ", FailureReasonName(failure.reason), " (",
+        failure.detail, ")"));
   }
   FillIssued(**issued, *state.issuer, "exchange", response);
   LogIssued(logger, "exchange", caller, **issued);

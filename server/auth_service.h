@@ -40,10 +40,10 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "core/failure.h"
 #include "grpcpp/grpcpp.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "core/failure.h"
 #include "server/service_context.h"
 #include "server/verify_handler.h"  // ExtractBearerOrRawToken, ParseBearerHeader
 
@@ -58,9 +58,10 @@ class AuthService final : public v1::AuthService::CallbackService {
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const v1::VerifyRequest* request,
                                    v1::VerifyResponse* response) override;
-  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
-                                       const v1::IssueTokenRequest* request,
-                                       v1::IssueTokenResponse* response) override;
+  grpc::ServerUnaryReactor* IssueToken(
+      grpc::CallbackServerContext* context,
+      const v1::IssueTokenRequest* request,
+      v1::IssueTokenResponse* response) override;
   grpc::ServerUnaryReactor* ListKeys(grpc::CallbackServerContext* context,
                                      const v1::ListKeysRequest* request,
                                      v1::ListKeysResponse* response) override;

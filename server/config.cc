@@ -36,9 +36,8 @@ std::vector<std::string> ServerConfig::WatchedFiles() const {
     }
   }
   if (server.tls) {
-    for (const std::string* f :
-         {&server.tls->cert_file, &server.tls->key_file,
-          &server.tls->client_ca_file}) {
+    for (const std::string* f : {&server.tls->cert_file, &server.tls->key_file,
+                                 &server.tls->client_ca_file}) {
       if (!f->empty()) files.push_back(*f);
     }
   }
@@ -73,8 +72,7 @@ ProviderOptions ToProviderOptions(const ProviderConfig& provider,
   ProviderOptions po = ToProviderOptions(provider);
   po.payload_limits.max_bytes = static_cast<size_t>(limits.max_token_bytes);
   po.payload_limits.max_depth = limits.max_json_depth;
-  po.payload_limits.max_object_members =
-      static_cast<size_t>(limits.max_claims);
+  po.payload_limits.max_object_members = static_cast<size_t>(limits.max_claims);
   return po;
 }
 
@@ -143,7 +141,8 @@ absl::Status ParseLimits(const ConfigNode& n, LimitsConfig& l) {
                    "min_rsa_bits", "min_hmac_bytes"}));
   JWTAUTH_RETURN_IF_ERROR(
       n.ReadInt("max_token_bytes", 256, 1 << 20, &l.max_token_bytes));
-  JWTAUTH_RETURN_IF_ERROR(n.ReadInt("max_json_depth", 2, 64, &l.max_json_depth));
+  JWTAUTH_RETURN_IF_ERROR(
+      n.ReadInt("max_json_depth", 2, 64, &l.max_json_depth));
   JWTAUTH_RETURN_IF_ERROR(n.ReadInt("max_claims", 1, 10000, &l.max_claims));
   JWTAUTH_RETURN_IF_ERROR(
       n.ReadInt("min_rsa_bits", 1024, 16384, &l.min_rsa_bits));
@@ -246,9 +245,9 @@ absl::Status CheckAcrossSections(const ConfigNode& root,
 
 absl::Status ParseRoot(const ConfigNode& root, ServerConfig& c) {
   if (!root.present()) return root.Error("empty configuration");
-  JWTAUTH_RETURN_IF_ERROR(root.ExpectMap({"server", "signing", "providers",
-                                          "issue", "limits", "cache", "log",
-                                          "ext_authz"}));
+  JWTAUTH_RETURN_IF_ERROR(
+      root.ExpectMap({"server", "signing", "providers", "issue", "limits",
+                      "cache", "log", "ext_authz"}));
   if (root.Has("server")) {
     JWTAUTH_RETURN_IF_ERROR(ParseServerSection(root["server"], c.server));
   }

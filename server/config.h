@@ -30,7 +30,8 @@
 // Plain value types: copyable and movable. Parsing is thread-compatible
 // (no shared state).
 //
-//   absl::StatusOr<ServerConfig> cfg = LoadServerConfigFile("/etc/jwtauth/config.yaml");
+//   absl::StatusOr<ServerConfig> cfg =
+//   LoadServerConfigFile("/etc/jwtauth/config.yaml");
 
 #include <cstdint>
 #include <functional>
@@ -97,11 +98,11 @@ struct LogConfig {
 
 struct ServerConfig {
   std::string source_file;  // "" for the embedded dev default
-  bool dev_mode = false;     // loaded from dev_defaults
+  bool dev_mode = false;    // loaded from dev_defaults
   ServerSection server;
   SigningConfig signing;
   std::vector<ProviderConfig> providers;
-  IssuePolicy issue;  // issue.direct / issue.exchange
+  IssuePolicy issue;                         // issue.direct / issue.exchange
   std::vector<std::string> exchange_claims;  // issue.exchange.claims allowlist
   LimitsConfig limits;
   CacheConfig cache;

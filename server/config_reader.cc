@@ -53,9 +53,9 @@ ConfigNode ConfigNode::Child(const YAML::Node& node, std::string path) const {
   ConfigNode child(
       node.IsDefined() ? node : YAML::Node(YAML::NodeType::Undefined),
       std::move(path), document_);
-  child.fallback_mark_ =
-      node_.IsDefined() && !node_.Mark().is_null() ? node_.Mark()
-                                                   : fallback_mark_;
+  child.fallback_mark_ = node_.IsDefined() && !node_.Mark().is_null()
+                             ? node_.Mark()
+                             : fallback_mark_;
   return child;
 }
 
@@ -86,9 +86,8 @@ absl::Status ConfigNode::ExpectMap(
   std::set<std::string> seen;
   for (const auto& kv : node_) {
     const std::string key = kv.first.Scalar();
-    const ConfigNode at = Child(kv.first, path_.empty()
-                                              ? key
-                                              : absl::StrCat(path_, ".", key));
+    const ConfigNode at =
+        Child(kv.first, path_.empty() ? key : absl::StrCat(path_, ".", key));
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       return at.Error(absl::StrCat(
           "unknown key (allowed: ", absl::StrJoin(allowed, ", "), ")"));
@@ -142,8 +141,8 @@ absl::StatusOr<std::vector<ConfigNode>> ConfigNode::NonEmptyList() const {
 
 absl::StatusOr<std::string> ConfigNode::String() const {
   if (!node_.IsScalar()) return Error("expected a string");
-  absl::StatusOr<std::string> v = InterpolateEnv(node_.Scalar(),
-                                                 document_->getenv);
+  absl::StatusOr<std::string> v =
+      InterpolateEnv(node_.Scalar(), document_->getenv);
   if (!v.ok()) return Error(v.status().message());
   return v;
 }
@@ -285,10 +284,9 @@ absl::Status ConfigNode::MapOptionError(
   }
   ConfigNode at = Find(field);
   size_t index = 0;
-  if (!suffix.empty() && absl::SimpleAtoi(
-                             absl::string_view(suffix).substr(
-                                 1, suffix.find(']') - 1),
-                             &index) &&
+  if (!suffix.empty() &&
+      absl::SimpleAtoi(
+          absl::string_view(suffix).substr(1, suffix.find(']') - 1), &index) &&
       at.IsSequence() && index < at.node_.size()) {
     at = at.Child(at.node_[index], absl::StrCat(at.path_, suffix));
   } else if (!suffix.empty()) {
@@ -369,9 +367,9 @@ absl::StatusOr<absl::Duration> ParseConfigDuration(absl::string_view text) {
   if (t == "0") return absl::ZeroDuration();
   if (t.empty() || !absl::ParseDuration(t, &d) ||
       !absl::ascii_isalpha(t.back())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid duration \"", JsonEscape(t),
-        "\" (use e.g. \"500ms\", \"90s\", \"10m\", \"1h\")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid duration \"", JsonEscape(t),
+                     "\" (use e.g. \"500ms\", \"90s\", \"10m\", \"1h\")"));
   }
   if (d < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("duration must not be negative");

@@ -84,9 +84,8 @@ class ConfigNode final {
   ConfigNode(ConfigNode&&) = default;
   ConfigNode& operator=(const ConfigNode& other);
   // A copy, not a move: yaml-cpp offers no non-throwing rebind.
-  ConfigNode& operator=(ConfigNode&& other) {  // NOLINT(performance-noexcept-move-constructor,bugprone-exception-escape)
-    return *this = other;
-  }
+  // NOLINTNEXTLINE(performance-noexcept-move-constructor,bugprone-exception-escape)
+  ConfigNode& operator=(ConfigNode&& other) { return *this = other; }
 
   const std::string& path() const { return path_; }
   const YAML::Node& yaml() const { return node_; }
@@ -140,8 +139,7 @@ class ConfigNode final {
   absl::Status Read(absl::string_view key, absl::Duration* out) const;
   absl::Status Read(absl::string_view key,
                     std::optional<absl::Duration>* out) const;
-  absl::Status Read(absl::string_view key,
-                    std::vector<std::string>* out) const;
+  absl::Status Read(absl::string_view key, std::vector<std::string>* out) const;
   absl::Status ReadNonEmpty(absl::string_view key, std::string* out) const;
   absl::Status ReadFile(absl::string_view key, std::string* out) const;
   template <typename T>

@@ -40,8 +40,8 @@ FileStamp FileStamp::Of(const std::string& path) {
   s.dev = st.st_dev;
   s.ino = st.st_ino;
   s.size = static_cast<uint64_t>(st.st_size);
-  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-               st.st_mtim.tv_nsec;
+  s.mtime_ns =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   std::ifstream in(path, std::ios::binary);
   if (in) {
     std::stringstream ss;

@@ -56,7 +56,7 @@ struct FileStamp {
 };
 
 struct ConfigWatcherOptions {
-  Logger* logger = nullptr;       // required, not owned
+  Logger* logger = nullptr;        // required, not owned
   std::function<void()> reload{};  // required
   // Poll interval, read before each wait (it may follow the live config).
   // Null or <= 0: files are only checked by CheckOnce().

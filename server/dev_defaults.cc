@@ -6,7 +6,8 @@
 namespace jwtauth::server {
 
 namespace {
-constexpr char kDevYaml[] = R"(# jwtauth embedded development configuration. NOT FOR PRODUCTION.
+constexpr char kDevYaml[] =
+    R"(# jwtauth embedded development configuration. NOT FOR PRODUCTION.
 server:
   listen: "127.0.0.1:50051"
   admin_listen: "127.0.0.1:9090"
@@ -32,7 +33,8 @@ log: {level: info, format: json}
 
 absl::string_view DevDefaultConfigYaml() { return kDevYaml; }
 
-absl::StatusOr<ServerConfig> DevDefaultConfig(const ConfigLoadOptions& options) {
+absl::StatusOr<ServerConfig> DevDefaultConfig(
+    const ConfigLoadOptions& options) {
   absl::StatusOr<ServerConfig> config =
       ParseServerConfig(kDevYaml, "<embedded dev config>", ".", options);
   if (!config.ok()) return config.status();

@@ -84,9 +84,9 @@ class Parser {
   absl::StatusOr<ExtAuthzPolicy> Policy(const ConfigNode& node) {
     ExtAuthzPolicy policy = DefaultExtAuthzPolicy();
     if (!node.present()) return policy;
-    JWTAUTH_RETURN_IF_ERROR(node.ExpectMap(
-        {"route_key", "dynamic_metadata", "provider", "audience",
-         "token_sources", "forward_claims", "rules", "routes"}));
+    JWTAUTH_RETURN_IF_ERROR(
+        node.ExpectMap({"route_key", "dynamic_metadata", "provider", "audience",
+                        "token_sources", "forward_claims", "rules", "routes"}));
     policy.defaults.location = Position(node);
     JWTAUTH_RETURN_IF_ERROR(node.ReadNonEmpty("route_key", &policy.route_key));
     JWTAUTH_RETURN_IF_ERROR(
@@ -202,7 +202,8 @@ class Parser {
     if (node.Has("hosts")) {
       JWTAUTH_ASSIGN_OR_RETURN(std::vector<std::string> hosts,
                                node["hosts"].NonEmptyStringList());
-      for (std::string& h : hosts) out.hosts.push_back(absl::AsciiStrToLower(h));
+      for (std::string& h : hosts)
+        out.hosts.push_back(absl::AsciiStrToLower(h));
     }
     JWTAUTH_RETURN_IF_ERROR(Paths(node, out));
     if (node.Has("methods")) {
@@ -246,8 +247,8 @@ class Parser {
 
   absl::StatusOr<ExtAuthzRule> Rule(const ConfigNode& item) {
     JWTAUTH_RETURN_IF_ERROR(item.ExpectMap(
-        {"hosts", "path_prefix", "path_exact", "path_regex", "methods",
-         "allow", "authenticated", "claims", "deny"}));
+        {"hosts", "path_prefix", "path_exact", "path_regex", "methods", "allow",
+         "authenticated", "claims", "deny"}));
     ExtAuthzRule rule;
     rule.location = Position(item);
     JWTAUTH_RETURN_IF_ERROR(Match(item, rule.match));
@@ -266,9 +267,10 @@ class Parser {
       return rule;
     }
     JWTAUTH_RETURN_IF_ERROR(TrueFlag(item[action]));
-    rule.action = action == "allow"           ? ExtAuthzRule::Action::kAllow
-                  : action == "authenticated" ? ExtAuthzRule::Action::kAuthenticated
-                                              : ExtAuthzRule::Action::kDeny;
+    rule.action = action == "allow" ? ExtAuthzRule::Action::kAllow
+                  : action == "authenticated"
+                      ? ExtAuthzRule::Action::kAuthenticated
+                      : ExtAuthzRule::Action::kDeny;
     return rule;
   }
 

@@ -68,7 +68,6 @@ std::string PercentDecode(absl::string_view in) {
   return out;
 }
 
-
 bool IsUnreserved(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
          c == '.' || c == '_' || c == '~';
@@ -91,14 +90,16 @@ std::string CanonicalRequestPath(absl::string_view path) {
     if (c == '%' && i + 2 < path.size() &&
         absl::ascii_isxdigit(static_cast<unsigned char>(path[i + 1])) &&
         absl::ascii_isxdigit(static_cast<unsigned char>(path[i + 2]))) {
-      const char v = static_cast<char>(HexValue(path[i + 1]) * 16 +
-                                       HexValue(path[i + 2]));
+      const char v =
+          static_cast<char>(HexValue(path[i + 1]) * 16 + HexValue(path[i + 2]));
       if (IsUnreserved(v)) {
         decoded.push_back(v);
       } else {  // reserved or non-ASCII: stays encoded, hex in upper case
         decoded.push_back('%');
-        decoded.push_back(absl::ascii_toupper(static_cast<unsigned char>(path[i + 1])));
-        decoded.push_back(absl::ascii_toupper(static_cast<unsigned char>(path[i + 2])));
+        decoded.push_back(
+            absl::ascii_toupper(static_cast<unsigned char>(path[i + 1])));
+        decoded.push_back(
+            absl::ascii_toupper(static_cast<unsigned char>(path[i + 2])));
       }
       i += 2;
     } else {

@@ -66,7 +66,7 @@ struct RequestMatch {
   std::string path_prefix;  // canonical; whole-segment prefix
   std::string path_exact;   // canonical
   std::shared_ptr<const re2::RE2> path_regex;  // full match; null = none
-  std::vector<std::string> methods;  // upper-case
+  std::vector<std::string> methods;            // upper-case
 
   bool has_path() const {
     return !path_prefix.empty() || !path_exact.empty() || path_regex != nullptr;

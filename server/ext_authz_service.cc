@@ -198,8 +198,8 @@ class Denial {
                    {{"route_key", policy_.route_key}});
     }
     SetMetadata(kPermissionDeniedLabel, "");
-    Deny(response_, kRpcPermissionDenied, 403, "access_denied",
-         "unknown route", "");
+    Deny(response_, kRpcPermissionDenied, 403, "access_denied", "unknown route",
+         "");
     return kPermissionDeniedLabel;
   }
 
@@ -234,8 +234,8 @@ class Denial {
                        (failed.claim == "scope" || failed.claim == "scp");
     LogDenial(kPermissionDeniedLabel, route, token);
     SetMetadata(kPermissionDeniedLabel, route);
-    const std::string description = absl::StrCat(
-        "claim \"", failed.claim, "\" does not satisfy the rule");
+    const std::string description =
+        absl::StrCat("claim \"", failed.claim, "\" does not satisfy the rule");
     Deny(response_, kRpcPermissionDenied, 403, "insufficient_scope",
          description,
          BearerChallenge("insufficient_scope", description,
@@ -286,8 +286,7 @@ VerifyResult VerifyRouteToken(const ServingState& state,
 }
 
 // provider, kid, alg, route, claims and the provider's metadata.
-void SetVerifiedMetadata(const VerifiedToken& verified,
-                         absl::string_view route,
+void SetVerifiedMetadata(const VerifiedToken& verified, absl::string_view route,
                          google::protobuf::Struct* md) {
   SetString(md, "provider", verified.provider());
   SetString(md, "kid", verified.kid());

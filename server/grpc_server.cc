@@ -80,8 +80,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
 
 void GrpcServer::SetHealth(bool serving) {
-  grpc::HealthCheckServiceInterface* health =
-      server_->GetHealthCheckService();
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
   for (const char* name :
        {"jwtauth.v1.AuthService", "envoy.service.auth.v3.Authorization"}) {

@@ -14,9 +14,10 @@
 //
 // StopServing() sets NOT_SERVING for good (the health thread stops) while
 // RPCs are still served, so load balancers stop routing here first;
-// Shutdown(grace) does that too, then stops accepting and waits up to `grace` for in-flight RPCs; the destructor does
-// the same with no grace. Not copyable or movable; StopServing and Shutdown
-// are not thread-safe (call them from one thread).
+// Shutdown(grace) does that too, then stops accepting and waits up to `grace`
+// for in-flight RPCs; the destructor does the same with no grace. Not copyable
+// or movable; StopServing and Shutdown are not thread-safe (call them from one
+// thread).
 //
 //   auto creds = GrpcServer::Credentials(config.server);
 //   auto server = GrpcServer::Start(config.server, *creds, app->context());

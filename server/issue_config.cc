@@ -6,11 +6,10 @@ namespace jwtauth::server {
 namespace {
 
 absl::Status ParseDirect(const ConfigNode& n, IssuePolicy& p) {
-  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap({"enabled", "allowed_identities",
-                                       "required_scope", "caller_providers"}));
+  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap(
+      {"enabled", "allowed_identities", "required_scope", "caller_providers"}));
   JWTAUTH_RETURN_IF_ERROR(n.Read("enabled", &p.direct_enabled));
-  JWTAUTH_RETURN_IF_ERROR(
-      n.Read("allowed_identities", &p.allowed_identities));
+  JWTAUTH_RETURN_IF_ERROR(n.Read("allowed_identities", &p.allowed_identities));
   JWTAUTH_RETURN_IF_ERROR(n.Read("required_scope", &p.required_scope));
   return n.Read("caller_providers", &p.caller_providers);
 }
@@ -18,10 +17,10 @@ absl::Status ParseDirect(const ConfigNode& n, IssuePolicy& p) {
 // Off unless enabled; when enabled the provider and audience allow-lists are
 // required.
 absl::Status ParseExchange(const ConfigNode& n, IssueConfig& c) {
-  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap(
-      {"enabled", "max_ttl", "claims", "allowed_providers",
-       "allowed_audiences", "require_caller", "allowed_identities",
-       "required_scope", "caller_providers"}));
+  JWTAUTH_RETURN_IF_ERROR(
+      n.ExpectMap({"enabled", "max_ttl", "claims", "allowed_providers",
+                   "allowed_audiences", "require_caller", "allowed_identities",
+                   "required_scope", "caller_providers"}));
   IssuePolicy& i = c.policy;
   JWTAUTH_RETURN_IF_ERROR(n.Read("enabled", &i.exchange_enabled));
   JWTAUTH_RETURN_IF_ERROR(n.Read("max_ttl", &i.exchange_max_ttl));

@@ -25,8 +25,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   l.path = absl::StrCat(where.path, ".", field);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::InvalidArgumentError(
-        l.Error(absl::StrCat("cannot read ", path, ": ", std::strerror(errno))));
+    return absl::InvalidArgumentError(l.Error(
+        absl::StrCat("cannot read ", path, ": ", std::strerror(errno))));
   }
   std::stringstream ss;
   ss << in.rdbuf();
@@ -120,8 +120,7 @@ absl::StatusOr<nlohmann::json> JwkObjectOf(const KeySourceConfig& k,
 }
 
 absl::StatusOr<LoadedKeys> PemKeys(const KeySourceConfig& k,
-                                   absl::string_view text,
-                                   const KeyOptions& ko,
+                                   absl::string_view text, const KeyOptions& ko,
                                    const KeyLoadOptions& o) {
   absl::StatusOr<Key> key = ImportPem(text, ko, o.strength);
   if (!key.ok()) return KeyError(k, key.status().message());
@@ -137,8 +136,7 @@ absl::StatusOr<LoadedKeys> PemKeys(const KeySourceConfig& k,
 }
 
 absl::StatusOr<LoadedKeys> JwkKeys(const KeySourceConfig& k,
-                                   absl::string_view text,
-                                   const KeyOptions& ko,
+                                   absl::string_view text, const KeyOptions& ko,
                                    const JwkImportOptions& jo) {
   JWTAUTH_ASSIGN_OR_RETURN(nlohmann::json j, JwkObjectOf(k, text));
   absl::StatusOr<Key> key = ImportJwk(j, jo);

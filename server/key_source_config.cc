@@ -14,8 +14,8 @@ bool IsFileKind(KeySourceKind k) {
   return k == KeySourceKind::kSecretFile ||
          k == KeySourceKind::kPrivateKeyFile ||
          k == KeySourceKind::kPublicKeyFile ||
-         k == KeySourceKind::kCertificateFile ||
-         k == KeySourceKind::kJwkFile || k == KeySourceKind::kJwksFile;
+         k == KeySourceKind::kCertificateFile || k == KeySourceKind::kJwkFile ||
+         k == KeySourceKind::kJwksFile;
 }
 
 bool IsSecretKind(KeySourceKind k) {
@@ -29,11 +29,11 @@ bool IsJwkKind(KeySourceKind k) {
 }
 
 constexpr KeySourceKind kAllKinds[] = {
-    KeySourceKind::kSecret,         KeySourceKind::kSecretFile,
-    KeySourceKind::kSecretEnv,      KeySourceKind::kPrivateKeyFile,
-    KeySourceKind::kPublicKeyFile,  KeySourceKind::kCertificateFile,
-    KeySourceKind::kPublicKey,      KeySourceKind::kJwk,
-    KeySourceKind::kJwkFile,        KeySourceKind::kJwks,
+    KeySourceKind::kSecret,        KeySourceKind::kSecretFile,
+    KeySourceKind::kSecretEnv,     KeySourceKind::kPrivateKeyFile,
+    KeySourceKind::kPublicKeyFile, KeySourceKind::kCertificateFile,
+    KeySourceKind::kPublicKey,     KeySourceKind::kJwk,
+    KeySourceKind::kJwkFile,       KeySourceKind::kJwks,
     KeySourceKind::kJwksFile};
 
 bool SigningMayUse(KeySourceKind k) {

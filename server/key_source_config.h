@@ -33,9 +33,10 @@ class Secret final {
 };
 
 enum class KeySourceKind {
-  kSecret,           // secret: inline HMAC secret
-  kSecretFile,       // secret_file: file holding the HMAC secret (trailing newline trimmed)
-  kSecretEnv,        // secret_env: env var holding the HMAC secret
+  kSecret,      // secret: inline HMAC secret
+  kSecretFile,  // secret_file: file holding the HMAC secret (trailing newline
+                // trimmed)
+  kSecretEnv,   // secret_env: env var holding the HMAC secret
   kPrivateKeyFile,   // private_key_file: PEM private key (public derived)
   kPublicKeyFile,    // public_key_file: PEM public key or X.509 certificate
   kCertificateFile,  // certificate_file: PEM X.509 certificate
@@ -54,14 +55,14 @@ struct KeySourceConfig {
   // Absolute path (file kinds), env var name (kSecretEnv), or inline JSON/PEM
   // text (kJwk, kJwks, kPublicKey).
   std::string value;
-  Secret secret;  // kSecret only
+  Secret secret;                       // kSecret only
   KeyState state = KeyState::kActive;  // signing keys: next|active|retiring
   // providers[].keys[] only: the issuer (one of the provider's issuers) the
   // keys of this entry are bound to; "" = unbound. Signing keys are bound to
   // signing.issuer by the wiring.
   std::string issuer;
   Location issuer_location;  // of the `issuer` value
-  Location location;  // of the entry (map)
+  Location location;         // of the entry (map)
   // "inline", "file:/abs/path", "env:NAME": the KeyOptions.source label.
   std::string SourceLabel() const;
   // Absolute paths this entry reads (for the file watcher).

@@ -105,8 +105,7 @@ void Logger::Log(LogLevel level, absl::string_view event,
 std::string TokenFingerprint(absl::string_view token) {
   if (token.empty()) return "sha256:none";
   std::string digest = crypto::Sha256(token);
-  return absl::StrCat("sha256:",
-                      absl::BytesToHexString(digest).substr(0, 8));
+  return absl::StrCat("sha256:", absl::BytesToHexString(digest).substr(0, 8));
 }
 
 }  // namespace jwtauth::server

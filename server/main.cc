@@ -207,8 +207,8 @@ int Run(int argc, char** argv) {
   if (config->dev_mode) WarnDevMode(logger);
   BlockSignals();
 
-  Metrics metrics(BuildInfo{JWTAUTH_VERSION,
-                            absl::StrCat("gcc-", __GNUC__, ".", __GNUC_MINOR__)});
+  Metrics metrics(BuildInfo{
+      JWTAUTH_VERSION, absl::StrCat("gcc-", __GNUC__, ".", __GNUC_MINOR__)});
   auto app = Application::Create(*config, {.logger = &logger,
                                            .metrics = &metrics,
                                            .start_refresher = !flags.check_only,

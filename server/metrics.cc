@@ -69,8 +69,8 @@ std::string FormatDouble(double v) {
 
 void Header(std::string* out, absl::string_view name, absl::string_view type,
             absl::string_view help) {
-  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ",
-                  type, "\n");
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type,
+                  "\n");
 }
 
 }  // namespace
@@ -221,8 +221,7 @@ void Metrics::RecordKeyVerification(absl::string_view provider,
   }
 }
 
-void Metrics::RecordJwksFetch(absl::string_view url,
-                              absl::string_view result) {
+void Metrics::RecordJwksFetch(absl::string_view url, absl::string_view result) {
   std::string label = RedactUrl(url);  // never a query string or userinfo
   absl::MutexLock lock(&mu_);
   ++jwks_[std::move(label)].results[std::string(result)];
@@ -292,8 +291,7 @@ std::string Metrics::RenderPrometheus() const {
   std::string out;
   out.reserve(16 * 1024);
 
-  Header(&out, "jwtauth_build_info", "gauge",
-         "Build information; always 1.");
+  Header(&out, "jwtauth_build_info", "gauge", "Build information; always 1.");
   absl::StrAppend(&out, "jwtauth_build_info{version=\"",
                   PromLabelEscape(build_info_.version), "\",compiler=\"",
                   PromLabelEscape(build_info_.compiler), "\"} 1\n");
@@ -350,12 +348,11 @@ void Metrics::RenderRpcSeries(std::string* out) const {
                                      : std::string("+Inf"),
           "\"} ", cumulative, "\n");
     }
-    absl::StrAppend(
-        out, "jwtauth_rpc_latency_seconds_sum{", labels, "} ",
-        FormatDouble(static_cast<double>(
-                         s->sum_ns.load(std::memory_order_relaxed)) /
-                     1e9),
-        "\n");
+    absl::StrAppend(out, "jwtauth_rpc_latency_seconds_sum{", labels, "} ",
+                    FormatDouble(static_cast<double>(s->sum_ns.load(
+                                     std::memory_order_relaxed)) /
+                                 1e9),
+                    "\n");
     // _count equals the +Inf bucket (read once so they agree).
     absl::StrAppend(out, "jwtauth_rpc_latency_seconds_count{", labels, "} ",
                     cumulative, "\n");
@@ -377,15 +374,13 @@ void Metrics::RenderKeySeries(std::string* out) const {
   Header(out, "jwtauth_key_last_used_timestamp_seconds", "gauge",
          "Unix time a key last verified a token, by provider and key id.");
   for (const auto& [k, v] : sorted) {
-    absl::StrAppend(
-        out, "jwtauth_key_last_used_timestamp_seconds{provider=\"",
-        PromLabelEscape(k.first), "\",kid=\"", PromLabelEscape(k.second),
-        "\"} ",
-        FormatDouble(
-            static_cast<double>(
-                v->last_used_unix_ms.load(std::memory_order_relaxed)) /
-            1000.0),
-        "\n");
+    absl::StrAppend(out, "jwtauth_key_last_used_timestamp_seconds{provider=\"",
+                    PromLabelEscape(k.first), "\",kid=\"",
+                    PromLabelEscape(k.second), "\"} ",
+                    FormatDouble(static_cast<double>(v->last_used_unix_ms.load(
+                                     std::memory_order_relaxed)) /
+                                 1000.0),
+                    "\n");
   }
 }
 
@@ -393,16 +388,16 @@ void Metrics::RenderKeysAndJwksLocked(std::string* out) const {
   Header(out, "jwtauth_keys", "gauge",
          "Verification keys currently loaded, by provider.");
   for (const auto& [p, n] : key_counts_) {
-    absl::StrAppend(out, "jwtauth_keys{provider=\"", PromLabelEscape(p),
-                    "\"} ", n, "\n");
+    absl::StrAppend(out, "jwtauth_keys{provider=\"", PromLabelEscape(p), "\"} ",
+                    n, "\n");
   }
   Header(out, "jwtauth_jwks_fetch_total", "counter",
          "JWKS URL fetches, by URL and result.");
   for (const auto& [url, j] : jwks_) {
     for (const auto& [r, n] : j.results) {
       absl::StrAppend(out, "jwtauth_jwks_fetch_total{url=\"",
-                      PromLabelEscape(url), "\",result=\"",
-                      PromLabelEscape(r), "\"} ", n, "\n");
+                      PromLabelEscape(url), "\",result=\"", PromLabelEscape(r),
+                      "\"} ", n, "\n");
     }
   }
   Header(out, "jwtauth_jwks_last_success_age_seconds", "gauge",

@@ -64,8 +64,9 @@ nlohmann::json ValueToJson(const google::protobuf::Value& value) {
     case google::protobuf::Value::kNumberValue: {
       const double d = value.number_value();
       if (!std::isfinite(d)) return nullptr;
-      // Integral values within the exact range stay integers ("exp": 1700000000,
-      // not 1.7e9), so claims look the way a JSON author wrote them.
+      // Integral values within the exact range stay integers ("exp":
+      // 1700000000, not 1.7e9), so claims look the way a JSON author wrote
+      // them.
       if (std::trunc(d) == d && std::fabs(d) <= 9007199254740992.0) {
         return static_cast<int64_t>(d);
       }

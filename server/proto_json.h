@@ -29,7 +29,8 @@
 namespace jwtauth::server {
 
 void JsonToValue(const nlohmann::json& json, google::protobuf::Value* out);
-absl::StatusOr<google::protobuf::Struct> JsonToStruct(const nlohmann::json& json);
+absl::StatusOr<google::protobuf::Struct> JsonToStruct(
+    const nlohmann::json& json);
 
 nlohmann::json ValueToJson(const google::protobuf::Value& value);
 nlohmann::json StructToJson(const google::protobuf::Struct& s);

@@ -57,9 +57,9 @@ absl::StatusOr<JwksUrlConfig> ParseJwksUrl(const ConfigNode& n) {
     JWTAUTH_RETURN_IF_ERROR(CheckJwksUrl(n, u));
     return u;
   }
-  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap(
-      {"url", "refresh", "timeout", "allow_insecure", "ca_file", "max_stale",
-       "required", "issuer", "redirect_hosts"}));
+  JWTAUTH_RETURN_IF_ERROR(
+      n.ExpectMap({"url", "refresh", "timeout", "allow_insecure", "ca_file",
+                   "max_stale", "required", "issuer", "redirect_hosts"}));
   JWTAUTH_RETURN_IF_ERROR(n.ReadNonEmpty("url", &u.url));
   JWTAUTH_RETURN_IF_ERROR(n.Read("timeout", &u.timeout));
   JWTAUTH_RETURN_IF_ERROR(n.Read("allow_insecure", &u.allow_insecure));
@@ -111,8 +111,8 @@ absl::StatusOr<ClaimRuleConfig> ParseClaimRule(const ConfigNode& n) {
 
 // Reads each item of the list at `key` (if present) with `parse`.
 template <typename T, typename Parse>
-absl::Status ReadList(const ConfigNode& n, absl::string_view key,
-                      Parse parse, std::vector<T>& out) {
+absl::Status ReadList(const ConfigNode& n, absl::string_view key, Parse parse,
+                      std::vector<T>& out) {
   if (!n.Has(key)) return absl::OkStatus();
   JWTAUTH_ASSIGN_OR_RETURN(std::vector<ConfigNode> items, n[key].List());
   for (const ConfigNode& item : items) {
@@ -172,10 +172,9 @@ absl::Status ReadClaimsPolicy(const ConfigNode& n, ProviderConfig& pc) {
       ReadList(n, "claims", ParseClaimRule, pc.claim_rules));
   JWTAUTH_RETURN_IF_ERROR(ReadSubject(n, pc));
   // The range is Policy::Create's (kMaxKeysWithoutKid); here only an int.
-  JWTAUTH_RETURN_IF_ERROR(n.ReadInt("max_keys_without_kid",
-                                    std::numeric_limits<int>::min(),
-                                    std::numeric_limits<int>::max(),
-                                    &pc.max_keys_without_kid));
+  JWTAUTH_RETURN_IF_ERROR(
+      n.ReadInt("max_keys_without_kid", std::numeric_limits<int>::min(),
+                std::numeric_limits<int>::max(), &pc.max_keys_without_kid));
   JWTAUTH_RETURN_IF_ERROR(n.Read("allowed_typ", &pc.allowed_typ));
   return n.Read("require_typ", &pc.require_typ);
 }

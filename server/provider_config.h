@@ -74,8 +74,8 @@ struct ProviderConfig {
   std::string claims_namespace;
   std::vector<MetadataMappingConfig> metadata;
   std::vector<ClaimRuleConfig> claim_rules;  // `claims:` key
-  std::string subject_equals;   // `subject: {equals: ...}`
-  std::string subject_prefix;   // `subject: {prefix: ...}`
+  std::string subject_equals;                // `subject: {equals: ...}`
+  std::string subject_prefix;                // `subject: {prefix: ...}`
   // 1..kMaxKeysWithoutKid (core/policy.h).
   int max_keys_without_kid = static_cast<int>(kDefaultMaxKeysWithoutKid);
   // Explicit typing (RFC 8725 §3.11); see ProviderOptions::allowed_typ.

@@ -26,14 +26,14 @@ class KeyStore;       // core/key_store.h
 
 namespace jwtauth::server {
 
-class Metrics;           // server/metrics.h
-class Logger;            // server/logging.h
-struct ExtAuthzPolicy;   // server/ext_authz_policy.h
+class Metrics;          // server/metrics.h
+class Logger;           // server/logging.h
+struct ExtAuthzPolicy;  // server/ext_authz_policy.h
 
 // Who may call IssueToken, from config `issue:`.
 struct IssuePolicy {
   bool direct_enabled = false;
-  std::vector<std::string> allowed_identities;  // mTLS SAN URI or DNS names
+  std::vector<std::string> allowed_identities;   // mTLS SAN URI or DNS names
   std::string required_scope = "jwtauth.issue";  // in a caller token's scope
   // Providers whose tokens may authenticate a caller (issue.direct.
   // caller_providers). Empty = caller tokens are not accepted, only mTLS:

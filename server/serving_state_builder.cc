@@ -157,9 +157,8 @@ class GenerationBuild {
   // accepts the signing issuer, bound to that issuer.
   absl::Status AddSigningKeyHalves(const ProviderConfig& pc) {
     const std::string& issuer = config_.signing.issuer;
-    if (signing_keys_.empty() ||
-        std::find(pc.issuers.begin(), pc.issuers.end(), issuer) ==
-            pc.issuers.end()) {
+    if (signing_keys_.empty() || std::find(pc.issuers.begin(), pc.issuers.end(),
+                                           issuer) == pc.issuers.end()) {
       return absl::OkStatus();
     }
     signing_provider_found_ = true;
@@ -180,9 +179,9 @@ class GenerationBuild {
         }
         out_.jwks_ca_file = u.ca_file;
       }
-      JWTAUTH_RETURN_IF_ERROR(AddJwksSource(
-          JwksSourceFrom(pc, u, key_options_.strength), u.location,
-          u.required));
+      JWTAUTH_RETURN_IF_ERROR(
+          AddJwksSource(JwksSourceFrom(pc, u, key_options_.strength),
+                        u.location, u.required));
     }
     if (pc.discovery_url.empty()) return absl::OkStatus();
     JwksSourceConfig js;
@@ -225,17 +224,16 @@ class GenerationBuild {
     if (!config_.ext_authz.present()) return absl::OkStatus();
     std::vector<std::string> names;
     for (const ProviderConfig& p : config_.providers) names.push_back(p.name);
-    JWTAUTH_ASSIGN_OR_RETURN(
-        ExtAuthzPolicy policy,
-        ParseExtAuthzPolicy(config_.ext_authz, &names));
+    JWTAUTH_ASSIGN_OR_RETURN(ExtAuthzPolicy policy,
+                             ParseExtAuthzPolicy(config_.ext_authz, &names));
     if (std::vector<std::string> at = PathMatcherLocations(policy);
         !at.empty()) {
-      out_.warnings.push_back(absl::StrCat(
-          "ext_authz: path_prefix/path_exact/path_regex at ",
-          absl::StrJoin(at, ", "),
-          " rely on Envoy normalizing paths: set normalize_path, "
-          "merge_slashes and path_with_escaped_slashes_action "
-          "(docs/ext_authz.md)"));
+      out_.warnings.push_back(
+          absl::StrCat("ext_authz: path_prefix/path_exact/path_regex at ",
+                       absl::StrJoin(at, ", "),
+                       " rely on Envoy normalizing paths: set normalize_path, "
+                       "merge_slashes and path_with_escaped_slashes_action "
+                       "(docs/ext_authz.md)"));
     }
     out_.ext_authz = std::make_shared<const ExtAuthzPolicy>(std::move(policy));
     return absl::OkStatus();
@@ -289,7 +287,8 @@ ServingStateBuilder::ServingStateBuilder(ServingStateBuilderOptions options)
     : options_(std::move(options)) {}
 
 absl::StatusOr<BuiltServingState> ServingStateBuilder::Build(
-    const ServerConfig& config, UnknownKidObserver* unknown_kid_observer) const {
+    const ServerConfig& config,
+    UnknownKidObserver* unknown_kid_observer) const {
   if (options_.key_store == nullptr || options_.clock == nullptr) {
     return absl::InvalidArgumentError(
         "ServingStateBuilder: key_store and clock are required");

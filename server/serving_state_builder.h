@@ -39,7 +39,7 @@
 namespace jwtauth::server {
 
 struct ServingStateBuilderOptions {
-  KeyStore* key_store = nullptr;  // required; the verifier reads it
+  KeyStore* key_store = nullptr;           // required; the verifier reads it
   const Clock* clock = &RealClock::Get();  // not owned
   ConfigLoadOptions load{};  // getenv for secret_env (default: the process)
 };
@@ -54,8 +54,8 @@ struct BuiltServingState {
   std::vector<std::string> required_jwks_ids;  // readiness waits for these
   std::string jwks_ca_file;                    // "" = system CAs
   // Borrowed by `verifier`: keep it alive as long as the verifier.
-  std::shared_ptr<VerificationCache> cache;  // null: caching disabled
-  std::unique_ptr<TokenVerifier> verifier;   // never null
+  std::shared_ptr<VerificationCache> cache;   // null: caching disabled
+  std::unique_ptr<TokenVerifier> verifier;    // never null
   std::shared_ptr<const TokenIssuer> issuer;  // null: no signing key
   IssuePolicy issue_policy;
   std::shared_ptr<const ExtAuthzPolicy> ext_authz;  // null: defaults

@@ -11,8 +11,8 @@ namespace {
 
 // The short form: one active key given by these fields under `signing:`.
 constexpr absl::string_view kShortFormFields[] = {
-    "alg", "kid", "private_key_file", "secret", "secret_file", "secret_env",
-    "jwk", "jwk_file"};
+    "alg",        "kid", "private_key_file", "secret", "secret_file",
+    "secret_env", "jwk", "jwk_file"};
 
 bool HasShortForm(const ConfigNode& n) {
   for (absl::string_view f : kShortFormFields) {
@@ -55,8 +55,8 @@ absl::Status CheckKeys(const ConfigNode& n, const SigningConfig& s) {
   for (const KeySourceConfig& k : s.keys) {
     if (k.state == KeyState::kActive) ++active;
     if (!k.kid.empty() && !kids.insert(k.kid).second) {
-      return absl::InvalidArgumentError(k.location.Error(
-          absl::StrCat("duplicate kid \"", k.kid, "\"")));
+      return absl::InvalidArgumentError(
+          k.location.Error(absl::StrCat("duplicate kid \"", k.kid, "\"")));
     }
   }
   if (active != 1) {

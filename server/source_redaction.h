@@ -10,9 +10,10 @@
 //
 //   RedactUrl("https://u:p@idp.example/keys?token=x")
 //       == "https://idp.example/keys#1f2e3d4c"
-//   PublicSourceId("jwks:https://idp.example/keys") == "jwks:https://idp.example/keys"
-//   PublicSourceId("file:/etc/jwtauth/hs.key")     == "file:#a1b2c3d4"
-//   PublicSourceId("env:HS_SECRET")                == "env:#0badf00d"
+//   PublicSourceId("jwks:https://idp.example/keys") ==
+//   "jwks:https://idp.example/keys" PublicSourceId("file:/etc/jwtauth/hs.key")
+//   == "file:#a1b2c3d4" PublicSourceId("env:HS_SECRET")                ==
+//   "env:#0badf00d"
 //
 // "#<8 hex>" is a stable (FNV-1a) digest of the full id or URL: it keeps
 // distinct sources distinct and lets an operator match the public form to

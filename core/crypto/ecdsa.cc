@@ -1,13 +1,13 @@
 #include "core/crypto/ecdsa.h"
 
-#include <cstring>
-#include <string>
-#include <utility>
-
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+
+#include <cstring>
+#include <string>
+#include <utility>
 
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/ssl_ptr.h"
@@ -20,13 +20,15 @@ namespace {
 // Group order n as big-endian bytes padded to the field size, so that a
 // fixed-length scalar compares to it with memcmp.
 absl::StatusOr<std::string> OrderBytes(Curve curve) {
-  SslUniquePtr<EC_GROUP> group(EC_GROUP_new_by_curve_name(internal::CurveNid(curve)));
+  SslUniquePtr<EC_GROUP> group(
+      EC_GROUP_new_by_curve_name(internal::CurveNid(curve)));
   if (group == nullptr) return internal::InternalFailure("unknown curve");
   const BIGNUM* order = EC_GROUP_get0_order(group.get());
   const int field = static_cast<int>(internal::CurveFieldBytes(curve));
   std::string out(static_cast<size_t>(field), '\0');
   if (order == nullptr ||
-      BN_bn2binpad(order, reinterpret_cast<unsigned char*>(out.data()), field) != field) {
+      BN_bn2binpad(order, reinterpret_cast<unsigned char*>(out.data()),
+                   field) != field) {
     return internal::InternalFailure("unknown curve");
   }
   return out;
@@ -71,10 +73,12 @@ class EcdsaVerifier final : public SignatureVerifier {
         field_(internal::CurveFieldBytes(CurveFor(alg))),
         order_(std::move(order)) {}
   Algorithm algorithm() const override { return alg_; }
-  bool Verify(absl::string_view data, absl::string_view signature) const override {
+  bool Verify(absl::string_view data,
+              absl::string_view signature) const override {
     if (signature.size() != 2 * field_) return false;
     const auto* rs = reinterpret_cast<const unsigned char*>(signature.data());
-    if (!InScalarRange(rs, order_) || !InScalarRange(rs + field_, order_)) return false;
+    if (!InScalarRange(rs, order_) || !InScalarRange(rs + field_, order_))
+      return false;
     const std::string der = ToDer(rs, field_);
     if (der.empty()) return false;
     return internal::EvpDigestVerify(
@@ -84,7 +88,7 @@ class EcdsaVerifier final : public SignatureVerifier {
 
  private:
   const Algorithm alg_;
-  const KeyMaterial key_;  // shares the read-only EVP_PKEY
+  const KeyMaterial key_;   // shares the read-only EVP_PKEY
   const EVP_MD* const md_;  // static OpenSSL object
   const size_t field_;
   const std::string order_;
@@ -136,8 +140,8 @@ absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewEcdsaVerifier(
   return std::make_unique<const EcdsaVerifier>(alg, key, std::move(order));
 }
 
-absl::StatusOr<std::unique_ptr<const Signer>> NewEcdsaSigner(Algorithm alg,
-                                                            const KeyMaterial& key) {
+absl::StatusOr<std::unique_ptr<const Signer>> NewEcdsaSigner(
+    Algorithm alg, const KeyMaterial& key) {
   JWTAUTH_RETURN_IF_ERROR(
       internal::CheckKeyFor(alg, KeyType::kEc, key, /*signing=*/true));
   return std::make_unique<const EcdsaSigner>(alg, key);

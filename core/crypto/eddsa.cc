@@ -16,12 +16,14 @@ class EddsaVerifier final : public SignatureVerifier {
  public:
   explicit EddsaVerifier(KeyMaterial key) : key_(std::move(key)) {}
   Algorithm algorithm() const override { return Algorithm::kEdDsa; }
-  bool Verify(absl::string_view data, absl::string_view signature) const override {
+  bool Verify(absl::string_view data,
+              absl::string_view signature) const override {
     if (signature.size() != kEd25519SignatureBytes) return false;
     // Ed25519 hashes internally: one-shot DigestVerify with no digest.
     return internal::EvpDigestVerify(
         key_.impl().pkey_ptr(), /*md=*/nullptr, /*rsa_pss=*/false, data,
-        reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+        reinterpret_cast<const unsigned char*>(signature.data()),
+        signature.size());
   }
 
  private:
@@ -33,7 +35,8 @@ class EddsaSigner final : public Signer {
   explicit EddsaSigner(KeyMaterial key) : key_(std::move(key)) {}
   Algorithm algorithm() const override { return Algorithm::kEdDsa; }
   absl::StatusOr<std::string> Sign(absl::string_view data) const override {
-    return internal::EvpDigestSign(key_.impl().pkey_ptr(), nullptr, false, data);
+    return internal::EvpDigestSign(key_.impl().pkey_ptr(), nullptr, false,
+                                   data);
   }
 
  private:
@@ -49,8 +52,8 @@ absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewEddsaVerifier(
   return std::make_unique<const EddsaVerifier>(key);
 }
 
-absl::StatusOr<std::unique_ptr<const Signer>> NewEddsaSigner(Algorithm alg,
-                                                            const KeyMaterial& key) {
+absl::StatusOr<std::unique_ptr<const Signer>> NewEddsaSigner(
+    Algorithm alg, const KeyMaterial& key) {
   JWTAUTH_RETURN_IF_ERROR(
       internal::CheckKeyFor(alg, KeyType::kOkp, key, /*signing=*/true));
   return std::make_unique<const EddsaSigner>(key);

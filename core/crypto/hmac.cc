@@ -1,12 +1,12 @@
 #include "core/crypto/hmac.h"
 
-#include <cstring>
-#include <string>
-#include <utility>
-
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+
+#include <cstring>
+#include <string>
+#include <utility>
 
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/ssl_ptr.h"
@@ -24,7 +24,8 @@ class HmacKey final {
     const EVP_MD* md = internal::EvpMd(hash);
     const size_t block = static_cast<size_t>(EVP_MD_block_size(md));
     unsigned char k[EVP_MAX_MD_SIZE * 2] = {0};  // ≥ block size of SHA-2
-    if (block > sizeof(k)) return internal::InternalFailure("unexpected digest");
+    if (block > sizeof(k))
+      return internal::InternalFailure("unexpected digest");
     if (secret.size() > block) {
       unsigned int len = 0;
       if (EVP_Digest(secret.data(), secret.size(), k, &len, md, nullptr) != 1) {
@@ -39,12 +40,11 @@ class HmacKey final {
       opad[i] = k[i] ^ 0x5c;
     }
     auto key = std::unique_ptr<HmacKey>(new HmacKey(HashSize(hash)));
-    const bool ok =
-        key->inner_ != nullptr && key->outer_ != nullptr &&
-        EVP_DigestInit_ex(key->inner_.get(), md, nullptr) == 1 &&
-        EVP_DigestUpdate(key->inner_.get(), ipad, block) == 1 &&
-        EVP_DigestInit_ex(key->outer_.get(), md, nullptr) == 1 &&
-        EVP_DigestUpdate(key->outer_.get(), opad, block) == 1;
+    const bool ok = key->inner_ != nullptr && key->outer_ != nullptr &&
+                    EVP_DigestInit_ex(key->inner_.get(), md, nullptr) == 1 &&
+                    EVP_DigestUpdate(key->inner_.get(), ipad, block) == 1 &&
+                    EVP_DigestInit_ex(key->outer_.get(), md, nullptr) == 1 &&
+                    EVP_DigestUpdate(key->outer_.get(), opad, block) == 1;
     OPENSSL_cleanse(k, sizeof(k));
     OPENSSL_cleanse(ipad, sizeof(ipad));
     OPENSSL_cleanse(opad, sizeof(opad));
@@ -89,7 +89,8 @@ class HmacVerifier final : public SignatureVerifier {
   HmacVerifier(Algorithm alg, std::unique_ptr<const HmacKey> key)
       : alg_(alg), key_(std::move(key)) {}
   Algorithm algorithm() const override { return alg_; }
-  bool Verify(absl::string_view data, absl::string_view signature) const override {
+  bool Verify(absl::string_view data,
+              absl::string_view signature) const override {
     // A tag of any other length (truncated MACs included) is invalid.
     if (signature.size() != key_->tag_size()) return false;
     unsigned char tag[EVP_MAX_MD_SIZE];

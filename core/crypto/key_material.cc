@@ -1,10 +1,5 @@
 #include "core/crypto/key_material.h"
 
-#include <algorithm>
-#include <memory>
-#include <string>
-#include <utility>
-
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -12,6 +7,11 @@
 #include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "core/crypto/component_import.h"
@@ -35,17 +35,18 @@ using internal::PublicDer;
 constexpr size_t kMaxSecretBytes = 1 << 16;
 
 int MinHmacBytes(const KeyStrengthPolicy& policy) {
-  return std::max(policy.min_hmac_bytes,
-                  kAbsoluteMinHmacBytes);
+  return std::max(policy.min_hmac_bytes, kAbsoluteMinHmacBytes);
 }
 
-absl::StatusOr<SslUniquePtr<EVP_PKEY>> GenerateAsymmetric(int pkey_id, int rsa_bits,
+absl::StatusOr<SslUniquePtr<EVP_PKEY>> GenerateAsymmetric(int pkey_id,
+                                                          int rsa_bits,
                                                           int curve_nid) {
   SslUniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_id(pkey_id, nullptr));
   if (ctx == nullptr || EVP_PKEY_keygen_init(ctx.get()) != 1) {
     return InternalFailure("key generation failed");
   }
-  if (rsa_bits > 0 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), rsa_bits) != 1) {
+  if (rsa_bits > 0 &&
+      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), rsa_bits) != 1) {
     return InternalFailure("key generation failed");
   }
   if (curve_nid != NID_undef &&
@@ -61,10 +62,11 @@ absl::StatusOr<SslUniquePtr<EVP_PKEY>> GenerateAsymmetric(int pkey_id, int rsa_b
 
 }  // namespace
 
-// --- factories ------------------------------------------------------------------
+// --- factories
+// ------------------------------------------------------------------
 
-absl::StatusOr<KeyMaterial> KeyMaterial::FromSecret(absl::string_view secret,
-                                                    const KeyStrengthPolicy& policy) {
+absl::StatusOr<KeyMaterial> KeyMaterial::FromSecret(
+    absl::string_view secret, const KeyStrengthPolicy& policy) {
   if (secret.size() < static_cast<size_t>(MinHmacBytes(policy))) {
     return absl::InvalidArgumentError("HMAC secret too short");
   }
@@ -79,13 +81,13 @@ absl::StatusOr<KeyMaterial> KeyMaterial::FromSecret(absl::string_view secret,
   return KeyMaterialFactory::Make(std::move(impl));
 }
 
-absl::StatusOr<KeyMaterial> KeyMaterial::FromPem(absl::string_view pem,
-                                                 const KeyStrengthPolicy& policy) {
+absl::StatusOr<KeyMaterial> KeyMaterial::FromPem(
+    absl::string_view pem, const KeyStrengthPolicy& policy) {
   return internal::KeyFromPem(pem, policy);
 }
 
-absl::StatusOr<KeyMaterial> KeyMaterial::FromRsa(const RsaComponents& c,
-                                                 const KeyStrengthPolicy& policy) {
+absl::StatusOr<KeyMaterial> KeyMaterial::FromRsa(
+    const RsaComponents& c, const KeyStrengthPolicy& policy) {
   return internal::KeyFromRsaComponents(c, policy);
 }
 
@@ -101,7 +103,8 @@ absl::StatusOr<KeyMaterial> KeyMaterial::Generate(Algorithm alg) {
   absl::StatusOr<SslUniquePtr<EVP_PKEY>> pkey;
   switch (KeyTypeFor(alg)) {
     case KeyType::kOct: {
-      std::string secret = RandomBytes(static_cast<size_t>(HashSize(HashFor(alg))));
+      std::string secret =
+          RandomBytes(static_cast<size_t>(HashSize(HashFor(alg))));
       auto km = FromSecret(secret);
       OPENSSL_cleanse(secret.data(), secret.size());
       return km;
@@ -110,7 +113,8 @@ absl::StatusOr<KeyMaterial> KeyMaterial::Generate(Algorithm alg) {
       pkey = GenerateAsymmetric(EVP_PKEY_RSA, 2048, NID_undef);
       break;
     case KeyType::kEc:
-      pkey = GenerateAsymmetric(EVP_PKEY_EC, 0, internal::CurveNid(CurveFor(alg)));
+      pkey =
+          GenerateAsymmetric(EVP_PKEY_EC, 0, internal::CurveNid(CurveFor(alg)));
       break;
     case KeyType::kOkp:
       pkey = GenerateAsymmetric(EVP_PKEY_ED25519, 0, NID_undef);
@@ -121,7 +125,8 @@ absl::StatusOr<KeyMaterial> KeyMaterial::Generate(Algorithm alg) {
                               KeyStrengthPolicy{}, /*trusted=*/true);
 }
 
-// --- accessors ------------------------------------------------------------------
+// --- accessors
+// ------------------------------------------------------------------
 
 KeyType KeyMaterial::type() const { return impl_->type; }
 Curve KeyMaterial::curve() const { return impl_->curve; }
@@ -137,10 +142,12 @@ bool KeyMaterial::Fits(Algorithm alg) const {
 }
 
 absl::StatusOr<RsaComponents> KeyMaterial::RsaPublic() const {
-  if (impl_->type != KeyType::kRsa) return absl::FailedPreconditionError("not an RSA key");
+  if (impl_->type != KeyType::kRsa)
+    return absl::FailedPreconditionError("not an RSA key");
   SslUniquePtr<BIGNUM> n = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_RSA_N);
   SslUniquePtr<BIGNUM> e = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_RSA_E);
-  if (n == nullptr || e == nullptr) return InternalFailure("cannot export RSA key");
+  if (n == nullptr || e == nullptr)
+    return InternalFailure("cannot export RSA key");
   RsaComponents out;
   out.n = BnToBytes(n.get());
   out.e = BnToBytes(e.get());
@@ -148,10 +155,12 @@ absl::StatusOr<RsaComponents> KeyMaterial::RsaPublic() const {
 }
 
 absl::StatusOr<EcComponents> KeyMaterial::EcPublic() const {
-  if (impl_->type != KeyType::kEc) return absl::FailedPreconditionError("not an EC key");
+  if (impl_->type != KeyType::kEc)
+    return absl::FailedPreconditionError("not an EC key");
   SslUniquePtr<BIGNUM> x = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_EC_PUB_X);
   SslUniquePtr<BIGNUM> y = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_EC_PUB_Y);
-  if (x == nullptr || y == nullptr) return InternalFailure("cannot export EC key");
+  if (x == nullptr || y == nullptr)
+    return InternalFailure("cannot export EC key");
   const int field = static_cast<int>(internal::CurveFieldBytes(impl_->curve));
   EcComponents out;
   out.curve = impl_->curve;
@@ -161,14 +170,15 @@ absl::StatusOr<EcComponents> KeyMaterial::EcPublic() const {
 }
 
 absl::StatusOr<OkpComponents> KeyMaterial::OkpPublic() const {
-  if (impl_->type != KeyType::kOkp) return absl::FailedPreconditionError("not an OKP key");
+  if (impl_->type != KeyType::kOkp)
+    return absl::FailedPreconditionError("not an OKP key");
   OkpComponents out;
   out.curve = impl_->curve;
   out.x.resize(32);
   size_t len = out.x.size();
-  if (EVP_PKEY_get_raw_public_key(impl_->pkey_ptr(),
-                                  reinterpret_cast<unsigned char*>(out.x.data()),
-                                  &len) != 1 ||
+  if (EVP_PKEY_get_raw_public_key(
+          impl_->pkey_ptr(), reinterpret_cast<unsigned char*>(out.x.data()),
+          &len) != 1 ||
       len != 32) {
     return InternalFailure("cannot export OKP key");
   }
@@ -180,7 +190,8 @@ absl::StatusOr<std::string> KeyMaterial::PublicPem() const {
     return absl::FailedPreconditionError("a secret has no public key");
   }
   SslUniquePtr<BIO> bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_PUBKEY(bio.get(), impl_->pkey_ptr()) != 1) {
+  if (bio == nullptr ||
+      PEM_write_bio_PUBKEY(bio.get(), impl_->pkey_ptr()) != 1) {
     return InternalFailure("cannot encode public key");
   }
   return BioContents(bio.get());
@@ -190,11 +201,12 @@ absl::StatusOr<std::string> KeyMaterial::PrivatePem() const {
   if (impl_->type == KeyType::kOct) {
     return absl::FailedPreconditionError("secrets have no PEM form");
   }
-  if (!impl_->has_private) return absl::FailedPreconditionError("no private key");
+  if (!impl_->has_private)
+    return absl::FailedPreconditionError("no private key");
   SslUniquePtr<BIO> bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr ||
-      PEM_write_bio_PrivateKey(bio.get(), impl_->pkey_ptr(), nullptr, nullptr, 0,
-                               nullptr, nullptr) != 1) {
+      PEM_write_bio_PrivateKey(bio.get(), impl_->pkey_ptr(), nullptr, nullptr,
+                               0, nullptr, nullptr) != 1) {
     return InternalFailure("cannot encode private key");
   }
   return BioContents(bio.get());
@@ -218,7 +230,8 @@ absl::StatusOr<KeyMaterial> KeyMaterial::PublicOnly() const {
 }
 
 std::string KeyMaterial::Fingerprint() const {
-  if (impl_->type == KeyType::kOct) return internal::HexEncode(Sha256(impl_->secret));
+  if (impl_->type == KeyType::kOct)
+    return internal::HexEncode(Sha256(impl_->secret));
   auto der = PublicDer(impl_->pkey_ptr());
   if (!der.ok()) return "";
   return internal::HexEncode(Sha256(*der));

@@ -70,9 +70,9 @@ class KeyMaterial final {
   static absl::StatusOr<KeyMaterial> Generate(Algorithm alg);
 
   KeyType type() const;
-  Curve curve() const;          // kNone for RSA and oct
-  int bits() const;             // RSA modulus bits, curve bits, secret bits
-  bool has_private() const;     // true for oct (a secret is private material)
+  Curve curve() const;       // kNone for RSA and oct
+  int bits() const;          // RSA modulus bits, curve bits, secret bits
+  bool has_private() const;  // true for oct (a secret is private material)
 
   // True iff this key can serve `alg`: the key type matches and, for EC/OKP,
   // the curve matches. RSA serves RS* and PS*; a secret that passed the
@@ -101,7 +101,8 @@ class KeyMaterial final {
   const Impl& impl() const { return *impl_; }
 
  private:
-  explicit KeyMaterial(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  explicit KeyMaterial(std::shared_ptr<const Impl> impl)
+      : impl_(std::move(impl)) {}
   friend class KeyMaterialFactory;  // defined in key_material_impl.h
   std::shared_ptr<const Impl> impl_;
 };

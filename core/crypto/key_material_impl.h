@@ -10,11 +10,11 @@
 // provider-native (never a legacy key), so concurrent read-only use by many
 // threads is safe. The secret is wiped on destruction.
 
+#include <openssl/crypto.h>
+
 #include <memory>
 #include <string>
 #include <utility>
-
-#include <openssl/crypto.h>
 
 #include "core/algorithm.h"
 #include "core/crypto/key_material.h"
@@ -48,7 +48,8 @@ class KeyMaterial::Impl final {
 class KeyMaterialFactory {
  public:
   static KeyMaterial Make(std::unique_ptr<KeyMaterial::Impl> impl) {
-    return KeyMaterial(std::shared_ptr<const KeyMaterial::Impl>(std::move(impl)));
+    return KeyMaterial(
+        std::shared_ptr<const KeyMaterial::Impl>(std::move(impl)));
   }
 };
 

@@ -1,13 +1,13 @@
 #include "core/crypto/pem_import.h"
 
-#include <memory>
-#include <utility>
-
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+
+#include <memory>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -36,12 +36,12 @@ struct PemBlock {
   }
 };
 
-absl::StatusOr<KeyMaterial> FromCertificateDer(const unsigned char* der,
-                                               long len,
-                                               const KeyStrengthPolicy& policy) {
+absl::StatusOr<KeyMaterial> FromCertificateDer(
+    const unsigned char* der, long len, const KeyStrengthPolicy& policy) {
   const unsigned char* p = der;
   SslUniquePtr<X509> cert(d2i_X509(nullptr, &p, len));
-  if (cert == nullptr || p != der + len) return InvalidKey("invalid X.509 certificate");
+  if (cert == nullptr || p != der + len)
+    return InvalidKey("invalid X.509 certificate");
   SslUniquePtr<EVP_PKEY> pkey(X509_get_pubkey(cert.get()));
   if (pkey == nullptr) return InvalidKey("unsupported certificate public key");
   return ImportPkey(std::move(pkey), /*has_private=*/false, policy);
@@ -55,7 +55,8 @@ absl::StatusOr<KeyMaterial> FromPemBlock(const PemBlock& block,
   const unsigned char* const end = block.data + block.len;
   const unsigned char* p = begin;
   if (name == "ENCRYPTED PRIVATE KEY" ||
-      (block.header != nullptr && absl::StrContains(block.header, "ENCRYPTED"))) {
+      (block.header != nullptr &&
+       absl::StrContains(block.header, "ENCRYPTED"))) {
     return InvalidKey("encrypted PEM keys are not supported");
   }
   if (name == "CERTIFICATE") {
@@ -66,24 +67,29 @@ absl::StatusOr<KeyMaterial> FromPemBlock(const PemBlock& block,
   if (name == "PRIVATE KEY") {
     SslUniquePtr<PKCS8_PRIV_KEY_INFO> p8(
         d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, block.len));
-    if (p8 == nullptr || p != end) return InvalidKey("invalid PKCS#8 private key");
+    if (p8 == nullptr || p != end)
+      return InvalidKey("invalid PKCS#8 private key");
     pkey.reset(EVP_PKCS82PKEY(p8.get()));
     if (pkey == nullptr) return InvalidKey("unsupported PKCS#8 private key");
     has_private = true;
   } else if (name == "RSA PRIVATE KEY") {
     pkey.reset(d2i_PrivateKey(EVP_PKEY_RSA, nullptr, &p, block.len));
-    if (pkey == nullptr || p != end) return InvalidKey("invalid PKCS#1 RSA private key");
+    if (pkey == nullptr || p != end)
+      return InvalidKey("invalid PKCS#1 RSA private key");
     has_private = true;
   } else if (name == "EC PRIVATE KEY") {
     pkey.reset(d2i_PrivateKey(EVP_PKEY_EC, nullptr, &p, block.len));
-    if (pkey == nullptr || p != end) return InvalidKey("invalid SEC1 EC private key");
+    if (pkey == nullptr || p != end)
+      return InvalidKey("invalid SEC1 EC private key");
     has_private = true;
   } else if (name == "PUBLIC KEY") {
     pkey.reset(d2i_PUBKEY(nullptr, &p, block.len));
-    if (pkey == nullptr || p != end) return InvalidKey("invalid SubjectPublicKeyInfo");
+    if (pkey == nullptr || p != end)
+      return InvalidKey("invalid SubjectPublicKeyInfo");
   } else if (name == "RSA PUBLIC KEY") {
     pkey.reset(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, block.len));
-    if (pkey == nullptr || p != end) return InvalidKey("invalid PKCS#1 RSA public key");
+    if (pkey == nullptr || p != end)
+      return InvalidKey("invalid PKCS#1 RSA public key");
   } else {
     return InvalidKey("unsupported PEM type");
   }
@@ -94,8 +100,10 @@ absl::StatusOr<KeyMaterial> FromPemBlock(const PemBlock& block,
 
 absl::StatusOr<KeyMaterial> KeyFromPem(absl::string_view pem,
                                        const KeyStrengthPolicy& policy) {
-  if (pem.size() > kMaxPemBytes) return absl::InvalidArgumentError("PEM too large");
-  SslUniquePtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (pem.size() > kMaxPemBytes)
+    return absl::InvalidArgumentError("PEM too large");
+  SslUniquePtr<BIO> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return InternalFailure("cannot read PEM");
   // Exactly one key block; an "EC PARAMETERS" block (as written by
   // `openssl ecparam -genkey`) next to it is tolerated and ignored.
@@ -121,7 +129,8 @@ absl::StatusOr<KeyMaterial> KeyFromPem(absl::string_view pem,
        pos = pem.find("-----BEGIN ", pos + 1)) {
     ++begins;
   }
-  if (key_block == nullptr) return absl::InvalidArgumentError("no PEM key block found");
+  if (key_block == nullptr)
+    return absl::InvalidArgumentError("no PEM key block found");
   if (begins != static_cast<size_t>(blocks)) {
     return absl::InvalidArgumentError("malformed PEM block");
   }

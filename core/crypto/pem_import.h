@@ -1,8 +1,8 @@
 #ifndef JWTAUTH_CORE_CRYPTO_PEM_IMPORT_H_
 #define JWTAUTH_CORE_CRYPTO_PEM_IMPORT_H_
 
-// PEM key parsing behind KeyMaterial::FromPem: which encodings are accepted (one key
-// block, PKCS#8, PKCS#1, SEC1, SPKI, X.509) and which are refused
+// PEM key parsing behind KeyMaterial::FromPem: which encodings are accepted
+// (one key block, PKCS#8, PKCS#1, SEC1, SPKI, X.509) and which are refused
 // (encrypted keys, unknown labels, damaged blocks, trailing bytes). Every
 // parsed key then passes ImportPkey. Internal to core/crypto. Stateless and
 // thread-safe.

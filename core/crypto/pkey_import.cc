@@ -1,16 +1,16 @@
 #include "core/crypto/pkey_import.h"
 
-#include <algorithm>
-#include <memory>
-#include <utility>
-#include <vector>
-
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/x509.h>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/crypto/ed25519_checks.h"
@@ -54,7 +54,8 @@ bool RsaSelfTest(EVP_PKEY* pkey) {
   SslUniquePtr<EVP_MD_CTX> sctx(EVP_MD_CTX_new());
   size_t sig_len = 0;
   if (sctx == nullptr ||
-      EVP_DigestSignInit(sctx.get(), nullptr, EVP_sha256(), nullptr, pkey) != 1 ||
+      EVP_DigestSignInit(sctx.get(), nullptr, EVP_sha256(), nullptr, pkey) !=
+          1 ||
       EVP_DigestSign(sctx.get(), nullptr, &sig_len, msg, msg_len) != 1) {
     ERR_clear_error();
     return false;
@@ -66,7 +67,8 @@ bool RsaSelfTest(EVP_PKEY* pkey) {
   }
   SslUniquePtr<EVP_MD_CTX> vctx(EVP_MD_CTX_new());
   if (vctx == nullptr ||
-      EVP_DigestVerifyInit(vctx.get(), nullptr, EVP_sha256(), nullptr, pkey) != 1 ||
+      EVP_DigestVerifyInit(vctx.get(), nullptr, EVP_sha256(), nullptr, pkey) !=
+          1 ||
       EVP_DigestVerify(vctx.get(), sig.data(), sig_len, msg, msg_len) != 1) {
     ERR_clear_error();
     return false;
@@ -83,7 +85,8 @@ absl::Status ValidateRsa(EVP_PKEY* pkey, bool has_private, bool trusted,
   SslUniquePtr<BIGNUM> e = GetBn(pkey, OSSL_PKEY_PARAM_RSA_E);
   if (n == nullptr || e == nullptr) return InvalidKey("invalid RSA key");
   if (!BN_is_odd(n.get())) return InvalidKey("RSA modulus must be odd");
-  if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_cmp(e.get(), n.get()) >= 0) {
+  if (!BN_is_odd(e.get()) || BN_is_one(e.get()) ||
+      BN_cmp(e.get(), n.get()) >= 0) {
     return InvalidKey(kBadRsaExponent);
   }
   if (!has_private || trusted) return absl::OkStatus();
@@ -109,9 +112,11 @@ absl::StatusOr<Curve> CurveOfEcKey(const EVP_PKEY* pkey) {
   // named curve) are refused, as RFC 5480 requires for certificates.
   char encoding[32] = {0};
   size_t encoding_len = 0;
-  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, encoding,
-                                     sizeof(encoding), &encoding_len) != 1 ||
-      absl::string_view(encoding, encoding_len) != OSSL_PKEY_EC_ENCODING_GROUP) {
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING,
+                                     encoding, sizeof(encoding),
+                                     &encoding_len) != 1 ||
+      absl::string_view(encoding, encoding_len) !=
+          OSSL_PKEY_EC_ENCODING_GROUP) {
     return InvalidKey("unsupported EC curve (explicit parameters)");
   }
   char name[64] = {0};
@@ -123,10 +128,14 @@ absl::StatusOr<Curve> CurveOfEcKey(const EVP_PKEY* pkey) {
   int nid = OBJ_sn2nid(name);
   if (nid == NID_undef) nid = EC_curve_nist2nid(name);
   switch (nid) {
-    case NID_X9_62_prime256v1: return Curve::kP256;
-    case NID_secp384r1: return Curve::kP384;
-    case NID_secp521r1: return Curve::kP521;
-    default: break;
+    case NID_X9_62_prime256v1:
+      return Curve::kP256;
+    case NID_secp384r1:
+      return Curve::kP384;
+    case NID_secp521r1:
+      return Curve::kP521;
+    default:
+      break;
   }
   return InvalidKey("unsupported EC curve");
 }
@@ -182,7 +191,9 @@ absl::StatusOr<KeyMaterial> ImportPkey(SslUniquePtr<EVP_PKEY> pkey,
       break;
     }
     case EVP_PKEY_RSA_PSS:
-      return InvalidKey("RSA-PSS restricted keys are not supported; use an rsaEncryption key");
+      return InvalidKey(
+          "RSA-PSS restricted keys are not supported; use an rsaEncryption "
+          "key");
     case EVP_PKEY_ED448:
       return InvalidKey("Ed448 is not supported");
     default:

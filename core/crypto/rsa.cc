@@ -1,9 +1,9 @@
 #include "core/crypto/rsa.h"
 
+#include <openssl/evp.h>
+
 #include <string>
 #include <utility>
-
-#include <openssl/evp.h>
 
 #include "core/crypto/key_material_impl.h"
 #include "core/crypto/ssl_util.h"
@@ -24,18 +24,21 @@ class RsaVerifier final : public SignatureVerifier {
         key_(std::move(key)),
         md_(internal::EvpMd(HashFor(alg))),
         pss_(IsPss(alg)),
-        sig_len_(static_cast<size_t>(EVP_PKEY_get_size(key_.impl().pkey_ptr()))) {}
+        sig_len_(
+            static_cast<size_t>(EVP_PKEY_get_size(key_.impl().pkey_ptr()))) {}
   Algorithm algorithm() const override { return alg_; }
-  bool Verify(absl::string_view data, absl::string_view signature) const override {
+  bool Verify(absl::string_view data,
+              absl::string_view signature) const override {
     if (signature.size() != sig_len_) return false;
     return internal::EvpDigestVerify(
         key_.impl().pkey_ptr(), md_, pss_, data,
-        reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+        reinterpret_cast<const unsigned char*>(signature.data()),
+        signature.size());
   }
 
  private:
   const Algorithm alg_;
-  const KeyMaterial key_;  // shares the read-only EVP_PKEY
+  const KeyMaterial key_;   // shares the read-only EVP_PKEY
   const EVP_MD* const md_;  // static OpenSSL object
   const bool pss_;
   const size_t sig_len_;
@@ -47,7 +50,8 @@ class RsaSigner final : public Signer {
       : alg_(alg), key_(std::move(key)), md_(internal::EvpMd(HashFor(alg))) {}
   Algorithm algorithm() const override { return alg_; }
   absl::StatusOr<std::string> Sign(absl::string_view data) const override {
-    return internal::EvpDigestSign(key_.impl().pkey_ptr(), md_, IsPss(alg_), data);
+    return internal::EvpDigestSign(key_.impl().pkey_ptr(), md_, IsPss(alg_),
+                                   data);
   }
 
  private:
@@ -65,8 +69,8 @@ absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewRsaVerifier(
   return std::make_unique<const RsaVerifier>(alg, key);
 }
 
-absl::StatusOr<std::unique_ptr<const Signer>> NewRsaSigner(Algorithm alg,
-                                                          const KeyMaterial& key) {
+absl::StatusOr<std::unique_ptr<const Signer>> NewRsaSigner(
+    Algorithm alg, const KeyMaterial& key) {
   JWTAUTH_RETURN_IF_ERROR(
       internal::CheckKeyFor(alg, KeyType::kRsa, key, /*signing=*/true));
   return std::make_unique<const RsaSigner>(alg, key);

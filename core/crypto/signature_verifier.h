@@ -45,8 +45,8 @@ class Signer {
 absl::StatusOr<std::unique_ptr<const SignatureVerifier>> NewSignatureVerifier(
     Algorithm alg, const KeyMaterial& key);
 // Also requires private material.
-absl::StatusOr<std::unique_ptr<const Signer>> NewSigner(
-    Algorithm alg, const KeyMaterial& key);
+absl::StatusOr<std::unique_ptr<const Signer>> NewSigner(Algorithm alg,
+                                                        const KeyMaterial& key);
 
 // Cryptographically secure random bytes (for jti and ephemeral material).
 std::string RandomBytes(size_t n);

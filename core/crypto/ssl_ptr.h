@@ -8,8 +8,6 @@
 //   SslUniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
 //   if (ctx == nullptr) { ERR_clear_error(); return false; }
 
-#include <memory>
-
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -18,16 +16,18 @@
 #include <openssl/params.h>
 #include <openssl/x509.h>
 
+#include <memory>
+
 namespace jwtauth::crypto {
 namespace internal {
 
 template <typename T>
 struct SslDeleter;
 
-#define JWTAUTH_SSL_DELETER(type, free_fn)            \
-  template <>                                         \
-  struct SslDeleter<type> {                           \
-    void operator()(type* p) const { free_fn(p); }    \
+#define JWTAUTH_SSL_DELETER(type, free_fn)         \
+  template <>                                      \
+  struct SslDeleter<type> {                        \
+    void operator()(type* p) const { free_fn(p); } \
   }
 
 JWTAUTH_SSL_DELETER(BIO, BIO_free);

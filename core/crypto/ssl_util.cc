@@ -33,31 +33,44 @@ absl::Status InternalFailure(absl::string_view phrase) {
 
 const EVP_MD* EvpMd(HashAlgorithm hash) {
   switch (hash) {
-    case HashAlgorithm::kSha256: return EVP_sha256();
-    case HashAlgorithm::kSha384: return EVP_sha384();
-    case HashAlgorithm::kSha512: return EVP_sha512();
+    case HashAlgorithm::kSha256:
+      return EVP_sha256();
+    case HashAlgorithm::kSha384:
+      return EVP_sha384();
+    case HashAlgorithm::kSha512:
+      return EVP_sha512();
   }
   return nullptr;
 }
 
 int CurveNid(Curve curve) {
   switch (curve) {
-    case Curve::kP256: return NID_X9_62_prime256v1;
-    case Curve::kP384: return NID_secp384r1;
-    case Curve::kP521: return NID_secp521r1;
-    case Curve::kEd25519: return NID_ED25519;
-    case Curve::kNone: break;
+    case Curve::kP256:
+      return NID_X9_62_prime256v1;
+    case Curve::kP384:
+      return NID_secp384r1;
+    case Curve::kP521:
+      return NID_secp521r1;
+    case Curve::kEd25519:
+      return NID_ED25519;
+    case Curve::kNone:
+      break;
   }
   return NID_undef;
 }
 
 size_t CurveFieldBytes(Curve curve) {
   switch (curve) {
-    case Curve::kP256: return 32;
-    case Curve::kP384: return 48;
-    case Curve::kP521: return 66;
-    case Curve::kEd25519: return 32;
-    case Curve::kNone: break;
+    case Curve::kP256:
+      return 32;
+    case Curve::kP384:
+      return 48;
+    case Curve::kP521:
+      return 66;
+    case Curve::kEd25519:
+      return 32;
+    case Curve::kNone:
+      break;
   }
   return 0;
 }
@@ -80,7 +93,8 @@ bool EvpDigestVerify(EVP_PKEY* pkey, const EVP_MD* md, bool rsa_pss,
   if (ctx == nullptr ||
       EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey) != 1 ||
       (rsa_pss && !ConfigurePss(pctx, md)) ||
-      EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(data), data.size()) != 1) {
+      EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(data), data.size()) !=
+          1) {
     ERR_clear_error();
     return false;
   }
@@ -88,7 +102,8 @@ bool EvpDigestVerify(EVP_PKEY* pkey, const EVP_MD* md, bool rsa_pss,
 }
 
 absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
-                                          bool rsa_pss, absl::string_view data) {
+                                          bool rsa_pss,
+                                          absl::string_view data) {
   SslUniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
   size_t len = 0;
@@ -99,8 +114,8 @@ absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
     return InternalFailure("signing failed");
   }
   std::string out(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                     Bytes(data), data.size()) != 1) {
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
+                     &len, Bytes(data), data.size()) != 1) {
     return InternalFailure("signing failed");
   }
   out.resize(len);
@@ -148,7 +163,8 @@ std::string BnToBytes(const BIGNUM* bn, int pad_to) {
 absl::StatusOr<std::string> PublicDer(EVP_PKEY* pkey) {
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(pkey, &der);
-  if (len <= 0 || der == nullptr) return InternalFailure("cannot encode public key");
+  if (len <= 0 || der == nullptr)
+    return InternalFailure("cannot encode public key");
   std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
   OPENSSL_free(der);
   return out;
@@ -156,7 +172,8 @@ absl::StatusOr<std::string> PublicDer(EVP_PKEY* pkey) {
 
 SslUniquePtr<EVP_PKEY> ParsePublicDer(absl::string_view der) {
   const unsigned char* p = Bytes(der);
-  SslUniquePtr<EVP_PKEY> pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  SslUniquePtr<EVP_PKEY> pkey(
+      d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
   if (pkey == nullptr || p != Bytes(der) + der.size()) {
     ERR_clear_error();
     return nullptr;

@@ -6,10 +6,10 @@
 // copies its text into a Status), digest and curve tables. Internal to
 // core/crypto. Stateless and thread-safe.
 
+#include <openssl/evp.h>
+
 #include <cstddef>
 #include <string>
-
-#include <openssl/evp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

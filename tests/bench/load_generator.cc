@@ -11,7 +11,8 @@
 // Every non-OK RPC or valid=false answer is counted as an error.
 //
 // Output (one line, also machine-readable):
-//   mode=<label> requests=N errors=E seconds=S rps=R p50_us=.. p90_us=.. p99_us=.. max_us=..
+//   mode=<label> requests=N errors=E seconds=S rps=R p50_us=.. p90_us=..
+//   p99_us=.. max_us=..
 
 #include <algorithm>
 #include <atomic>
@@ -63,13 +64,17 @@ std::string MakeToken(const Flags& f) {
     secret.pop_back();
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   nlohmann::json header = {{"alg", "HS256"}, {"typ", "JWT"}, {"kid", f.kid}};
-  nlohmann::json payload = {{"iss", f.issuer}, {"aud", f.audience},
-                            {"sub", "bench"}, {"iat", now}, {"exp", now + 3600}};
+  nlohmann::json payload = {{"iss", f.issuer},
+                            {"aud", f.audience},
+                            {"sub", "bench"},
+                            {"iat", now},
+                            {"exp", now + 3600}};
   std::string input = absl::StrCat(jwtauth::Base64UrlEncode(header.dump()), ".",
                                    jwtauth::Base64UrlEncode(payload.dump()));
   auto km = jwtauth::crypto::KeyMaterial::FromSecret(secret);
   if (!km.ok()) {
-    std::fprintf(stderr, "bad secret: %s\n", std::string(km.status().message()).c_str());
+    std::fprintf(stderr, "bad secret: %s\n",
+                 std::string(km.status().message()).c_str());
     std::exit(2);
   }
   auto signer = jwtauth::crypto::NewSigner(jwtauth::Algorithm::kHs256, *km);
@@ -83,8 +88,9 @@ class Driver {
     for (int i = 0; i < f.channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt("jwtauth.bench_channel", i);  // distinct connections
-      stubs_.push_back(jwtauth::v1::AuthService::NewStub(grpc::CreateCustomChannel(
-          f.target, grpc::InsecureChannelCredentials(), args)));
+      stubs_.push_back(
+          jwtauth::v1::AuthService::NewStub(grpc::CreateCustomChannel(
+              f.target, grpc::InsecureChannelCredentials(), args)));
     }
   }
 
@@ -101,7 +107,8 @@ class Driver {
     {
       absl::MutexLock lock(&mu_);
       latencies_us_.clear();
-      latencies_us_.reserve(static_cast<size_t>(std::min<int64_t>(total, 10000000)));
+      latencies_us_.reserve(
+          static_cast<size_t>(std::min<int64_t>(total, 10000000)));
     }
     start_ = absl::Now();
     for (int i = 0; i < f_.inflight; ++i) StartOne(i);
@@ -144,14 +151,16 @@ class Driver {
     outstanding_.fetch_add(1);
     auto* call = new Call;
     call->req.set_token(token_);
-    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    call->ctx.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(10));
     call->start = absl::Now();
     auto& stub = stubs_[slot % stubs_.size()];
     stub->async()->Verify(&call->ctx, &call->req, &call->resp,
                           [this, call, slot](grpc::Status s) {
                             const double us = absl::ToDoubleMicroseconds(
                                 absl::Now() - call->start);
-                            if (!s.ok() || !call->resp.valid()) errors_.fetch_add(1);
+                            if (!s.ok() || !call->resp.valid())
+                              errors_.fetch_add(1);
                             if (record_) {
                               absl::MutexLock lock(&mu_);
                               latencies_us_.push_back(us);
@@ -183,17 +192,28 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     absl::string_view k = argv[i];
     std::string v = argv[i + 1];
-    if (k == "--target") f.target = v;
-    else if (k == "--secret-file") f.secret_file = v;
-    else if (k == "--kid") f.kid = v;
-    else if (k == "--issuer") f.issuer = v;
-    else if (k == "--audience") f.audience = v;
-    else if (k == "--label") f.label = v;
-    else if (k == "--inflight") (void)absl::SimpleAtoi(v, &f.inflight);
-    else if (k == "--channels") (void)absl::SimpleAtoi(v, &f.channels);
-    else if (k == "--requests") (void)absl::SimpleAtoi(v, &f.requests);
-    else if (k == "--seconds") (void)absl::SimpleAtod(v, &f.seconds);
-    else if (k == "--warmup") (void)absl::SimpleAtoi(v, &f.warmup);
+    if (k == "--target")
+      f.target = v;
+    else if (k == "--secret-file")
+      f.secret_file = v;
+    else if (k == "--kid")
+      f.kid = v;
+    else if (k == "--issuer")
+      f.issuer = v;
+    else if (k == "--audience")
+      f.audience = v;
+    else if (k == "--label")
+      f.label = v;
+    else if (k == "--inflight")
+      (void)absl::SimpleAtoi(v, &f.inflight);
+    else if (k == "--channels")
+      (void)absl::SimpleAtoi(v, &f.channels);
+    else if (k == "--requests")
+      (void)absl::SimpleAtoi(v, &f.requests);
+    else if (k == "--seconds")
+      (void)absl::SimpleAtod(v, &f.seconds);
+    else if (k == "--warmup")
+      (void)absl::SimpleAtoi(v, &f.warmup);
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
@@ -205,14 +225,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (f.secret_file.empty() || f.inflight < 1 || f.channels < 1) {
-    std::fprintf(stderr, "load_generator: --secret-file required; inflight, channels >= 1\n");
+    std::fprintf(
+        stderr,
+        "load_generator: --secret-file required; inflight, channels >= 1\n");
     return 2;
   }
   Driver d(f, MakeToken(f));
   d.Run(f.warmup, absl::Now() + absl::Seconds(30), false);
   if (d.errors() > 0) {
-    std::fprintf(stderr, "load_generator: %lld errors during warmup (token rejected?)\n",
-                 static_cast<long long>(d.errors()));
+    std::fprintf(
+        stderr, "load_generator: %lld errors during warmup (token rejected?)\n",
+        static_cast<long long>(d.errors()));
     return 1;
   }
   d.Run(f.requests, absl::Now() + absl::Seconds(f.seconds), true);

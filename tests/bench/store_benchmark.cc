@@ -215,7 +215,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     }
   }
   void PrintRatios() const {
-    std::printf("\n%-10s %14s %14s %8s\n", "alg", "raw ns", "store ns", "ratio");
+    std::printf("\n%-10s %14s %14s %8s\n", "alg", "raw ns", "store ns",
+                "ratio");
     for (Algorithm a : kAllAlgorithms) {
       std::string name(AlgorithmName(a));
       auto raw = ns_.find("BM_RawSignatureVerify/" + name);
@@ -227,8 +228,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
     auto hit = ns_.find("BM_CacheHitVerify");
     auto es = ns_.find("BM_StoreVerify/ES256");
     if (hit != ns_.end() && es != ns_.end()) {
-      std::printf("cache hit %0.0f ns vs uncached ES256 verify %0.0f ns (%.1fx faster)\n",
-                  hit->second, es->second, es->second / hit->second);
+      std::printf(
+          "cache hit %0.0f ns vs uncached ES256 verify %0.0f ns (%.1fx "
+          "faster)\n",
+          hit->second, es->second, es->second / hit->second);
     }
   }
 

@@ -82,11 +82,12 @@ int Run(int argc, char** argv) {
   absl::StatusOr<server::ServerConfig> config =
       server::LoadServerConfigFile(argv[2]);
   if (!config.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
+    std::fprintf(stderr, "%s\n",
+                 std::string(config.status().message()).c_str());
     return 2;
   }
-  auto app = Application::Create(*config,
-                                 {.logger = &logger, .metrics = &metrics});
+  auto app =
+      Application::Create(*config, {.logger = &logger, .metrics = &metrics});
   if (!app.ok()) {
     std::fprintf(stderr, "%s\n", std::string(app.status().message()).c_str());
     return 1;
@@ -99,7 +100,8 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (grpc_server == nullptr || port == 0) {
-    std::fprintf(stderr, "cannot listen on %s\n", config->server.listen.c_str());
+    std::fprintf(stderr, "cannot listen on %s\n",
+                 config->server.listen.c_str());
     return 1;
   }
   logger.Log(LogLevel::kInfo, "serving",

@@ -61,9 +61,10 @@ class ScriptedService final : public v1::AuthService::CallbackService {
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
-                                       const v1::IssueTokenRequest* request,
-                                       v1::IssueTokenResponse* response) override {
+  grpc::ServerUnaryReactor* IssueToken(
+      grpc::CallbackServerContext* context,
+      const v1::IssueTokenRequest* request,
+      v1::IssueTokenResponse* response) override {
     auto* reactor = context->DefaultReactor();
     const auto& md = context->client_metadata();
     auto it = md.find("authorization");
@@ -154,7 +155,8 @@ TEST_F(ClientTest, RpcErrorBecomesAbslStatusWithCodeAndMessage) {
 }
 
 TEST_F(ClientTest, DefaultDeadlineApplies) {
-  Client client(channel_, ClientOptions{.default_timeout = absl::Milliseconds(200)});
+  Client client(channel_,
+                ClientOptions{.default_timeout = absl::Milliseconds(200)});
   auto r = client.Verify("hang");
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_TRUE(service_.hung_.WaitForNotificationWithTimeout(absl::Seconds(5)));
@@ -201,8 +203,9 @@ TEST_F(ClientTest, UnreachableServerIsUnavailable) {
   Client client(channel_, ClientOptions{.default_timeout = absl::Seconds(2)});
   auto r = client.Verify("good");
   EXPECT_FALSE(r.ok());
-  EXPECT_THAT(r, ::testing::AnyOf(StatusIs(absl::StatusCode::kUnavailable),
-                                  StatusIs(absl::StatusCode::kDeadlineExceeded)));
+  EXPECT_THAT(r,
+              ::testing::AnyOf(StatusIs(absl::StatusCode::kUnavailable),
+                               StatusIs(absl::StatusCode::kDeadlineExceeded)));
 }
 
 TEST(StatusFromGrpcTest, EveryCanonicalCodeKeepsItsNumberAndMessage) {

@@ -76,15 +76,15 @@ TEST(Base64UrlTest, RejectsNonStrictForms) {
       "Zm9v\n",     // trailing newline
       "Zm9v\r\nYmFy",
       "Zm\t9v",
-      "A",          // 4k+1
-      "AAAAA",      // 4k+1
-      "Zm9vYmFyZ",  // 4k+1
-      "Zh",         // non-zero trailing bits (1 byte)
-      "Zm9",        // non-zero trailing bits (2 bytes)
-      "Zm9vYr",     //
-      "Zm9.v",      // dot
-      "Zm9v\xc3\xa9", // non-ASCII
-      "Zm9v!",      //
+      "A",             // 4k+1
+      "AAAAA",         // 4k+1
+      "Zm9vYmFyZ",     // 4k+1
+      "Zh",            // non-zero trailing bits (1 byte)
+      "Zm9",           // non-zero trailing bits (2 bytes)
+      "Zm9vYr",        //
+      "Zm9.v",         // dot
+      "Zm9v\xc3\xa9",  // non-ASCII
+      "Zm9v!",         //
   };
   for (const char* bad : kBad) {
     EXPECT_EQ(Base64UrlDecode(bad), std::nullopt) << bad;

@@ -36,7 +36,8 @@ TEST(CacheControlTest, HugeMaxAgeSaturates) {
 }
 
 TEST(CacheControlTest, ParsesAllThreeHttpDateForms) {
-  const absl::Time want = absl::FromUnixSeconds(784111777);  // 1994-11-06 08:49:37Z
+  const absl::Time want =
+      absl::FromUnixSeconds(784111777);  // 1994-11-06 08:49:37Z
   EXPECT_EQ(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), want);
   EXPECT_EQ(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"), want);
   EXPECT_EQ(ParseHttpDate("Sun Nov  6 08:49:37 1994"), want);
@@ -74,22 +75,25 @@ INSTANTIATE_TEST_SUITE_P(
         HeaderCase{"s_maxage_wins_in_any_order", "s-maxage=7200,max-age=60", "",
                    "", "", absl::Hours(2)},
         HeaderCase{"max_age_wins_over_expires", "max-age=300",
-                   "Tue, 14 Nov 2023 23:13:20 GMT", kDate, "", absl::Minutes(5)},
+                   "Tue, 14 Nov 2023 23:13:20 GMT", kDate, "",
+                   absl::Minutes(5)},
         HeaderCase{"expires_relative_to_date", "",
                    "Tue, 14 Nov 2023 23:13:20 GMT",
                    "Tue, 14 Nov 2023 22:13:20 GMT", "", absl::Hours(1)},
-        // Date from a server whose clock is 5 h off: only the difference counts.
+        // Date from a server whose clock is 5 h off: only the difference
+        // counts.
         HeaderCase{"expires_uses_server_date_not_local_clock", "",
                    "Wed, 15 Nov 2023 04:13:20 GMT",
                    "Wed, 15 Nov 2023 03:13:20 GMT", "", absl::Hours(1)},
         HeaderCase{"expires_without_date_uses_now", "",
                    "Tue, 14 Nov 2023 22:33:20 GMT", "", "", absl::Minutes(20)},
-        HeaderCase{"expires_in_past_is_min", "", "Tue, 14 Nov 2023 20:00:00 GMT",
-                   kDate, "", absl::Seconds(30)},
+        HeaderCase{"expires_in_past_is_min", "",
+                   "Tue, 14 Nov 2023 20:00:00 GMT", kDate, "",
+                   absl::Seconds(30)},
         HeaderCase{"invalid_expires_is_min", "", "0", kDate, "",
                    absl::Seconds(30)},
-        HeaderCase{"cache_control_without_freshness_falls_to_expires",
-                   "public", "Tue, 14 Nov 2023 22:33:20 GMT", kDate, "",
+        HeaderCase{"cache_control_without_freshness_falls_to_expires", "public",
+                   "Tue, 14 Nov 2023 22:33:20 GMT", kDate, "",
                    absl::Minutes(20)},
         HeaderCase{"no_store_is_min", "no-store, max-age=3600", "", "", "",
                    absl::Seconds(30)},

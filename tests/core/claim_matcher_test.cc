@@ -57,7 +57,8 @@ std::optional<FailureReason> PolicyReason(const ClaimMatchCase& c) {
   absl::StatusOr<Policy> p = Policy::Create(o);
   EXPECT_THAT(p, IsOk()) << c.name;
   if (!p.ok()) return FailureReason::kUnspecified;
-  json claims = {{"iss", "https://iss"}, {"aud", "api://a"},
+  json claims = {{"iss", "https://iss"},
+                 {"aud", "api://a"},
                  {"exp", absl::ToUnixSeconds(kNow) + 60}};
   for (const auto& [k, v] : c.claims.items()) claims[k] = v;
   return p->Check(claims, kNow, "", {}).reason();
@@ -121,8 +122,12 @@ TEST(ClaimMatcherTest, ScopeContainsStringAndArrayForms) {
 // "does the token carry one of these", so an array with a listed element
 // passes there.
 TEST(ClaimMatcherTest, PolicyOneOfRefusesAnArrayClaimExtAuthzInAcceptsIt) {
-  ClaimMatchCase c{"", {{"tier", json::array({"evil", "gold"})}}, "tier",
-                   ClaimMatchOp::kOneOf, {"gold", "silver"}, false};
+  ClaimMatchCase c{"",
+                   {{"tier", json::array({"evil", "gold"})}},
+                   "tier",
+                   ClaimMatchOp::kOneOf,
+                   {"gold", "silver"},
+                   false};
   EXPECT_EQ(PolicyReason(c), FailureReason::kClaimInvalid);
   c.claims = {{"tier", "gold"}};
   EXPECT_EQ(PolicyReason(c), FailureReason::kUnspecified);
@@ -136,8 +141,9 @@ TEST(ClaimMatcherTest, PolicyOneOfRefusesAnArrayClaimExtAuthzInAcceptsIt) {
 // Provider contains used to compare numbers and booleans in arrays as text;
 // ext_authz and the scope check compared strings only. Strings only now.
 TEST(ClaimMatcherTest, PolicyContainsMatchesStringElementsOnlyLikeScope) {
-  ClaimMatchCase c{"", {{"groups", json::array({7, true})}}, "groups",
-                   ClaimMatchOp::kContains, {"7"}, false};
+  ClaimMatchCase c{"",       {{"groups", json::array({7, true})}},
+                   "groups", ClaimMatchOp::kContains,
+                   {"7"},    false};
   EXPECT_EQ(PolicyReason(c), FailureReason::kClaimInvalid);
   c.values = {"true"};
   EXPECT_EQ(PolicyReason(c), FailureReason::kClaimInvalid);
@@ -149,8 +155,9 @@ TEST(ClaimMatcherTest, PolicyContainsMatchesStringElementsOnlyLikeScope) {
 // Provider contains and ext_authz contains used to find "" in [""]; the
 // scope check never matched an empty scope. Never now.
 TEST(ClaimMatcherTest, EmptyValueIsNeverContainedForAnyUser) {
-  ClaimMatchCase c{"", {{"roles", json::array({""})}}, "roles",
-                   ClaimMatchOp::kContains, {""}, false};
+  ClaimMatchCase c{"",      {{"roles", json::array({""})}},
+                   "roles", ClaimMatchOp::kContains,
+                   {""},    false};
   EXPECT_EQ(Evaluate(c), ClaimMatch::kMismatch);
   EXPECT_EQ(PolicyReason(c), FailureReason::kClaimInvalid);
 }

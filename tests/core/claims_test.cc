@@ -23,19 +23,26 @@ TEST(ClaimsTest, FindResolvesDotPathsAndDottedNames) {
 }
 
 TEST(ClaimsTest, FindPrefersTheLongestMemberNameAndFallsBack) {
-  json j = {{"a.b", "outer"}, {"a", {{"b", "inner"}, {"c.d", {{"e", 1}}}}},
-            {"x.y", {{"q", 1}}}, {"x", {{"y", {{"z", 2}}}}}};
+  json j = {{"a.b", "outer"},
+            {"a", {{"b", "inner"}, {"c.d", {{"e", 1}}}}},
+            {"x.y", {{"q", 1}}},
+            {"x", {{"y", {{"z", 2}}}}}};
   Claims c(j);
-  EXPECT_EQ(*c.Find("a.b"), "outer");    // whole name beats a.{b}
-  EXPECT_EQ(*c.Find("a.c.d.e"), 1);      // a.{c.d}.e
-  EXPECT_EQ(*c.Find("x.y.z"), 2);        // {x.y} has no z: falls back to x.y.z
+  EXPECT_EQ(*c.Find("a.b"), "outer");  // whole name beats a.{b}
+  EXPECT_EQ(*c.Find("a.c.d.e"), 1);    // a.{c.d}.e
+  EXPECT_EQ(*c.Find("x.y.z"), 2);      // {x.y} has no z: falls back to x.y.z
   EXPECT_EQ(c.Find("x.y.q.r"), nullptr);
-  EXPECT_EQ(c.Find("a.b.c"), nullptr);   // "outer" is no object
+  EXPECT_EQ(c.Find("a.b.c"), nullptr);  // "outer" is no object
 }
 
 TEST(ClaimsTest, NumericDate) {
-  json j = {{"i", 10}, {"f", 10.25}, {"neg", -1}, {"big", 253402300800LL},
-            {"max", 253402300799LL}, {"s", "10"}, {"b", true}};
+  json j = {{"i", 10},
+            {"f", 10.25},
+            {"neg", -1},
+            {"big", 253402300800LL},
+            {"max", 253402300799LL},
+            {"s", "10"},
+            {"b", true}};
   Claims c(j);
   EXPECT_EQ(**c.NumericDate("i"), absl::FromUnixSeconds(10));
   EXPECT_EQ(**c.NumericDate("f"), absl::FromUnixMillis(10250));
@@ -47,8 +54,11 @@ TEST(ClaimsTest, NumericDate) {
 }
 
 TEST(ClaimsTest, StringOrArray) {
-  json j = {{"s", "a"}, {"a", {"a", "b"}}, {"e", json::array()},
-            {"mixed", {"a", 1}}, {"n", 1}};
+  json j = {{"s", "a"},
+            {"a", {"a", "b"}},
+            {"e", json::array()},
+            {"mixed", {"a", 1}},
+            {"n", 1}};
   Claims c(j);
   EXPECT_EQ(**c.StringOrArray("s"), std::vector<std::string>({"a"}));
   EXPECT_EQ(**c.StringOrArray("a"), std::vector<std::string>({"a", "b"}));

@@ -19,9 +19,12 @@ TEST(FailureReasonTest, EveryReasonHasADistinctProtoName) {
 }
 
 TEST(FailureReasonTest, NamesMatchTheProtoSpelling) {
-  EXPECT_EQ(FailureReasonName(FailureReason::kSignatureInvalid), "SIGNATURE_INVALID");
-  EXPECT_EQ(FailureReasonName(FailureReason::kKeysUnavailable), "KEYS_UNAVAILABLE");
-  EXPECT_EQ(FailureReasonName(FailureReason::kUnspecified), "FAILURE_REASON_UNSPECIFIED");
+  EXPECT_EQ(FailureReasonName(FailureReason::kSignatureInvalid),
+            "SIGNATURE_INVALID");
+  EXPECT_EQ(FailureReasonName(FailureReason::kKeysUnavailable),
+            "KEYS_UNAVAILABLE");
+  EXPECT_EQ(FailureReasonName(FailureReason::kUnspecified),
+            "FAILURE_REASON_UNSPECIFIED");
 }
 
 TEST(FailureOrTest, HoldsValueOrFailure) {

@@ -80,10 +80,12 @@ class IssuerTest : public ::testing::Test {
   }
   std::string PartnerToken(absl::string_view sub) {
     const int64_t now = absl::ToUnixSeconds(clock_.Now());
-    return testutil::SignJws(
-        partner_, json{{"iss", kPartnerIss}, {"sub", sub}, {"aud", "api://a"},
-                       {"iat", now}, {"exp", now + 600}}
-                      .dump());
+    return testutil::SignJws(partner_, json{{"iss", kPartnerIss},
+                                            {"sub", sub},
+                                            {"aud", "api://a"},
+                                            {"iat", now},
+                                            {"exp", now + 600}}
+                                           .dump());
   }
   FakeClock clock_;
   KeyStore store_;
@@ -233,7 +235,8 @@ TEST_F(IssuerTest, SigningKeyRules) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   // Public-only material cannot sign; a P-256 key cannot do ES384.
   const auto& es = CachedTestKey(Algorithm::kEs256);
-  EXPECT_FALSE(SigningKey::Create(Algorithm::kEs256, "k", es.key.material()).ok());
+  EXPECT_FALSE(
+      SigningKey::Create(Algorithm::kEs256, "k", es.key.material()).ok());
   EXPECT_FALSE(SigningKey::Create(Algorithm::kEs384, "k", es.private_key).ok());
   // The verification half of an asymmetric key holds no private material.
   auto sk = SigningKey::Create(Algorithm::kEs256, "k", es.private_key);
@@ -268,8 +271,9 @@ TEST_F(IssuerTest, ExchangeUsesOnlyAllowListedVerifiedClaims) {
                                 .audiences = {"api://a"},
                                 .ttl = absl::Minutes(10)});
   ASSERT_THAT(subject, IsOk());
-  auto ex = issuer->Exchange(subject->token, {}, *v,
-                             {.audiences = {"api://b"}, .ttl = absl::Minutes(30)});
+  auto ex =
+      issuer->Exchange(subject->token, {}, *v,
+                       {.audiences = {"api://b"}, .ttl = absl::Minutes(30)});
   ASSERT_THAT(ex, IsOk());
   ASSERT_TRUE(ex->ok());
   // Clamped to the subject token's expiry.
@@ -280,16 +284,16 @@ TEST_F(IssuerTest, ExchangeUsesOnlyAllowListedVerifiedClaims) {
   EXPECT_EQ(r->claims()["scope"], "read");
   EXPECT_EQ(r->claims()["aud"], "api://b");
   EXPECT_FALSE(r->claims().contains("admin"));
-  EXPECT_NE(r->claims()["jti"], json::parse(
-      ParsedJws::Parse(subject->token)->payload())["jti"]);
+  EXPECT_NE(r->claims()["jti"],
+            json::parse(ParsedJws::Parse(subject->token)->payload())["jti"]);
   // Provenance of the exchanged token.
   EXPECT_EQ(r->claims()["src_iss"], kIss);
   EXPECT_EQ(r->claims()["src_sub"], "alice");
 
   // ttl above exchange max_ttl (30 min).
-  EXPECT_THAT(issuer->Exchange(subject->token, {}, *v,
-                               {.ttl = absl::Minutes(31)}),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      issuer->Exchange(subject->token, {}, *v, {.ttl = absl::Minutes(31)}),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   // A subject token that does not verify: the inner failure.
   std::string bad = subject->token;
   bad[bad.size() - 2] = bad[bad.size() - 2] == 'A' ? 'B' : 'A';
@@ -303,11 +307,12 @@ TEST_F(IssuerTest, ExchangeBeyondSubjectExpiryOnlyWhenConfigured) {
   o.exchange.allow_beyond_subject_expiry = true;
   auto issuer = MakeIssuer(Algorithm::kHs512, o);
   auto v = MakeVerifier();
-  auto subject = issuer->Issue({.subject = "bob", .audiences = {"api://a"},
-                                .ttl = absl::Minutes(1)});
+  auto subject = issuer->Issue(
+      {.subject = "bob", .audiences = {"api://a"}, .ttl = absl::Minutes(1)});
   ASSERT_THAT(subject, IsOk());
-  auto ex = issuer->Exchange(subject->token, {}, *v,
-                             {.audiences = {"api://a"}, .ttl = absl::Minutes(20)});
+  auto ex =
+      issuer->Exchange(subject->token, {}, *v,
+                       {.audiences = {"api://a"}, .ttl = absl::Minutes(20)});
   ASSERT_THAT(ex, IsOk());
   ASSERT_TRUE(ex->ok());
   EXPECT_EQ((*ex)->expires_at, clock_.Now() + absl::Minutes(20));

@@ -46,7 +46,10 @@ TEST(JsonLimitsTest, ParsesAnObject) {
   EXPECT_TRUE((*r)["z"].is_null());
   EXPECT_EQ((*r)["a"][1]["x"], "y");
   EXPECT_EQ((*r)["e"], "\xc3\xa9");
-  EXPECT_EQ(*r, json::parse(R"({"sub":"alice","n":-3,"u":7,"f":1.5,"b":true,"z":null,"a":[1,{"x":"y"}],"e":"\u00e9"})"));
+  EXPECT_EQ(
+      *r,
+      json::parse(
+          R"({"sub":"alice","n":-3,"u":7,"f":1.5,"b":true,"z":null,"a":[1,{"x":"y"}],"e":"\u00e9"})"));
 }
 
 TEST(JsonLimitsTest, EmptyObjectAndWhitespaceAreFine) {
@@ -110,13 +113,10 @@ TEST(JsonLimitsTest, MemberLimitAppliesToEachObject) {
 
 TEST(JsonLimitsTest, DuplicateMemberNamesRejectedAtAnyLevel) {
   const char* const kDuplicates[] = {
-      R"({"a":1,"a":1})",
-      R"({"a":1,"b":2,"a":3})",
-      R"({"x":{"a":1,"a":2}})",
-      R"({"x":[{"a":1},{"b":1,"b":2}]})",
-      R"({"a":1,"\u0061":2})",          // same name after unescaping
-      R"({"\u00e9":1,"é":2})",
-      R"({"":1,"":2})",
+      R"({"a":1,"a":1})",       R"({"a":1,"b":2,"a":3})",
+      R"({"x":{"a":1,"a":2}})", R"({"x":[{"a":1},{"b":1,"b":2}]})",
+      R"({"a":1,"\u0061":2})",  // same name after unescaping
+      R"({"\u00e9":1,"é":2})",  R"({"":1,"":2})",
       R"({"a":{},"a":[]})",
   };
   for (const char* doc : kDuplicates) {
@@ -129,21 +129,21 @@ TEST(JsonLimitsTest, DuplicateMemberNamesRejectedAtAnyLevel) {
 
 TEST(JsonLimitsTest, InvalidUtf8Rejected) {
   const std::string kBad[] = {
-      "{\"a\":\"\xc0\x80\"}",              // overlong NUL
-      "{\"a\":\"\xc1\xbf\"}",              // overlong
-      "{\"a\":\"\xe0\x80\x80\"}",          // overlong 3-byte
-      "{\"a\":\"\xf0\x80\x80\x80\"}",      // overlong 4-byte
-      "{\"a\":\"\xed\xa0\x80\"}",          // UTF-8 encoded surrogate
-      "{\"a\":\"\xf4\x90\x80\x80\"}",      // > U+10FFFF
-      "{\"a\":\"\xc3\"}",                  // truncated sequence
-      "{\"a\":\"\x80\"}",                  // bare continuation byte
+      "{\"a\":\"\xc0\x80\"}",          // overlong NUL
+      "{\"a\":\"\xc1\xbf\"}",          // overlong
+      "{\"a\":\"\xe0\x80\x80\"}",      // overlong 3-byte
+      "{\"a\":\"\xf0\x80\x80\x80\"}",  // overlong 4-byte
+      "{\"a\":\"\xed\xa0\x80\"}",      // UTF-8 encoded surrogate
+      "{\"a\":\"\xf4\x90\x80\x80\"}",  // > U+10FFFF
+      "{\"a\":\"\xc3\"}",              // truncated sequence
+      "{\"a\":\"\x80\"}",              // bare continuation byte
       "{\"a\":\"\xfe\"}",
       "{\"a\":\"\xff\"}",
-      "{\"\xc3\x28\":1}",                  // in a member name
-      "{\"a\":\"\\ud800\"}",               // lone high surrogate escape
-      "{\"a\":\"\\udc00\"}",               // lone low surrogate escape
+      "{\"\xc3\x28\":1}",     // in a member name
+      "{\"a\":\"\\ud800\"}",  // lone high surrogate escape
+      "{\"a\":\"\\udc00\"}",  // lone low surrogate escape
       "{\"a\":\"\\ud800\\u0041\"}",
-      "{\"a\":1}\xc3\xa9",                 // outside a string
+      "{\"a\":1}\xc3\xa9",  // outside a string
   };
   for (const std::string& doc : kBad) {
     EXPECT_EQ(ErrorOf(doc), "invalid JSON") << doc;
@@ -153,8 +153,8 @@ TEST(JsonLimitsTest, InvalidUtf8Rejected) {
 }
 
 TEST(JsonLimitsTest, TopLevelMustBeAnObjectWhenRequired) {
-  const char* const kNotObjects[] = {"[]", "[{}]", "\"s\"", "1", "-1.5",
-                                     "true", "null"};
+  const char* const kNotObjects[] = {"[]",   "[{}]", "\"s\"", "1",
+                                     "-1.5", "true", "null"};
   JsonLimits any;
   any.require_object = false;
   for (const char* doc : kNotObjects) {
@@ -177,12 +177,12 @@ TEST(JsonLimitsTest, InvalidSyntaxRejected) {
       "{\"a\":01}",
       "{\"a\":NaN}",
       "{\"a\":Infinity}",
-      "{\"a\":1e999}",        // overflows a double
-      "{\"a\":\"x\ny\"}",     // raw control character
+      "{\"a\":1e999}",     // overflows a double
+      "{\"a\":\"x\ny\"}",  // raw control character
       "{\"a\":\"\\x\"}",
       "{\"a\":1 /* c */}",
       "{\"a\":1} // c",
-      "\xef\xbb\xbf{}",       // byte-order mark
+      "\xef\xbb\xbf{}",  // byte-order mark
       std::string("{\"a\":1}\0", 8),
       "{\"a\" 1}",
       "{\"a\":[1 2]}",
@@ -269,7 +269,9 @@ TEST(JsonLimitsTest, ValuesEqualNlohmannParse) {
       R"({"deep":{"a":{"b":{"c":[true,false,null]}}}})",
       R"({"tiny":1e-400,"neg":-1.0e-2,"big":1.7976931348623157e308,"i":-9223372036854775809})",
       R"({"u":"\u00E9\u20aC\uD83D\uDE00\u0041\u007f","k\u0000":"\/"})",
-      "{\"raw\":\"\x7f\xc3\xa9\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}",
+      "{\"raw\":"
+      "\"\x7f\xc3\xa9\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\""
+      "}",
       " {\"ws\" :\t[ 1 ,\r\n2 ] }\n",
   };
   for (const char* doc : kDocs) {

@@ -155,9 +155,10 @@ TEST_F(FetcherTest, NonSuccessStatusIsAValueNotAnError) {
 TEST_F(FetcherTest, SendsConditionalHeadersAndSurfaces304) {
   server_->SetReply("/jwks", {.body = kJwks, .headers = {{"ETag", "\"v1\""}}});
   CurlJwksFetcher fetcher;
-  auto r = fetcher.Fetch({.url = server_->Url("/jwks"),
-                          .if_none_match = "\"v1\"",
-                          .if_modified_since = "Tue, 14 Nov 2023 22:13:20 GMT"});
+  auto r =
+      fetcher.Fetch({.url = server_->Url("/jwks"),
+                     .if_none_match = "\"v1\"",
+                     .if_modified_since = "Tue, 14 Nov 2023 22:13:20 GMT"});
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->status, 304);
   EXPECT_EQ(r->body, "");
@@ -165,8 +166,8 @@ TEST_F(FetcherTest, SendsConditionalHeadersAndSurfaces304) {
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].if_none_match, "\"v1\"");
   EXPECT_EQ(reqs[0].if_modified_since, "Tue, 14 Nov 2023 22:13:20 GMT");
-  auto fresh = fetcher.Fetch({.url = server_->Url("/jwks"),
-                              .if_none_match = "\"v0\""});
+  auto fresh =
+      fetcher.Fetch({.url = server_->Url("/jwks"), .if_none_match = "\"v0\""});
   ASSERT_THAT(fresh, IsOk());
   EXPECT_EQ(fresh->status, 200);
 }
@@ -193,8 +194,8 @@ TEST_F(FetcherTest, SlowDripIsCutByLowSpeedLimit) {
   // One byte every 200 ms: 5 B/s, far below the 100 B/s floor over 1 s.
   server_->SetReply("/drip", {.body = std::string(1000, ' '),
                               .drip_interval = absl::Milliseconds(200)});
-  CurlJwksFetcher fetcher({.low_speed_bytes_per_second = 100,
-                           .low_speed_time = absl::Seconds(1)});
+  CurlJwksFetcher fetcher(
+      {.low_speed_bytes_per_second = 100, .low_speed_time = absl::Seconds(1)});
   absl::Time start = absl::Now();
   auto r = fetcher.Fetch(
       {.url = server_->Url("/drip"), .timeout = absl::Seconds(30)});
@@ -229,8 +230,8 @@ TEST_F(FetcherTest, BodyExactlyAtTheCapIsAccepted) {
 }
 
 TEST_F(FetcherTest, FollowsRedirectsWithinTheLimit) {
-  server_->SetReply("/old", {.status = 302,
-                             .headers = {{"Location", "/jwks"}}});
+  server_->SetReply("/old",
+                    {.status = 302, .headers = {{"Location", "/jwks"}}});
   server_->SetReply("/jwks", {.body = kJwks});
   CurlJwksFetcher fetcher;
   auto r = fetcher.Fetch({.url = server_->Url("/old")});
@@ -241,8 +242,8 @@ TEST_F(FetcherTest, FollowsRedirectsWithinTheLimit) {
 }
 
 TEST_F(FetcherTest, RedirectLoopStopsAtTheLimit) {
-  server_->SetReply("/loop", {.status = 301,
-                              .headers = {{"Location", "/loop"}}});
+  server_->SetReply("/loop",
+                    {.status = 301, .headers = {{"Location", "/loop"}}});
   CurlJwksFetcher fetcher({.max_redirects = 2});
   EXPECT_THAT(fetcher.Fetch({.url = server_->Url("/loop")}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -250,9 +251,9 @@ TEST_F(FetcherTest, RedirectLoopStopsAtTheLimit) {
 }
 
 TEST_F(FetcherTest, RedirectToNonLoopbackHttpIsRefusedBeforeConnecting) {
-  server_->SetReply("/away",
-                    {.status = 302,
-                     .headers = {{"Location", "http://idp.example.invalid/x"}}});
+  server_->SetReply(
+      "/away", {.status = 302,
+                .headers = {{"Location", "http://idp.example.invalid/x"}}});
   CurlJwksFetcher fetcher;
   auto r = fetcher.Fetch({.url = server_->Url("/away")});
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -478,8 +479,8 @@ TEST_F(TlsFetcherTest, RedirectFromHttpsToHttpIsRefused) {
   auto plain = JwksHttpServer::Start();
   ASSERT_NE(plain, nullptr);
   plain->SetReply("/jwks", {.body = kJwks});
-  server_->SetReply("/old", {.status = 302,
-                             .headers = {{"Location", plain->Url("/jwks")}}});
+  server_->SetReply(
+      "/old", {.status = 302, .headers = {{"Location", plain->Url("/jwks")}}});
   CurlJwksFetcher fetcher({.ca_file = pki_->ca_file()});
   auto r = fetcher.Fetch({.url = server_->Url("/old")});
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));

@@ -83,15 +83,18 @@ std::string JwksOf(const std::vector<const TestKey*>& keys) {
 }
 
 const TestKey& KeyA() {
-  static const TestKey* k = new TestKey(testutil::GenerateTestKey(Algorithm::kEs256, "kid-a"));
+  static const TestKey* k =
+      new TestKey(testutil::GenerateTestKey(Algorithm::kEs256, "kid-a"));
   return *k;
 }
 const TestKey& KeyB() {
-  static const TestKey* k = new TestKey(testutil::GenerateTestKey(Algorithm::kEs256, "kid-b"));
+  static const TestKey* k =
+      new TestKey(testutil::GenerateTestKey(Algorithm::kEs256, "kid-b"));
   return *k;
 }
 const TestKey& KeyC() {
-  static const TestKey* k = new TestKey(testutil::GenerateTestKey(Algorithm::kEs256, "kid-c"));
+  static const TestKey* k =
+      new TestKey(testutil::GenerateTestKey(Algorithm::kEs256, "kid-c"));
   return *k;
 }
 
@@ -143,11 +146,12 @@ class RefresherTest : public testing::Test {
 
   std::string TokenFor(const TestKey& key, absl::string_view kid = "",
                        absl::string_view iss = kIssuer) {
-    nlohmann::json claims = {{"iss", iss},
-                             {"aud", "api"},
-                             {"sub", "alice"},
-                             {"iat", absl::ToUnixSeconds(clock_.Now())},
-                             {"exp", absl::ToUnixSeconds(clock_.Now()) + 86400 * 3}};
+    nlohmann::json claims = {
+        {"iss", iss},
+        {"aud", "api"},
+        {"sub", "alice"},
+        {"iat", absl::ToUnixSeconds(clock_.Now())},
+        {"exp", absl::ToUnixSeconds(clock_.Now()) + 86400 * 3}};
     nlohmann::json extra = nlohmann::json::object();
     if (!kid.empty()) extra["kid"] = std::string(kid);
     return testutil::SignJws(key, claims.dump(), extra);
@@ -168,10 +172,9 @@ class RefresherTest : public testing::Test {
   std::unique_ptr<JwksHttpServer> server_;
   FakeClock clock_{kStart};
   KeyStore store_{&clock_};
-  std::unique_ptr<CurlJwksFetcher> fetcher_ =
-      std::make_unique<CurlJwksFetcher>(CurlJwksFetcherOptions{
-          .low_speed_bytes_per_second = 100,
-          .low_speed_time = absl::Seconds(1)});
+  std::unique_ptr<CurlJwksFetcher> fetcher_ = std::make_unique<CurlJwksFetcher>(
+      CurlJwksFetcherOptions{.low_speed_bytes_per_second = 100,
+                             .low_speed_time = absl::Seconds(1)});
   EventLog events_;
   std::unique_ptr<JwksRefresher> refresher_;
   std::unique_ptr<TokenVerifier> verifier_;
@@ -203,7 +206,8 @@ TEST_F(RefresherTest, InitialLoadPublishesKeysAndReportsReady) {
 
 TEST_F(RefresherTest, NotReadyWhenTheFirstLoadFails) {
   JwksSourceConfig s = Source("/jwks");
-  s.url = absl::StrCat("http://127.0.0.1:", testutil::ClosedLoopbackPort(), "/jwks");
+  s.url = absl::StrCat("http://127.0.0.1:", testutil::ClosedLoopbackPort(),
+                       "/jwks");
   Make({s}, Options());
   refresher_->Start();
   EXPECT_FALSE(refresher_->WaitForInitialLoad(kWait));
@@ -221,18 +225,21 @@ TEST_F(RefresherTest, ScheduleFollowsCacheHeadersClampedAndJittered) {
   Make({Source("/jwks")}, o);
   refresher_->RefreshOnce();
   EXPECT_EQ(Stats().next_refresh, kStart + absl::Seconds(30));  // min
-  server_->SetReply("/jwks", {.body = JwksOf({&KeyA()}),
-                              .headers = {{"Cache-Control", "s-maxage=600, max-age=60"}}});
+  server_->SetReply(
+      "/jwks", {.body = JwksOf({&KeyA()}),
+                .headers = {{"Cache-Control", "s-maxage=600, max-age=60"}}});
   u = 0.0;  // −10 %
   refresher_->RefreshOnce();
   EXPECT_EQ(Stats().next_refresh, kStart + absl::Seconds(540));
   u = 0.999999;  // +10 %
   refresher_->RefreshOnce();
   EXPECT_NEAR(absl::ToDoubleSeconds(Stats().next_refresh - kStart), 660, 0.01);
-  server_->SetReply("/jwks", {.body = JwksOf({&KeyA()}),
-                              .headers = {{"Cache-Control", "max-age=999999"}}});
+  server_->SetReply("/jwks",
+                    {.body = JwksOf({&KeyA()}),
+                     .headers = {{"Cache-Control", "max-age=999999"}}});
   refresher_->RefreshOnce();
-  EXPECT_EQ(Stats().next_refresh, kStart + absl::Hours(24));  // max wins over jitter
+  EXPECT_EQ(Stats().next_refresh,
+            kStart + absl::Hours(24));  // max wins over jitter
   server_->SetReply("/jwks", {.body = JwksOf({&KeyA()})});
   u = 0.5;
   refresher_->RefreshOnce();
@@ -343,7 +350,8 @@ TEST_P(FaultTest, LastGoodKeysStayAndBackoffGrows) {
     EXPECT_EQ(st.keys_loaded, 1u);
     EXPECT_EQ(st.age, absl::Minutes(11) * attempt);
     // Backoff 1 s, then 2 s (jitter factor 1 here).
-    EXPECT_EQ(st.next_refresh, clock_.Now() + absl::Seconds(1 << (attempt - 1)));
+    EXPECT_EQ(st.next_refresh,
+              clock_.Now() + absl::Seconds(1 << (attempt - 1)));
     EXPECT_TRUE(refresher_->IsReady());
     EXPECT_EQ(Verify(token), kOk) << GetParam().name;
   }
@@ -365,7 +373,8 @@ INSTANTIATE_TEST_SUITE_P(
         Fault{"slow_drip",
               {.body = std::string(4000, ' '),
                .drip_interval = absl::Milliseconds(100)}},
-        Fault{"ten_mib_body", {.filler_bytes = 10 * 1024 * 1024, .chunked = true}},
+        Fault{"ten_mib_body",
+              {.filler_bytes = 10 * 1024 * 1024, .chunked = true}},
         Fault{"invalid_json", {.body = R"({"keys":[{"k":"SECRETSECRET")"}},
         Fault{"not_a_jwks", {.body = R"({"hello":"SECRET"})"}},
         Fault{"only_invalid_keys",
@@ -396,7 +405,8 @@ TEST_F(RefresherTest, BackoffJitterStaysWithinBounds) {
   EXPECT_EQ(Stats().next_refresh, clock_.Now() + absl::Milliseconds(3600));
   u = 0.999999;
   refresher_->RefreshOnce();  // nominal 8 s
-  EXPECT_NEAR(absl::ToDoubleSeconds(Stats().next_refresh - clock_.Now()), 8.8, 0.001);
+  EXPECT_NEAR(absl::ToDoubleSeconds(Stats().next_refresh - clock_.Now()), 8.8,
+              0.001);
 }
 
 TEST_F(RefresherTest, SuccessAfterFailuresResetsBackoff) {
@@ -435,10 +445,11 @@ TEST_F(RefresherTest, MaxStaleDropsKeysOfAFailingSource) {
 }
 
 TEST_F(RefresherTest, ConditionalRequestKeepsKeysOn304) {
-  server_->SetReply("/jwks", {.body = JwksOf({&KeyA()}),
-                              .headers = {{"ETag", "\"v1\""},
-                                          {"Last-Modified", "Tue, 14 Nov 2023 20:00:00 GMT"},
-                                          {"Cache-Control", "max-age=120"}}});
+  server_->SetReply(
+      "/jwks", {.body = JwksOf({&KeyA()}),
+                .headers = {{"ETag", "\"v1\""},
+                            {"Last-Modified", "Tue, 14 Nov 2023 20:00:00 GMT"},
+                            {"Cache-Control", "max-age=120"}}});
   Make("/jwks");
   refresher_->RefreshOnce();
   ASSERT_EQ(store_.Sources().size(), 1u);
@@ -479,7 +490,8 @@ TEST_F(RefresherTest, OidcDiscoveryFindsJwksUri) {
   refresher_->RefreshOnce();
   EXPECT_TRUE(refresher_->IsReady());
   EXPECT_EQ(Stats().url, server_->Url("/keys"));
-  EXPECT_EQ(Stats().source_id, absl::StrCat("oidc:", issuer, "/.well-known/openid-configuration"));
+  EXPECT_EQ(Stats().source_id,
+            absl::StrCat("oidc:", issuer, "/.well-known/openid-configuration"));
   EXPECT_EQ(Verify(TokenFor(KeyA(), "", issuer)), kOk);
   // Discovery is not repeated while the JWKS fetches succeed.
   refresher_->RefreshOnce();
@@ -523,10 +535,11 @@ TEST_F(RefresherTest, OidcDiscoveryRejectsIssuerMismatch) {
 }
 
 TEST_F(RefresherTest, OidcDiscoveryRejectsInsecureJwksUri) {
-  server_->SetReply("/openid",
-                    {.body = nlohmann::json{{"issuer", kIssuer},
-                                            {"jwks_uri", "http://idp.example.invalid/keys"}}
-                                 .dump()});
+  server_->SetReply(
+      "/openid",
+      {.body = nlohmann::json{{"issuer", kIssuer},
+                              {"jwks_uri", "http://idp.example.invalid/keys"}}
+                   .dump()});
   JwksSourceConfig s;
   s.provider = kProvider;
   s.discovery_url = server_->Url("/openid");
@@ -564,17 +577,64 @@ TEST(JwksSourceConfigTest, ValidationRefusesBadSourcesWithoutFetching) {
     return s;
   };
   std::vector<JwksSourceConfig> bad;
-  { auto s = base(); s.url = "http://idp.example.com/jwks"; bad.push_back(s); }
-  { auto s = base(); s.provider = ""; bad.push_back(s); }
-  { auto s = base(); s.discovery_url = "https://idp.example.com/.well-known/openid-configuration"; s.issuer = "x"; bad.push_back(s); }
-  { auto s = base(); s.url = ""; bad.push_back(s); }
-  { auto s = base(); s.url = ""; s.discover = true; bad.push_back(s); }  // no issuer
-  { auto s = base(); s.refresh.min = absl::ZeroDuration(); bad.push_back(s); }
-  { auto s = base(); s.refresh.min = absl::Hours(1); bad.push_back(s); }  // min > default
-  { auto s = base(); s.refresh.max = absl::Minutes(1); bad.push_back(s); }  // max < default
-  { auto s = base(); s.timeout = absl::ZeroDuration(); bad.push_back(s); }
-  { auto s = base(); s.max_keys = 0; bad.push_back(s); }
-  { auto s = base(); s.url = "https://u:p@idp.example.com/jwks"; bad.push_back(s); }
+  {
+    auto s = base();
+    s.url = "http://idp.example.com/jwks";
+    bad.push_back(s);
+  }
+  {
+    auto s = base();
+    s.provider = "";
+    bad.push_back(s);
+  }
+  {
+    auto s = base();
+    s.discovery_url =
+        "https://idp.example.com/.well-known/openid-configuration";
+    s.issuer = "x";
+    bad.push_back(s);
+  }
+  {
+    auto s = base();
+    s.url = "";
+    bad.push_back(s);
+  }
+  {
+    auto s = base();
+    s.url = "";
+    s.discover = true;
+    bad.push_back(s);
+  }  // no issuer
+  {
+    auto s = base();
+    s.refresh.min = absl::ZeroDuration();
+    bad.push_back(s);
+  }
+  {
+    auto s = base();
+    s.refresh.min = absl::Hours(1);
+    bad.push_back(s);
+  }  // min > default
+  {
+    auto s = base();
+    s.refresh.max = absl::Minutes(1);
+    bad.push_back(s);
+  }  // max < default
+  {
+    auto s = base();
+    s.timeout = absl::ZeroDuration();
+    bad.push_back(s);
+  }
+  {
+    auto s = base();
+    s.max_keys = 0;
+    bad.push_back(s);
+  }
+  {
+    auto s = base();
+    s.url = "https://u:p@idp.example.com/jwks";
+    bad.push_back(s);
+  }
   for (const JwksSourceConfig& s : bad) {
     EXPECT_THAT(ValidateJwksSourceConfig(s),
                 StatusIs(absl::StatusCode::kInvalidArgument))
@@ -589,8 +649,9 @@ TEST(JwksSourceConfigTest, ValidationRefusesBadSourcesWithoutFetching) {
     s.allow_insecure = true;
     EXPECT_THAT(ValidateJwksSourceConfig(s), IsOk());
   }
-  EXPECT_THAT(JwksRefresher::Create({}, {base(), base()}, &store, &fetcher, &clock),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      JwksRefresher::Create({}, {base(), base()}, &store, &fetcher, &clock),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(fetcher.calls(), 0);
 }
 
@@ -713,7 +774,8 @@ TEST_F(RefresherTest, SourcesOfOneProviderAreIndependent) {
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].fetch_ok, 1u);
   EXPECT_EQ(stats[1].fetch_failed, 1u);
-  EXPECT_EQ(JwksEventTypeName(JwksEvent::Type::kFetchFailed), "jwks_fetch_failed");
+  EXPECT_EQ(JwksEventTypeName(JwksEvent::Type::kFetchFailed),
+            "jwks_fetch_failed");
 }
 
 }  // namespace

@@ -43,8 +43,8 @@ FailureReason ReasonOf(absl::string_view token, const JwsLimits& limits = {}) {
 }
 
 TEST(ParsedJwsTest, ParsesRfc7515AppendixA1) {
-  const std::string token = absl::StrCat(kRfcHeaderB64, ".", kRfcPayloadB64,
-                                         ".", kRfcSignatureB64);
+  const std::string token =
+      absl::StrCat(kRfcHeaderB64, ".", kRfcPayloadB64, ".", kRfcSignatureB64);
   FailureOr<ParsedJws> jws = ParsedJws::Parse(token);
   ASSERT_TRUE(jws.ok()) << jws.failure().detail;
   EXPECT_EQ(jws->alg(), Algorithm::kHs256);
@@ -86,11 +86,13 @@ TEST(ParsedJwsTest, ReadsKidAndTypAndIgnoresKeyLocators) {
 }
 
 TEST(ParsedJwsTest, PayloadIsOpaqueAndMayBeEmpty) {
-  FailureOr<ParsedJws> empty = ParsedJws::Parse(Token(R"({"alg":"HS256"})", ""));
+  FailureOr<ParsedJws> empty =
+      ParsedJws::Parse(Token(R"({"alg":"HS256"})", ""));
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->payload(), "");
   const std::string binary("\x00\xff not json \x01", 13);
-  FailureOr<ParsedJws> bin = ParsedJws::Parse(Token(R"({"alg":"HS256"})", binary));
+  FailureOr<ParsedJws> bin =
+      ParsedJws::Parse(Token(R"({"alg":"HS256"})", binary));
   ASSERT_TRUE(bin.ok());
   EXPECT_EQ(bin->payload(), binary);
 }
@@ -148,8 +150,8 @@ std::vector<Case> RuleTable() {
        R::kMalformed},
       {"header duplicate nested", Token(R"({"alg":"HS256","x":{"a":1,"a":2}})"),
        R::kMalformed},
-      {"header too deep",
-       Token(R"({"alg":"HS256","x":{"y":{"z":{"w":{}}}}})"), R::kMalformed},
+      {"header too deep", Token(R"({"alg":"HS256","x":{"y":{"z":{"w":{}}}}})"),
+       R::kMalformed},
       {"header too many members",
        Token(R"({"alg":"HS256","a0":0,"a1":0,"a2":0,"a3":0,"a4":0,"a5":0,)"
              R"("a6":0,"a7":0,"a8":0,"a9":0,"b0":0,"b1":0,"b2":0,"b3":0,)"
@@ -159,7 +161,9 @@ std::vector<Case> RuleTable() {
        R::kMalformed},
       {"header invalid utf8", Token("{\"alg\":\"HS256\",\"k\":\"\xc0\x80\"}"),
        R::kMalformed},
-      {"header trailing bytes", Token(R"({"alg":"HS256"} )" "x"),
+      {"header trailing bytes",
+       Token(R"({"alg":"HS256"} )"
+             "x"),
        R::kMalformed},
       {"header NUL then garbage",
        Token(std::string("{\"alg\":\"HS256\"}\0{\"alg\":\"none\"}", 30)),
@@ -170,8 +174,7 @@ std::vector<Case> RuleTable() {
       {"alg null", Token(R"({"alg":null})"), R::kMalformed},
       {"alg array", Token(R"({"alg":["HS256"]})"), R::kMalformed},
       {"bad signature b64 beats alg none",
-       Base64UrlEncode(R"({"alg":"none"})") + "." + p + ".A",
-       R::kMalformed},
+       Base64UrlEncode(R"({"alg":"none"})") + "." + p + ".A", R::kMalformed},
       {"alg none", Token(R"({"alg":"none"})"), R::kUnsupportedAlgorithm},
       {"alg None", Token(R"({"alg":"None"})"), R::kUnsupportedAlgorithm},
       {"alg NONE", Token(R"({"alg":"NONE"})"), R::kUnsupportedAlgorithm},
@@ -192,8 +195,7 @@ std::vector<Case> RuleTable() {
       {"alg none with crit", Token(R"({"alg":"none","crit":"x"})"),
        R::kUnsupportedAlgorithm},
       {"crit naming a present param",
-       Token(R"({"alg":"HS256","crit":["exp"],"exp":1})"),
-       R::kHeaderRejected},
+       Token(R"({"alg":"HS256","crit":["exp"],"exp":1})"), R::kHeaderRejected},
       {"crit b64 false", Token(R"({"alg":"HS256","crit":["b64"],"b64":false})"),
        R::kHeaderRejected},
       {"crit b64 true", Token(R"({"alg":"HS256","crit":["b64"],"b64":true})"),
@@ -216,16 +218,12 @@ std::vector<Case> RuleTable() {
        R::kHeaderRejected},
       {"b64 number", Token(R"({"alg":"HS256","b64":0})"), R::kHeaderRejected},
       {"kid number", Token(R"({"alg":"HS256","kid":1})"), R::kHeaderRejected},
-      {"kid null", Token(R"({"alg":"HS256","kid":null})"),
-       R::kHeaderRejected},
-      {"kid object", Token(R"({"alg":"HS256","kid":{}})"),
-       R::kHeaderRejected},
+      {"kid null", Token(R"({"alg":"HS256","kid":null})"), R::kHeaderRejected},
+      {"kid object", Token(R"({"alg":"HS256","kid":{}})"), R::kHeaderRejected},
       {"typ array", Token(R"({"alg":"HS256","typ":["JWT"]})"),
        R::kHeaderRejected},
-      {"typ bool", Token(R"({"alg":"HS256","typ":true})"),
-       R::kHeaderRejected},
-      {"cty number", Token(R"({"alg":"HS256","cty":7})"),
-       R::kHeaderRejected},
+      {"typ bool", Token(R"({"alg":"HS256","typ":true})"), R::kHeaderRejected},
+      {"cty number", Token(R"({"alg":"HS256","cty":7})"), R::kHeaderRejected},
   };
 }
 
@@ -276,10 +274,9 @@ TEST(ParsedJwsTest, BitFlipSweep) {
                   token);
       } else {
         ++rejected;
-        EXPECT_THAT(jws.reason(),
-                    AnyOf(FailureReason::kMalformed,
-                          FailureReason::kUnsupportedAlgorithm,
-                          FailureReason::kHeaderRejected))
+        EXPECT_THAT(jws.reason(), AnyOf(FailureReason::kMalformed,
+                                        FailureReason::kUnsupportedAlgorithm,
+                                        FailureReason::kHeaderRejected))
             << "char " << i << " bit " << bit;
       }
     }
@@ -311,8 +308,7 @@ TEST(JwsBuildTest, MakeSigningInputAndCompleteRoundTrip) {
   const std::string payload = "\x01\x02payload\xff";
   const std::string sig(64, '\x07');
   const std::string input = MakeSigningInput(header, payload);
-  EXPECT_EQ(input,
-            Base64UrlEncode(header) + "." + Base64UrlEncode(payload));
+  EXPECT_EQ(input, Base64UrlEncode(header) + "." + Base64UrlEncode(payload));
   const std::string token = CompleteCompactJws(input, sig);
   EXPECT_EQ(token, input + "." + Base64UrlEncode(sig));
   FailureOr<ParsedJws> jws = ParsedJws::Parse(token);
@@ -325,7 +321,8 @@ TEST(JwsBuildTest, MakeSigningInputAndCompleteRoundTrip) {
 }
 
 TEST(ParsedJwsTest, IsCopyableAndMovable) {
-  FailureOr<ParsedJws> jws = ParsedJws::Parse(Token(R"({"alg":"PS384","kid":"a"})"));
+  FailureOr<ParsedJws> jws =
+      ParsedJws::Parse(Token(R"({"alg":"PS384","kid":"a"})"));
   ASSERT_TRUE(jws.ok());
   ParsedJws copy = *jws;
   ParsedJws moved = std::move(copy);

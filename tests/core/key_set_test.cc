@@ -61,8 +61,8 @@ TEST(KeySetTest, EntryIdsAreUniqueAndCountersWork) {
   KeyEntryPtr b = Entry(k);
   EXPECT_NE(a->id(), b->id());
   EXPECT_EQ(a->identity(), b->identity());
-  EXPECT_NE(a->identity(), Entry(GenerateTestKey(Algorithm::kEdDsa,
-                                                 k.kid()).key)->identity());
+  EXPECT_NE(a->identity(),
+            Entry(GenerateTestKey(Algorithm::kEdDsa, k.kid()).key)->identity());
   // Rebinding to an issuer is a different identity.
   EXPECT_NE(a->identity(), Entry(k.BoundToIssuer("https://a"))->identity());
   EXPECT_EQ(k.BoundToIssuer("https://a").issuer(), "https://a");

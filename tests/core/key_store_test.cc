@@ -116,8 +116,8 @@ TEST(KeyStoreTest, ReplaceAllKeepsListedAndRemovesOthers) {
   uint64_t a_id = store.Current()->FindByKid("p", "a")[0]->id();
   uint64_t gen = store.Current()->generation();
   std::vector<SourceKeys> next;
-  next.push_back({"p", "static2", {a}, false});   // a moved to a new source
-  next.push_back({"p", "jwks2", {}, true});        // new pending URL
+  next.push_back({"p", "static2", {a}, false});  // a moved to a new source
+  next.push_back({"p", "jwks2", {}, true});      // new pending URL
   store.ReplaceAll(std::move(next), {{"p", "jwks"}});
   KeySetSnapshot s = store.Current();
   EXPECT_EQ(s->generation(), gen + 1);  // one publish

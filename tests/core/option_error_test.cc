@@ -6,8 +6,8 @@ namespace jwtauth {
 namespace {
 
 TEST(OptionErrorTest, CarriesFieldAndReasonBesidesTheMessage) {
-  absl::Status s =
-      InvalidOptionError("clock_skew", "must be at most 10m", "provider \"p\": ");
+  absl::Status s = InvalidOptionError("clock_skew", "must be at most 10m",
+                                      "provider \"p\": ");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "provider \"p\": clock_skew: must be at most 10m");
   std::optional<OptionError> e = GetOptionError(s);

@@ -2,9 +2,9 @@
 
 #include <string>
 
+#include "core/option_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "core/option_error.h"
 #include "nlohmann/json.hpp"
 #include "tests/testutil/status_matchers.h"
 
@@ -30,8 +30,11 @@ ProviderOptions Base() {
 }
 
 json Good() {
-  return {{"iss", "https://iss"}, {"aud", "api://a"}, {"sub", "user:1"},
-          {"iat", kNowS}, {"exp", kNowS + 300}};
+  return {{"iss", "https://iss"},
+          {"aud", "api://a"},
+          {"sub", "user:1"},
+          {"iat", kNowS},
+          {"exp", kNowS + 300}};
 }
 
 FailureReason Check(const ProviderOptions& o, const json& c,
@@ -85,9 +88,11 @@ TEST(PolicyTest, CreateRejectsContradictionsNamingTheField) {
   o.subject.kind = SubjectRule::Kind::kExact;
   EXPECT_THAT(CreateError(o), HasSubstr("subject"));
   o = Base();
-  o.claim_rules = {{.claim = "x", .op = ClaimRule::Op::kEquals, .values = {"a", "b"}}};
+  o.claim_rules = {
+      {.claim = "x", .op = ClaimRule::Op::kEquals, .values = {"a", "b"}}};
   EXPECT_THAT(CreateError(o), HasSubstr("claim_rules[0]"));
-  o.claim_rules = {{.claim = "x", .op = ClaimRule::Op::kEquals, .values = {"%"}}};
+  o.claim_rules = {
+      {.claim = "x", .op = ClaimRule::Op::kEquals, .values = {"%"}}};
   EXPECT_THAT(CreateError(o), HasSubstr("claim_rules[0]"));
   o = Base();
   o.metadata = {{.path = "a.id", .field = "", .required = false},
@@ -239,7 +244,8 @@ TEST(PolicyTest, ClaimRulesWithPlaceholders) {
   ProviderOptions o = Base();
   o.claim_rules = {
       {.claim = "client", .op = ClaimRule::Op::kEquals, .values = {"%c"}},
-      {.claim = "topic", .op = ClaimRule::Op::kOneOf,
+      {.claim = "topic",
+       .op = ClaimRule::Op::kOneOf,
        .values = {"t/%{user}/in", "t/%{user}/out", "100%%"}},
       {.claim = "scope", .op = ClaimRule::Op::kContains, .values = {"read"}},
   };
@@ -323,15 +329,15 @@ TEST(PolicyTest, RegisteredClaimsOfTheWrongTypeAreClaimInvalid) {
 TEST(PolicyTest, AllowedTypDefaultsToJwtAndAccessTokenCaseInsensitive) {
   absl::StatusOr<Policy> p = Policy::Create(Base());
   ASSERT_THAT(p, testutil::IsOk());
-  for (const char* ok : {"JWT", "jwt", "Jwt", "application/jwt",
-                         "APPLICATION/JWT", "at+jwt", "AT+JWT",
-                         "application/at+jwt"}) {
+  for (const char* ok :
+       {"JWT", "jwt", "Jwt", "application/jwt", "APPLICATION/JWT", "at+jwt",
+        "AT+JWT", "application/at+jwt"}) {
     EXPECT_TRUE(p->AcceptsTyp(std::string(ok))) << ok;
   }
   EXPECT_TRUE(p->AcceptsTyp(std::nullopt));
-  for (const char* bad : {"dpop+jwt", "secevent+jwt", "logout+jwt", "",
-                          "application/", "JOSE", "jwt ", "application/dpop+jwt",
-                          "x-jwt", "JWS"}) {
+  for (const char* bad :
+       {"dpop+jwt", "secevent+jwt", "logout+jwt", "", "application/", "JOSE",
+        "jwt ", "application/dpop+jwt", "x-jwt", "JWS"}) {
     EXPECT_FALSE(p->AcceptsTyp(std::string(bad))) << bad;
   }
 }

@@ -33,8 +33,8 @@
 namespace jwtauth {
 namespace {
 
-using nlohmann::json;
 using ::jwtauth::testutil::KeysVerifier;
+using nlohmann::json;
 
 constexpr char kA1Key[] =
     "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcg"
@@ -147,8 +147,9 @@ void ExpectVerifies(const char* token, const Key& key, Algorithm alg,
   KeysVerifier verifier({key});
   KeysVerifier::Outcome r = verifier.Verify(token);
   EXPECT_TRUE(r.signature_verified)
-      << (r.ok() ? "" : std::string(FailureReasonName(r.reason())) + ": " +
-                            r.result.failure().detail);
+      << (r.ok() ? ""
+                 : std::string(FailureReasonName(r.reason())) + ": " +
+                       r.result.failure().detail);
   FailureOr<ParsedJws> parsed = ParsedJws::Parse(token);
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->alg(), alg);
@@ -245,8 +246,7 @@ TEST(Rfc7520Test, S42Ps384FailsWhenKeyIsBoundToPs256) {
                         {"e", "AQAB"}});
   KeysVerifier::Outcome r = KeysVerifier({key}).Verify(kRfc7520S42Jws);
   EXPECT_FALSE(r.signature_verified);
-  EXPECT_EQ(r.reason(),
-            FailureReason::kUnsupportedAlgorithm);
+  EXPECT_EQ(r.reason(), FailureReason::kUnsupportedAlgorithm);
 }
 
 TEST(Rfc7520Test, S43Es512) {

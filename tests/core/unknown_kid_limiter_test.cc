@@ -56,7 +56,8 @@ TEST(NegativeKidCacheTest, RemembersPerProviderUntilTtl) {
   NegativeKidCache cache(absl::Minutes(5), 100);
   cache.Remember("p", "k", kT0);
   EXPECT_TRUE(cache.Contains("p", "k", kT0));
-  EXPECT_TRUE(cache.Contains("p", "k", kT0 + absl::Minutes(5) - absl::Seconds(1)));
+  EXPECT_TRUE(
+      cache.Contains("p", "k", kT0 + absl::Minutes(5) - absl::Seconds(1)));
   EXPECT_FALSE(cache.Contains("p", "k", kT0 + absl::Minutes(5)));
   EXPECT_FALSE(cache.Contains("q", "k", kT0));
   EXPECT_FALSE(cache.Contains("p", "other", kT0));

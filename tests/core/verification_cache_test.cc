@@ -118,17 +118,17 @@ TEST_F(VerificationCacheTest, FramingInsideTheTokenCannotCollideWithOptions) {
   auto key = [](absl::string_view tok, const VerifyOptions& o) {
     return std::string(VerificationCache::KeyFor(tok, o));
   };
-  const std::string framed_aud =
-      t + std::string("\0\0\0\0\0", 5) + "\x0b" + std::string(3, '\0') +
-      "api://other";
+  const std::string framed_aud = t + std::string("\0\0\0\0\0", 5) + "\x0b" +
+                                 std::string(3, '\0') + "api://other";
   EXPECT_NE(key(framed_aud, {}), key(t, {.audience = "api://other"}));
   EXPECT_NE(key(t + "x", {}), key(t, {.provider = "x"}));
-  EXPECT_NE(key(t, {.provider = "ab"}), key(t, {.provider = "a",
-                                                .audience = "b"}));
+  EXPECT_NE(key(t, {.provider = "ab"}),
+            key(t, {.provider = "a", .audience = "b"}));
   // The exploit against the verifier: cache Verify(t, audience=aud), then
   // send t with the old framing of that audience appended.
   ASSERT_TRUE(verifier_->Verify(t, {.audience = "aud"}).ok());
-  const std::string exploit = t + std::string("\0\0\0\0\0\x03\0\0\0", 9) + "aud";
+  const std::string exploit =
+      t + std::string("\0\0\0\0\0\x03\0\0\0", 9) + "aud";
   VerifyResult r = verifier_->Verify(exploit);
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.reason(), FailureReason::kMalformed);
@@ -139,9 +139,16 @@ TEST_F(VerificationCacheTest, FramingInsideTheTokenCannotCollideWithOptions) {
 // parts), two tuples have the same key exactly when they are equal.
 TEST_F(VerificationCacheTest, KeyIsInjectiveOverRandomFramings) {
   std::mt19937 rng(20261205);
-  const std::vector<std::string> atoms = {
-      std::string(1, '\0'), "\x01", "\x0b", std::string("\0\0\0", 3),
-      "a", "b", ".", "api://other", "p", "\xff"};
+  const std::vector<std::string> atoms = {std::string(1, '\0'),
+                                          "\x01",
+                                          "\x0b",
+                                          std::string("\0\0\0", 3),
+                                          "a",
+                                          "b",
+                                          ".",
+                                          "api://other",
+                                          "p",
+                                          "\xff"};
   auto part = [&]() {
     std::string s;
     const int n = static_cast<int>(rng() % 4);
@@ -177,11 +184,18 @@ TEST_F(VerificationCacheTest, CachedVerdictEqualsUncachedOverRandomFramings) {
   std::unique_ptr<TokenVerifier> uncached = MakeVerifier(nullptr);
   const std::string t = Token();
   std::mt19937 rng(7);
-  const std::vector<std::string> pieces = {
-      t, std::string(1, '\0'), std::string("\0\0\0\0", 4), "\x03", "aud",
-      "aud2", "p", "other", ".", "%00"};
-  const std::vector<std::string> fields = {"", "aud", "aud2", "p", "other",
-                                           std::string("aud\0", 4)};
+  const std::vector<std::string> pieces = {t,
+                                           std::string(1, '\0'),
+                                           std::string("\0\0\0\0", 4),
+                                           "\x03",
+                                           "aud",
+                                           "aud2",
+                                           "p",
+                                           "other",
+                                           ".",
+                                           "%00"};
+  const std::vector<std::string> fields = {
+      "", "aud", "aud2", "p", "other", std::string("aud\0", 4)};
   for (int i = 0; i < 3000; ++i) {
     std::string token = rng() % 3 == 0 ? t : "";
     const int n = static_cast<int>(rng() % 4);

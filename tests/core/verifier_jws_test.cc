@@ -115,11 +115,11 @@ TEST_P(JwsRoundTripTest, ModifiedPayloadOrHeaderFails) {
                               Base64UrlEncode(other.dump()) +
                               token.substr(dot2);
   EXPECT_EQ(v.Verify(other_payload).reason(), FailureReason::kSignatureInvalid);
-  std::string other_header =
-      Base64UrlEncode(json{{"alg", AlgorithmName(GetParam())},
-                           {"kid", k.kid},
-                           {"x", 1}}.dump()) +
-      token.substr(dot1);
+  std::string other_header = Base64UrlEncode(json{
+                                 {"alg", AlgorithmName(GetParam())},
+                                 {"kid", k.kid},
+                                 {"x", 1}}.dump()) +
+                             token.substr(dot1);
   EXPECT_EQ(v.Verify(other_header).reason(), FailureReason::kSignatureInvalid);
 }
 
@@ -183,18 +183,18 @@ TEST(JwsCrossTest, HmacWithPublicKeyBytesIsNotAccepted) {
 }
 
 TEST(JwsKeySelectionTest, NoKeys) {
-  EXPECT_EQ(
-      KeysVerifier({}).Verify(SignJws(CachedTestKey(Algorithm::kEs256), Claims()))
-          .reason(),
-      FailureReason::kKeyNotFound);
+  EXPECT_EQ(KeysVerifier({})
+                .Verify(SignJws(CachedTestKey(Algorithm::kEs256), Claims()))
+                .reason(),
+            FailureReason::kKeyNotFound);
 }
 
 TEST(JwsKeySelectionTest, UnknownKid) {
   const TestKey& k = CachedTestKey(Algorithm::kEs256);
-  EXPECT_EQ(
-      KeysVerifier({k.key}).Verify(SignJws(k, Claims(), {{"kid", "nope"}}))
-          .reason(),
-      FailureReason::kKeyNotFound);
+  EXPECT_EQ(KeysVerifier({k.key})
+                .Verify(SignJws(k, Claims(), {{"kid", "nope"}}))
+                .reason(),
+            FailureReason::kKeyNotFound);
 }
 
 TEST(JwsKeySelectionTest, KidSelectsOnlyThatKey) {

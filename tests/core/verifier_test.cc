@@ -42,7 +42,8 @@ constexpr char kAud[] = "api://orders";
 
 class RecordingObserver final : public UnknownKidObserver {
  public:
-  void OnUnknownKid(absl::string_view provider, absl::string_view kid) override {
+  void OnUnknownKid(absl::string_view provider,
+                    absl::string_view kid) override {
     calls.push_back(absl::StrCat(provider, "/", kid));
   }
   std::vector<std::string> calls;
@@ -76,8 +77,11 @@ class VerifierTest : public ::testing::Test {
 
   int64_t Now() const { return absl::ToUnixSeconds(clock_.Now()); }
   json Claims() const {
-    return {{"iss", kIss}, {"aud", kAud},          {"sub", "alice"},
-            {"iat", Now()}, {"exp", Now() + 300}};
+    return {{"iss", kIss},
+            {"aud", kAud},
+            {"sub", "alice"},
+            {"iat", Now()},
+            {"exp", Now() + 300}};
   }
   std::string Sign(const json& claims) const {
     return SignJws(key_, claims.dump());
@@ -132,7 +136,8 @@ TEST_F(VerifierTest, EveryFailureReasonIsProduced) {
   o.max_lifetime = absl::Hours(1);
   o.subject = {SubjectRule::Kind::kPrefix, {"ali"}};
   o.required_claims = {"scope"};
-  o.claim_rules = {{.claim = "tenant", .op = ClaimRule::Op::kEquals,
+  o.claim_rules = {{.claim = "tenant",
+                    .op = ClaimRule::Op::kEquals,
                     .values = {"%{tenant}"}}};
   ProviderOptions pending;
   pending.name = "pending";
@@ -173,8 +178,9 @@ TEST_F(VerifierTest, EveryFailureReasonIsProduced) {
   expect(absl::StrCat(Base64UrlEncode(R"({"alg":"none"})"), ".",
                       Base64UrlEncode(good.dump()), ".c2ln"),
          FailureReason::kUnsupportedAlgorithm, opts);
-  expect(SignJws(key_, good.dump(), {{"crit", {"x-unknown"}}, {"x-unknown", 1}}),
-         FailureReason::kHeaderRejected, opts);
+  expect(
+      SignJws(key_, good.dump(), {{"crit", {"x-unknown"}}, {"x-unknown", 1}}),
+      FailureReason::kHeaderRejected, opts);
   expect(SignJws(key_, good.dump(), {{"kid", "no-such-kid"}}),
          FailureReason::kKeyNotFound, opts);
   std::string bad_sig = Sign(good);
@@ -255,7 +261,8 @@ TEST_F(VerifierTest, SignatureBitFlipAndTruncationSweep) {
   // wrong signature.
   EXPECT_FALSE(v->Verify(token.substr(0, dot + 1)).ok());
   for (size_t n = 1; n < sig->size(); ++n) {
-    std::string t = token.substr(0, dot + 1) + Base64UrlEncode(sig->substr(0, n));
+    std::string t =
+        token.substr(0, dot + 1) + Base64UrlEncode(sig->substr(0, n));
     EXPECT_EQ(v->Verify(t).reason(), FailureReason::kSignatureInvalid) << n;
   }
   // Truncating the token text anywhere never verifies.
@@ -266,8 +273,9 @@ TEST_F(VerifierTest, SignatureBitFlipAndTruncationSweep) {
 
 TEST_F(VerifierTest, UnknownKidCallsObserverAndAlgMismatchIsRejected) {
   auto v = Make();
-  EXPECT_EQ(v->Verify(SignJws(key_, Claims().dump(), {{"kid", "k-new"}})).reason(),
-            FailureReason::kKeyNotFound);
+  EXPECT_EQ(
+      v->Verify(SignJws(key_, Claims().dump(), {{"kid", "k-new"}})).reason(),
+      FailureReason::kKeyNotFound);
   EXPECT_THAT(observer_.calls, ::testing::ElementsAre("default/k-new"));
   // Same kid, different alg: an ES384 key cannot pose as the ES256 kid.
   TestKey es384 = GenerateTestKey(Algorithm::kEs384, key_.kid);
@@ -298,7 +306,8 @@ TEST_F(VerifierTest, TokenWithoutKidTriesBoundedKeysOfItsType) {
             FailureReason::kSignatureInvalid);
   // No key of the type at all.
   TestKey ed = GenerateTestKey(Algorithm::kEdDsa, "");
-  EXPECT_EQ(v->Verify(Sign(Claims(), ed)).reason(), FailureReason::kKeyNotFound);
+  EXPECT_EQ(v->Verify(Sign(Claims(), ed)).reason(),
+            FailureReason::kKeyNotFound);
 }
 
 TEST_F(VerifierTest, ProviderOptionSelectsProviderAndAudienceOverrides) {
@@ -314,7 +323,8 @@ TEST_F(VerifierTest, ProviderOptionSelectsProviderAndAudienceOverrides) {
   VerifyResult d = v->Verify(Sign(c), {.provider = "default"});
   EXPECT_EQ(d.reason(), FailureReason::kAudienceMismatch);
   EXPECT_EQ(v->Verify(Sign(c), {.provider = "other"})->provider(), "other");
-  EXPECT_TRUE(v->Verify(Sign(c), {.provider = "default", .audience = "api://x"}).ok());
+  EXPECT_TRUE(
+      v->Verify(Sign(c), {.provider = "default", .audience = "api://x"}).ok());
   EXPECT_EQ(v->Verify(Sign(c), {.provider = "nope"}).reason(),
             FailureReason::kKeyNotFound);
 }
@@ -331,16 +341,19 @@ TEST_F(VerifierTest, UnknownIssuerKidLookupOnlyWhenConfigured) {
   EXPECT_TRUE(Make({o})->Verify(Sign(c)).ok());
   // Issuer not accepted, lookup allowed: key found, policy still says no.
   o.issuers = {kIss};
-  EXPECT_EQ(Make({o})->Verify(Sign(c)).reason(), FailureReason::kIssuerMismatch);
-  EXPECT_EQ(Make({o})->Verify(SignJws(key_, c.dump(), {{"kid", "zz"}})).reason(),
-            FailureReason::kKeyNotFound);
+  EXPECT_EQ(Make({o})->Verify(Sign(c)).reason(),
+            FailureReason::kIssuerMismatch);
+  EXPECT_EQ(
+      Make({o})->Verify(SignJws(key_, c.dump(), {{"kid", "zz"}})).reason(),
+      FailureReason::kKeyNotFound);
 }
 
 TEST_F(VerifierTest, PendingSourceStopsBeingUnavailableOnLoad) {
   store_.MarkSourcePending("default", "jwks:https://idp/keys");
   store_.RemoveSource("default", "static");
   auto v = Make();
-  EXPECT_EQ(v->Verify(Sign(Claims())).reason(), FailureReason::kKeysUnavailable);
+  EXPECT_EQ(v->Verify(Sign(Claims())).reason(),
+            FailureReason::kKeysUnavailable);
   store_.SetSourceKeys("default", "jwks:https://idp/keys", {key_.key});
   EXPECT_TRUE(v->Verify(Sign(Claims())).ok());
 }
@@ -402,7 +415,7 @@ TEST_F(VerifierTest, PropertyRandomClaimsVerifyIffPolicyAccepts) {
     if (exp_mode == 0) {
       expect_ok = false;  // missing exp
     } else {
-      int64_t exp = now + pick(400) - 150;  // around the skew edge
+      int64_t exp = now + pick(400) - 150;            // around the skew edge
       if (exp_mode == 1) exp = iat + 7200 + pick(3);  // lifetime edge
       c["exp"] = exp;
       expect_ok &= exp > now - 60;
@@ -415,10 +428,20 @@ TEST_F(VerifierTest, PropertyRandomClaimsVerifyIffPolicyAccepts) {
       expect_ok &= nbf <= now + 60;
     }
     switch (pick(4)) {
-      case 0: c["aud"] = kAud; break;
-      case 1: c["aud"] = json::array({"x", "api://second"}); break;
-      case 2: c["aud"] = json::array(); expect_ok = false; break;
-      default: c["aud"] = "api://orders/"; expect_ok = false; break;
+      case 0:
+        c["aud"] = kAud;
+        break;
+      case 1:
+        c["aud"] = json::array({"x", "api://second"});
+        break;
+      case 2:
+        c["aud"] = json::array();
+        expect_ok = false;
+        break;
+      default:
+        c["aud"] = "api://orders/";
+        expect_ok = false;
+        break;
     }
     if (pick(6) == 0) {
       c["iss"] = "https://issuer.example/";  // no normalisation
@@ -462,17 +485,15 @@ TEST_F(VerifierTest, ConcurrentVerifiesDuringSnapshotSwaps) {
     }
   }
   // Let readers run at least a few verifications against late snapshots.
-  const bool verified_enough =
-      WaitUntil([&] { return verified.load() >= 50; });
+  const bool verified_enough = WaitUntil([&] { return verified.load() >= 50; });
   stop.store(true, std::memory_order_release);
   for (auto& t : readers) t.join();
-  ASSERT_TRUE(verified_enough) << "readers made only " << verified.load()
-                               << " of 50 verifications within "
-                               << kWaitTimeout;
+  ASSERT_TRUE(verified_enough)
+      << "readers made only " << verified.load()
+      << " of 50 verifications within " << kWaitTimeout;
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(store_.Current()->generation(), 400u);
 }
-
 
 // --- issuer binding (RFC 8725 §3.8) ---
 
@@ -486,7 +507,8 @@ Key Bound(const TestKey& k, absl::string_view issuer) {
 TEST_F(VerifierTest, BoundKeyRefusesTokenOfAnotherIssuer) {
   TestKey ka = GenerateTestKey(Algorithm::kEs256, "kA");
   TestKey kb = GenerateTestKey(Algorithm::kEs256, "kB");
-  store_.SetSourceKeys("default", "static", {Bound(ka, kIss), Bound(kb, kIssB)});
+  store_.SetSourceKeys("default", "static",
+                       {Bound(ka, kIss), Bound(kb, kIssB)});
   ProviderOptions o = Options();
   o.issuers = {kIss, kIssB};
   auto v = Make({o});
@@ -521,7 +543,8 @@ TEST_F(VerifierTest, BoundKeyIsNoCandidateWithoutKid) {
   o.max_keys_without_kid = 1;
   auto v = Make({o});
   json a = Claims();
-  store_.SetSourceKeys("default", "static", {Bound(kb, kIssB), Bound(ka, kIss)});
+  store_.SetSourceKeys("default", "static",
+                       {Bound(kb, kIssB), Bound(ka, kIss)});
   for (const VerifyOptions& opts :
        {VerifyOptions{}, VerifyOptions{.provider = "default"}}) {
     EXPECT_TRUE(v->Verify(Sign(a, ka), opts).ok());

@@ -41,8 +41,8 @@
 namespace jwtauth {
 namespace {
 
-using nlohmann::json;
 using ::jwtauth::testutil::KeysVerifier;
+using nlohmann::json;
 
 struct PolicyRejection {
   FailureReason reason;
@@ -203,16 +203,16 @@ Counts RunFile(const std::string& file, const std::string& label,
           ++c.valid_policy;
           policy_hit.insert(tc);
           EXPECT_FALSE(accepted) << where << ": listed as a policy rejection ("
-                               << it->second.why << ") but was accepted";
+                                 << it->second.why << ") but was accepted";
           if (!accepted) {
             EXPECT_EQ(r.reason(), it->second.reason)
                 << where << ": " << FailureReasonName(r.reason()) << " / "
                 << r.result.failure().detail;
           }
         } else {
-          EXPECT_TRUE(accepted)
-              << where << ": valid case rejected with "
-              << FailureReasonName(r.reason()) << " / " << r.result.failure().detail;
+          EXPECT_TRUE(accepted) << where << ": valid case rejected with "
+                                << FailureReasonName(r.reason()) << " / "
+                                << r.result.failure().detail;
           if (accepted) ++c.valid_accepted;
         }
       } else if (result == "invalid") {

@@ -54,8 +54,11 @@ std::string SignHs256(absl::string_view secret, absl::string_view kid,
                       absl::string_view sub) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   nlohmann::json header = {{"alg", "HS256"}, {"typ", "JWT"}, {"kid", kid}};
-  nlohmann::json payload = {{"iss", "https://issuer.e2e"}, {"aud", "api"},
-                            {"sub", sub}, {"iat", now}, {"exp", now + 600}};
+  nlohmann::json payload = {{"iss", "https://issuer.e2e"},
+                            {"aud", "api"},
+                            {"sub", sub},
+                            {"iat", now},
+                            {"exp", now + 600}};
   std::string input = absl::StrCat(Base64UrlEncode(header.dump()), ".",
                                    Base64UrlEncode(payload.dump()));
   auto km = crypto::KeyMaterial::FromSecret(secret);
@@ -211,7 +214,8 @@ log: {level: info}
   grpc::Status Verify(v1::AuthService::Stub& stub, const std::string& token,
                       v1::VerifyResponse* resp) {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
     v1::VerifyRequest req;
     req.set_token("Bearer " + token);
     return stub.Verify(&ctx, req, resp);
@@ -228,8 +232,8 @@ TEST_F(ServerProcessTest, InvalidConfigExitsNonZeroNamingFileLineAndField) {
 )");
   ServerProcess p({"--config", ConfigPath()});
   EXPECT_NE(p.Wait(), 0);
-  EXPECT_THAT(p.Stderr(),
-              HasSubstr(ConfigPath() + ":3:5: providers[0].issuer: unknown key"));
+  EXPECT_THAT(p.Stderr(), HasSubstr(ConfigPath() +
+                                    ":3:5: providers[0].issuer: unknown key"));
 }
 
 TEST_F(ServerProcessTest, CheckConfigValidatesSecretsWithoutListening) {
@@ -237,7 +241,8 @@ TEST_F(ServerProcessTest, CheckConfigValidatesSecretsWithoutListening) {
   {
     ServerProcess p({"--check-config", "--config", ConfigPath()});
     EXPECT_NE(p.Wait(), 0);  // hs.txt missing
-    EXPECT_THAT(p.Stderr(), HasSubstr("providers[0].keys[0].secret_file: cannot read"));
+    EXPECT_THAT(p.Stderr(),
+                HasSubstr("providers[0].keys[0].secret_file: cannot read"));
   }
   Write("hs.txt", kSecretA);
   ServerProcess p({"--check-config", "--config", ConfigPath()});
@@ -292,7 +297,8 @@ TEST_F(ServerProcessTest, SigtermDuringConcurrentCallsDrainsAndExitsZero) {
   ServerProcess p({"--config", ConfigPath()});
   auto serving = p.WaitForEvent("serving");
   ASSERT_TRUE(serving.has_value()) << p.Stderr();
-  const std::string target = "127.0.0.1:" + (*serving)["grpc_port"].get<std::string>();
+  const std::string target =
+      "127.0.0.1:" + (*serving)["grpc_port"].get<std::string>();
   const std::string token = SignHs256(kSecretA, "hs1", "alice");
 
   constexpr int kThreads = 4;
@@ -308,7 +314,8 @@ TEST_F(ServerProcessTest, SigtermDuringConcurrentCallsDrainsAndExitsZero) {
       while (!stop) {
         v1::VerifyResponse resp;
         grpc::ClientContext ctx;
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
         v1::VerifyRequest req;
         req.set_token(token);
         grpc::Status s = stub->Verify(&ctx, req, &resp);
@@ -317,7 +324,8 @@ TEST_F(ServerProcessTest, SigtermDuringConcurrentCallsDrainsAndExitsZero) {
           continue;
         }
         failed++;
-        failures[t].push_back(absl::StrCat(s.error_code(), " ", s.error_message()));
+        failures[t].push_back(
+            absl::StrCat(s.error_code(), " ", s.error_message()));
         return;
       }
     });

@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const jwtauth::testutil::PropertyResult r =
       jwtauth::testutil::CheckJsonLimitsProperties(input);
   if (!r.violation.empty()) {
-    std::fprintf(stderr, "json_limits property violated: %s\n", r.violation.c_str());
+    std::fprintf(stderr, "json_limits property violated: %s\n",
+                 r.violation.c_str());
     std::abort();
   }
   return 0;

@@ -85,8 +85,8 @@ inline PropertyResult CheckJsonLimitsProperties(absl::string_view data) {
     if (!any.ok()) {
       // Errors are fixed phrases, never a quote of the input.
       static constexpr absl::string_view kPhrases[] = {
-          "JSON too large",  "JSON nested too deeply", "duplicate member name",
-          "too many members", "too many values",       "invalid JSON"};
+          "JSON too large",   "JSON nested too deeply", "duplicate member name",
+          "too many members", "too many values",        "invalid JSON"};
       bool known = false;
       for (absl::string_view p : kPhrases) known |= any.status().message() == p;
       if (!known) r.violation = "unexpected error phrase";
@@ -144,9 +144,9 @@ inline std::string CheckOneJws(absl::string_view token, bool* accepted) {
   auto b64 = h.find("b64");
   if (b64 != h.end() && *b64 != true) return "accepted b64 other than true";
   auto kid = h.find("kid");
-  const bool kid_agrees =
-      kid == h.end() ? !jws->kid().has_value()
-                     : jws->kid().has_value() && *kid == *jws->kid();
+  const bool kid_agrees = kid == h.end()
+                              ? !jws->kid().has_value()
+                              : jws->kid().has_value() && *kid == *jws->kid();
   if (!kid_agrees) {
     return "kid() disagrees with the header";
   }

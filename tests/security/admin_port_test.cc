@@ -39,13 +39,16 @@ providers:
 class SlowClient {
  public:
   SlowClient(int port, absl::Duration interval, absl::Duration limit)
-      : thread_([this, port, interval, limit] { Run(port, interval, limit); }) {}
+      : thread_([this, port, interval, limit] { Run(port, interval, limit); }) {
+  }
   ~SlowClient() {
     stop_ = true;
     join();
   }
   void stop() { stop_ = true; }
-  void join() { if (thread_.joinable()) thread_.join(); }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
   bool connected() const { return connected_.load(); }
   // How long after connecting the server closed the connection; nullopt if
   // it was still open when the client gave up.

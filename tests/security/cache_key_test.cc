@@ -55,10 +55,10 @@ ext_authz:
 
   // The pre-fix framing of VerifyOptions{audience} after the token.
   static std::string OldFraming(const std::string& audience) {
-    std::string f(1, '\0');                  // NUL after the token
-    f.append(4, '\0');                       // len(provider) = 0
+    std::string f(1, '\0');  // NUL after the token
+    f.append(4, '\0');       // len(provider) = 0
     f.push_back(static_cast<char>(audience.size()));
-    f.append(3, '\0');                       // len(audience), little-endian
+    f.append(3, '\0');  // len(audience), little-endian
     return f + audience;
   }
 
@@ -72,7 +72,7 @@ ext_authz:
 TEST_F(CacheKeyAttackTest, VerifyFramedTokenDoesNotHitAnotherRequestsEntry) {
   ASSERT_FALSE(server_->Verify(token_).valid());  // aud is not "api"
   v1::VerifyResponse good = server_->Verify(token_, "api://other");
-  ASSERT_TRUE(good.valid()) << good.detail();    // now cached
+  ASSERT_TRUE(good.valid()) << good.detail();  // now cached
   v1::VerifyResponse attack =
       server_->Verify(token_ + OldFraming("api://other"));
   EXPECT_FALSE(attack.valid());
@@ -112,7 +112,8 @@ TEST_F(CacheKeyAttackTest, EveryByteOutsideTheCompactJwsAlphabetIsMalformed) {
     for (const std::string& t :
          {token_ + static_cast<char>(c),
           std::string(1, static_cast<char>(c)) + token_,
-          absl::StrCat("Bearer ", token_, std::string(1, static_cast<char>(c)))}) {
+          absl::StrCat("Bearer ", token_,
+                       std::string(1, static_cast<char>(c)))}) {
       if (t.back() == ' ') continue;  // "…T " is trailing whitespace only
       v1::VerifyResponse r = server_->Verify(t, "api://other");
       EXPECT_FALSE(r.valid()) << "byte " << c;
@@ -151,10 +152,12 @@ issue:
                                  {{"k1.pem", *pem}});
   ASSERT_TRUE(s.ok()) << s.status();
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  const std::string token = SignJws(
-      key, nlohmann::json{{"iss", "https://iss.test"}, {"sub", "alice"},
-                          {"aud", "api"}, {"exp", now + 600}}
-               .dump());
+  const std::string token =
+      SignJws(key, nlohmann::json{{"iss", "https://iss.test"},
+                                  {"sub", "alice"},
+                                  {"aud", "api"},
+                                  {"exp", now + 600}}
+                       .dump());
   // Fill the cache with the provider-scoped entry exchange itself uses.
   ASSERT_TRUE((*s)->Verify(token, "", "p").valid());
   std::string framed = token + std::string(1, '\0');

@@ -174,9 +174,9 @@ class ClassicJwksUrlTest : public ClassicSuite, public JwksEntryChecks {
     // Bounded wait for the first fetch to be published.
     const std::string good =
         testutil::SignJws(JwksKeys::Get().good, ClaimsFor(kUrlIss).dump());
-    ASSERT_TRUE(testutil::WaitUntil(
-        [&] { return server_->Verify(good).valid(); }, absl::Seconds(10),
-        absl::Milliseconds(20)))
+    ASSERT_TRUE(
+        testutil::WaitUntil([&] { return server_->Verify(good).valid(); },
+                            absl::Seconds(10), absl::Milliseconds(20)))
         << "the first JWKS fetch was not published";
   }
   static void TearDownTestSuite() {

@@ -12,10 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "core/base64url.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "core/base64url.h"
 #include "tests/security/security_server.h"
 #include "tests/testutil/test_keys.h"
 
@@ -56,9 +56,9 @@ std::map<std::string, std::string> Files(const Keys& k) {
 std::string Token(const testutil::TestKey& key, absl::string_view iss,
                   absl::string_view sub) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  nlohmann::json claims = {{"iss", iss},          {"sub", sub},
-                           {"aud", "api://gateway"}, {"iat", now},
-                           {"exp", now + 600},    {"scope", "orders.read"}};
+  nlohmann::json claims = {
+      {"iss", iss}, {"sub", sub},       {"aud", "api://gateway"},
+      {"iat", now}, {"exp", now + 600}, {"scope", "orders.read"}};
   return testutil::SignJws(key, claims.dump(), {{"typ", "JWT"}});
 }
 
@@ -99,8 +99,8 @@ TEST(ExchangeAttack, PartnerTokenExchangeUnderDefaultConfigIsRefused) {
   auto s = StartOrDie(Providers(), keys);
   ASSERT_NE(s, nullptr);
   // The partner token itself is valid for Verify...
-  ASSERT_TRUE(s->Verify(Token(keys.partner, "https://partner.test", "p-user"))
-                  .valid());
+  ASSERT_TRUE(
+      s->Verify(Token(keys.partner, "https://partner.test", "p-user")).valid());
   // ...but it does not become a first-party token for any audience.
   v1::IssueTokenResponse resp;
   grpc::Status st = s->IssueToken(
@@ -128,10 +128,9 @@ TEST(ExchangeAttack, PartnerTokenOfProviderNotAllowedIsRefused) {
       << "issued: " << resp.token();
   EXPECT_TRUE(resp.token().empty());
   // A partner key presenting itself under the idp's issuer is refused too.
-  st = s->IssueToken(
-      Exchange(Token(keys.partner, "https://idp.test", "p-user"),
-               {"api://orders"}),
-      &resp);
+  st = s->IssueToken(Exchange(Token(keys.partner, "https://idp.test", "p-user"),
+                              {"api://orders"}),
+                     &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
@@ -231,13 +230,16 @@ issue:
   EXPECT_THAT(st.error_message(), HasSubstr("gateway.exchange"));
   // A caller token carrying the scope is accepted.
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  std::string caller = testutil::SignJws(
-      keys.partner,
-      nlohmann::json{{"iss", "https://partner.test"}, {"sub", "gateway"},
-                     {"aud", "api://gateway"}, {"iat", now},
-                     {"exp", now + 600}, {"scope", "gateway.exchange"}}
-          .dump(),
-      {{"typ", "JWT"}});
+  std::string caller =
+      testutil::SignJws(keys.partner,
+                        nlohmann::json{{"iss", "https://partner.test"},
+                                       {"sub", "gateway"},
+                                       {"aud", "api://gateway"},
+                                       {"iat", now},
+                                       {"exp", now + 600},
+                                       {"scope", "gateway.exchange"}}
+                            .dump(),
+                        {{"typ", "JWT"}});
   st = s->IssueToken(req, &resp, {{"authorization", "Bearer " + caller}});
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(Payload(resp.token())["src_iss"], "https://idp.test");
@@ -264,7 +266,6 @@ issue:
   EXPECT_THAT(s.status().message(), HasSubstr("nobody"));
 }
 
-
 // Who may call IssueToken (same class as exchange): a direct-mode caller token
 // was accepted from ANY provider, so a partner IdP able to put "jwtauth.issue"
 // into its own tokens could mint first-party tokens for any subject and
@@ -280,12 +281,13 @@ issue:
   ASSERT_NE(s, nullptr);
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   auto caller = [&](const testutil::TestKey& key, absl::string_view iss) {
-    return testutil::SignJws(
-        key,
-        nlohmann::json{{"iss", iss}, {"sub", "svc"}, {"aud", "api://gateway"},
-                       {"iat", now}, {"exp", now + 600},
-                       {"scope", "jwtauth.issue"}}
-            .dump());
+    return testutil::SignJws(key, nlohmann::json{{"iss", iss},
+                                                 {"sub", "svc"},
+                                                 {"aud", "api://gateway"},
+                                                 {"iat", now},
+                                                 {"exp", now + 600},
+                                                 {"scope", "jwtauth.issue"}}
+                                      .dump());
   };
   v1::IssueTokenRequest req;
   req.set_subject("admin");

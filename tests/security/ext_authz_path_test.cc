@@ -54,10 +54,10 @@ class ExtAuthzPathAttack : public ::testing::Test {
   void SetUp() override { Start(kPrefixRules); }
 
   void Start(const char* rules) {
-    auto s = SecurityServer::Start(
-        absl::StrCat(kProviders, rules),
-        {{"hs.txt", "0123456789abcdef0123456789abcdef"}},
-        {.start_refresher = false});
+    auto s =
+        SecurityServer::Start(absl::StrCat(kProviders, rules),
+                              {{"hs.txt", "0123456789abcdef0123456789abcdef"}},
+                              {.start_refresher = false});
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
   }

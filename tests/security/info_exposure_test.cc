@@ -34,8 +34,9 @@ class InfoExposureAttack : public ::testing::Test {
     ::setenv(kEnvName, "abcdefghijabcdefghijabcdefghij0123", 1);
     jwks_ = testutil::JwksHttpServer::Start();
     ASSERT_NE(jwks_, nullptr);
-    jwks_->SetReply("/jwks", {.status = 500, .body = kErrorBody,
-                              .content_type = "text/plain"});
+    jwks_->SetReply(
+        "/jwks",
+        {.status = 500, .body = kErrorBody, .content_type = "text/plain"});
   }
 
   void Start(absl::string_view server_extra) {
@@ -47,18 +48,20 @@ providers:
     issuers: [https://iss.test]
     audiences: [api]
     keys:
-      - {kid: k1, alg: HS256, secret_file: "{dir}/)", kSecretDir, R"(/hs.txt"}
-      - {kid: k2, alg: HS256, secret_env: )", kEnvName, R"(}
+      - {kid: k1, alg: HS256, secret_file: "{dir}/)",
+        kSecretDir, R"(/hs.txt"}
+      - {kid: k2, alg: HS256, secret_env: )",
+        kEnvName, R"(}
   - name: remote
     issuers: [https://remote.test]
     audiences: [api]
-    jwks_urls: [")", jwks_->Url("/jwks"), "?token=", kQuerySecret, R"("]
+    jwks_urls: [")",
+        jwks_->Url("/jwks"), "?token=", kQuerySecret, R"("]
 )");
-    auto s = SecurityServer::Start(
-        config,
-        {{absl::StrCat(kSecretDir, "/hs.txt"),
-          "0123456789abcdef0123456789abcdef"}},
-        {.start_refresher = false});
+    auto s = SecurityServer::Start(config,
+                                   {{absl::StrCat(kSecretDir, "/hs.txt"),
+                                     "0123456789abcdef0123456789abcdef"}},
+                                   {.start_refresher = false});
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
     ASSERT_GT(server_->admin_port(), 0);
@@ -114,7 +117,8 @@ TEST_F(InfoExposureAttack, MetricsDoNotRevealJwksUrlQuery) {
   ASSERT_NO_FATAL_FAILURE(Start(""));
   const std::string body = Get("/metrics");
   ExpectNoSecrets(body);
-  EXPECT_THAT(body, HasSubstr("jwtauth_jwks_fetch_total{url=\"http://127.0.0.1"));
+  EXPECT_THAT(body,
+              HasSubstr("jwtauth_jwks_fetch_total{url=\"http://127.0.0.1"));
 }
 
 // Information exposure: ListKeys (gRPC port) shows neither secret locations nor

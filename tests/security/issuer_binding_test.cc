@@ -39,8 +39,11 @@ constexpr char kIssC[] = "https://c.example";
 
 std::string Claims(absl::string_view iss) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  return json{{"iss", iss}, {"aud", "api"}, {"sub", "alice"},
-              {"iat", now}, {"exp", now + 300}}
+  return json{{"iss", iss},
+              {"aud", "api"},
+              {"sub", "alice"},
+              {"iat", now},
+              {"exp", now + 300}}
       .dump();
 }
 
@@ -78,8 +81,8 @@ class IssuerBindingTest : public ::testing::Test {
          {"JWK_B", JwkYaml(kb_)},
          {"JWK_U", JwkYaml(ku_)},
          {"JWKS_URL", jwks_server_->Url("/jwks")}});
-    auto s = SecurityServer::Start(config, {},
-                                   SecurityServerOptions{.start_refresher = false});
+    auto s = SecurityServer::Start(
+        config, {}, SecurityServerOptions{.start_refresher = false});
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
     server_->app().RefreshJwksOnce();
@@ -87,7 +90,8 @@ class IssuerBindingTest : public ::testing::Test {
 
   bool Accepted(const TestKey& key, absl::string_view iss,
                 absl::string_view provider = "") {
-    v1::VerifyResponse r = server_->Verify(SignJws(key, Claims(iss)), "", provider);
+    v1::VerifyResponse r =
+        server_->Verify(SignJws(key, Claims(iss)), "", provider);
     return r.valid();
   }
 
@@ -145,20 +149,23 @@ TEST_F(IssuerBindingTest, UnboundKeyKeepsWorkingAndIsWarnedAbout) {
   const std::string logs = server_->logs();
   // One JSON line at warn level that names the provider (and nothing else
   // about it).
-  EXPECT_THAT(logs, HasSubstr(R"("level":"warn","event":"config_warning",)"
-                              R"("detail":"provider \"multi\" has several )"
-                              R"(issuers and key sources not bound to an issuer)"));
+  EXPECT_THAT(logs,
+              HasSubstr(R"("level":"warn","event":"config_warning",)"
+                        R"("detail":"provider \"multi\" has several )"
+                        R"(issuers and key sources not bound to an issuer)"));
 }
 
 // Issuer binding: `issuer:` must name one of the provider's issuers.
 TEST(IssuerBindingConfigTest, IssuerOutsideTheProviderIsAConfigError) {
   TestKey k = GenerateTestKey(Algorithm::kEs256, "k");
-  auto s = SecurityServer::Start(absl::StrCat(R"(providers:
+  auto s = SecurityServer::Start(
+      absl::StrCat(R"(providers:
   - name: p
     issuers: [https://a.example]
     audiences: [api]
     keys:
-      - {jwk: )", JwkYaml(k), R"(, issuer: "https://evil.example"}
+      - {jwk: )",
+                   JwkYaml(k), R"(, issuer: "https://evil.example"}
 )"));
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.status().message()),

@@ -10,10 +10,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "core/crypto/key_material.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "core/crypto/key_material.h"
 #include "tests/security/security_server.h"
 #include "tests/testutil/test_keys.h"
 
@@ -42,10 +42,12 @@ std::set<std::string> Kids(const std::string& jwks_text) {
 class OwnJwksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testutil::TestKey idp = testutil::GenerateTestKey(Algorithm::kEs256, "idp-1");
+    testutil::TestKey idp =
+        testutil::GenerateTestKey(Algorithm::kEs256, "idp-1");
     testutil::TestKey partner =
         testutil::GenerateTestKey(Algorithm::kRs256, "partner-1");
-    auto s = SecurityServer::Start(R"(
+    auto s = SecurityServer::Start(
+        R"(
 signing:
   issuer: https://auth.test
   keys:
@@ -64,12 +66,12 @@ providers:
     audiences: [api://orders]
     keys: [{kid: partner-1, alg: RS256, public_key_file: "{dir}/partner.pem"}]
 )",
-                                   {{"next.pem", NewEcPem()},
-                                    {"active.pem", NewEcPem()},
-                                    {"old.pem", NewEcPem()},
-                                    {"idp.pem", *idp.private_key.PublicPem()},
-                                    {"partner.pem", *partner.private_key.PublicPem()},
-                                    {"hs.txt", "0123456789abcdef0123456789abcdef"}});
+        {{"next.pem", NewEcPem()},
+         {"active.pem", NewEcPem()},
+         {"old.pem", NewEcPem()},
+         {"idp.pem", *idp.private_key.PublicPem()},
+         {"partner.pem", *partner.private_key.PublicPem()},
+         {"hs.txt", "0123456789abcdef0123456789abcdef"}});
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
   }

@@ -96,9 +96,9 @@ TEST_F(TypAndClaimTypesTest, EmptyAndUnknownTypAreHeaderRejected) {
 // RFC 7515 §4.1.9: typ is case-insensitive and "application/" may be
 // omitted; JWT and at+jwt (RFC 9068) are accepted by default, as is no typ.
 TEST_F(TypAndClaimTypesTest, AccessTokenTypesAreAcceptedInEveryForm) {
-  for (const json& typ : {json(nullptr), json("JWT"), json("jwt"),
-                          json("application/JWT"), json("at+jwt"),
-                          json("application/AT+JWT")}) {
+  for (const json& typ :
+       {json(nullptr), json("JWT"), json("jwt"), json("application/JWT"),
+        json("at+jwt"), json("application/AT+JWT")}) {
     v1::VerifyResponse r = VerifyTyp(typ);
     EXPECT_TRUE(r.valid()) << typ.dump() << ": " << r.detail();
   }
@@ -117,9 +117,9 @@ TEST_F(TypAndClaimTypesTest, PerProviderAllowedTypAndRequireTyp) {
 // RFC 7519 §4.1.2: sub is a StringOrURI. A numeric/array/object/null sub
 // must not be accepted (a service comparing sub as text would be fooled).
 TEST_F(TypAndClaimTypesTest, NonStringSubIsClaimInvalid) {
-  for (const json& v : {json(12345), json(json::array({"alice"})),
-                        json(json::object({{"id", "alice"}})), json(nullptr),
-                        json(true)}) {
+  for (const json& v :
+       {json(12345), json(json::array({"alice"})),
+        json(json::object({{"id", "alice"}})), json(nullptr), json(true)}) {
     v1::VerifyResponse r = VerifyClaim("sub", v);
     EXPECT_FALSE(r.valid()) << v.dump();
     EXPECT_EQ(r.reason(), v1::CLAIM_INVALID) << v.dump() << ": " << r.detail();

@@ -12,7 +12,6 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -27,7 +26,9 @@ class AdminHttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     AdminHandlers h;
-    h.metrics = [] { return std::string("# TYPE jwtauth_x counter\njwtauth_x 1\n"); };
+    h.metrics = [] {
+      return std::string("# TYPE jwtauth_x counter\njwtauth_x 1\n");
+    };
     h.jwks = [] { return std::string(R"({"keys":[{"kty":"EC","kid":"a"}]})"); };
     h.readiness = [this] {
       ReadinessReport r;
@@ -65,7 +66,8 @@ TEST_F(AdminHttpServerTest, MetricsServesPrometheusText) {
   auto res = client_->Get("/metrics");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
-  EXPECT_THAT(res->get_header_value("Content-Type"), HasSubstr("version=0.0.4"));
+  EXPECT_THAT(res->get_header_value("Content-Type"),
+              HasSubstr("version=0.0.4"));
   EXPECT_EQ(res->body, "# TYPE jwtauth_x counter\njwtauth_x 1\n");
 }
 
@@ -151,7 +153,8 @@ SlowResult Dribble(int port, const std::string& head, absl::Duration interval,
   bool closed = false;
   while (!closed && absl::Now() - start < limit) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(interval))) > 0) {
+    if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(interval))) >
+        0) {
       char buf[512];
       const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
       if (n <= 0) closed = true;
@@ -187,10 +190,10 @@ TEST(AdminHttpServerLimitsTest, OversizedRequestIsRefused) {
   o.max_request_bytes = 1024;
   auto s = AdminHttpServer::Start("127.0.0.1:0", {}, o);
   ASSERT_TRUE(s.ok()) << s.status();
-  const std::string head = "GET /healthz HTTP/1.1\r\nX-Big: " +
-                           std::string(4096, 'b') + "\r\n\r\n";
-  SlowResult r = Dribble((*s)->port(), head, absl::Milliseconds(50),
-                         absl::Seconds(10));
+  const std::string head =
+      "GET /healthz HTTP/1.1\r\nX-Big: " + std::string(4096, 'b') + "\r\n\r\n";
+  SlowResult r =
+      Dribble((*s)->port(), head, absl::Milliseconds(50), absl::Seconds(10));
   ASSERT_TRUE(r.closed_after.has_value());
   EXPECT_LT(*r.closed_after, absl::Seconds(3));
   EXPECT_THAT(r.received, ::testing::Not(HasSubstr("200 OK")));
@@ -199,9 +202,9 @@ TEST(AdminHttpServerLimitsTest, OversizedRequestIsRefused) {
 TEST(AdminHttpServerLimitsTest, OneRequestPerConnection) {
   auto s = AdminHttpServer::Start("127.0.0.1:0", {});
   ASSERT_TRUE(s.ok()) << s.status();
-  SlowResult r = Dribble(
-      (*s)->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-      absl::Seconds(20), absl::Seconds(10));
+  SlowResult r =
+      Dribble((*s)->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+              absl::Seconds(20), absl::Seconds(10));
   ASSERT_TRUE(r.closed_after.has_value());
   EXPECT_LT(*r.closed_after, absl::Seconds(3));
   EXPECT_THAT(r.received, HasSubstr("200 OK"));

@@ -12,9 +12,9 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "core/crypto/key_material.h"
+#include "core/issuer.h"
 #include "core/key_set.h"
 #include "core/key_store.h"
-#include "core/issuer.h"
 #include "core/verifier.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -39,11 +39,11 @@ class ApplicationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = tmp_.path();
-    logger_ = std::make_unique<Logger>(
-        LogLevel::kDebug, [this](absl::string_view line) {
-          absl::MutexLock lock(&mu_);
-          log_ += std::string(line);
-        });
+    logger_ = std::make_unique<Logger>(LogLevel::kDebug,
+                                       [this](absl::string_view line) {
+                                         absl::MutexLock lock(&mu_);
+                                         log_ += std::string(line);
+                                       });
   }
   void TearDown() override { app_.reset(); }
 
@@ -61,8 +61,10 @@ class ApplicationTest : public ::testing::Test {
 server: {listen: "127.0.0.1:0", admin_listen: "", watch_interval: 2s}
 signing:
   alg: ES256
-  kid: )", kid, R"(
-  private_key_file: )", signing_file, R"(
+  kid: )",
+                        kid, R"(
+  private_key_file: )",
+                        signing_file, R"(
   issuer: https://issuer.test
 providers:
   - name: default
@@ -70,7 +72,8 @@ providers:
     audiences: [api]
     keys:
       - {kid: hs, alg: HS256, secret_file: hs.txt}
-)", extra);
+)",
+                        extra);
   }
   absl::StatusOr<ServerConfig> Load() {
     return LoadServerConfigFile((dir_ / "config.yaml").string());
@@ -143,11 +146,13 @@ TEST_F(ApplicationTest, ReadinessShowsPublicSourceIdsUnlessVerbose) {
   std::string json = app_->Readiness().ToJson();
   EXPECT_THAT(json, Not(HasSubstr("hs.txt")));
   EXPECT_THAT(json, Not(HasSubstr(dir_.string())));
-  EXPECT_THAT(json, ::testing::ContainsRegex("\"source\":\"file:#[0-9a-f]{8}\""));
+  EXPECT_THAT(json,
+              ::testing::ContainsRegex("\"source\":\"file:#[0-9a-f]{8}\""));
 
   std::string verbose = Config("signing.pem", "k1");
-  absl::StrReplaceAll({{"watch_interval: 2s", "watch_interval: 2s, admin_verbose: true"}},
-                      &verbose);
+  absl::StrReplaceAll(
+      {{"watch_interval: 2s", "watch_interval: 2s, admin_verbose: true"}},
+      &verbose);
   Write("config.yaml", verbose);
   ASSERT_THAT(app_->ReloadFromFile(), IsOk());
   json = app_->Readiness().ToJson();
@@ -238,8 +243,9 @@ TEST_F(ApplicationTest, ExchangePolicyReachesTheIssuer) {
         Config("signing.pem", "k1",
                "issue: {exchange: {enabled: true, allowed_providers: [idp], "
                "allowed_audiences: [api://orders]}}\n"));
-  EXPECT_THAT(app_->ReloadFromFile().message(),
-              HasSubstr("issue.exchange.allowed_providers[0]: unknown provider"));
+  EXPECT_THAT(
+      app_->ReloadFromFile().message(),
+      HasSubstr("issue.exchange.allowed_providers[0]: unknown provider"));
   EXPECT_EQ(app_->state()->Current(), state);  // old generation kept
 }
 
@@ -584,13 +590,15 @@ TEST_F(ApplicationTest, DevDefaultIssuesAndVerifiesWithEphemeralKey) {
   auto r = state->verifier->Verify(t->token);
   ASSERT_TRUE(r.ok()) << r.failure().detail;
   EXPECT_EQ(r->provider(), "dev");
-  EXPECT_EQ(app_->ReloadFromFile().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(app_->ReloadFromFile().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(DevDefaultsTest, RefusesNonLoopbackOverride) {
   auto config = DevDefaultConfig(ConfigLoadOptions{
       .getenv = [](absl::string_view name) -> std::optional<std::string> {
-        if (name == "JWTAUTH_SERVER_LISTEN") return std::string("0.0.0.0:50051");
+        if (name == "JWTAUTH_SERVER_LISTEN")
+          return std::string("0.0.0.0:50051");
         return std::nullopt;
       }});
   ASSERT_FALSE(config.ok());

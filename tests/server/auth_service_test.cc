@@ -64,9 +64,10 @@ constexpr char kKnownSecret[] = "known-hmac-secret-0123456789-abcdefgh";
 // all in memory (tests/testutil/test_ca.h).
 struct MtlsCerts {
   std::string ca, server_cert, server_key;
-  std::string allowed_cert, allowed_key;  // SAN URI spiffe://jwtauth.test/issuer
-  std::string dns_cert, dns_key;          // SAN DNS issuer.client.test
-  std::string other_cert, other_key;      // SAN URI spiffe://jwtauth.test/other
+  std::string allowed_cert,
+      allowed_key;                    // SAN URI spiffe://jwtauth.test/issuer
+  std::string dns_cert, dns_key;      // SAN DNS issuer.client.test
+  std::string other_cert, other_key;  // SAN URI spiffe://jwtauth.test/other
 
   static MtlsCerts Create() {
     MtlsCerts certs;
@@ -107,8 +108,8 @@ class AuthServiceTest : public ::testing::Test {
 
   void SetUp() override {
     now_ = clock_.Now();
-    absl::StatusOr<SigningKey> signing =
-        SigningKey::Create(Algorithm::kEs256, "sign-1", signing_tk_.private_key);
+    absl::StatusOr<SigningKey> signing = SigningKey::Create(
+        Algorithm::kEs256, "sign-1", signing_tk_.private_key);
     ASSERT_TRUE(signing.ok()) << signing.status();
     signing_key_ = std::make_unique<SigningKey>(*signing);
 
@@ -221,14 +222,15 @@ class AuthServiceTest : public ::testing::Test {
 
   std::unique_ptr<v1::AuthService::Stub> InsecureStub() {
     if (server_ == nullptr) StartServer();
-    return v1::AuthService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                            grpc::InsecureChannelCredentials()));
+    return v1::AuthService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
 
-  // Claims with sane defaults; `overrides` replaces/adds members (null removes).
-  nlohmann::json Claims(const nlohmann::json& overrides = nlohmann::json::object(),
-                        const char* iss = kIssuer) {
+  // Claims with sane defaults; `overrides` replaces/adds members (null
+  // removes).
+  nlohmann::json Claims(
+      const nlohmann::json& overrides = nlohmann::json::object(),
+      const char* iss = kIssuer) {
     const int64_t now = absl::ToUnixSeconds(now_);
     nlohmann::json c = {{"iss", iss},       {"sub", "user-1"},
                         {"aud", kAudience}, {"iat", now},
@@ -242,7 +244,8 @@ class AuthServiceTest : public ::testing::Test {
     }
     return c;
   }
-  std::string Token(const nlohmann::json& claims, const TestKey* key = nullptr) {
+  std::string Token(const nlohmann::json& claims,
+                    const TestKey* key = nullptr) {
     std::string t = SignJws(key != nullptr ? *key : es_, claims.dump());
     tokens_used_.push_back(t);
     return t;
@@ -253,7 +256,8 @@ class AuthServiceTest : public ::testing::Test {
                           const std::string& provider = "",
                           const std::string& audience = "") {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     v1::VerifyRequest req;
     req.set_token(token);
     req.set_provider(provider);
@@ -266,7 +270,8 @@ class AuthServiceTest : public ::testing::Test {
                          v1::IssueTokenResponse* resp,
                          const std::string& caller_token = "") {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     if (!caller_token.empty()) {
       ctx.AddMetadata("authorization", "Bearer " + caller_token);
     }
@@ -373,9 +378,10 @@ TEST_F(AuthServiceTest, EveryFailureReasonIsReachableThroughVerify) {
   const int64_t now = absl::ToUnixSeconds(now_);
   const std::string good = Token(Claims());
   std::string flipped = good;
-  flipped[flipped.rfind('.') + 3] = flipped[flipped.rfind('.') + 3] == 'A' ? 'B' : 'A';
-  const std::string strict_base = Token(
-      Claims({{"sub", "user-9"}, {"tier", "gold"}}, kStrictIssuer), &hs_);
+  flipped[flipped.rfind('.') + 3] =
+      flipped[flipped.rfind('.') + 3] == 'A' ? 'B' : 'A';
+  const std::string strict_base =
+      Token(Claims({{"sub", "user-9"}, {"tier", "gold"}}, kStrictIssuer), &hs_);
 
   struct Case {
     v1::FailureReason want;
@@ -384,30 +390,39 @@ TEST_F(AuthServiceTest, EveryFailureReasonIsReachableThroughVerify) {
   };
   std::vector<Case> cases = {
       {v1::TOKEN_MISSING, "", ""},
-      {v1::TOKEN_TOO_LARGE, Token(Claims({{"pad", std::string(9000, 'x')}})), ""},
+      {v1::TOKEN_TOO_LARGE, Token(Claims({{"pad", std::string(9000, 'x')}})),
+       ""},
       {v1::MALFORMED, "not-a-jwt", ""},
       {v1::UNSUPPORTED_ALGORITHM,
        absl::StrCat(Base64UrlEncode(R"({"alg":"none"})"), ".",
                     Base64UrlEncode(Claims().dump()), ".c2lnbmF0dXJl"),
        ""},
       {v1::HEADER_REJECTED,
-       SignJws(es_, Claims().dump(), {{"crit", {"x-unknown"}}, {"x-unknown", 1}}),
+       SignJws(es_, Claims().dump(),
+               {{"crit", {"x-unknown"}}, {"x-unknown", 1}}),
        ""},
       {v1::KEY_NOT_FOUND, SignJws(es_, Claims().dump(), {{"kid", "nope"}}), ""},
       {v1::SIGNATURE_INVALID, flipped, ""},
-      {v1::EXPIRED, Token(Claims({{"exp", now - 3600}, {"iat", now - 7200}})), ""},
+      {v1::EXPIRED, Token(Claims({{"exp", now - 3600}, {"iat", now - 7200}})),
+       ""},
       {v1::NOT_YET_VALID, Token(Claims({{"nbf", now + 3600}})), ""},
-      {v1::ISSUED_IN_FUTURE, Token(Claims({{"iat", now + 3600}, {"exp", now + 7200}})), ""},
+      {v1::ISSUED_IN_FUTURE,
+       Token(Claims({{"iat", now + 3600}, {"exp", now + 7200}})), ""},
       {v1::LIFETIME_TOO_LONG, Token(Claims({{"exp", now + 48 * 3600}})), ""},
-      {v1::ISSUER_MISMATCH, Token(Claims({{"iss", "https://evil.test"}})), "default"},
+      {v1::ISSUER_MISMATCH, Token(Claims({{"iss", "https://evil.test"}})),
+       "default"},
       {v1::AUDIENCE_MISMATCH, Token(Claims({{"aud", "api://other"}})), ""},
       {v1::SUBJECT_MISMATCH,
-       Token(Claims({{"sub", "admin-1"}, {"tier", "gold"}}, kStrictIssuer), &hs_), ""},
+       Token(Claims({{"sub", "admin-1"}, {"tier", "gold"}}, kStrictIssuer),
+             &hs_),
+       ""},
       {v1::CLAIM_MISSING, Token(Claims({{"sub", nullptr}})), ""},
       {v1::CLAIM_INVALID,
-       Token(Claims({{"sub", "user-9"}, {"tier", "bronze"}}, kStrictIssuer), &hs_), ""},
-      {v1::KEYS_UNAVAILABLE,
-       Token(Claims({{"iss", "https://pending.test"}})), ""},
+       Token(Claims({{"sub", "user-9"}, {"tier", "bronze"}}, kStrictIssuer),
+             &hs_),
+       ""},
+      {v1::KEYS_UNAVAILABLE, Token(Claims({{"iss", "https://pending.test"}})),
+       ""},
   };
   std::set<int> covered;
   for (const Case& c : cases) {
@@ -416,13 +431,15 @@ TEST_F(AuthServiceTest, EveryFailureReasonIsReachableThroughVerify) {
     grpc::Status s = CallVerify(*stub, c.token, &r, c.provider);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_FALSE(r.valid());
-    EXPECT_EQ(v1::FailureReason_Name(r.reason()), v1::FailureReason_Name(c.want))
+    EXPECT_EQ(v1::FailureReason_Name(r.reason()),
+              v1::FailureReason_Name(c.want))
         << "detail: " << r.detail();
     EXPECT_FALSE(r.detail().empty());
     EXPECT_FALSE(r.has_claims());
     EXPECT_EQ(r.claims_json(), "");
     if (c.token.size() > 16) {
-      EXPECT_THAT(r.detail(), Not(HasSubstr(c.token.substr(c.token.size() - 16))));
+      EXPECT_THAT(r.detail(),
+                  Not(HasSubstr(c.token.substr(c.token.size() - 16))));
     }
     EXPECT_EQ(metrics_.RpcCount("Verify", v1::FailureReason_Name(c.want)), 1u);
     covered.insert(c.want);
@@ -439,14 +456,16 @@ TEST_F(AuthServiceTest, NoPublishedStateIsUnavailable) {
   AuthService service(ServiceContext{&empty, nullptr, nullptr, nullptr});
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
   builder.RegisterService(&service);
   auto server = builder.BuildAndStart();
   ASSERT_NE(server, nullptr);
   auto stub = v1::AuthService::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   v1::VerifyResponse r;
-  EXPECT_EQ(CallVerify(*stub, "x", &r).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(CallVerify(*stub, "x", &r).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
   server->Shutdown();
 }
 
@@ -476,7 +495,8 @@ TEST_F(AuthServiceTest, DirectIssuingWithoutCredentialsIsDenied) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
-TEST_F(AuthServiceTest, DirectIssuingWithScopedCallerTokenIssuesAVerifiableToken) {
+TEST_F(AuthServiceTest,
+       DirectIssuingWithScopedCallerTokenIssuesAVerifiableToken) {
   Publish(DirectPolicy(), true);
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
@@ -488,10 +508,12 @@ TEST_F(AuthServiceTest, DirectIssuingWithScopedCallerTokenIssuesAVerifiableToken
   *req.mutable_claims() = *claims;
 
   for (const nlohmann::json& scope :
-       {nlohmann::json("read jwtauth.issue"), nlohmann::json::array({"jwtauth.issue"})}) {
+       {nlohmann::json("read jwtauth.issue"),
+        nlohmann::json::array({"jwtauth.issue"})}) {
     SCOPED_TRACE(scope.dump());
     v1::IssueTokenResponse resp;
-    grpc::Status s = CallIssue(*stub, req, &resp, Token(Claims({{"scope", scope}})));
+    grpc::Status s =
+        CallIssue(*stub, req, &resp, Token(Claims({{"scope", scope}})));
     ASSERT_TRUE(s.ok()) << s.error_message();
     tokens_used_.push_back(resp.token());
     EXPECT_EQ(resp.kid(), "sign-1");
@@ -499,7 +521,8 @@ TEST_F(AuthServiceTest, DirectIssuingWithScopedCallerTokenIssuesAVerifiableToken
     EXPECT_EQ(resp.mode(), "direct");
     EXPECT_EQ(resp.issuer(), kIssuer);
     EXPECT_FALSE(resp.jti().empty());
-    EXPECT_EQ(resp.expires_at().seconds(), absl::ToUnixSeconds(now_ + absl::Minutes(5)));
+    EXPECT_EQ(resp.expires_at().seconds(),
+              absl::ToUnixSeconds(now_ + absl::Minutes(5)));
     EXPECT_EQ(resp.issued_at().seconds(), absl::ToUnixSeconds(now_));
 
     v1::VerifyResponse v;
@@ -529,7 +552,9 @@ TEST_F(AuthServiceTest, DirectIssuingCallerTokenWithoutScopeOrInvalidIsDenied) {
            {Token(Claims({{"scope", "read write"}})), "lacks scope"},
            {Token(Claims({{"scope", "jwtauth.issuer"}})), "lacks scope"},
            {Token(Claims()), "lacks scope"},
-           {Token(Claims({{"scope", "jwtauth.issue"}, {"exp", now - 3600}, {"iat", now - 7200}})),
+           {Token(Claims({{"scope", "jwtauth.issue"},
+                          {"exp", now - 3600},
+                          {"iat", now - 7200}})),
             "EXPIRED"},
            {"garbage", "MALFORMED"}}) {
     v1::IssueTokenResponse resp;
@@ -616,8 +641,8 @@ TEST_F(AuthServiceTest, ExchangeBuildsTheNewTokenOnlyFromVerifiedClaims) {
   Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
   const int64_t now = absl::ToUnixSeconds(now_);
-  const std::string subject =
-      Token(Claims({{"scope", "orders.read"}, {"admin", true}, {"exp", now + 300}}));
+  const std::string subject = Token(
+      Claims({{"scope", "orders.read"}, {"admin", true}, {"exp", now + 300}}));
   v1::IssueTokenRequest req;
   req.set_subject_token(subject);
   req.add_audiences("api://billing");
@@ -649,7 +674,8 @@ TEST_F(AuthServiceTest, ExchangeRejectsBadSubjectTokensAndLongTtl) {
   Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
   std::string forged = Token(Claims());
-  forged[forged.rfind('.') + 2] = forged[forged.rfind('.') + 2] == 'A' ? 'B' : 'A';
+  forged[forged.rfind('.') + 2] =
+      forged[forged.rfind('.') + 2] == 'A' ? 'B' : 'A';
   v1::IssueTokenRequest req;
   req.set_subject_token(forged);
   req.add_audiences(kAudience);
@@ -686,8 +712,8 @@ TEST_F(AuthServiceTest, ExchangeEnforcesProvidersAudiencesAndSubject) {
   v1::IssueTokenResponse resp;
   // A valid token of provider "strict" (not allowed).
   v1::IssueTokenRequest other;
-  other.set_subject_token(
-      Token(Claims({{"sub", "user-9"}, {"tier", "gold"}}, kStrictIssuer), &hs_));
+  other.set_subject_token(Token(
+      Claims({{"sub", "user-9"}, {"tier", "gold"}}, kStrictIssuer), &hs_));
   other.add_audiences(kAudience);
   grpc::Status s = CallIssue(*stub, other, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -789,7 +815,8 @@ TEST_F(AuthServiceTest, DirectIssuingByAllowedMtlsIdentity) {
     auto stub = stub_for(pki.other_key, pki.other_cert);
     v1::IssueTokenResponse resp;
     grpc::Status s = CallIssue(*stub, req, &resp);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << s.error_message();
     EXPECT_EQ(resp.token(), "");
     // ...but may still use a scoped caller token over the same channel.
     grpc::Status s2 = CallIssue(*stub, req, &resp,
@@ -798,12 +825,14 @@ TEST_F(AuthServiceTest, DirectIssuingByAllowedMtlsIdentity) {
   }
 }
 
-// ---- ListKeys ----------------------------------------------------------------
+// ---- ListKeys
+// ----------------------------------------------------------------
 
 void ExpectNoPrivateMembers(const nlohmann::json& j) {
   if (j.is_object()) {
     for (const char* m : {"d", "k", "p", "q", "dp", "dq", "qi", "oth"}) {
-      EXPECT_FALSE(j.contains(m)) << "private member \"" << m << "\" in " << j.dump();
+      EXPECT_FALSE(j.contains(m))
+          << "private member \"" << m << "\" in " << j.dump();
     }
     for (const auto& [k, v] : j.items()) ExpectNoPrivateMembers(v);
   } else if (j.is_array()) {

@@ -47,14 +47,12 @@ TEST_P(ConfigReaderBoolTest, AcceptsYaml12CoreSpellings) {
   EXPECT_THAT(root["flag"].Bool(), testutil::IsOkAndHolds(GetParam().second));
 }
 
-INSTANTIATE_TEST_SUITE_P(Spellings, ConfigReaderBoolTest,
-                         testing::Values(std::pair{"true", true},
-                                         std::pair{"True", true},
-                                         std::pair{"TRUE", true},
-                                         std::pair{"false", false},
-                                         std::pair{"False", false},
-                                         std::pair{"FALSE", false},
-                                         std::pair{"\"true\"", true}));
+INSTANTIATE_TEST_SUITE_P(
+    Spellings, ConfigReaderBoolTest,
+    testing::Values(std::pair{"true", true}, std::pair{"True", true},
+                    std::pair{"TRUE", true}, std::pair{"false", false},
+                    std::pair{"False", false}, std::pair{"FALSE", false},
+                    std::pair{"\"true\"", true}));
 
 TEST(ConfigReaderTest, RejectsYaml11BooleanWords) {
   for (const char* word : {"yes", "no", "on", "off", "y", "n", "1", "0"}) {
@@ -107,10 +105,12 @@ TEST(ConfigReaderTest, AbsentFieldPointsAtItsParent) {
 
 TEST(ConfigReaderTest, ListsAndStringLists) {
   ConfigNode root = Load("one: x\nmany: [x, y]\nempty: []\nblank: [x, \"\"]\n");
-  EXPECT_THAT(root["one"].StringList(), testutil::IsOkAndHolds(ElementsAre("x")));
+  EXPECT_THAT(root["one"].StringList(),
+              testutil::IsOkAndHolds(ElementsAre("x")));
   EXPECT_THAT(root["many"].StringList(),
               testutil::IsOkAndHolds(ElementsAre("x", "y")));
-  EXPECT_THAT(root["empty"].StringList(), testutil::IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(root["empty"].StringList(),
+              testutil::IsOkAndHolds(ElementsAre()));
   EXPECT_THAT(Message(root["empty"].NonEmptyStringList().status()),
               HasSubstr("empty: must be a non-empty list"));
   EXPECT_THAT(Message(root["blank"].StringList().status()),

@@ -1,10 +1,11 @@
 #include "server/config.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <string>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -29,8 +30,8 @@ ConfigLoadOptions Env(std::map<std::string, std::string> vars) {
   return o;
 }
 
-absl::StatusOr<ServerConfig> Parse(absl::string_view text,
-                                   std::map<std::string, std::string> env = {}) {
+absl::StatusOr<ServerConfig> Parse(
+    absl::string_view text, std::map<std::string, std::string> env = {}) {
   return ParseServerConfig(text, "/etc/jwtauth/config.yaml", "/etc/jwtauth",
                            Env(std::move(env)));
 }
@@ -129,7 +130,8 @@ log: {level: info, format: json}
 }
 
 TEST(ConfigTest, JsonIsAccepted) {
-  auto c = Parse(R"({"providers": [{"name": "p", "issuers": ["https://i"], "audiences": ["a"],
+  auto c = Parse(
+      R"({"providers": [{"name": "p", "issuers": ["https://i"], "audiences": ["a"],
      "keys": [{"kid": "k", "alg": "HS256", "secret": "0123456789abcdef0123456789abcdef"}]}],
      "log": {"level": "debug"}})");
   ASSERT_THAT(c, IsOk()) << c.status();
@@ -154,7 +156,10 @@ TEST(ConfigTest, UnknownKeyIsRejectedWithFileLineColumnAndPath) {
     audiences: [a]
     audience: [x]
 )");
-  EXPECT_THAT(e, HasSubstr("/etc/jwtauth/config.yaml:5:5: providers[0].audience: unknown key"));
+  EXPECT_THAT(
+      e,
+      HasSubstr(
+          "/etc/jwtauth/config.yaml:5:5: providers[0].audience: unknown key"));
 }
 
 TEST(ConfigTest, UnknownTopLevelKeyIsRejected) {
@@ -199,7 +204,8 @@ providers:
 TEST(ConfigTest, InlineSecretNeverAppearsInErrors) {
   const std::string secret = "super-secret-value-0123456789abcdef";
   std::string e = ErrorOf(
-      "providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    keys: [{kid: k, alg: "
+      "providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    "
+      "keys: [{kid: k, alg: "
       "RS256, secret: " +
       secret + "}]\n");
   EXPECT_THAT(e, HasSubstr("alg"));
@@ -207,19 +213,23 @@ TEST(ConfigTest, InlineSecretNeverAppearsInErrors) {
 }
 
 TEST(ConfigTest, KeyEntryNeedsExactlyOneSource) {
-  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    keys: "
+  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    "
+                      "audiences: [a]\n    keys: "
                       "[{kid: k, alg: HS256}]\n"),
               HasSubstr("providers[0].keys[0]: no key material"));
-  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    keys: "
+  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    "
+                      "audiences: [a]\n    keys: "
                       "[{kid: k, alg: HS256, secret: a, secret_file: b}]\n"),
               HasSubstr("more than one key material source"));
 }
 
 TEST(ConfigTest, HmacSecretCannotClaimAnRsaAlgorithm) {
-  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    keys: "
+  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    "
+                      "audiences: [a]\n    keys: "
                       "[{kid: k, alg: RS256, secret_file: s}]\n"),
               HasSubstr("keys[0].alg: an HMAC secret can only serve HS"));
-  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    keys: "
+  EXPECT_THAT(ErrorOf("providers:\n  - name: p\n    issuers: [i]\n    "
+                      "audiences: [a]\n    keys: "
                       "[{kid: k, alg: none, public_key_file: s}]\n"),
               HasSubstr("keys[0].alg: unsupported algorithm"));
 }
@@ -240,26 +250,30 @@ signing:
   EXPECT_EQ(c->signing.keys[2].state, KeyState::kRetiring);
   EXPECT_EQ(c->signing.keys[2].value, "/etc/jwtauth/old.pem");
 
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) + R"(
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) + R"(
 signing:
   issuer: https://a
   keys:
     - {kid: a, alg: ES256, private_key_file: a.pem, state: active}
     - {kid: b, alg: ES256, private_key_file: b.pem, state: active}
 )"),
-              HasSubstr("signing.keys: exactly one key must have state: active (found 2)"));
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) + R"(
+      HasSubstr(
+          "signing.keys: exactly one key must have state: active (found 2)"));
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) + R"(
 signing:
   issuer: https://a
   keys: [{kid: a, alg: ES256, private_key_file: a.pem, state: soon}]
 )"),
-              HasSubstr("signing.keys[0].state: expected next, active or retiring"));
+      HasSubstr("signing.keys[0].state: expected next, active or retiring"));
 }
 
 TEST(ConfigTest, SigningNeedsIssuerAndSaneTtls) {
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
-                      "signing: {alg: ES256, kid: a, private_key_file: a.pem}\n"),
-              HasSubstr("signing.issuer: required"));
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) +
+              "signing: {alg: ES256, kid: a, private_key_file: a.pem}\n"),
+      HasSubstr("signing.issuer: required"));
   EXPECT_THAT(ErrorOf(std::string(kMinimal) +
                       "signing: {alg: ES256, kid: a, private_key_file: a.pem, "
                       "issuer: i, default_ttl: 2h, max_ttl: 1h}\n"),
@@ -272,19 +286,21 @@ TEST(ConfigTest, TtlLimitsAreCheckedWithoutASigningKey) {
   EXPECT_THAT(ErrorOf(std::string(kMinimal) +
                       "signing: {default_ttl: 2h, max_ttl: 1h}\n"),
               HasSubstr("signing.default_ttl: must not exceed max_ttl"));
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
-                      "issue: {exchange: {max_ttl: 0s}}\n"),
-              HasSubstr("issue.exchange.max_ttl: must be at least 1s"));
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) + "issue: {exchange: {max_ttl: 0s}}\n"),
+      HasSubstr("issue.exchange.max_ttl: must be at least 1s"));
 }
 
 TEST(ConfigTest, PlainHttpJwksOnlyForLoopbackOrExplicitOptIn) {
   auto with_url = [](absl::string_view url_entry) {
     return absl::StrCat(
-        "providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    jwks_urls:\n      - ",
+        "providers:\n  - name: p\n    issuers: [i]\n    audiences: [a]\n    "
+        "jwks_urls:\n      - ",
         url_entry, "\n");
   };
-  EXPECT_THAT(ErrorOf(with_url("http://idp.example.com/jwks")),
-              HasSubstr("providers[0].jwks_urls[0].url: plain http is allowed only"));
+  EXPECT_THAT(
+      ErrorOf(with_url("http://idp.example.com/jwks")),
+      HasSubstr("providers[0].jwks_urls[0].url: plain http is allowed only"));
   EXPECT_EQ(ErrorOf(with_url("http://127.0.0.1:8080/jwks")), "OK");
   EXPECT_EQ(ErrorOf(with_url("{url: http://idp/jwks, allow_insecure: true}")),
             "OK");
@@ -298,8 +314,9 @@ TEST(ConfigTest, WrongTypesAreRejected) {
               HasSubstr("providers: expected a list of providers"));
   EXPECT_THAT(ErrorOf(std::string(kMinimal) + "    require_exp: yes-please\n"),
               HasSubstr("providers[0].require_exp: expected true or false"));
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) + "limits: {max_token_bytes: 10}\n"),
-              HasSubstr("limits.max_token_bytes: must be between 256"));
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) + "limits: {max_token_bytes: 10}\n"),
+      HasSubstr("limits.max_token_bytes: must be between 256"));
   EXPECT_THAT(ErrorOf(std::string(kMinimal) + "log: {level: loud}\n"),
               HasSubstr("log.level: expected debug, info, warn or error"));
 }
@@ -311,10 +328,10 @@ TEST(ConfigTest, SyntaxErrorHasLocation) {
 }
 
 TEST(ConfigTest, DuplicateProviderNames) {
-  EXPECT_THAT(
-      ErrorOf("providers:\n  - {name: p, issuers: [a], audiences: [a]}\n  - {name: p, "
-              "issuers: [b], audiences: [a]}\n"),
-      HasSubstr("providers[1].name: duplicate provider name"));
+  EXPECT_THAT(ErrorOf("providers:\n  - {name: p, issuers: [a], audiences: "
+                      "[a]}\n  - {name: p, "
+                      "issuers: [b], audiences: [a]}\n"),
+              HasSubstr("providers[1].name: duplicate provider name"));
 }
 
 // Token exchange is a policy — off by default, and when enabled the
@@ -333,14 +350,15 @@ TEST(ConfigTest, ExchangeIsOffByDefaultAndNeedsAllowLists) {
                       "issue: {exchange: {enabled: true, allowed_providers: "
                       "[default]}}\n"),
               HasSubstr("issue.exchange.allowed_audiences: required"));
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing + R"(issue:
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) + signing + R"(issue:
   exchange:
     enabled: true
     allowed_providers: [default, partner]
     allowed_audiences: [api://orders]
 )"),
-              HasSubstr("config.yaml:12:34: issue.exchange.allowed_providers[1]: "
-                        "unknown provider \"partner\""));
+      HasSubstr("config.yaml:12:34: issue.exchange.allowed_providers[1]: "
+                "unknown provider \"partner\""));
   // Enabled without a signing key: nothing could sign the new token.
   EXPECT_THAT(ErrorOf(std::string(kMinimal) +
                       "issue: {exchange: {enabled: true, allowed_providers: "
@@ -362,12 +380,13 @@ TEST(ConfigTest, ExchangeIsOffByDefaultAndNeedsAllowLists) {
             std::vector<std::string>{"spiffe://gw"});
   EXPECT_EQ(c->issue.exchange_required_scope, "gw.exchange");
   EXPECT_EQ(c->issue.exchange_allowed_audiences.size(), 2u);
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) + signing + R"(issue:
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) + signing + R"(issue:
   exchange: {enabled: true, allowed_providers: [default],
              allowed_audiences: [a], require_caller: true, required_scope: ""}
 )"),
-              HasSubstr("issue.exchange.require_caller: needs allowed_identities, "
-                        "or caller_providers and required_scope"));
+      HasSubstr("issue.exchange.require_caller: needs allowed_identities, "
+                "or caller_providers and required_scope"));
 }
 
 TEST(ConfigTest, ProvidersAreRequired) {
@@ -383,8 +402,9 @@ TEST(ConfigTest, AdminVerboseIsOffByDefaultAndMustBeABool) {
   c = Parse(std::string("server: {admin_verbose: true}\n") + kMinimal);
   ASSERT_THAT(c, IsOk()) << c.status();
   EXPECT_TRUE(c->server.admin_verbose);
-  EXPECT_THAT(ErrorOf(std::string("server: {admin_verbose: maybe}\n") + kMinimal),
-              HasSubstr("server.admin_verbose"));
+  EXPECT_THAT(
+      ErrorOf(std::string("server: {admin_verbose: maybe}\n") + kMinimal),
+      HasSubstr("server.admin_verbose"));
 }
 
 TEST(ConfigTest, EnvOverrides) {
@@ -400,7 +420,8 @@ TEST(ConfigTest, EnvOverrides) {
 }
 
 TEST(ConfigTest, ExtAuthzIsKeptRawWithLocations) {
-  auto c = Parse(std::string(kMinimal) + "ext_authz:\n  rules:\n    - {path_prefix: /x}\n");
+  auto c = Parse(std::string(kMinimal) +
+                 "ext_authz:\n  rules:\n    - {path_prefix: /x}\n");
   ASSERT_THAT(c, IsOk()) << c.status();
   ASSERT_TRUE(c->ext_authz.IsMap());
   EXPECT_EQ(c->ext_authz.yaml()["rules"][0]["path_prefix"].Scalar(), "/x");
@@ -409,18 +430,21 @@ TEST(ConfigTest, ExtAuthzIsKeptRawWithLocations) {
 }
 
 TEST(ConfigTest, TlsRequiresCertAndKeyAndCaForClientCerts) {
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) + "server: {tls: {cert_file: c.pem}}\n"),
-              HasSubstr("server.tls: cert_file and key_file are both required"));
-  EXPECT_THAT(ErrorOf(std::string(kMinimal) +
-                      "server: {tls: {cert_file: c, key_file: k, "
-                      "require_client_cert: true}}\n"),
-              HasSubstr("server.tls.require_client_cert: needs client_ca_file"));
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) + "server: {tls: {cert_file: c.pem}}\n"),
+      HasSubstr("server.tls: cert_file and key_file are both required"));
+  EXPECT_THAT(
+      ErrorOf(std::string(kMinimal) +
+              "server: {tls: {cert_file: c, key_file: k, "
+              "require_client_cert: true}}\n"),
+      HasSubstr("server.tls.require_client_cert: needs client_ca_file"));
 }
 
 TEST(ConfigTest, LoadFromFileReportsUnreadableFile) {
   auto c = LoadServerConfigFile("/nonexistent/jwtauth.yaml");
   ASSERT_FALSE(c.ok());
-  EXPECT_THAT(c.status().message(), HasSubstr("/nonexistent/jwtauth.yaml: cannot read"));
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("/nonexistent/jwtauth.yaml: cannot read"));
 }
 
 TEST(ConfigTest, LoadFromFileResolvesAgainstItsDirectory) {
@@ -442,7 +466,6 @@ TEST(ConfigTest, LoopbackListenAddress) {
   EXPECT_FALSE(IsLoopbackListenAddress("127.example.com:50051"));
   EXPECT_FALSE(IsLoopbackListenAddress("127.0.0.1.nip.io:50051"));
 }
-
 
 // Keys bound to issuers: `issuer:` binds a key source to one of its provider's
 // issuers; anything else is a config error with file/line/field.
@@ -525,20 +548,22 @@ TEST(ConfigTypTest, AllowedTypDefaultsAndParses) {
   EXPECT_EQ(d->providers[0].allowed_typ,
             (std::vector<std::string>{"JWT", "at+jwt"}));
   EXPECT_FALSE(d->providers[0].require_typ);
-  auto c = ParseServerConfig(
-      std::string(kMinimalTyp) +
-          "    allowed_typ: [application/secevent+jwt]\n    require_typ: true\n",
-      "/etc/jwtauth/config.yaml", "/etc/jwtauth");
+  auto c =
+      ParseServerConfig(std::string(kMinimalTyp) +
+                            "    allowed_typ: [application/secevent+jwt]\n    "
+                            "require_typ: true\n",
+                        "/etc/jwtauth/config.yaml", "/etc/jwtauth");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->providers[0].allowed_typ,
             (std::vector<std::string>{"application/secevent+jwt"}));
   EXPECT_TRUE(c->providers[0].require_typ);
-  auto bad = ParseServerConfig(std::string(kMinimalTyp) +
-                                   "    allowed_typ: [JWT, \"\"]\n",
-                               "/etc/jwtauth/config.yaml", "/etc/jwtauth");
+  auto bad = ParseServerConfig(
+      std::string(kMinimalTyp) + "    allowed_typ: [JWT, \"\"]\n",
+      "/etc/jwtauth/config.yaml", "/etc/jwtauth");
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(std::string(bad.status().message()),
-              ::testing::HasSubstr("config.yaml:8:24: providers[0].allowed_typ[1]"));
+  EXPECT_THAT(
+      std::string(bad.status().message()),
+      ::testing::HasSubstr("config.yaml:8:24: providers[0].allowed_typ[1]"));
 }
 
 }  // namespace

@@ -38,19 +38,19 @@ class ConfigWatcherTest : public ::testing::Test {
   }
 
   // A watcher whose reload counts and re-arms, as the Application does.
-  std::unique_ptr<ConfigWatcher> NewWatcher(
-      std::vector<std::string> files, absl::Duration interval,
-      bool reload_on_sighup = false) {
+  std::unique_ptr<ConfigWatcher> NewWatcher(std::vector<std::string> files,
+                                            absl::Duration interval,
+                                            bool reload_on_sighup = false) {
     files_ = std::move(files);
-    auto w = std::make_unique<ConfigWatcher>(ConfigWatcherOptions{
-        .logger = &logger_,
-        .reload =
-            [this] {
-              ++reloads_;
-              watcher_->Arm(files_);
-            },
-        .interval = [interval] { return interval; },
-        .reload_on_sighup = reload_on_sighup});
+    auto w = std::make_unique<ConfigWatcher>(
+        ConfigWatcherOptions{.logger = &logger_,
+                             .reload =
+                                 [this] {
+                                   ++reloads_;
+                                   watcher_->Arm(files_);
+                                 },
+                             .interval = [interval] { return interval; },
+                             .reload_on_sighup = reload_on_sighup});
     watcher_ = w.get();
     watcher_->Arm(files_);
     return w;

@@ -377,8 +377,7 @@ TEST(ExtAuthzPolicyTest, EnvironmentInterpolationAsInTheRestOfTheFile) {
   ASSERT_EQ(p->routes[0].forward_claims.size(), 1u);
   EXPECT_EQ(p->routes[0].forward_claims[0].header, "x-user");
   // Checks apply to the interpolated value.
-  p = FromConfigFile(
-      "ext_authz:\n  routes: [{name: r, provider: \"${P}\"}]\n",
+  p = FromConfigFile("ext_authz:\n  routes: [{name: r, provider: \"${P}\"}]\n",
                      {{"P", "ghost"}});
   EXPECT_THAT(p.status().message(),
               HasSubstr("ext_authz.routes[0].provider: unknown provider "
@@ -409,9 +408,8 @@ TEST(ExtAuthzPolicyTest, ErrorsFromTheConfigFileHaveFileLineColumnAndPath) {
 }
 
 // ext_authz and the rest of the file accept exactly the same booleans.
-class SharedBooleanTest
-    : public testing::TestWithParam<std::pair<const char*, std::optional<bool>>> {
-};
+class SharedBooleanTest : public testing::TestWithParam<
+                              std::pair<const char*, std::optional<bool>>> {};
 
 TEST_P(SharedBooleanTest, SameSpellingsInExtAuthzAndServerConfig) {
   const auto& [word, expected] = GetParam();

@@ -56,8 +56,9 @@ TEST(CanonicalRequestPathTest, MergesSlashesAndRemovesDotSegments) {
 
 TEST(CanonicalRequestPathTest, DecodesOnlyUnreservedEscapes) {
   EXPECT_EQ(CanonicalRequestPath("/%61%62%2D%2e%5F%7e"), "/ab-._~");
-  EXPECT_EQ(CanonicalRequestPath("/a/%2e%2E/b"), "/b");  // decoded, then resolved
-  EXPECT_EQ(CanonicalRequestPath("/a%2fb"), "/a%2Fb");   // reserved: kept, upper
+  EXPECT_EQ(CanonicalRequestPath("/a/%2e%2E/b"),
+            "/b");  // decoded, then resolved
+  EXPECT_EQ(CanonicalRequestPath("/a%2fb"), "/a%2Fb");  // reserved: kept, upper
   EXPECT_EQ(CanonicalRequestPath("/%c3%a9"), "/%C3%A9");
   EXPECT_EQ(CanonicalRequestPath("/bad%zz%4"), "/bad%zz%4");
   EXPECT_EQ(CanonicalRequestPath("/%2561"), "/%2561");  // decoded once only
@@ -85,7 +86,8 @@ TEST(PathPrefixMatchesTest, WholeSegmentsOnly) {
 }
 
 TEST(RequestMatchTest, PathPrefixMatchesCanonicalRequestPath) {
-  auto p = Parse("ext_authz:\n  rules: [{path_prefix: /orders/health, allow: true}]\n");
+  auto p = Parse(
+      "ext_authz:\n  rules: [{path_prefix: /orders/health, allow: true}]\n");
   ASSERT_THAT(p, IsOk());
   EXPECT_TRUE(FirstRuleMatches(*p, "/orders/health"));
   EXPECT_TRUE(FirstRuleMatches(*p, "/orders/health?x=1"));
@@ -97,7 +99,8 @@ TEST(RequestMatchTest, PathPrefixMatchesCanonicalRequestPath) {
 }
 
 TEST(RequestMatchTest, PathExactAndRegex) {
-  auto exact = Parse("ext_authz:\n  rules: [{path_exact: /status, allow: true}]\n");
+  auto exact =
+      Parse("ext_authz:\n  rules: [{path_exact: /status, allow: true}]\n");
   ASSERT_THAT(exact, IsOk());
   EXPECT_TRUE(FirstRuleMatches(*exact, "/status"));
   EXPECT_TRUE(FirstRuleMatches(*exact, "/x/../status?y"));
@@ -139,21 +142,27 @@ std::string ErrorOf(const std::string& yaml) {
 }
 
 TEST(RequestMatchTest, BadPathMatchersAreConfigErrors) {
-  EXPECT_THAT(ErrorOf("ext_authz:\n  rules: [{path_prefix: /a/../b, allow: true}]\n"),
-              HasSubstr("cfg.yaml:2:25: ext_authz.rules[0].path_prefix: "
-                        "must be a normalized path, e.g. \"/b\""));
-  EXPECT_THAT(ErrorOf("ext_authz:\n  rules: [{path_exact: \"/a?x\", allow: true}]\n"),
-              HasSubstr("path_exact: must be a normalized path"));
-  EXPECT_THAT(ErrorOf("ext_authz:\n  rules: [{path_prefix: /a//b, allow: true}]\n"),
-              HasSubstr("path_prefix: must be a normalized path"));
+  EXPECT_THAT(
+      ErrorOf("ext_authz:\n  rules: [{path_prefix: /a/../b, allow: true}]\n"),
+      HasSubstr("cfg.yaml:2:25: ext_authz.rules[0].path_prefix: "
+                "must be a normalized path, e.g. \"/b\""));
+  EXPECT_THAT(
+      ErrorOf("ext_authz:\n  rules: [{path_exact: \"/a?x\", allow: true}]\n"),
+      HasSubstr("path_exact: must be a normalized path"));
+  EXPECT_THAT(
+      ErrorOf("ext_authz:\n  rules: [{path_prefix: /a//b, allow: true}]\n"),
+      HasSubstr("path_prefix: must be a normalized path"));
   EXPECT_THAT(ErrorOf("ext_authz:\n  rules: [{path_exact: a, allow: true}]\n"),
               HasSubstr("path_exact: must start with /"));
-  EXPECT_THAT(ErrorOf("ext_authz:\n  rules: [{path_regex: \"(\", allow: true}]\n"),
-              HasSubstr("path_regex: invalid RE2 regex"));
   EXPECT_THAT(
-      ErrorOf("ext_authz:\n  rules: [{path_prefix: /a, path_exact: /a, allow: true}]\n"),
-      HasSubstr("at most one of path_prefix, path_exact, path_regex"));
-  EXPECT_EQ(ErrorOf("ext_authz:\n  rules: [{path_prefix: /a/%2F, allow: true}]\n"), "");
+      ErrorOf("ext_authz:\n  rules: [{path_regex: \"(\", allow: true}]\n"),
+      HasSubstr("path_regex: invalid RE2 regex"));
+  EXPECT_THAT(ErrorOf("ext_authz:\n  rules: [{path_prefix: /a, path_exact: /a, "
+                      "allow: true}]\n"),
+              HasSubstr("at most one of path_prefix, path_exact, path_regex"));
+  EXPECT_EQ(
+      ErrorOf("ext_authz:\n  rules: [{path_prefix: /a/%2F, allow: true}]\n"),
+      "");
 }
 
 TEST(PathMatcherLocationsTest, ListsRulesAndRoutesUsingPaths) {
@@ -200,8 +209,8 @@ TEST(ClaimHeaderValueTest, ResolvesPathsLikeConditions) {
   EXPECT_EQ(ClaimHeaderValue(claims, "org.x.y.id"), "7");
   ExtAuthzRule rule;
   rule.action = ExtAuthzRule::Action::kClaims;
-  rule.claims = {ClaimCondition{"org.x.y.id", ClaimCondition::Op::kEquals,
-                                {"7"}}};
+  rule.claims = {
+      ClaimCondition{"org.x.y.id", ClaimCondition::Op::kEquals, {"7"}}};
   EXPECT_EQ(FirstFailedCondition(rule, claims), nullptr);
 }
 

@@ -59,9 +59,9 @@ TEST(GrpcServerTest, ServesAuthServiceAndFollowsReadiness) {
   ASSERT_THAT(server, IsOk()) << server.status();
   ASSERT_GT((*server)->port(), 0);
 
-  auto stub = v1::AuthService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*server)->port()),
-      grpc::InsecureChannelCredentials()));
+  auto stub = v1::AuthService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::VerifyResponse response;

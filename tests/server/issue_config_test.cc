@@ -59,30 +59,30 @@ TEST(IssueConfigTest, ExchangeMaxTtlLimitNamesThePath) {
 
 TEST(IssueConfigTest, ExchangeClaimsLimitNamesTheEntry) {
   EXPECT_THAT(
-      ServerConfigError(absl::StrCat(
-          kBase, "issue: {exchange: {claims: [sub, exp]}}\n")),
+      ServerConfigError(
+          absl::StrCat(kBase, "issue: {exchange: {claims: [sub, exp]}}\n")),
       HasSubstr("config.yaml:7:34: issue.exchange.claims[1]: \"exp\" is "
                 "empty or reserved"));
   EXPECT_THAT(
-      ServerConfigError(absl::StrCat(
-          kBase, "issue: {exchange: {claims: [aud]}}\n")),
+      ServerConfigError(
+          absl::StrCat(kBase, "issue: {exchange: {claims: [aud]}}\n")),
       HasSubstr("issue.exchange.claims[0]: \"aud\" is set by the exchange"));
 }
 
 TEST(IssueConfigTest, BooleansUseTheSharedSpellings) {
   IssueConfig c;
   EXPECT_THAT(
-      ParseIssueConfig(LoadConfigText("issue: {direct: {enabled: TRUE}}\n")
-                           ["issue"],
-                       c),
+      ParseIssueConfig(
+          LoadConfigText("issue: {direct: {enabled: TRUE}}\n")["issue"], c),
       IsOk());
   EXPECT_TRUE(c.policy.direct_enabled);
-  EXPECT_THAT(std::string(ParseIssueConfig(LoadConfigText(
-                              "issue: {direct: {enabled: yes}}\n")["issue"],
-                                           c)
-                              .message()),
-              HasSubstr("config.yaml:1:27: issue.direct.enabled: expected "
-                        "true or false"));
+  EXPECT_THAT(
+      std::string(
+          ParseIssueConfig(
+              LoadConfigText("issue: {direct: {enabled: yes}}\n")["issue"], c)
+              .message()),
+      HasSubstr("config.yaml:1:27: issue.direct.enabled: expected "
+                "true or false"));
 }
 
 }  // namespace

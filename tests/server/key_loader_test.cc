@@ -17,8 +17,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_keys.h"
 
 namespace jwtauth::server {
@@ -35,7 +35,6 @@ constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
 
 class KeyLoaderTest : public ::testing::Test {
  protected:
-
   std::string Write(const std::string& name, const std::string& content) {
     std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
     return (dir_ / name).string();
@@ -94,15 +93,15 @@ TEST_F(KeyLoaderTest, SecretFileHoldingAPublicKeyIsRefused) {
 }
 
 TEST_F(KeyLoaderTest, SecretEnvReadsTheInjectedEnvironment) {
-  options_.load.getenv = [](absl::string_view name)
-      -> std::optional<std::string> {
+  options_.load.getenv =
+      [](absl::string_view name) -> std::optional<std::string> {
     if (name == "HS_SECRET") return std::string(kSecret);
     return std::nullopt;
   };
-  EXPECT_THAT(LoadVerificationKeys(
-                  Entry(KeySourceKind::kSecretEnv, "HS_SECRET", "HS256"),
-                  options_),
-              IsOk());
+  EXPECT_THAT(
+      LoadVerificationKeys(
+          Entry(KeySourceKind::kSecretEnv, "HS_SECRET", "HS256"), options_),
+      IsOk());
   auto missing = LoadVerificationKeys(
       Entry(KeySourceKind::kSecretEnv, "NOT_SET", "HS256"), options_);
   ASSERT_FALSE(missing.ok());
@@ -113,8 +112,8 @@ TEST_F(KeyLoaderTest, SecretEnvReadsTheInjectedEnvironment) {
 TEST_F(KeyLoaderTest, PrivateKeyFileContributesOnlyItsPublicHalf) {
   TestKey ec = GenerateTestKey(Algorithm::kEs256);
   auto keys = LoadVerificationKeys(
-      Entry(KeySourceKind::kPrivateKeyFile,
-            Write("ec.pem", PrivatePem(ec)), "ES256", "ec"),
+      Entry(KeySourceKind::kPrivateKeyFile, Write("ec.pem", PrivatePem(ec)),
+            "ES256", "ec"),
       options_);
   ASSERT_THAT(keys, IsOk()) << keys.status();
   ASSERT_EQ(keys->keys.size(), 1u);
@@ -125,8 +124,7 @@ TEST_F(KeyLoaderTest, PrivateKeyFileContributesOnlyItsPublicHalf) {
 TEST_F(KeyLoaderTest, JwkWhoseKidDisagreesIsRefused) {
   TestKey ec = GenerateTestKey(Algorithm::kEs256, "real-kid");
   auto keys = LoadVerificationKeys(
-      Entry(KeySourceKind::kJwk, ec.key.ToPublicJwk()->dump(), "",
-            "other-kid"),
+      Entry(KeySourceKind::kJwk, ec.key.ToPublicJwk()->dump(), "", "other-kid"),
       options_);
   ASSERT_FALSE(keys.ok());
   EXPECT_THAT(keys.status().message(),
@@ -137,8 +135,7 @@ TEST_F(KeyLoaderTest, JwkWhoseKidDisagreesIsRefused) {
 TEST_F(KeyLoaderTest, JwksEntriesItSkipsBecomeWarnings) {
   TestKey ec = GenerateTestKey(Algorithm::kEs256, "good");
   nlohmann::json jwks = {
-      {"keys",
-       {*ec.key.ToPublicJwk(), {{"kty", "unknown"}, {"kid", "odd"}}}}};
+      {"keys", {*ec.key.ToPublicJwk(), {{"kty", "unknown"}, {"kid", "odd"}}}}};
   auto keys = LoadVerificationKeys(
       Entry(KeySourceKind::kJwksFile, Write("jwks.json", jwks.dump())),
       options_);
@@ -173,10 +170,9 @@ TEST_F(KeyLoaderTest, SigningKeyFromPrivatePemCarriesKidAlgAndState) {
 
 TEST_F(KeyLoaderTest, SigningKeyErrorsNameTheEntry) {
   TestKey ec = GenerateTestKey(Algorithm::kEs256);
-  auto no_kid = LoadSigningKey(
-      Entry(KeySourceKind::kPrivateKeyFile, Write("a.pem", PrivatePem(ec)),
-            "ES256"),
-      options_);
+  auto no_kid = LoadSigningKey(Entry(KeySourceKind::kPrivateKeyFile,
+                                     Write("a.pem", PrivatePem(ec)), "ES256"),
+                               options_);
   ASSERT_FALSE(no_kid.ok());
   EXPECT_THAT(no_kid.status().message(),
               HasSubstr("private_key_file: kid is required for a signing key"));
@@ -198,9 +194,9 @@ TEST_F(KeyLoaderTest, SigningKeyErrorsNameTheEntry) {
 
 TEST_F(KeyLoaderTest, SigningJwkSuppliesKidAndAlg) {
   const nlohmann::json jwk = {{"kty", "oct"},
-                               {"k", Base64UrlEncode(kSecret)},
-                               {"kid", "from-jwk"},
-                               {"alg", "HS256"}};
+                              {"k", Base64UrlEncode(kSecret)},
+                              {"kid", "from-jwk"},
+                              {"alg", "HS256"}};
   auto sk = LoadSigningKey(
       Entry(KeySourceKind::kJwkFile, Write("sign.jwk", jwk.dump())), options_);
   ASSERT_THAT(sk, IsOk()) << sk.status();

@@ -55,9 +55,9 @@ TEST(KeySourceConfigTest, SecretsServeOnlyHmac) {
 }
 
 TEST(KeySourceConfigTest, SigningKeysNeedAlgUnlessJwk) {
-  EXPECT_THAT(Key("{private_key_file: a.pem}\n", KeyRole::kSigning).status()
-                  .message(),
-              HasSubstr("k.alg: required for a signing key"));
+  EXPECT_THAT(
+      Key("{private_key_file: a.pem}\n", KeyRole::kSigning).status().message(),
+      HasSubstr("k.alg: required for a signing key"));
   EXPECT_THAT(Key("{jwk_file: a.json}\n", KeyRole::kSigning), IsOk());
   EXPECT_THAT(std::string(Key("{public_key_file: a.pem, alg: ES256}\n",
                               KeyRole::kSigning)

@@ -30,9 +30,8 @@ Logger MakeLogger(Captured& c, LogLevel level) {
 
 TEST(LoggingTest, WritesOneJsonObjectPerLine) {
   Captured c;
-  Logger logger(LogLevel::kInfo, [&c](absl::string_view line) {
-    c.lines.emplace_back(line);
-  });
+  Logger logger(LogLevel::kInfo,
+                [&c](absl::string_view line) { c.lines.emplace_back(line); });
   logger.Log(LogLevel::kInfo, "config_loaded",
              {{"file", "/etc/a \"b\".yaml"}, {"providers", "2"}});
   ASSERT_EQ(c.lines.size(), 1u);
@@ -50,9 +49,8 @@ TEST(LoggingTest, WritesOneJsonObjectPerLine) {
 
 TEST(LoggingTest, LevelFiltersAndCanChangeAtRuntime) {
   Captured c;
-  Logger logger(LogLevel::kWarn, [&c](absl::string_view line) {
-    c.lines.emplace_back(line);
-  });
+  Logger logger(LogLevel::kWarn,
+                [&c](absl::string_view line) { c.lines.emplace_back(line); });
   logger.Log(LogLevel::kInfo, "dropped");
   logger.Log(LogLevel::kError, "kept");
   EXPECT_EQ(c.lines.size(), 1u);
@@ -64,16 +62,16 @@ TEST(LoggingTest, LevelFiltersAndCanChangeAtRuntime) {
 }
 
 TEST(LoggingTest, ControlCharactersAreEscaped) {
-  std::string line = Logger::FormatLine(absl::UnixEpoch(), LogLevel::kWarn,
-                                        "e", {{"x", "a\nb\x01\tc\\"}});
+  std::string line = Logger::FormatLine(absl::UnixEpoch(), LogLevel::kWarn, "e",
+                                        {{"x", "a\nb\x01\tc\\"}});
   EXPECT_EQ(line,
             "{\"ts\":\"1970-01-01T00:00:00.000Z\",\"level\":\"warn\","
             "\"event\":\"e\",\"x\":\"a\\nb\\u0001\\tc\\\\\"}\n");
 }
 
 TEST(LoggingTest, ReservedKeysCannotBeOverwritten) {
-  std::string line = Logger::FormatLine(absl::UnixEpoch(), LogLevel::kInfo,
-                                        "e", {{"level", "error"}});
+  std::string line = Logger::FormatLine(absl::UnixEpoch(), LogLevel::kInfo, "e",
+                                        {{"level", "error"}});
   auto j = nlohmann::json::parse(line, nullptr, false);
   ASSERT_FALSE(j.is_discarded());
   EXPECT_EQ(j["level"], "info");

@@ -63,18 +63,27 @@ TEST(MetricsTest, RpcCountersAndHistogramByMethodAndResult) {
   Metrics m({.version = "1.2.3", .compiler = "gcc"});
   m.RecordRpc("Verify", "OK", absl::Microseconds(80));
   m.RecordRpc("Verify", "OK", absl::Milliseconds(3));
-  m.RecordRpc("Verify", FailureReason::kSignatureInvalid, absl::Microseconds(40));
+  m.RecordRpc("Verify", FailureReason::kSignatureInvalid,
+              absl::Microseconds(40));
   m.RecordRpc("IssueToken", "PERMISSION_DENIED", absl::Microseconds(10));
   auto s = ParseProm(m.RenderPrometheus());
   EXPECT_EQ(s["jwtauth_build_info{version=\"1.2.3\",compiler=\"gcc\"}"], 1);
   EXPECT_EQ(s["jwtauth_rpc_total{method=\"Verify\",result=\"OK\"}"], 2);
-  EXPECT_EQ(s["jwtauth_rpc_total{method=\"Verify\",result=\"SIGNATURE_INVALID\"}"], 1);
-  EXPECT_EQ(s["jwtauth_rpc_total{method=\"IssueToken\",result=\"PERMISSION_DENIED\"}"], 1);
+  EXPECT_EQ(
+      s["jwtauth_rpc_total{method=\"Verify\",result=\"SIGNATURE_INVALID\"}"],
+      1);
+  EXPECT_EQ(s["jwtauth_rpc_total{method=\"IssueToken\",result=\"PERMISSION_"
+              "DENIED\"}"],
+            1);
   const std::string ok = "method=\"Verify\",result=\"OK\"";
-  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"5e-05\"}"], 0);
-  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"0.0001\"}"], 1);
-  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"0.0025\"}"], 1);
-  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"0.005\"}"], 2);
+  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"5e-05\"}"],
+            0);
+  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"0.0001\"}"],
+            1);
+  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"0.0025\"}"],
+            1);
+  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"0.005\"}"],
+            2);
   EXPECT_EQ(s["jwtauth_rpc_latency_seconds_bucket{" + ok + ",le=\"+Inf\"}"], 2);
   EXPECT_EQ(s["jwtauth_rpc_latency_seconds_count{" + ok + "}"], 2);
   EXPECT_NEAR(s["jwtauth_rpc_latency_seconds_sum{" + ok + "}"], 0.00308, 1e-9);
@@ -87,19 +96,23 @@ TEST(MetricsTest, UnknownLabelValuesAreEscapedAndCounted) {
   Metrics m;
   m.RecordRpc("Custom\"x", "weird\nvalue", absl::ZeroDuration());
   std::string text = m.RenderPrometheus();
-  EXPECT_THAT(text, HasSubstr("method=\"Custom\\\"x\",result=\"weird\\nvalue\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("method=\"Custom\\\"x\",result=\"weird\\nvalue\"} 1"));
   EXPECT_EQ(m.RpcCount("Custom\"x", "weird\nvalue"), 1u);
 }
 
 TEST(MetricsTest, JwksUrlLabelsCarryNoCredentials) {
   Metrics m;
   m.RecordJwksFetch("https://user:pw@idp/jwks?token=SECRET", "ok");
-  m.SetJwksLastSuccess("https://idp/jwks?token=SECRET", absl::FromUnixSeconds(1));
+  m.SetJwksLastSuccess("https://idp/jwks?token=SECRET",
+                       absl::FromUnixSeconds(1));
   const std::string text = m.RenderPrometheus();
   EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("SECRET")));
   EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("user:pw")));
-  EXPECT_THAT(text, ::testing::ContainsRegex(
-                        "jwtauth_jwks_fetch_total\\{url=\"https://idp/jwks#[0-9a-f]{8}\""));
+  EXPECT_THAT(
+      text,
+      ::testing::ContainsRegex(
+          "jwtauth_jwks_fetch_total\\{url=\"https://idp/jwks#[0-9a-f]{8}\""));
 }
 
 TEST(MetricsTest, CacheKeysJwksAndReloads) {
@@ -119,14 +132,22 @@ TEST(MetricsTest, CacheKeysJwksAndReloads) {
   auto s = ParseProm(m.RenderPrometheus());
   EXPECT_EQ(s["jwtauth_cache_lookups_total{result=\"hit\"}"], 2);
   EXPECT_EQ(s["jwtauth_cache_lookups_total{result=\"miss\"}"], 1);
-  EXPECT_EQ(s["jwtauth_key_verifications_total{provider=\"default\",kid=\"k1\"}"], 2);
-  EXPECT_EQ(s["jwtauth_key_last_used_timestamp_seconds{provider=\"default\",kid=\"k1\"}"], 1'000'050);
+  EXPECT_EQ(
+      s["jwtauth_key_verifications_total{provider=\"default\",kid=\"k1\"}"], 2);
+  EXPECT_EQ(s["jwtauth_key_last_used_timestamp_seconds{provider=\"default\","
+              "kid=\"k1\"}"],
+            1'000'050);
   EXPECT_EQ(s["jwtauth_keys{provider=\"default\"}"], 3);
   EXPECT_EQ(s["jwtauth_keys{provider=\"other\"}"], 0);
-  EXPECT_EQ(s["jwtauth_jwks_fetch_total{url=\"https://idp/jwks\",result=\"ok\"}"], 1);
-  EXPECT_EQ(s["jwtauth_jwks_fetch_total{url=\"https://idp/jwks\",result=\"http_error\"}"], 1);
-  EXPECT_EQ(s["jwtauth_jwks_last_success_age_seconds{url=\"https://idp/jwks\"}"], 30);
-  EXPECT_TRUE(std::isinf(s["jwtauth_jwks_last_success_age_seconds{url=\"https://never/jwks\"}"]));
+  EXPECT_EQ(
+      s["jwtauth_jwks_fetch_total{url=\"https://idp/jwks\",result=\"ok\"}"], 1);
+  EXPECT_EQ(s["jwtauth_jwks_fetch_total{url=\"https://idp/"
+              "jwks\",result=\"http_error\"}"],
+            1);
+  EXPECT_EQ(
+      s["jwtauth_jwks_last_success_age_seconds{url=\"https://idp/jwks\"}"], 30);
+  EXPECT_TRUE(std::isinf(
+      s["jwtauth_jwks_last_success_age_seconds{url=\"https://never/jwks\"}"]));
   EXPECT_EQ(s["jwtauth_config_reloads_total{result=\"ok\"}"], 1);
   EXPECT_EQ(s["jwtauth_config_reloads_total{result=\"rejected\"}"], 1);
   EXPECT_EQ(s["jwtauth_config_generation"], 7);
@@ -158,7 +179,9 @@ TEST(MetricsTest, CacheSourcesAddToCacheLookups) {
 TEST(MetricsTest, CollectorsAppendAndCanBeRemoved) {
   Metrics m;
   int id = m.AddCollector([](std::string* out) {
-    *out += "# HELP jwtauth_custom x\n# TYPE jwtauth_custom gauge\njwtauth_custom 42\n";
+    *out +=
+        "# HELP jwtauth_custom x\n# TYPE jwtauth_custom gauge\njwtauth_custom "
+        "42\n";
   });
   EXPECT_EQ(ParseProm(m.RenderPrometheus())["jwtauth_custom"], 42);
   m.RemoveCollector(id);
@@ -171,8 +194,10 @@ TEST(MetricsTest, KeyCountsSetByACollectorShowOnTheSameScrape) {
   Metrics m;
   int n = 0;
   m.AddCollector([&m, &n](std::string*) { m.SetKeyCounts({{"p", ++n}}); });
-  EXPECT_THAT(m.RenderPrometheus(), HasSubstr("jwtauth_keys{provider=\"p\"} 1\n"));
-  EXPECT_THAT(m.RenderPrometheus(), HasSubstr("jwtauth_keys{provider=\"p\"} 2\n"));
+  EXPECT_THAT(m.RenderPrometheus(),
+              HasSubstr("jwtauth_keys{provider=\"p\"} 1\n"));
+  EXPECT_THAT(m.RenderPrometheus(),
+              HasSubstr("jwtauth_keys{provider=\"p\"} 2\n"));
 }
 
 TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
@@ -186,7 +211,8 @@ TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        m.RecordRpc("Verify", i % 2 ? "OK" : "EXPIRED", absl::Microseconds(i % 700));
+        m.RecordRpc("Verify", i % 2 ? "OK" : "EXPIRED",
+                    absl::Microseconds(i % 700));
         m.RecordKeyVerification("p", t % 2 ? "a" : "b");
         (i % 3 == 0 ? cache_hits : cache_misses).fetch_add(1);
         if (i % 5000 == 0) m.RenderPrometheus();
@@ -200,8 +226,9 @@ TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
             uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(m.CacheHits() + m.CacheMisses(), uint64_t{kThreads} * kPerThread);
   auto s = ParseProm(m.RenderPrometheus());
-  EXPECT_EQ(s["jwtauth_rpc_latency_seconds_count{method=\"Verify\",result=\"OK\"}"],
-            kThreads * kPerThread / 2);
+  EXPECT_EQ(
+      s["jwtauth_rpc_latency_seconds_count{method=\"Verify\",result=\"OK\"}"],
+      kThreads * kPerThread / 2);
 }
 
 TEST(MetricsTest, EveryFailureReasonHasAFixedSeries) {
@@ -211,8 +238,14 @@ TEST(MetricsTest, EveryFailureReasonHasAFixedSeries) {
                 absl::ZeroDuration());
   }
   std::string text = m.RenderPrometheus();
-  EXPECT_THAT(text, HasSubstr("jwtauth_rpc_total{method=\"Check\",result=\"KEYS_UNAVAILABLE\"} 1"));
-  EXPECT_THAT(text, HasSubstr("jwtauth_rpc_total{method=\"Check\",result=\"TOKEN_MISSING\"} 1"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "jwtauth_rpc_total{method=\"Check\",result=\"KEYS_UNAVAILABLE\"} 1"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "jwtauth_rpc_total{method=\"Check\",result=\"TOKEN_MISSING\"} 1"));
 }
 
 }  // namespace

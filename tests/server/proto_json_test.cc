@@ -19,7 +19,8 @@ TEST(ProtoJsonTest, ObjectRoundTripsThroughStruct) {
   EXPECT_EQ(s->fields().at("sub").string_value(), "alice");
   EXPECT_EQ(s->fields().at("exp").number_value(), 1700000000.0);
   EXPECT_TRUE(s->fields().at("admin").bool_value());
-  EXPECT_EQ(s->fields().at("none").kind_case(), google::protobuf::Value::kNullValue);
+  EXPECT_EQ(s->fields().at("none").kind_case(),
+            google::protobuf::Value::kNullValue);
   EXPECT_EQ(s->fields().at("roles").list_value().values_size(), 2);
   EXPECT_EQ(StructToJson(*s), claims);  // integers come back as integers
 }

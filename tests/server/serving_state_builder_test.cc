@@ -15,9 +15,9 @@
 #include "core/issuer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/fake_clock.h"
 #include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
 
 namespace jwtauth::server {
 namespace {
@@ -41,17 +41,19 @@ class ServingStateBuilderTest : public ::testing::Test {
     std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << content;
   }
 
-  ServerConfig Parse(const std::string& providers_yaml,
-                     const std::string& signing_issuer = "https://issuer.test") {
+  ServerConfig Parse(
+      const std::string& providers_yaml,
+      const std::string& signing_issuer = "https://issuer.test") {
     const std::string text = absl::StrCat(R"(
 server: {listen: "127.0.0.1:0", admin_listen: ""}
 signing:
   alg: ES256
   kid: own
   private_key_file: signing.pem
-  issuer: )", signing_issuer, "\n", providers_yaml);
-    auto config = ParseServerConfig(text, (dir_ / "config.yaml").string(),
-                                    dir_.string());
+  issuer: )",
+                                          signing_issuer, "\n", providers_yaml);
+    auto config =
+        ParseServerConfig(text, (dir_ / "config.yaml").string(), dir_.string());
     EXPECT_THAT(config, IsOk()) << config.status();
     return config.ok() ? *std::move(config) : ServerConfig{};
   }
@@ -118,7 +120,8 @@ TEST_F(ServingStateBuilderTest, ProviderPolicyErrorCarriesItsLocation) {
   EXPECT_THAT(built.status().message(), HasSubstr("providers[0]"));
 }
 
-TEST_F(ServingStateBuilderTest, JwksUrlsBecomePendingSourcesAndNothingIsFetched) {
+TEST_F(ServingStateBuilderTest,
+       JwksUrlsBecomePendingSourcesAndNothingIsFetched) {
   auto built = builder_.Build(Parse(absl::StrCat(kProvider, R"(
     jwks_urls: ["http://127.0.0.1:1/jwks"]
 )")));

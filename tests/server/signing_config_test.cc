@@ -46,17 +46,16 @@ TEST(SigningConfigTest, ShortFormAndKeysAreExclusive) {
 // The lifetime limits are checked once, by core's ValidateIssuerOptions;
 // the error names the YAML value.
 TEST(SigningConfigTest, TtlLimitsNameThePath) {
-  const std::string signing =
-      "signing:\n  ephemeral: true\n  issuer: i\n";
-  EXPECT_EQ(ServerConfigError(absl::StrCat(kProviders, signing,
-                                           "  default_ttl: 1h\n")),
+  const std::string signing = "signing:\n  ephemeral: true\n  issuer: i\n";
+  EXPECT_EQ(ServerConfigError(
+                absl::StrCat(kProviders, signing, "  default_ttl: 1h\n")),
             "OK");
-  EXPECT_EQ(ServerConfigError(absl::StrCat(kProviders, signing,
-                                           "  default_ttl: 2h\n")),
+  EXPECT_EQ(ServerConfigError(
+                absl::StrCat(kProviders, signing, "  default_ttl: 2h\n")),
             "/etc/jwtauth/config.yaml:9:16: signing.default_ttl: must not "
             "exceed max_ttl");
-  EXPECT_EQ(ServerConfigError(absl::StrCat(kProviders, signing,
-                                           "  default_ttl: 0s\n")),
+  EXPECT_EQ(ServerConfigError(
+                absl::StrCat(kProviders, signing, "  default_ttl: 0s\n")),
             "/etc/jwtauth/config.yaml:9:16: signing.default_ttl: must be at "
             "least 1s");
 }

@@ -15,7 +15,8 @@ using ::testing::Not;
 TEST(RedactUrlTest, KeepsSchemeHostPortAndPath) {
   EXPECT_EQ(RedactUrl("https://idp.example.com/keys"),
             "https://idp.example.com/keys");
-  EXPECT_EQ(RedactUrl("http://127.0.0.1:8080/a/b"), "http://127.0.0.1:8080/a/b");
+  EXPECT_EQ(RedactUrl("http://127.0.0.1:8080/a/b"),
+            "http://127.0.0.1:8080/a/b");
   EXPECT_EQ(RedactUrl("https://idp"), "https://idp");
 }
 
@@ -24,8 +25,10 @@ TEST(RedactUrlTest, DropsUserinfoQueryAndFragmentAndMarksIt) {
   EXPECT_THAT(r, MatchesRegex("https://idp/keys#[0-9a-f]{8}"));
   EXPECT_THAT(RedactUrl("https://idp/keys?token=SECRET"),
               MatchesRegex("https://idp/keys#[0-9a-f]{8}"));
-  EXPECT_THAT(RedactUrl("https://idp?x=1"), MatchesRegex("https://idp#[0-9a-f]{8}"));
-  EXPECT_THAT(RedactUrl("https://a:b@idp/"), MatchesRegex("https://idp/#[0-9a-f]{8}"));
+  EXPECT_THAT(RedactUrl("https://idp?x=1"),
+              MatchesRegex("https://idp#[0-9a-f]{8}"));
+  EXPECT_THAT(RedactUrl("https://a:b@idp/"),
+              MatchesRegex("https://idp/#[0-9a-f]{8}"));
 }
 
 TEST(RedactUrlTest, DistinctUrlsStayDistinctAndStable) {
@@ -43,7 +46,8 @@ TEST(RedactUrlTest, NonUrlBecomesDigestOnly) {
 TEST(PublicSourceIdTest, HidesFilePathsEnvNamesAndInlineLocations) {
   EXPECT_THAT(PublicSourceId("file:/etc/jwtauth/hs.key"),
               MatchesRegex("file:#[0-9a-f]{8}"));
-  EXPECT_THAT(PublicSourceId("env:HS_SECRET"), MatchesRegex("env:#[0-9a-f]{8}"));
+  EXPECT_THAT(PublicSourceId("env:HS_SECRET"),
+              MatchesRegex("env:#[0-9a-f]{8}"));
   EXPECT_THAT(PublicSourceId("inline:/etc/jwtauth.yaml"),
               MatchesRegex("inline:#[0-9a-f]{8}"));
   EXPECT_NE(PublicSourceId("file:/a"), PublicSourceId("file:/b"));

@@ -11,7 +11,8 @@
 namespace jwtauth::server {
 namespace {
 
-TEST(StatusMappingTest, EveryCoreReasonMapsToTheProtoValueWithTheSameNameAndNumber) {
+TEST(StatusMappingTest,
+     EveryCoreReasonMapsToTheProtoValueWithTheSameNameAndNumber) {
   for (int i = 0; i <= kMaxFailureReason; ++i) {
     const auto core = static_cast<FailureReason>(i);
     const v1::FailureReason proto = ToProtoReason(core);
@@ -80,7 +81,8 @@ TEST(StatusMappingTest, CodeNamesAreDistinctAndCanonical) {
     names.insert(std::string(GrpcCodeName(static_cast<grpc::StatusCode>(i))));
   }
   EXPECT_EQ(names.size(), 17u);
-  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::PERMISSION_DENIED), "PERMISSION_DENIED");
+  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::PERMISSION_DENIED),
+            "PERMISSION_DENIED");
   EXPECT_EQ(GrpcCodeName(grpc::StatusCode::OK), "OK");
 }
 

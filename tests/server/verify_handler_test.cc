@@ -64,8 +64,8 @@ class HandleVerifyTest : public ::testing::Test {
 
   std::string Token(const nlohmann::json& overrides = {}) {
     const int64_t now = absl::ToUnixSeconds(clock_.Now());
-    nlohmann::json claims = {{"iss", kIssuer}, {"sub", "alice"},
-                             {"aud", "api"},   {"iat", now},
+    nlohmann::json claims = {{"iss", kIssuer},   {"sub", "alice"},
+                             {"aud", "api"},     {"iat", now},
                              {"exp", now + 600}, {"tenant", "acme"}};
     for (const auto& [k, v] : overrides.items()) claims[k] = v;
     return SignJws(key_, claims.dump());
@@ -94,8 +94,7 @@ TEST_F(HandleVerifyTest, ValidTokenFillsEveryResponseField) {
   EXPECT_EQ(r->alg(), "ES256");
   EXPECT_EQ(r->claims().fields().at("sub").string_value(), "alice");
   EXPECT_EQ(nlohmann::json::parse(r->claims_json())["sub"], "alice");
-  EXPECT_EQ(r->expires_at().seconds(),
-            absl::ToUnixSeconds(clock_.Now()) + 600);
+  EXPECT_EQ(r->expires_at().seconds(), absl::ToUnixSeconds(clock_.Now()) + 600);
   EXPECT_EQ(r->metadata().at("tenant"), "acme");
 }
 

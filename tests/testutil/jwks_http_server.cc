@@ -151,7 +151,8 @@ JwksHttpServer::JwksHttpServer(std::unique_ptr<Impl> impl)
 JwksHttpServer::~JwksHttpServer() { Stop(); }
 
 std::unique_ptr<JwksHttpServer> JwksHttpServer::Start() {
-  auto impl = std::make_unique<Impl>(std::make_unique<httplib::Server>(), false);
+  auto impl =
+      std::make_unique<Impl>(std::make_unique<httplib::Server>(), false);
   if (!impl->Begin()) return nullptr;
   return std::unique_ptr<JwksHttpServer>(new JwksHttpServer(std::move(impl)));
 }

@@ -74,7 +74,8 @@ class JwksHttpServer {
   JwksHttpServer& operator=(const JwksHttpServer&) = delete;
 
   int port() const;
-  // "http://127.0.0.1:<port><path>" or, for TLS, "https://localhost:<port><path>".
+  // "http://127.0.0.1:<port><path>" or, for TLS,
+  // "https://localhost:<port><path>".
   std::string Url(absl::string_view path) const;
 
   // Unknown paths answer 404.

@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testutil/temp_dir.h"

@@ -57,8 +57,8 @@ const char* __tsan_default_options() {
 
 namespace {
 
-using absl::CondVar;
 using absl::Condition;
+using absl::CondVar;
 using absl::Duration;
 using absl::Mutex;
 using absl::Notification;
@@ -162,8 +162,8 @@ bool __wrap__ZN4absl7debian35Mutex13ReaderTryLockEv(Mutex* mu) {
 }
 
 // ---- conditional locking (lock when the condition holds) ------------------
-void __real__ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE(
-    Mutex*, const Condition&);
+void __real__ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE(Mutex*,
+                                                              const Condition&);
 void __wrap__ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE(
     Mutex* mu, const Condition& c) {
   {
@@ -245,8 +245,8 @@ bool __wrap__ZN4absl7debian35Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionE
 // ---- Await: called with the lock held; may unlock and re-lock -------------
 void __real__ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(Mutex*,
                                                            const Condition&);
-void __wrap__ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(
-    Mutex* mu, const Condition& c) {
+void __wrap__ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(Mutex* mu,
+                                                           const Condition& c) {
   Release(mu);
   {
     IgnoreAccesses ignore;
@@ -297,8 +297,7 @@ void __wrap__ZN4absl7debian319ReleasableMutexLock7ReleaseEv(
 
 // ---- CondVar: Wait* unlocks mu, blocks, re-locks mu -----------------------
 void __real__ZN4absl7debian37CondVar4WaitEPNS0_5MutexE(CondVar*, Mutex*);
-void __wrap__ZN4absl7debian37CondVar4WaitEPNS0_5MutexE(CondVar* cv,
-                                                       Mutex* mu) {
+void __wrap__ZN4absl7debian37CondVar4WaitEPNS0_5MutexE(CondVar* cv, Mutex* mu) {
   Release(mu);
   {
     IgnoreAccesses ignore;

@@ -160,8 +160,8 @@ int AwaitWithTimeout() {
     s.payload = 42;
     s.ready = true;
   });
-  bool ok = s.mu.AwaitWithTimeout(absl::Condition(&IsReady, &s),
-                                  absl::Seconds(30));
+  bool ok =
+      s.mu.AwaitWithTimeout(absl::Condition(&IsReady, &s), absl::Seconds(30));
   int got = s.payload;
   s.ready = false;
   s.mu.Unlock();

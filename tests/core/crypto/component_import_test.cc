@@ -28,8 +28,8 @@ using ::jwtauth::testutil::PemToDer;
 using ::jwtauth::testutil::StatusIs;
 namespace fixed = ::jwtauth::testutil::fixed;
 
-// --- RSA components -------------------------------------------------------------------
-
+// --- RSA components
+// -------------------------------------------------------------------
 
 TEST(ComponentImportTest, RsaComponentsPublicMatchPem) {
   RsaComponents c;
@@ -38,7 +38,8 @@ TEST(ComponentImportTest, RsaComponentsPublicMatchPem) {
   auto km = KeyMaterial::FromRsa(c);
   ASSERT_THAT(km, IsOk());
   EXPECT_FALSE(km->has_private());
-  EXPECT_EQ(km->Fingerprint(), KeyMaterial::FromPem(fixed::kRsaSpki)->Fingerprint());
+  EXPECT_EQ(km->Fingerprint(),
+            KeyMaterial::FromPem(fixed::kRsaSpki)->Fingerprint());
 }
 
 TEST(ComponentImportTest, RsaComponentsPrivateFullAndDOnlySign) {
@@ -84,7 +85,8 @@ TEST(ComponentImportTest, RsaComponentsInconsistentPrivateKeyIsRefused) {
   bad.push_back(c);
   for (size_t i = 0; i < bad.size(); ++i) {
     auto km = KeyMaterial::FromRsa(bad[i]);
-    EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument)) << "case " << i;
+    EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument))
+        << "case " << i;
     ExpectCleanFailure(km.status());
   }
 }
@@ -114,8 +116,8 @@ TEST(ComponentImportTest, RsaComponentsWeakOrMalformedAreRefused) {
   }
 }
 
-// --- EC components --------------------------------------------------------------------
-
+// --- EC components
+// --------------------------------------------------------------------
 
 TEST(ComponentImportTest, EcComponentsMatchPem) {
   auto pub = KeyMaterial::FromEc(FixedEc());
@@ -167,7 +169,8 @@ TEST(ComponentImportTest, EcComponentsRefused) {
   }
 }
 
-// --- OKP components -------------------------------------------------------------------
+// --- OKP components
+// -------------------------------------------------------------------
 
 TEST(ComponentImportTest, OkpComponents) {
   OkpComponents c;
@@ -176,7 +179,8 @@ TEST(ComponentImportTest, OkpComponents) {
   auto pub = KeyMaterial::FromOkp(c);
   ASSERT_THAT(pub, IsOk());
   EXPECT_FALSE(pub->has_private());
-  EXPECT_EQ(pub->Fingerprint(), KeyMaterial::FromPem(fixed::kEd25519Pkcs8)->Fingerprint());
+  EXPECT_EQ(pub->Fingerprint(),
+            KeyMaterial::FromPem(fixed::kEd25519Pkcs8)->Fingerprint());
   c.d = Hex(fixed::kEd25519PrivateHex);
   auto priv = KeyMaterial::FromOkp(c);
   ASSERT_THAT(priv, IsOk());
@@ -202,7 +206,6 @@ TEST(ComponentImportTest, OkpComponents) {
     ExpectCleanFailure(km.status());
   }
 }
-
 
 }  // namespace
 }  // namespace jwtauth::crypto

@@ -6,10 +6,10 @@
 // left neither OpenSSL text in its Status nor entries in the error queue.
 // Test-only; not thread-safe (gtest runs tests on one thread).
 
+#include <openssl/err.h>
+
 #include <map>
 #include <string>
-
-#include <openssl/err.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -26,7 +26,9 @@
 
 namespace jwtauth::testutil {
 
-inline std::string Hex(absl::string_view hex) { return absl::HexStringToBytes(hex); }
+inline std::string Hex(absl::string_view hex) {
+  return absl::HexStringToBytes(hex);
+}
 
 inline std::string Base64UrlDecodeOrDie(absl::string_view in) {
   std::string out;
@@ -62,7 +64,10 @@ inline std::string PemToDer(absl::string_view pem) {
   std::string body;
   bool inside = false;
   for (absl::string_view line : absl::StrSplit(pem, '\n')) {
-    if (absl::StartsWith(line, "-----BEGIN")) { inside = true; continue; }
+    if (absl::StartsWith(line, "-----BEGIN")) {
+      inside = true;
+      continue;
+    }
     if (absl::StartsWith(line, "-----END")) break;
     if (inside) body.append(line.data(), line.size());
   }
@@ -107,23 +112,27 @@ inline void ExpectCleanFailure(const absl::Status& status) {
   EXPECT_FALSE(status.ok());
   const std::string msg(status.message());
   EXPECT_FALSE(msg.empty());
-  for (absl::string_view bad : {"error:", "routines", "OpenSSL", "openssl", ":lib(",
-                                "reason(", "crypto/", "providers/", ".c:"}) {
+  for (absl::string_view bad :
+       {"error:", "routines", "OpenSSL", "openssl", ":lib(", "reason(",
+        "crypto/", "providers/", ".c:"}) {
     EXPECT_FALSE(absl::StrContains(msg, bad)) << "status text: " << msg;
   }
-  EXPECT_EQ(ERR_peek_error(), 0u) << "OpenSSL error queue not cleared; status: " << msg;
+  EXPECT_EQ(ERR_peek_error(), 0u)
+      << "OpenSSL error queue not cleared; status: " << msg;
   ERR_clear_error();
 }
 
 // jwt_verify_lib-style sweep: `sig` verifies; every single-bit flip, every
 // truncation, an appended byte and an empty signature do not.
 inline void ExpectTamperingRejected(const crypto::SignatureVerifier& v,
-                                    absl::string_view data, const std::string& sig) {
+                                    absl::string_view data,
+                                    const std::string& sig) {
   ASSERT_TRUE(v.Verify(data, sig)) << "baseline signature must verify";
   for (size_t i = 0; i < sig.size() * 8; ++i) {
     std::string bad = sig;
     bad[i / 8] = static_cast<char>(bad[i / 8] ^ (1 << (i % 8)));
-    EXPECT_FALSE(v.Verify(data, bad)) << "bit " << i << " flipped still verifies";
+    EXPECT_FALSE(v.Verify(data, bad))
+        << "bit " << i << " flipped still verifies";
   }
   for (size_t len = 0; len < sig.size(); ++len) {
     EXPECT_FALSE(v.Verify(data, sig.substr(0, len))) << "truncated to " << len;

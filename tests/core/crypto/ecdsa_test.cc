@@ -21,7 +21,8 @@ using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::StatusIs;
 namespace fixed = ::jwtauth::testutil::fixed;
 
-constexpr Algorithm kEsAlgs[] = {Algorithm::kEs256, Algorithm::kEs384, Algorithm::kEs512};
+constexpr Algorithm kEsAlgs[] = {Algorithm::kEs256, Algorithm::kEs384,
+                                 Algorithm::kEs512};
 
 size_t FieldBytes(Algorithm alg) {
   return alg == Algorithm::kEs256 ? 32 : alg == Algorithm::kEs384 ? 48 : 66;
@@ -31,13 +32,16 @@ size_t FieldBytes(Algorithm alg) {
 std::string Order(Algorithm alg) {
   switch (alg) {
     case Algorithm::kEs256:
-      return Hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+      return Hex(
+          "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
     case Algorithm::kEs384:
-      return Hex("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
-                 "581a0db248b0a77aecec196accc52973");
+      return Hex(
+          "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
+          "581a0db248b0a77aecec196accc52973");
     default:
-      return Hex("01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
-                 "fa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409");
+      return Hex(
+          "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+          "fa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409");
   }
 }
 
@@ -77,8 +81,8 @@ TEST_P(EcdsaTest, OutOfRangeScalarsAreRejected) {
   std::string n_plus_r = n;  // not a reduction: just "≥ n" with r's tail
   n_plus_r.back() = static_cast<char>(n_plus_r.back() | 1);
   const std::string all_ff(f, '\xff');
-  for (const std::string& bad : {zero + s, r + zero, n + s, r + n, all_ff + s, r + all_ff,
-                                 n_plus_r + s, zero + zero}) {
+  for (const std::string& bad : {zero + s, r + zero, n + s, r + n, all_ff + s,
+                                 r + all_ff, n_plus_r + s, zero + zero}) {
     EXPECT_FALSE((*verifier)->Verify("data", bad));
   }
 }
@@ -106,7 +110,8 @@ TEST_P(EcdsaTest, DerAndOtherLengthsAreRejected) {
   der += body;
   EXPECT_FALSE((*verifier)->Verify("data", der));
   // One byte shorter/longer per half (as if a scalar were not left-padded).
-  EXPECT_FALSE((*verifier)->Verify("data", sig->substr(1, f - 1) + sig->substr(f)));
+  EXPECT_FALSE(
+      (*verifier)->Verify("data", sig->substr(1, f - 1) + sig->substr(f)));
   EXPECT_FALSE((*verifier)->Verify("data", std::string(1, '\0') + *sig));
 }
 
@@ -121,7 +126,8 @@ TEST_P(EcdsaTest, KeyOnOtherCurveOrOtherTypeIsRefused) {
     EXPECT_THAT(NewSigner(alg, GeneratedKey(other)),
                 StatusIs(absl::StatusCode::kInvalidArgument));
   }
-  for (Algorithm other : {Algorithm::kHs256, Algorithm::kRs256, Algorithm::kEdDsa}) {
+  for (Algorithm other :
+       {Algorithm::kHs256, Algorithm::kRs256, Algorithm::kEdDsa}) {
     EXPECT_THAT(NewSignatureVerifier(alg, GeneratedKey(other)),
                 StatusIs(absl::StatusCode::kInvalidArgument));
   }
@@ -137,19 +143,23 @@ TEST(EcdsaFixedTest, OpensslCliSignatureVerifiesOnlyAsRawRs) {
   ASSERT_THAT(key, IsOk());
   auto verifier = NewSignatureVerifier(Algorithm::kEs256, *key);
   ASSERT_THAT(verifier, IsOk());
-  EXPECT_TRUE((*verifier)->Verify(fixed::kMessage, Hex(fixed::kEs256RawSigHex)));
-  EXPECT_FALSE((*verifier)->Verify(fixed::kMessage, Hex(fixed::kEs256DerSigHex)));
+  EXPECT_TRUE(
+      (*verifier)->Verify(fixed::kMessage, Hex(fixed::kEs256RawSigHex)));
+  EXPECT_FALSE(
+      (*verifier)->Verify(fixed::kMessage, Hex(fixed::kEs256DerSigHex)));
 }
 
 TEST(EcdsaFixedTest, P384KeyCannotServeEs256) {
-  EXPECT_THAT(NewSignatureVerifier(Algorithm::kEs256, GeneratedKey(Algorithm::kEs384)),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      NewSignatureVerifier(Algorithm::kEs256, GeneratedKey(Algorithm::kEs384)),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(EcdsaFixedTest, SignerNeedsPrivateKey) {
   auto key = KeyMaterial::FromPem(fixed::kEcSpki);
   ASSERT_THAT(key, IsOk());
-  EXPECT_THAT(NewEcdsaSigner(Algorithm::kEs256, *key), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(NewEcdsaSigner(Algorithm::kEs256, *key),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -51,26 +51,33 @@ TEST(EddsaTest, OpensslCliSignatureVerifies) {
   ASSERT_THAT(signer, IsOk());
   auto sig = (*signer)->Sign(fixed::kMessage);
   ASSERT_THAT(sig, IsOk());
-  EXPECT_EQ(*sig, Hex(fixed::kEd25519SigHex));  // deterministic: same bytes as the CLI
+  EXPECT_EQ(
+      *sig,
+      Hex(fixed::kEd25519SigHex));  // deterministic: same bytes as the CLI
 }
 
 TEST(EddsaTest, OtherKeyDoesNotVerify) {
-  auto sig = (*NewEddsaSigner(Algorithm::kEdDsa, GeneratedKey(Algorithm::kEdDsa)))->Sign("d");
+  auto sig =
+      (*NewEddsaSigner(Algorithm::kEdDsa, GeneratedKey(Algorithm::kEdDsa)))
+          ->Sign("d");
   ASSERT_THAT(sig, IsOk());
   auto other = KeyMaterial::FromPem(fixed::kEd25519Pkcs8);
   ASSERT_THAT(other, IsOk());
-  EXPECT_FALSE((*NewEddsaVerifier(Algorithm::kEdDsa, *other))->Verify("d", *sig));
+  EXPECT_FALSE(
+      (*NewEddsaVerifier(Algorithm::kEdDsa, *other))->Verify("d", *sig));
 }
 
 TEST(EddsaTest, NonEd25519KeysAndAlgorithmsAreRefused) {
-  for (Algorithm other : {Algorithm::kHs256, Algorithm::kRs256, Algorithm::kEs256}) {
+  for (Algorithm other :
+       {Algorithm::kHs256, Algorithm::kRs256, Algorithm::kEs256}) {
     EXPECT_THAT(NewEddsaVerifier(Algorithm::kEdDsa, GeneratedKey(other)),
                 StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(NewSignatureVerifier(Algorithm::kEdDsa, GeneratedKey(other)),
                 StatusIs(absl::StatusCode::kInvalidArgument));
   }
-  EXPECT_THAT(NewEddsaVerifier(Algorithm::kEs256, GeneratedKey(Algorithm::kEdDsa)),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      NewEddsaVerifier(Algorithm::kEs256, GeneratedKey(Algorithm::kEdDsa)),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(KeyMaterial::FromPem(fixed::kEd448Spki),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -78,7 +85,8 @@ TEST(EddsaTest, NonEd25519KeysAndAlgorithmsAreRefused) {
 TEST(EddsaTest, SignerNeedsPrivateKey) {
   auto pub = GeneratedKey(Algorithm::kEdDsa).PublicOnly();
   ASSERT_THAT(pub, IsOk());
-  EXPECT_THAT(NewEddsaSigner(Algorithm::kEdDsa, *pub), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(NewEddsaSigner(Algorithm::kEdDsa, *pub),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -28,13 +28,15 @@ using ::jwtauth::testutil::PemToDer;
 using ::jwtauth::testutil::StatusIs;
 namespace fixed = ::jwtauth::testutil::fixed;
 
-// --- secrets ----------------------------------------------------------------------
+// --- secrets
+// ----------------------------------------------------------------------
 
 TEST(KeyMaterialTest, SecretBelowDefaultFloorIsRefused) {
   auto km = KeyMaterial::FromSecret(std::string(31, 'k'));
   EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument));
   ExpectCleanFailure(km.status());
-  EXPECT_THAT(KeyMaterial::FromSecret(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(KeyMaterial::FromSecret(""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(KeyMaterialTest, SecretAtFloorIsAccepted) {
@@ -79,7 +81,8 @@ TEST(KeyMaterialTest, SecretHasNoPublicFormsAndFingerprintHidesIt) {
   EXPECT_NE(fp, KeyMaterial::FromSecret(std::string(32, 'r'))->Fingerprint());
 }
 
-// --- Generate and export round trips ------------------------------------------------------
+// --- Generate and export round trips
+// ------------------------------------------------------
 
 class GenerateTest : public testing::TestWithParam<Algorithm> {};
 
@@ -103,7 +106,9 @@ TEST_P(GenerateTest, FitsItsAlgorithmAndRoundTripsThroughExports) {
       EXPECT_EQ(km.bits(), 2048);
       break;
     case KeyType::kEc:
-      EXPECT_EQ(km.bits(), alg == Algorithm::kEs256 ? 256 : alg == Algorithm::kEs384 ? 384 : 521);
+      EXPECT_EQ(km.bits(), alg == Algorithm::kEs256   ? 256
+                           : alg == Algorithm::kEs384 ? 384
+                                                      : 521);
       break;
     case KeyType::kOkp:
       EXPECT_EQ(km.bits(), 256);
@@ -111,7 +116,8 @@ TEST_P(GenerateTest, FitsItsAlgorithmAndRoundTripsThroughExports) {
   }
   auto private_pem = km.PrivatePem();
   ASSERT_THAT(private_pem, IsOk());
-  EXPECT_NE(private_pem->find("-----BEGIN PRIVATE KEY-----"), std::string::npos);
+  EXPECT_NE(private_pem->find("-----BEGIN PRIVATE KEY-----"),
+            std::string::npos);
   auto reparsed = KeyMaterial::FromPem(*private_pem);
   ASSERT_THAT(reparsed, IsOk());
   EXPECT_TRUE(reparsed->has_private());
@@ -168,8 +174,9 @@ TEST_P(GenerateTest, FitsItsAlgorithmAndRoundTripsThroughExports) {
 }
 
 TEST(KeyMaterialTest, TwoGeneratedKeysDiffer) {
-  for (Algorithm alg : {Algorithm::kHs256, Algorithm::kRs256, Algorithm::kEs256,
-                        Algorithm::kEs384, Algorithm::kEs512, Algorithm::kEdDsa}) {
+  for (Algorithm alg :
+       {Algorithm::kHs256, Algorithm::kRs256, Algorithm::kEs256,
+        Algorithm::kEs384, Algorithm::kEs512, Algorithm::kEdDsa}) {
     auto a = KeyMaterial::Generate(alg);
     auto b = KeyMaterial::Generate(alg);
     ASSERT_THAT(a, IsOk());
@@ -178,7 +185,8 @@ TEST(KeyMaterialTest, TwoGeneratedKeysDiffer) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllAlgorithms, GenerateTest, testing::ValuesIn(kAllAlgorithms),
+INSTANTIATE_TEST_SUITE_P(AllAlgorithms, GenerateTest,
+                         testing::ValuesIn(kAllAlgorithms),
                          [](const testing::TestParamInfo<Algorithm>& info) {
                            return std::string(AlgorithmName(info.param));
                          });
@@ -188,9 +196,10 @@ INSTANTIATE_TEST_SUITE_P(AllAlgorithms, GenerateTest, testing::ValuesIn(kAllAlgo
 // therefore store a provider-native key.
 TEST(KeyMaterialTest, EveryImportPathStoresAProviderNativeKey) {
   std::vector<absl::StatusOr<KeyMaterial>> keys;
-  for (const char* pem : {fixed::kRsaPkcs1Private, fixed::kRsaPkcs1Public, fixed::kRsaSpki,
-                          fixed::kEcSec1Private, fixed::kEcSpki, fixed::kEcCertificate,
-                          fixed::kEd25519Pkcs8}) {
+  for (const char* pem :
+       {fixed::kRsaPkcs1Private, fixed::kRsaPkcs1Public, fixed::kRsaSpki,
+        fixed::kEcSec1Private, fixed::kEcSpki, fixed::kEcCertificate,
+        fixed::kEd25519Pkcs8}) {
     keys.push_back(KeyMaterial::FromPem(pem));
   }
   keys.push_back(KeyMaterial::FromRsa(FixedRsaPrivate()));
@@ -200,7 +209,8 @@ TEST(KeyMaterialTest, EveryImportPathStoresAProviderNativeKey) {
   keys.push_back(GeneratedKey(Algorithm::kEdDsa));
   for (size_t i = 0; i < keys.size(); ++i) {
     ASSERT_THAT(keys[i], IsOk()) << "key " << i;
-    EXPECT_NE(EVP_PKEY_get0_provider(keys[i]->impl().pkey_ptr()), nullptr) << "key " << i;
+    EXPECT_NE(EVP_PKEY_get0_provider(keys[i]->impl().pkey_ptr()), nullptr)
+        << "key " << i;
   }
 }
 
@@ -232,4 +242,3 @@ TEST(KeyMaterialTest, IsDerKeyEncodingRecognisesEveryKeyForm) {
 
 }  // namespace
 }  // namespace jwtauth::crypto
-

@@ -27,7 +27,8 @@ using ::jwtauth::testutil::PemToDer;
 using ::jwtauth::testutil::StatusIs;
 namespace fixed = ::jwtauth::testutil::fixed;
 
-// --- PEM: accepted forms, checked against values the openssl CLI printed ------------
+// --- PEM: accepted forms, checked against values the openssl CLI printed
+// ------------
 
 TEST(PemImportTest, Pkcs1RsaPrivatePemMatchesOpensslModulus) {
   auto km = KeyMaterial::FromPem(fixed::kRsaPkcs1Private);
@@ -35,8 +36,9 @@ TEST(PemImportTest, Pkcs1RsaPrivatePemMatchesOpensslModulus) {
   EXPECT_EQ(km->type(), KeyType::kRsa);
   EXPECT_EQ(km->bits(), 2048);
   EXPECT_TRUE(km->has_private());
-  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512,
-                        Algorithm::kPs256, Algorithm::kPs384, Algorithm::kPs512}) {
+  for (Algorithm alg :
+       {Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512,
+        Algorithm::kPs256, Algorithm::kPs384, Algorithm::kPs512}) {
     EXPECT_TRUE(km->Fits(alg)) << AlgorithmName(alg);
   }
   EXPECT_FALSE(km->Fits(Algorithm::kHs256));
@@ -105,14 +107,16 @@ TEST(PemImportTest, Pkcs8Ed25519PemMatchesOpensslPublicKey) {
 
 TEST(PemImportTest, EcParametersBlockNextToKeyIsIgnored) {
   const std::string pem = absl::StrCat(
-      "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n",
+      "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC "
+      "PARAMETERS-----\n",
       fixed::kEcSec1Private);
   auto km = KeyMaterial::FromPem(pem);
   ASSERT_THAT(km, IsOk());
   EXPECT_EQ(km->Fingerprint(), fixed::kEcSpkiSha256Hex);
 }
 
-// --- PEM / DER: refused forms ---------------------------------------------------------
+// --- PEM / DER: refused forms
+// ---------------------------------------------------------
 
 struct RefusedPem {
   const char* name;
@@ -150,16 +154,20 @@ INSTANTIATE_TEST_SUITE_P(
         RefusedPem{"Truncated", Truncated(fixed::kEcSpki)},
         RefusedPem{"DamagedBody", Damaged(fixed::kRsaSpki)},
         RefusedPem{"UnknownLabel",
-                   "-----BEGIN DSA PRIVATE KEY-----\nAAAA\n-----END DSA PRIVATE KEY-----\n"},
+                   "-----BEGIN DSA PRIVATE KEY-----\nAAAA\n-----END DSA "
+                   "PRIVATE KEY-----\n"},
         RefusedPem{"WrongLabel",  // an SPKI body under a PKCS#1 label
                    absl::StrCat("-----BEGIN RSA PUBLIC KEY-----\n",
                                 absl::Base64Escape(PemToDer(fixed::kRsaSpki)),
                                 "\n-----END RSA PUBLIC KEY-----\n")},
-        RefusedPem{"TrailingGarbageInDer",
-                   absl::StrCat("-----BEGIN PUBLIC KEY-----\n",
-                                absl::Base64Escape(PemToDer(fixed::kEcSpki) + "x"),
-                                "\n-----END PUBLIC KEY-----\n")}),
-    [](const testing::TestParamInfo<RefusedPem>& info) { return info.param.name; });
+        RefusedPem{
+            "TrailingGarbageInDer",
+            absl::StrCat("-----BEGIN PUBLIC KEY-----\n",
+                         absl::Base64Escape(PemToDer(fixed::kEcSpki) + "x"),
+                         "\n-----END PUBLIC KEY-----\n")}),
+    [](const testing::TestParamInfo<RefusedPem>& info) {
+      return info.param.name;
+    });
 
 TEST(PemImportTest, RsaFloorIsConfigurableButNeverBelow1024) {
   KeyStrengthPolicy policy;
@@ -186,7 +194,6 @@ TEST(PemImportTest, PemRefusesGarbageAndTrailingBytesInTheDer) {
     ExpectCleanFailure(km.status());
   }
 }
-
 
 }  // namespace
 }  // namespace jwtauth::crypto

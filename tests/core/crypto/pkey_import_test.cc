@@ -1,10 +1,10 @@
 #include "core/crypto/pkey_import.h"
 
-#include <string>
-#include <utility>
-
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "core/crypto/key_material_impl.h"
@@ -45,7 +45,8 @@ TEST(PkeyImportTest, NullKeyIsRefused) {
 TEST(PkeyImportTest, UnsupportedKeyTypesAreRefusedByName) {
   SslUniquePtr<EVP_PKEY> pss = Generate(EVP_PKEY_RSA_PSS, 2048);
   ASSERT_NE(pss, nullptr);
-  auto km = ImportPkey(std::move(pss), /*has_private=*/true, KeyStrengthPolicy{});
+  auto km =
+      ImportPkey(std::move(pss), /*has_private=*/true, KeyStrengthPolicy{});
   EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(km.status().message(), testing::HasSubstr("RSA-PSS"));
   ExpectCleanFailure(km.status());
@@ -66,8 +67,8 @@ TEST(PkeyImportTest, LegacyKeyIsStoredProviderNative) {
       d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, static_cast<long>(der.size())));
   ASSERT_NE(legacy, nullptr);
   ASSERT_EQ(EVP_PKEY_get0_provider(legacy.get()), nullptr);
-  auto km = ImportPkey(std::move(legacy), /*has_private=*/false,
-                       KeyStrengthPolicy{});
+  auto km =
+      ImportPkey(std::move(legacy), /*has_private=*/false, KeyStrengthPolicy{});
   ASSERT_THAT(km, IsOk());
   EXPECT_NE(EVP_PKEY_get0_provider(km->impl().pkey_ptr()), nullptr);
   EXPECT_EQ(km->type(), KeyType::kRsa);

@@ -21,8 +21,9 @@ using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::StatusIs;
 namespace fixed = ::jwtauth::testutil::fixed;
 
-constexpr Algorithm kRsaAlgs[] = {Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512,
-                                  Algorithm::kPs256, Algorithm::kPs384, Algorithm::kPs512};
+constexpr Algorithm kRsaAlgs[] = {Algorithm::kRs256, Algorithm::kRs384,
+                                  Algorithm::kRs512, Algorithm::kPs256,
+                                  Algorithm::kPs384, Algorithm::kPs512};
 
 class RsaTest : public testing::TestWithParam<Algorithm> {};
 
@@ -48,7 +49,8 @@ TEST_P(RsaTest, SignatureDoesNotVerifyUnderAnyOtherRsaAlgorithmOrKey) {
   ASSERT_THAT(sig, IsOk());
   for (Algorithm other : kRsaAlgs) {
     if (other == alg) continue;
-    EXPECT_FALSE((*NewRsaVerifier(other, key))->Verify("data", *sig)) << AlgorithmName(other);
+    EXPECT_FALSE((*NewRsaVerifier(other, key))->Verify("data", *sig))
+        << AlgorithmName(other);
   }
   auto other_key = KeyMaterial::FromPem(fixed::kRsaSpki);
   ASSERT_THAT(other_key, IsOk());
@@ -56,7 +58,8 @@ TEST_P(RsaTest, SignatureDoesNotVerifyUnderAnyOtherRsaAlgorithmOrKey) {
 }
 
 TEST_P(RsaTest, NonRsaKeysAreRefused) {
-  for (Algorithm other : {Algorithm::kHs256, Algorithm::kEs256, Algorithm::kEdDsa}) {
+  for (Algorithm other :
+       {Algorithm::kHs256, Algorithm::kEs256, Algorithm::kEdDsa}) {
     EXPECT_THAT(NewRsaVerifier(GetParam(), GeneratedKey(other)),
                 StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(NewSignatureVerifier(GetParam(), GeneratedKey(other)),
@@ -87,8 +90,10 @@ TEST(RsaFixedTest, PssWithOtherSaltLengthOrMgfDigestIsRejected) {
   ASSERT_THAT(key, IsOk());
   auto ps256 = NewSignatureVerifier(Algorithm::kPs256, *key);
   ASSERT_THAT(ps256, IsOk());
-  EXPECT_FALSE((*ps256)->Verify(fixed::kMessage, Hex(fixed::kPs256Salt20SigHex)));
-  EXPECT_FALSE((*ps256)->Verify(fixed::kMessage, Hex(fixed::kPs256Mgf1Sha1SigHex)));
+  EXPECT_FALSE(
+      (*ps256)->Verify(fixed::kMessage, Hex(fixed::kPs256Salt20SigHex)));
+  EXPECT_FALSE(
+      (*ps256)->Verify(fixed::kMessage, Hex(fixed::kPs256Mgf1Sha1SigHex)));
 }
 
 TEST(RsaFixedTest, ShortSignatureWithLeadingZeroStrippedIsRejected) {
@@ -113,8 +118,10 @@ TEST(RsaFixedTest, ShortSignatureWithLeadingZeroStrippedIsRejected) {
 TEST(RsaFixedTest, SignerNeedsPrivateKey) {
   auto key = KeyMaterial::FromPem(fixed::kRsaSpki);
   ASSERT_THAT(key, IsOk());
-  EXPECT_THAT(NewRsaSigner(Algorithm::kRs256, *key), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(NewSigner(Algorithm::kPs256, *key), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(NewRsaSigner(Algorithm::kRs256, *key),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(NewSigner(Algorithm::kPs256, *key),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(RsaFixedTest, WeakKeyNeverReachesAVerifier) {

@@ -38,8 +38,10 @@ TEST_P(SignatureVerifierTest, SignThenVerify) {
   EXPECT_EQ((*verifier)->algorithm(), alg);
   auto sig = (*signer)->Sign("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0");
   ASSERT_THAT(sig, IsOk());
-  EXPECT_TRUE((*verifier)->Verify("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0", *sig));
-  EXPECT_FALSE((*verifier)->Verify("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ5In0", *sig));
+  EXPECT_TRUE(
+      (*verifier)->Verify("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0", *sig));
+  EXPECT_FALSE(
+      (*verifier)->Verify("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ5In0", *sig));
   EXPECT_FALSE((*verifier)->Verify("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0", ""));
 }
 
@@ -56,7 +58,8 @@ TEST_P(SignatureVerifierTest, NeverVerifiesUnderAnotherAlgorithmOrKey) {
     auto same_key = NewSignatureVerifier(other, GeneratedKey(alg));
     if (same_key.ok()) {
       EXPECT_FALSE((*same_key)->Verify("data", *sig))
-          << AlgorithmName(alg) << " signature verified as " << AlgorithmName(other);
+          << AlgorithmName(alg) << " signature verified as "
+          << AlgorithmName(other);
     } else {
       EXPECT_THAT(same_key, StatusIs(absl::StatusCode::kInvalidArgument));
       ExpectCleanFailure(same_key.status());
@@ -65,7 +68,8 @@ TEST_P(SignatureVerifierTest, NeverVerifiesUnderAnotherAlgorithmOrKey) {
     auto other_key = NewSignatureVerifier(other, GeneratedKey(other));
     ASSERT_THAT(other_key, IsOk());
     EXPECT_FALSE((*other_key)->Verify("data", *sig))
-        << AlgorithmName(alg) << " signature verified as " << AlgorithmName(other);
+        << AlgorithmName(alg) << " signature verified as "
+        << AlgorithmName(other);
   }
 }
 
@@ -82,7 +86,9 @@ TEST_P(SignatureVerifierTest, VerifierIsSharedAcrossThreads) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 25; ++i) {
-        if ((*verifier)->Verify("data", *sig) && !(*verifier)->Verify("datb", *sig)) ++ok;
+        if ((*verifier)->Verify("data", *sig) &&
+            !(*verifier)->Verify("datb", *sig))
+          ++ok;
       }
     });
   }
@@ -94,7 +100,8 @@ INSTANTIATE_TEST_SUITE_P(AllAlgorithms, SignatureVerifierTest,
                          testing::ValuesIn(kAllAlgorithms), Name);
 
 TEST(SignatureVerifierFactoryTest, RsaKeyCannotServeHs256) {
-  auto v = NewSignatureVerifier(Algorithm::kHs256, GeneratedKey(Algorithm::kRs256));
+  auto v =
+      NewSignatureVerifier(Algorithm::kHs256, GeneratedKey(Algorithm::kRs256));
   EXPECT_THAT(v, StatusIs(absl::StatusCode::kInvalidArgument));
   ExpectCleanFailure(v.status());
 }
@@ -104,7 +111,8 @@ TEST(SignatureVerifierFactoryTest, SignerNeedsPrivateMaterial) {
     if (KeyTypeFor(alg) == KeyType::kOct) continue;
     auto pub = GeneratedKey(alg).PublicOnly();
     ASSERT_THAT(pub, IsOk());
-    EXPECT_THAT(NewSigner(alg, *pub), StatusIs(absl::StatusCode::kInvalidArgument))
+    EXPECT_THAT(NewSigner(alg, *pub),
+                StatusIs(absl::StatusCode::kInvalidArgument))
         << AlgorithmName(alg);
     EXPECT_THAT(NewSignatureVerifier(alg, *pub), IsOk()) << AlgorithmName(alg);
   }
@@ -132,8 +140,10 @@ TEST(ConstantTimeEqualsTest, ComparesContentAndLength) {
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
   EXPECT_FALSE(ConstantTimeEquals("", "a"));
-  EXPECT_TRUE(ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
-  EXPECT_FALSE(ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));
+  EXPECT_TRUE(
+      ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
+  EXPECT_FALSE(
+      ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));
 }
 
 }  // namespace

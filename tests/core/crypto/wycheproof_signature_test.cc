@@ -14,14 +14,14 @@
 //    (kAbsoluteMinHmacBytes, core/algorithm.h), so no vector is lost to it.
 
 #include <cstdio>
-#include <functional>
-#include <memory>
-#include <tuple>
-#include <utility>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -40,7 +40,9 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string Hex(const json& j) { return absl::HexStringToBytes(j.get<std::string>()); }
+std::string Hex(const json& j) {
+  return absl::HexStringToBytes(j.get<std::string>());
+}
 
 std::string B64Url(const json& j) {
   std::string out;
@@ -57,7 +59,8 @@ std::string FixedSize(std::string v, size_t size) {
 }
 
 json Load(const std::string& name) {
-  const std::string path = absl::StrCat(JWTAUTH_TESTDATA_DIR, "/wycheproof/", name, "_test.json");
+  const std::string path =
+      absl::StrCat(JWTAUTH_TESTDATA_DIR, "/wycheproof/", name, "_test.json");
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -78,28 +81,32 @@ struct Counts {
 
 // Outcome bookkeeping for one test case. `policy_reject` names the policy
 // when this implementation deliberately rejects a "valid" vector.
-void Record(Counts& counts, const json& t, bool accepted, const std::string& policy_reject = "") {
+void Record(Counts& counts, const json& t, bool accepted,
+            const std::string& policy_reject = "") {
   const std::string result = t["result"].get<std::string>();
   const int tc = t["tcId"].get<int>();
   if (result == "valid") {
     if (!policy_reject.empty()) {
       if (accepted) {
-        counts.failures.push_back(absl::StrCat("tcId ", tc, ": valid but policy '",
-                                               policy_reject, "' should reject it"));
+        counts.failures.push_back(
+            absl::StrCat("tcId ", tc, ": valid but policy '", policy_reject,
+                         "' should reject it"));
       } else {
         ++counts.valid_rejected_by_policy;
       }
     } else if (accepted) {
       ++counts.valid_ok;
     } else {
-      counts.failures.push_back(absl::StrCat("tcId ", tc, ": valid vector rejected (",
-                                             t["comment"].get<std::string>(), ")"));
+      counts.failures.push_back(
+          absl::StrCat("tcId ", tc, ": valid vector rejected (",
+                       t["comment"].get<std::string>(), ")"));
     }
   } else if (result == "invalid") {
     if (accepted) {
       ++counts.invalid_accepted;
-      counts.failures.push_back(absl::StrCat("tcId ", tc, ": INVALID vector accepted (",
-                                             t["comment"].get<std::string>(), ")"));
+      counts.failures.push_back(
+          absl::StrCat("tcId ", tc, ": INVALID vector accepted (",
+                       t["comment"].get<std::string>(), ")"));
     } else {
       ++counts.invalid_rejected;
     }
@@ -110,15 +117,19 @@ void Record(Counts& counts, const json& t, bool accepted, const std::string& pol
 
 void Report(const std::string& file, const Counts& c, int expected_total) {
   std::printf(
-      "wycheproof %s: %d valid ok, %d valid rejected by named policy, %d invalid rejected, "
-      "%d invalid accepted, %d acceptable accepted, %d acceptable rejected, %zu failures\n",
+      "wycheproof %s: %d valid ok, %d valid rejected by named policy, %d "
+      "invalid rejected, "
+      "%d invalid accepted, %d acceptable accepted, %d acceptable rejected, "
+      "%zu failures\n",
       file.c_str(), c.valid_ok, c.valid_rejected_by_policy, c.invalid_rejected,
-      c.invalid_accepted, c.acceptable_accepted, c.acceptable_rejected, c.failures.size());
+      c.invalid_accepted, c.acceptable_accepted, c.acceptable_rejected,
+      c.failures.size());
   std::fflush(stdout);
-  EXPECT_TRUE(c.failures.empty()) << file << ":\n  " << absl::StrJoin(c.failures, "\n  ");
-  const int total = c.valid_ok + c.valid_rejected_by_policy + c.invalid_rejected +
-                    c.acceptable_accepted + c.acceptable_rejected +
-                    static_cast<int>(c.failures.size());
+  EXPECT_TRUE(c.failures.empty())
+      << file << ":\n  " << absl::StrJoin(c.failures, "\n  ");
+  const int total = c.valid_ok + c.valid_rejected_by_policy +
+                    c.invalid_rejected + c.acceptable_accepted +
+                    c.acceptable_rejected + static_cast<int>(c.failures.size());
   EXPECT_EQ(total, expected_total) << file << ": not every tcId was run";
 }
 
@@ -129,20 +140,25 @@ void RunGroup(Counts& counts, const json& group, Algorithm alg,
               const std::function<std::string(const json&)>& policy = nullptr) {
   absl::StatusOr<std::unique_ptr<const SignatureVerifier>> verifier =
       key.ok() ? NewSignatureVerifier(alg, *key)
-               : absl::StatusOr<std::unique_ptr<const SignatureVerifier>>(key.status());
+               : absl::StatusOr<std::unique_ptr<const SignatureVerifier>>(
+                     key.status());
   for (const json& t : group["tests"]) {
-    const bool accepted = verifier.ok() && (*verifier)->Verify(Hex(t["msg"]), Hex(t["sig"]));
+    const bool accepted =
+        verifier.ok() && (*verifier)->Verify(Hex(t["msg"]), Hex(t["sig"]));
     Record(counts, t, accepted, policy ? policy(t) : "");
   }
   if (!verifier.ok()) {
-    counts.failures.push_back(absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
-                                           ": no verifier: ", verifier.status().ToString()));
+    counts.failures.push_back(
+        absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
+                     ": no verifier: ", verifier.status().ToString()));
   }
 }
 
-// --- HMAC ----------------------------------------------------------------------------------
+// --- HMAC
+// ----------------------------------------------------------------------------------
 
-class WycheproofHmacTest : public testing::TestWithParam<std::pair<std::string, Algorithm>> {};
+class WycheproofHmacTest
+    : public testing::TestWithParam<std::pair<std::string, Algorithm>> {};
 
 TEST_P(WycheproofHmacTest, AllVectors) {
   const auto& [file, alg] = GetParam();
@@ -159,12 +175,15 @@ TEST_P(WycheproofHmacTest, AllVectors) {
       bool accepted = false;
       if (key.ok()) {
         auto verifier = NewSignatureVerifier(alg, *key);
-        accepted = verifier.ok() && (*verifier)->Verify(Hex(t["msg"]), Hex(t["tag"]));
+        accepted =
+            verifier.ok() && (*verifier)->Verify(Hex(t["msg"]), Hex(t["tag"]));
       } else {
-        counts.failures.push_back(absl::StrCat("tcId ", t["tcId"].get<int>(),
-                                               ": key refused: ", key.status().ToString()));
+        counts.failures.push_back(
+            absl::StrCat("tcId ", t["tcId"].get<int>(),
+                         ": key refused: ", key.status().ToString()));
       }
-      Record(counts, t, accepted, truncated ? "truncated MAC: HS* needs a full-length tag" : "");
+      Record(counts, t, accepted,
+             truncated ? "truncated MAC: HS* needs a full-length tag" : "");
     }
   }
   Report(file, counts, j["numberOfTests"].get<int>());
@@ -172,16 +191,19 @@ TEST_P(WycheproofHmacTest, AllVectors) {
 
 INSTANTIATE_TEST_SUITE_P(
     Files, WycheproofHmacTest,
-    testing::Values(std::make_pair(std::string("hmac_sha256"), Algorithm::kHs256),
-                    std::make_pair(std::string("hmac_sha384"), Algorithm::kHs384),
-                    std::make_pair(std::string("hmac_sha512"), Algorithm::kHs512)),
+    testing::Values(
+        std::make_pair(std::string("hmac_sha256"), Algorithm::kHs256),
+        std::make_pair(std::string("hmac_sha384"), Algorithm::kHs384),
+        std::make_pair(std::string("hmac_sha512"), Algorithm::kHs512)),
     [](const auto& info) { return info.param.first; });
 
-// --- RSA PKCS#1 v1.5 and PSS -------------------------------------------------------------
+// --- RSA PKCS#1 v1.5 and PSS
+// -------------------------------------------------------------
 
 // The group's key from its DER SPKI, checked against the same key imported
 // from raw components and (when present) the JWK n/e.
-absl::StatusOr<KeyMaterial> RsaGroupKey(const json& group, std::vector<std::string>& failures) {
+absl::StatusOr<KeyMaterial> RsaGroupKey(const json& group,
+                                        std::vector<std::string>& failures) {
   auto from_der =
       KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
   RsaComponents c;
@@ -189,10 +211,12 @@ absl::StatusOr<KeyMaterial> RsaGroupKey(const json& group, std::vector<std::stri
   c.e = Hex(group["publicKey"]["publicExponent"]);
   auto from_components = KeyMaterial::FromRsa(c);
   if (from_der.ok() != from_components.ok() ||
-      (from_der.ok() && from_der->Fingerprint() != from_components->Fingerprint())) {
+      (from_der.ok() &&
+       from_der->Fingerprint() != from_components->Fingerprint())) {
     failures.push_back("RSA key: DER and component imports disagree");
   }
-  const char* jwk_field = group.contains("publicKeyJwk") ? "publicKeyJwk" : "keyJwk";
+  const char* jwk_field =
+      group.contains("publicKeyJwk") ? "publicKeyJwk" : "keyJwk";
   if (group.contains(jwk_field) && from_der.ok()) {
     RsaComponents jc;
     jc.n = B64Url(group[jwk_field]["n"]);
@@ -232,16 +256,19 @@ TEST_P(WycheproofRsaTest, AllVectors) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, WycheproofRsaTest,
-                         testing::Values("rsa_signature_2048_sha256", "rsa_signature_2048_sha384",
+                         testing::Values("rsa_signature_2048_sha256",
+                                         "rsa_signature_2048_sha384",
                                          "rsa_signature_2048_sha512",
                                          "rsa_pss_2048_sha256_mgf1_32",
                                          "rsa_pss_2048_sha384_mgf1_48"),
                          [](const auto& info) { return info.param; });
 
-// --- ECDSA P1363 --------------------------------------------------------------------------
+// --- ECDSA P1363
+// --------------------------------------------------------------------------
 
 class WycheproofEcdsaTest
-    : public testing::TestWithParam<std::tuple<std::string, Algorithm, Curve, size_t>> {};
+    : public testing::TestWithParam<
+          std::tuple<std::string, Algorithm, Curve, size_t>> {};
 
 TEST_P(WycheproofEcdsaTest, AllVectors) {
   const auto& [file, alg, curve, field] = GetParam();
@@ -263,8 +290,9 @@ TEST_P(WycheproofEcdsaTest, AllVectors) {
         KeyMaterial::FromPem(testutil::DerToPem(Hex(group["publicKeyDer"])));
     if (key.ok() != from_der.ok() ||
         (key.ok() && key->Fingerprint() != from_der->Fingerprint())) {
-      counts.failures.push_back(absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
-                                             ": JWK/components and DER imports disagree"));
+      counts.failures.push_back(
+          absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
+                       ": JWK/components and DER imports disagree"));
     }
     RunGroup(counts, group, alg, key);
   }
@@ -274,12 +302,16 @@ TEST_P(WycheproofEcdsaTest, AllVectors) {
 INSTANTIATE_TEST_SUITE_P(
     Files, WycheproofEcdsaTest,
     testing::Values(
-        std::make_tuple(std::string("ecdsa_secp256r1_sha256_p1363"), Algorithm::kEs256, Curve::kP256, size_t{32}),
-        std::make_tuple(std::string("ecdsa_secp384r1_sha384_p1363"), Algorithm::kEs384, Curve::kP384, size_t{48}),
-        std::make_tuple(std::string("ecdsa_secp521r1_sha512_p1363"), Algorithm::kEs512, Curve::kP521, size_t{66})),
+        std::make_tuple(std::string("ecdsa_secp256r1_sha256_p1363"),
+                        Algorithm::kEs256, Curve::kP256, size_t{32}),
+        std::make_tuple(std::string("ecdsa_secp384r1_sha384_p1363"),
+                        Algorithm::kEs384, Curve::kP384, size_t{48}),
+        std::make_tuple(std::string("ecdsa_secp521r1_sha512_p1363"),
+                        Algorithm::kEs512, Curve::kP521, size_t{66})),
     [](const auto& info) { return std::get<0>(info.param); });
 
-// --- Ed25519 ------------------------------------------------------------------------------
+// --- Ed25519
+// ------------------------------------------------------------------------------
 
 TEST(WycheproofEddsaTest, Ed25519AllVectors) {
   const std::string file = "ed25519";
@@ -300,8 +332,9 @@ TEST(WycheproofEddsaTest, Ed25519AllVectors) {
     if (!key.ok() || !from_der.ok() || !from_jwk.ok() ||
         key->Fingerprint() != from_der->Fingerprint() ||
         key->Fingerprint() != from_jwk->Fingerprint()) {
-      counts.failures.push_back(absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
-                                             ": raw, JWK and DER imports disagree"));
+      counts.failures.push_back(
+          absl::StrCat("group with tcId ", group["tests"][0]["tcId"].get<int>(),
+                       ": raw, JWK and DER imports disagree"));
     }
     RunGroup(counts, group, Algorithm::kEdDsa, key);
   }
