@@ -57,9 +57,11 @@ inline Failure MakeFailure(FailureReason reason, absl::string_view detail) {
 template <typename T>
 class FailureOr {
  public:
-  FailureOr(T value)
-      : v_(std::move(value)) {}  // NOLINT: implicit like StatusOr
-  FailureOr(Failure failure) : v_(std::move(failure)) {}  // NOLINT
+  // Implicit, like StatusOr, so a function can return either directly.
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  FailureOr(T value) : v_(std::move(value)) {}
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  FailureOr(Failure failure) : v_(std::move(failure)) {}
   bool ok() const { return v_.index() == 0; }
   const T& value() const& { return std::get<0>(v_); }
   T& value() & { return std::get<0>(v_); }
