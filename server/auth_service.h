@@ -49,15 +49,21 @@
 
 namespace jwtauth::server {
 
-class AuthService final : public v1::AuthService::CallbackService {
+// Verify is a raw-buffer method: the request is parsed here and a valid
+// token's response is the memoised serialized VerifyResponse
+// (HandleVerifySerialized), so a cache hit converts nothing per call.
+class AuthService final : public v1::AuthService::WithRawCallbackMethod_Verify<
+                              v1::AuthService::WithCallbackMethod_IssueToken<
+                                  v1::AuthService::WithCallbackMethod_ListKeys<
+                                      v1::AuthService::Service>>> {
  public:
   explicit AuthService(ServiceContext ctx);
   AuthService(const AuthService&) = delete;
   AuthService& operator=(const AuthService&) = delete;
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
-                                   const v1::VerifyRequest* request,
-                                   v1::VerifyResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* IssueToken(
       grpc::CallbackServerContext* context,
       const v1::IssueTokenRequest* request,
