@@ -58,11 +58,13 @@ run() {
   fi
 }
 
+# $hs is split into words on purpose.
+# shellcheck disable=SC2086
 hs="--secret-file $dir/hs.txt --kid hs1"
 run verify-closed --method verify $hs --inflight 8
 run check-closed --method check $hs --inflight 8
 run verify-open --method verify $hs --rate 300
-run check-open --method check $hs --rate 300 --tokens 20
+run check-open --method check $hs --rate 300 --tokens 20 --token-order zigzag
 run es256-mix --method verify --alg ES256 --key-file "$dir/es.pem" --kid es1 \
   --tokens 40 --invalid-fraction 0.25 --inflight 4
 run health --method health --inflight 4

@@ -73,12 +73,21 @@ absl::Status SetAlg(LoadFlags& f, const std::string& v) {
   return absl::OkStatus();
 }
 
+absl::Status SetTokenOrder(LoadFlags& f, const std::string& v) {
+  if (v != "cycle" && v != "zigzag") {
+    return absl::InvalidArgumentError("--token-order: cycle or zigzag");
+  }
+  f.zigzag = v == "zigzag";
+  return absl::OkStatus();
+}
+
 const std::vector<std::pair<std::string, Setter>>& Setters() {
   static const auto* setters = new std::vector<std::pair<std::string, Setter>>{
       {"target", Text(&LoadFlags::target)},
       {"label", Text(&LoadFlags::label)},
       {"method", SetMethod},
       {"alg", SetAlg},
+      {"token-order", SetTokenOrder},
       {"secret-file", Text(&LoadFlags::secret_file)},
       {"key-file", Text(&LoadFlags::key_file)},
       {"kid", Text(&LoadFlags::kid)},
@@ -188,6 +197,7 @@ const char* LoadFlagsUsage() {
   --kid K --issuer I --audience A    token header and claims
   --tokens N                     distinct tokens, 1..1000000 (default 1)
   --invalid-fraction F           share with a corrupted signature (0..1)
+  --token-order cycle|zigzag     0..N-1 repeated, or forth and back
   --inflight N                   closed loop: calls outstanding (default 64)
   --rate R                       open loop: requests/s, evenly spaced
   --max-outstanding N            open loop: cap on calls outstanding

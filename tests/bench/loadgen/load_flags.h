@@ -32,6 +32,10 @@ struct LoadFlags {
   std::string audience = "api";
   int64_t tokens = 1;
   double invalid_fraction = 0;
+  // Token order: 0..N-1 again and again (cycle), or 0..N-1, N-1..0, ...
+  // (zigzag: a second pass then finds whatever an LRU cache kept of the
+  // first, so its hit count measures how many tokens stayed cached).
+  bool zigzag = false;
 
   // Load shape: closed loop with `inflight` calls outstanding, or open loop
   // at `rate` requests/s (rate > 0) with at most `max_outstanding`.

@@ -77,6 +77,18 @@ TEST(LoadFlagsTest, TokensNeedAKey) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(LoadFlagsTest, TokenOrder) {
+  absl::StatusOr<LoadFlags> f =
+      Parse({"--secret-file", "s", "--token-order", "zigzag"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->zigzag);
+  f = Parse({"--secret-file", "s", "--token-order", "cycle"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_FALSE(f->zigzag);
+  EXPECT_THAT(Parse({"--secret-file", "s", "--token-order", "random"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(LoadFlagsTest, UnknownFlagsAndMethodsAreErrors) {
   EXPECT_THAT(Parse({"--bogus", "1"}),
               StatusIs(absl::StatusCode::kInvalidArgument));

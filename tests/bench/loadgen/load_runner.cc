@@ -49,7 +49,11 @@ void LoadRunner::WaitForCalls() {
 
 size_t LoadRunner::NextToken() {
   if (tokens_ == nullptr) return 0;
-  return static_cast<size_t>(next_token_.fetch_add(1) % tokens_->size());
+  const uint64_t n = tokens_->size();
+  const uint64_t i = next_token_.fetch_add(1);
+  if (!flags_.zigzag) return static_cast<size_t>(i % n);
+  const uint64_t j = i % (2 * n);
+  return static_cast<size_t>(j < n ? j : 2 * n - 1 - j);
 }
 
 CallSlot* LoadRunner::NewSlot() {
