@@ -75,6 +75,13 @@ absl::StatusOr<std::optional<TokenSet>> MakeTokens(const LoadFlags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(jwtauth::loadgen::LoadFlagsUsage(), stdout);
+      return 0;
+    }
+  }
   absl::StatusOr<LoadFlags> flags =
       jwtauth::loadgen::ParseLoadFlags(argc, argv);
   if (!flags.ok()) {
