@@ -6,13 +6,15 @@
 #
 #   tests/bench/run_all.sh [BUILD_DIR] [--quick] [--out FILE]
 #       [--seconds S] [--rounds N] [--inflight N] [--channels N]
-#       [--threading MODE]
+#       [--threading MODE] [--ceiling BINARY] [--go-peer BINARY]
 #
 # BUILD_DIR defaults to build/release; it is configured (release preset) and
 # the needed targets built when missing or stale. --quick: short runs
 # (~2 min in all); the default takes ~8 min. --out FILE also writes the
 # tables to FILE (nothing under docs/ is touched otherwise). --threading sets
 # server.threading in jwtauth's config (only for a server that knows it).
+# --ceiling / --go-peer use prebuilt baseline binaries instead of building
+# tests/bench/ceiling and tests/bench/go_peer from this tree.
 #
 # What runs (load_generator, tests/bench/loadgen/, drives every server):
 #  1. max throughput, closed loop, rounds alternated A/B across servers:
@@ -37,8 +39,8 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/bench/run_all_sections.sh
 . "$here/run_all_sections.sh"
 
-build="" quick=0 out="" threading="" seconds="" rounds="" inflight=128
-channels=4
+build="" quick=0 out="" threading="" seconds="" rounds="" inflight=64
+channels=4 ceiling_override="" go_peer_override=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -48,6 +50,8 @@ while [ $# -gt 0 ]; do
     --inflight) inflight=${2:?}; shift ;;
     --channels) channels=${2:?}; shift ;;
     --threading) threading=${2:?}; shift ;;
+    --ceiling) ceiling_override=${2:?}; shift ;;
+    --go-peer) go_peer_override=${2:?}; shift ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     -*) echo "run_all.sh: unknown flag $1" >&2; exit 2 ;;
     *) build=$1 ;;

@@ -32,7 +32,7 @@ build_targets() {
   nice cmake --build "$build" -j2 --target "${targets[@]}" >&2
   loadgen="$build/tests/bench/load_generator"
   bench_keys="$build/tests/bench/bench_keys"
-  ceiling=$(find "$build/tests/bench" -name ceiling_server -type f -perm -u+x 2> /dev/null | head -n 1)
+  ceiling=${ceiling_override:-$(find "$build/tests/bench" -name ceiling_server -type f -perm -u+x 2> /dev/null | head -n 1)}
 }
 
 # Key files: the HS256 secret, an RS256 and an ES256 pair, and 100 JWKS

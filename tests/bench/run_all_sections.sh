@@ -25,13 +25,17 @@ print_footer() {
 # The Go peer (tests/bench/go_peer, Debian's Go packages), when it builds.
 start_go_peer() {
   skip_go=""
-  if [ ! -f "$repo/tests/bench/go_peer/build.sh" ]; then
+  local peer="$work/go/go_peer"
+  if [ -n "$go_peer_override" ]; then
+    peer=$go_peer_override
+  elif [ ! -f "$repo/tests/bench/go_peer/build.sh" ]; then
     skip_go="tests/bench/go_peer is not in this tree"
   elif ! command -v go > /dev/null; then
     skip_go="Go is not installed (deploy/install-deps.sh --bench)"
   elif ! sh "$repo/tests/bench/go_peer/build.sh" "$work/go" > "$work/go_build.log" 2>&1; then
     skip_go="go_peer/build.sh failed: $(tail -n 1 "$work/go_build.log")"
-  elif ! start_server go "$work/go/go_peer" --hs-secret-file "$work/hs.txt" \
+  fi
+  if [ -z "$skip_go" ] && ! start_server go "$peer" --hs-secret-file "$work/hs.txt" \
       --rsa-public-pem "$work/rs.pub.pem" --issuer https://bench --audience api --kid ""; then
     skip_go="go_peer did not start"
   fi
