@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034  # globals are read by the sourced files
 # Every server benchmark in ONE run, with its baselines measured in the same
 # run (the machine is shared and noisy: compare the ratios, not absolute
 # numbers across runs). Prints markdown tables to stdout; progress goes to
@@ -52,7 +53,7 @@ while [ $# -gt 0 ]; do
     --threading) threading=${2:?}; shift ;;
     --ceiling) ceiling_override=${2:?}; shift ;;
     --go-peer) go_peer_override=${2:?}; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 2 && /^#/ {sub(/^# ?/, ""); print; next} NR > 2 {exit}' "$0"; exit 0 ;;
     -*) echo "run_all.sh: unknown flag $1" >&2; exit 2 ;;
     *) build=$1 ;;
   esac
