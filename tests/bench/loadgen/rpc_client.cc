@@ -89,7 +89,7 @@ void RpcClient::StartVerify(CallSlot& slot, size_t channel) {
   slot.verify_response.Clear();
   verify_[channel]->async()->Verify(
       &*slot.ctx, &slot.verify_request, &slot.verify_response,
-      [this, &slot](grpc::Status s) { Finish(slot, s); });
+      [this, &slot](const grpc::Status& s) { Finish(slot, s); });
 }
 
 void RpcClient::StartCheck(CallSlot& slot, size_t channel) {
@@ -98,7 +98,7 @@ void RpcClient::StartCheck(CallSlot& slot, size_t channel) {
   slot.check_response.Clear();
   check_[channel]->async()->Check(
       &*slot.ctx, &slot.check_request, &slot.check_response,
-      [this, &slot](grpc::Status s) { Finish(slot, s); });
+      [this, &slot](const grpc::Status& s) { Finish(slot, s); });
 }
 
 void RpcClient::StartHealth(CallSlot& slot, size_t channel) {
@@ -106,7 +106,7 @@ void RpcClient::StartHealth(CallSlot& slot, size_t channel) {
   health_[channel]->UnaryCall(
       &*slot.ctx, kHealthMethod, grpc::StubOptions(), &slot.health_request,
       &slot.health_response,
-      [this, &slot](grpc::Status s) { Finish(slot, s); });
+      [this, &slot](const grpc::Status& s) { Finish(slot, s); });
 }
 
 void RpcClient::Finish(CallSlot& slot, const grpc::Status& status) {
