@@ -84,6 +84,7 @@ TEST(LatencyHistogramTest, HugeAndNegativeValuesAreClamped) {
 TEST(LatencyHistogramTest, ConcurrentRecordsAreAllCounted) {
   LatencyHistogram h;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&h, t] {
       for (int i = 0; i < 10000; ++i) h.Record(absl::Microseconds(t * 10 + 5));

@@ -14,6 +14,7 @@ using ::jwtauth::testutil::StatusIs;
 absl::StatusOr<LoadFlags> Parse(std::vector<std::string> args) {
   args.insert(args.begin(), "load_generator");
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (auto& a : args) argv.push_back(a.data());
   return ParseLoadFlags(static_cast<int>(argv.size()), argv.data());
 }
