@@ -200,7 +200,7 @@ const char* LoadFlagsUsage() {
   --token-order cycle|zigzag     0..N-1 repeated, or forth and back
   --inflight N                   closed loop: calls outstanding (default 64)
   --rate R                       open loop: requests/s, evenly spaced
-  --max-outstanding N            open loop: cap on calls outstanding
+  --max-outstanding N            open loop: cap on calls outstanding (1024)
   --channels N                   connections (default 4)
   --requests N --seconds S       bounds (default 200000, 10)
   --warmup N                     unrecorded closed-loop calls first (2000)
