@@ -276,18 +276,19 @@ absl::Status RunAsync(const CeilingOptions& options) {
 }
 
 absl::Status Run(const CeilingOptions& options) {
-  std::unique_ptr<grpc::Server> server;
-  grpc::ServerBuilder builder;
   switch (options.threading) {
     case Threading::kAsync:
       return RunAsync(options);
     case Threading::kCallback: {
       CallbackHealth service;
+      grpc::ServerBuilder builder;
       builder.RegisterService(&service);
+      std::unique_ptr<grpc::Server> server;  // Destroyed before the service.
       return ServeUntilSignal(builder, options, &server, nullptr);
     }
     case Threading::kSync: {
       SyncHealth service;
+      grpc::ServerBuilder builder;
       builder.RegisterService(&service);
       if (options.sync_threads > 0) {
         builder.SetSyncServerOption(grpc::ServerBuilder::MIN_POLLERS,
@@ -295,6 +296,7 @@ absl::Status Run(const CeilingOptions& options) {
         builder.SetSyncServerOption(grpc::ServerBuilder::MAX_POLLERS,
                                     options.sync_threads);
       }
+      std::unique_ptr<grpc::Server> server;  // Destroyed before the service.
       return ServeUntilSignal(builder, options, &server, nullptr);
     }
   }
