@@ -17,6 +17,7 @@ namespace authv3 = envoy::service::auth::v3;
 // cancels instead of serving), fewer of the rare ones.
 constexpr int kHotRequested = 128;
 constexpr int kColdRequested = 16;
+constexpr int kMaxDefaultQueues = 64;
 
 // A completion-queue tag: one call with exactly one operation pending.
 class AsyncCall {
@@ -83,6 +84,13 @@ class UnaryCall final : public AsyncCall {
   grpc::ServerAsyncResponseWriter<Response> writer_;
   bool finishing_ = false;
 };
+
+// `queues`, or for 0 one per core (as many as server.async_queues allows).
+int QueueCount(int queues) {
+  if (queues > 0) return queues;
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(cores, 1, kMaxDefaultQueues);
+}
 
 using AuthAsync = v1::AuthService::AsyncService;
 using ExtAuthzAsync = authv3::Authorization::AsyncService;
@@ -155,9 +163,7 @@ struct AsyncTransport::Poller {
 AsyncTransport::AsyncTransport(const AuthService& auth,
                                const ExtAuthzService& ext_authz, int queues,
                                int threads_per_queue)
-    : queue_count_(queues > 0 ? queues
-                              : static_cast<int>(std::max(
-                                    1u, std::thread::hardware_concurrency()))),
+    : queue_count_(QueueCount(queues)),
       threads_per_queue_(std::max(1, threads_per_queue)),
       methods_(std::make_unique<Methods>(auth, ext_authz)) {}
 
