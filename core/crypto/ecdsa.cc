@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/crypto/key_material_impl.h"
+#include "core/crypto/prepared_verify.h"
 #include "core/crypto/ssl_ptr.h"
 #include "core/crypto/ssl_util.h"
 #include "core/status_macros.h"
@@ -69,9 +70,10 @@ class EcdsaVerifier final : public SignatureVerifier {
   EcdsaVerifier(Algorithm alg, KeyMaterial key, std::string order)
       : alg_(alg),
         key_(std::move(key)),
-        md_(internal::EvpMd(HashFor(alg))),
         field_(internal::CurveFieldBytes(CurveFor(alg))),
-        order_(std::move(order)) {}
+        order_(std::move(order)),
+        prepared_(key_.impl().pkey_ptr(), internal::EvpMd(HashFor(alg)),
+                  /*rsa_pss=*/false) {}
   Algorithm algorithm() const override { return alg_; }
   bool Verify(absl::string_view data,
               absl::string_view signature) const override {
@@ -81,17 +83,15 @@ class EcdsaVerifier final : public SignatureVerifier {
       return false;
     const std::string der = ToDer(rs, field_);
     if (der.empty()) return false;
-    return internal::EvpDigestVerify(
-        key_.impl().pkey_ptr(), md_, /*rsa_pss=*/false, data,
-        reinterpret_cast<const unsigned char*>(der.data()), der.size());
+    return prepared_.Verify(data, internal::Bytes(der), der.size());
   }
 
  private:
   const Algorithm alg_;
-  const KeyMaterial key_;   // shares the read-only EVP_PKEY
-  const EVP_MD* const md_;  // static OpenSSL object
+  const KeyMaterial key_;  // shares the read-only EVP_PKEY
   const size_t field_;
   const std::string order_;
+  const internal::PreparedVerify prepared_;  // uses key_'s EVP_PKEY
 };
 
 class EcdsaSigner final : public Signer {

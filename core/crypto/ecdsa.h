@@ -9,8 +9,9 @@
 // checks 1 <= r, s <= n-1 on the raw bytes, and only then re-encodes as DER
 // for EVP_DigestVerify. Sign() returns fixed-length R||S.
 //
-// Holds a reference to the key's read-only EVP_PKEY and the curve order;
-// contexts are created per call, so instances are thread-safe.
+// Holds a reference to the key's read-only EVP_PKEY, the curve order and a
+// PreparedVerify; each call verifies on its own copy of the prepared
+// context, so instances are thread-safe.
 
 #include <memory>
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/crypto/key_material_impl.h"
+#include "core/crypto/prepared_verify.h"
 #include "core/crypto/ssl_util.h"
 #include "core/status_macros.h"
 
@@ -14,20 +15,20 @@ constexpr size_t kEd25519SignatureBytes = 64;
 
 class EddsaVerifier final : public SignatureVerifier {
  public:
-  explicit EddsaVerifier(KeyMaterial key) : key_(std::move(key)) {}
+  // Ed25519 hashes internally: one-shot DigestVerify with no digest.
+  explicit EddsaVerifier(KeyMaterial key)
+      : key_(std::move(key)),
+        prepared_(key_.impl().pkey_ptr(), /*md=*/nullptr, /*rsa_pss=*/false) {}
   Algorithm algorithm() const override { return Algorithm::kEdDsa; }
   bool Verify(absl::string_view data,
               absl::string_view signature) const override {
     if (signature.size() != kEd25519SignatureBytes) return false;
-    // Ed25519 hashes internally: one-shot DigestVerify with no digest.
-    return internal::EvpDigestVerify(
-        key_.impl().pkey_ptr(), /*md=*/nullptr, /*rsa_pss=*/false, data,
-        reinterpret_cast<const unsigned char*>(signature.data()),
-        signature.size());
+    return prepared_.Verify(data, internal::Bytes(signature), signature.size());
   }
 
  private:
-  const KeyMaterial key_;  // shares the read-only EVP_PKEY
+  const KeyMaterial key_;                    // shares the read-only EVP_PKEY
+  const internal::PreparedVerify prepared_;  // uses key_'s EVP_PKEY
 };
 
 class EddsaSigner final : public Signer {

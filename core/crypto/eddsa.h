@@ -6,7 +6,8 @@
 // core/crypto: callers use NewSignatureVerifier / NewSigner.
 //
 // Signatures must be exactly 64 bytes. Holds a reference to the key's
-// read-only EVP_PKEY; contexts are created per call (thread-safe).
+// read-only EVP_PKEY and a PreparedVerify; each call verifies on its own copy
+// of the prepared context (thread-safe).
 
 #include <memory>
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/crypto/key_material_impl.h"
+#include "core/crypto/prepared_verify.h"
 #include "core/crypto/ssl_util.h"
 #include "core/status_macros.h"
 
@@ -22,26 +23,22 @@ class RsaVerifier final : public SignatureVerifier {
   RsaVerifier(Algorithm alg, KeyMaterial key)
       : alg_(alg),
         key_(std::move(key)),
-        md_(internal::EvpMd(HashFor(alg))),
-        pss_(IsPss(alg)),
         sig_len_(
-            static_cast<size_t>(EVP_PKEY_get_size(key_.impl().pkey_ptr()))) {}
+            static_cast<size_t>(EVP_PKEY_get_size(key_.impl().pkey_ptr()))),
+        prepared_(key_.impl().pkey_ptr(), internal::EvpMd(HashFor(alg)),
+                  IsPss(alg)) {}
   Algorithm algorithm() const override { return alg_; }
   bool Verify(absl::string_view data,
               absl::string_view signature) const override {
     if (signature.size() != sig_len_) return false;
-    return internal::EvpDigestVerify(
-        key_.impl().pkey_ptr(), md_, pss_, data,
-        reinterpret_cast<const unsigned char*>(signature.data()),
-        signature.size());
+    return prepared_.Verify(data, internal::Bytes(signature), signature.size());
   }
 
  private:
   const Algorithm alg_;
-  const KeyMaterial key_;   // shares the read-only EVP_PKEY
-  const EVP_MD* const md_;  // static OpenSSL object
-  const bool pss_;
+  const KeyMaterial key_;  // shares the read-only EVP_PKEY
   const size_t sig_len_;
+  const internal::PreparedVerify prepared_;  // uses key_'s EVP_PKEY
 };
 
 class RsaSigner final : public Signer {

@@ -6,8 +6,9 @@
 // RFC 7518 §3.3 and §3.5. Internal to core/crypto: callers use
 // NewSignatureVerifier / NewSigner.
 //
-// Holds a reference to the key's read-only EVP_PKEY and a static EVP_MD;
-// each call creates its own EVP_MD_CTX, so instances are thread-safe.
+// Holds a reference to the key's read-only EVP_PKEY and a PreparedVerify
+// (prepared_verify.h); each call verifies on its own copy of the prepared
+// context, so instances are thread-safe.
 // Signatures must be exactly the modulus length (RFC 8017 §8.2.2 step 1).
 
 #include <memory>

@@ -2,8 +2,9 @@
 #define JWTAUTH_CORE_CRYPTO_SIGNATURE_VERIFIER_H_
 
 // SignatureVerifier / Signer: one object per (algorithm, key), built once at
-// key load and shared read-only by every request thread. Verify() creates its
-// EVP contexts per call, so instances are thread-safe.
+// key load and shared read-only by every request thread. Verify() works on
+// per-call EVP contexts (copies of one prepared per key, or HMAC states), so
+// instances are thread-safe.
 //
 // Verify() returns true only for a signature that is valid for exactly this
 // algorithm and key: HS* compares in constant time; ES* accepts only raw R||S

@@ -75,30 +75,10 @@ size_t CurveFieldBytes(Curve curve) {
   return 0;
 }
 
-namespace {
-
-bool ConfigurePss(EVP_PKEY_CTX* pctx, const EVP_MD* md) {
+bool ConfigureRsaPss(EVP_PKEY_CTX* pctx, const EVP_MD* md) {
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
          EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
          EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
-}
-
-}  // namespace
-
-bool EvpDigestVerify(EVP_PKEY* pkey, const EVP_MD* md, bool rsa_pss,
-                     absl::string_view data, const unsigned char* sig,
-                     size_t sig_len) {
-  SslUniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  if (ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey) != 1 ||
-      (rsa_pss && !ConfigurePss(pctx, md)) ||
-      EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(data), data.size()) !=
-          1) {
-    ERR_clear_error();
-    return false;
-  }
-  return true;
 }
 
 absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
@@ -109,7 +89,7 @@ absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
   size_t len = 0;
   if (ctx == nullptr ||
       EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, pkey) != 1 ||
-      (rsa_pss && !ConfigurePss(pctx, md)) ||
+      (rsa_pss && !ConfigureRsaPss(pctx, md)) ||
       EVP_DigestSign(ctx.get(), nullptr, &len, Bytes(data), data.size()) != 1) {
     return InternalFailure("signing failed");
   }

@@ -43,14 +43,13 @@ int CurveNid(Curve curve);
 // Bytes of one field element / coordinate: 32, 48, 66 (and 32 for Ed25519).
 size_t CurveFieldBytes(Curve curve);
 
-// One EVP_DigestVerify over `data` with `pkey`: `md` is null for Ed25519
-// (which hashes internally); `rsa_pss` selects PSS padding with MGF1(md) and
-// salt length = digest length. Contexts are created per call. False on any
-// failure; the OpenSSL error queue is left empty.
-bool EvpDigestVerify(EVP_PKEY* pkey, const EVP_MD* md, bool rsa_pss,
-                     absl::string_view data, const unsigned char* sig,
-                     size_t sig_len);
-// The signing counterpart: returns the raw EVP signature (DER for ECDSA).
+// PSS padding with MGF1(md) and salt length = digest length on a verify or
+// sign context (RFC 7518 §3.5). False on failure (error queue not cleared).
+bool ConfigureRsaPss(EVP_PKEY_CTX* pctx, const EVP_MD* md);
+
+// One EVP_DigestSign over `data` with `pkey` (`md` null for Ed25519,
+// `rsa_pss` applies ConfigureRsaPss): returns the raw EVP signature (DER for
+// ECDSA). Verification goes through PreparedVerify (prepared_verify.h).
 absl::StatusOr<std::string> EvpDigestSign(EVP_PKEY* pkey, const EVP_MD* md,
                                           bool rsa_pss, absl::string_view data);
 

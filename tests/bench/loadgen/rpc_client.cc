@@ -1,0 +1,128 @@
+#include "tests/bench/loadgen/rpc_client.h"
+
+#include <chrono>
+
+namespace jwtauth::loadgen {
+namespace {
+
+namespace authv3 = ::envoy::service::auth::v3;
+
+constexpr char kHealthMethod[] = "/grpc.health.v1.Health/Check";
+constexpr auto kCallDeadline = std::chrono::seconds(10);
+
+// Shaped like the request Envoy's ext_authz filter sends for a browser or
+// service call: HTTP attributes plus a dozen headers.
+void BuildCheckRequest(authv3::CheckRequest& req) {
+  auto* http = req.mutable_attributes()->mutable_request()->mutable_http();
+  http->set_id("8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11");
+  http->set_method("GET");
+  http->set_path("/orders/42?expand=items");
+  http->set_host("api.example.com");
+  http->set_scheme("https");
+  http->set_protocol("HTTP/1.1");
+  auto& h = *http->mutable_headers();
+  h[":authority"] = "api.example.com";
+  h[":method"] = "GET";
+  h[":path"] = "/orders/42?expand=items";
+  h[":scheme"] = "https";
+  h["accept"] = "application/json";
+  h["accept-encoding"] = "gzip, br";
+  h["user-agent"] = "load_generator/1.0";
+  h["x-forwarded-for"] = "10.1.2.3";
+  h["x-forwarded-proto"] = "https";
+  h["x-request-id"] = "8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11";
+  h["authorization"] = "";
+}
+
+}  // namespace
+
+RpcClient::RpcClient(const LoadFlags& flags, const TokenSet* tokens,
+                     CompletionSink* sink)
+    : method_(flags.method), tokens_(tokens), sink_(sink) {
+  for (int i = 0; i < flags.channels; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("jwtauth.bench_channel", i);  // distinct connections
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
+        flags.target, grpc::InsecureChannelCredentials(), args);
+    verify_.push_back(jwtauth::v1::AuthService::NewStub(channel));
+    check_.push_back(authv3::Authorization::NewStub(channel));
+    health_.push_back(std::make_unique<grpc::GenericStub>(channel));
+  }
+}
+
+void RpcClient::InitSlot(CallSlot& slot) const {
+  if (method_ == Method::kHealth) {
+    // An empty HealthCheckRequest serializes to zero bytes, but the buffer
+    // must hold a slice: a default ByteBuffer is not a sendable message.
+    grpc::Slice empty;
+    slot.health_request = grpc::ByteBuffer(&empty, 1);
+    return;
+  }
+  if (method_ != Method::kCheck) return;
+  BuildCheckRequest(slot.check_request);
+  slot.authorization = &(*slot.check_request.mutable_attributes()
+                              ->mutable_request()
+                              ->mutable_http()
+                              ->mutable_headers())["authorization"];
+}
+
+void RpcClient::Start(CallSlot& slot, size_t token) {
+  slot.token = token;
+  slot.ctx.emplace();
+  slot.ctx->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  const size_t channel = static_cast<size_t>(slot.index) % verify_.size();
+  switch (method_) {
+    case Method::kVerify:
+      StartVerify(slot, channel);
+      break;
+    case Method::kCheck:
+      StartCheck(slot, channel);
+      break;
+    case Method::kHealth:
+      StartHealth(slot, channel);
+      break;
+  }
+}
+
+void RpcClient::StartVerify(CallSlot& slot, size_t channel) {
+  slot.verify_request.set_token(tokens_->token(slot.token));
+  slot.verify_response.Clear();
+  verify_[channel]->async()->Verify(
+      &*slot.ctx, &slot.verify_request, &slot.verify_response,
+      [this, &slot](const grpc::Status& s) { Finish(slot, s); });
+}
+
+void RpcClient::StartCheck(CallSlot& slot, size_t channel) {
+  slot.authorization->assign("Bearer ");
+  slot.authorization->append(tokens_->token(slot.token));
+  slot.check_response.Clear();
+  check_[channel]->async()->Check(
+      &*slot.ctx, &slot.check_request, &slot.check_response,
+      [this, &slot](const grpc::Status& s) { Finish(slot, s); });
+}
+
+void RpcClient::StartHealth(CallSlot& slot, size_t channel) {
+  slot.health_response.Clear();
+  health_[channel]->UnaryCall(
+      &*slot.ctx, kHealthMethod, grpc::StubOptions(), &slot.health_request,
+      &slot.health_response,
+      [this, &slot](const grpc::Status& s) { Finish(slot, s); });
+}
+
+void RpcClient::Finish(CallSlot& slot, const grpc::Status& status) {
+  bool expected = status.ok();
+  if (expected && method_ != Method::kHealth) {
+    const bool valid = tokens_->valid(slot.token);
+    if (method_ == Method::kVerify) {
+      const auto& r = slot.verify_response;
+      expected =
+          valid ? r.valid()
+                : !r.valid() && r.reason() == jwtauth::v1::SIGNATURE_INVALID;
+    } else {
+      expected = (slot.check_response.status().code() == 0) == valid;
+    }
+  }
+  sink_->OnComplete(slot, expected);
+}
+
+}  // namespace jwtauth::loadgen
