@@ -21,6 +21,7 @@
 #include "server/metrics.h"
 #include "server/proto_json.h"
 #include "server/status_mapping.h"
+#include "server/unary_rpc.h"
 #include "server/wire_buffer.h"
 
 namespace jwtauth::server {
@@ -469,16 +470,20 @@ absl::string_view ExtAuthzService::Authorize(
 }
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
-    grpc::ByteBuffer* response_bytes) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return FinishUnary(context, ServeCheck(context, request, response));
+}
+
+grpc::Status ExtAuthzService::ServeCheck(
+    grpc::ServerContextBase* /*context*/, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) const {
   const absl::Time start = absl::Now();
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto finish = [&](absl::string_view label, const grpc::Status& status) {
     if (ctx_.metrics != nullptr) {
       ctx_.metrics->RecordRpc("Check", label, absl::Now() - start);
     }
-    reactor->Finish(status);
-    return reactor;
+    return status;
   };
   authv3::CheckRequest request;
   if (!ParseFromByteBuffer(*request_bytes, &request)) {
