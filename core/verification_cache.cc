@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -9,11 +10,75 @@
 
 namespace jwtauth {
 
+// One cached result. Immutable once inserted except `generation` (the last
+// KeySet generation it was validated under) and the CLOCK bit, both relaxed
+// atomics written by readers.
+struct VerificationCache::Entry {
+  Entry(absl::string_view k, uint64_t vid, uint64_t gen, absl::Time exp,
+        size_t b, VerifiedToken t)
+      : key(k),
+        verifier_id(vid),
+        generation(gen),
+        expires_at(exp),
+        bytes(b),
+        token(std::move(t)) {}
+  const std::string key;
+  const uint64_t verifier_id;
+  std::atomic<uint64_t> generation;
+  const absl::Time expires_at;
+  const size_t bytes;
+  const VerifiedToken token;
+  std::atomic<bool> referenced{false};
+};
+
+struct VerificationCache::Shard {
+  absl::Mutex mu;
+  // Keys view Entry::key (entries never move: they are heap nodes).
+  absl::flat_hash_map<absl::string_view, size_t> index ABSL_GUARDED_BY(mu);
+  // CLOCK ring: null = free slot (listed in `free`), reused before growing.
+  std::vector<std::unique_ptr<Entry>> ring ABSL_GUARDED_BY(mu);
+  std::vector<size_t> free ABSL_GUARDED_BY(mu);
+  size_t hand ABSL_GUARDED_BY(mu) = 0;
+  size_t bytes ABSL_GUARDED_BY(mu) = 0;
+  std::atomic<uint64_t> inserts{0};
+  std::atomic<uint64_t> evictions{0};
+  std::atomic<uint64_t> invalidations{0};
+};
+
+// A copy of a shard hit, private to one thread. `cache_uid` 0 = empty.
+struct VerificationCache::ThreadSlot {
+  uint64_t cache_uid = 0;
+  uint64_t clear_epoch = 0;
+  size_t hash = 0;
+  std::string key;
+  uint64_t verifier_id = 0;
+  uint64_t generation = 0;
+  absl::Time expires_at;
+  std::optional<VerifiedToken> token;
+};
+
+namespace {
+
+std::atomic<uint64_t> next_cache_uid{1};
+
+// True while a result verified by `key_id` of `provider` under generation
+// `generation` may still be served under `snapshot` at `now`.
+bool StillValid(absl::Time expires_at, uint64_t generation,
+                const std::string& provider, uint64_t key_id,
+                const KeySet& snapshot, absl::Time now) {
+  if (now >= expires_at) return false;
+  return generation == snapshot.generation() ||
+         snapshot.ContainsKey(provider, key_id);
+}
+
+}  // namespace
+
 size_t VerifiedToken::ApproxBytes() const {
-  // The JSON tree costs a few times its text; the constant covers the Data
-  // block, strings' headers and the shared_ptr control block.
+  // The JSON tree costs a few times its text, a memoised serialized answer
+  // about twice; the constant covers the Data block, strings' headers, the
+  // shared_ptr control block and the memo slots.
   size_t n =
-      256 + d_->provider.size() + d_->kid.size() + d_->claims_json.size() * 4;
+      384 + d_->provider.size() + d_->kid.size() + d_->claims_json.size() * 6;
   for (const auto& [k, v] : d_->metadata) n += 64 + k.size() + v.size();
   return n;
 }
@@ -32,7 +97,8 @@ absl::StatusOr<std::unique_ptr<VerificationCache>> VerificationCache::Create(
 }
 
 VerificationCache::VerificationCache(const Options& options)
-    : max_entries_per_shard_(
+    : uid_(next_cache_uid.fetch_add(1, std::memory_order_relaxed)),
+      max_entries_per_shard_(
           std::max<size_t>(1, options.max_entries / options.shards)),
       max_bytes_per_shard_(
           std::max<size_t>(1, options.max_bytes / options.shards)) {
@@ -41,6 +107,8 @@ VerificationCache::VerificationCache(const Options& options)
     shards_.push_back(std::make_unique<Shard>());
   }
 }
+
+VerificationCache::~VerificationCache() = default;
 
 VerificationCache::CacheKey VerificationCache::KeyFor(
     absl::string_view token, const VerifyOptions& options) {
@@ -81,55 +149,141 @@ VerificationCache::CacheKey VerificationCache::KeyFor(
   return buf;
 }
 
-VerificationCache::Shard& VerificationCache::ShardFor(const CacheKey& key) {
-  // A different seed from the map's own hashing, so shards do not correlate
-  // with buckets.
-  size_t h = absl::HashOf(key, 0x9e3779b9u);
-  return *shards_[h % shards_.size()];
+VerificationCache::Shard& VerificationCache::ShardFor(size_t hash) {
+  // High bits pick the shard, low bits the thread slot and (rehashed) the
+  // map bucket, so the three do not correlate.
+  return *shards_[(hash >> 32) % shards_.size()];
 }
 
-void VerificationCache::EraseLocked(Shard& s, std::list<Entry>::iterator it) {
-  s.bytes -= it->bytes;
-  s.map.erase(absl::string_view(it->key));
-  s.lru.erase(it);
+VerificationCache::Counters& VerificationCache::CountersForThisThread() {
+  static std::atomic<size_t> next_stripe{0};
+  static thread_local const size_t stripe =
+      next_stripe.fetch_add(1, std::memory_order_relaxed) % kStripes;
+  return counters_[stripe];
+}
+
+VerificationCache::ThreadSlot& VerificationCache::SlotFor(size_t hash) {
+  // Shared by every cache in the process; a slot is tagged with its cache's
+  // uid, so a slot of another (or a destroyed) cache never matches.
+  static thread_local std::array<ThreadSlot, kThreadSlots> slots;
+  return slots[hash % kThreadSlots];
 }
 
 std::optional<VerifiedToken> VerificationCache::Lookup(const CacheKey& key,
                                                        uint64_t verifier_id,
                                                        const KeySet& snapshot,
                                                        absl::Time now) {
-  Shard& s = ShardFor(key);
-  std::optional<VerifiedToken> out;
-  {
-    absl::MutexLock lock(&s.mu);
-    auto it = s.map.find(key);
-    if (it == s.map.end() || it->second->verifier_id != verifier_id) {
-      ++s.stats.misses;
+  const size_t hash = absl::HashOf(key);
+  ThreadSlot& slot = SlotFor(hash);
+  std::optional<VerifiedToken> out =
+      LookupThreadSlot(slot, key, hash, verifier_id, snapshot, now);
+  if (!out.has_value()) {
+    // Read before the shard: a Clear() after this makes the slot stale.
+    const uint64_t epoch = clear_epoch_.load(std::memory_order_acquire);
+    out = LookupShard(ShardFor(hash), key, verifier_id, snapshot, now);
+    if (!out.has_value()) {
+      CountersForThisThread().misses.fetch_add(1, std::memory_order_relaxed);
       return std::nullopt;
     }
-    Entry& e = *it->second;
-    if (now >= e.expires_at) {
-      ++s.stats.invalidations;
-      ++s.stats.misses;
-      EraseLocked(s, it->second);
-      return std::nullopt;
-    }
-    if (e.generation != snapshot.generation()) {
-      const VerifiedToken::Data& d = *e.token.d_;
-      if (!snapshot.ContainsKey(d.provider, d.key_id)) {
-        ++s.stats.invalidations;
-        ++s.stats.misses;
-        EraseLocked(s, it->second);
-        return std::nullopt;
-      }
-      e.generation = snapshot.generation();
-    }
-    s.lru.splice(s.lru.begin(), s.lru, it->second);
-    ++s.stats.hits;
-    out.emplace(e.token);
+    slot.cache_uid = uid_;
+    slot.clear_epoch = epoch;
+    slot.hash = hash;
+    slot.key.assign(key.data(), key.size());
+    slot.verifier_id = verifier_id;
+    slot.generation = snapshot.generation();
+    slot.expires_at = *out->expires_at();
+    slot.token = *out;
   }
+  CountersForThisThread().hits.fetch_add(1, std::memory_order_relaxed);
   if (out->d_->usage) out->d_->usage->Record(now);
   return out;
+}
+
+std::optional<VerifiedToken> VerificationCache::LookupThreadSlot(
+    ThreadSlot& slot, const CacheKey& key, size_t hash, uint64_t verifier_id,
+    const KeySet& snapshot, absl::Time now) {
+  if (slot.cache_uid != uid_ || slot.hash != hash ||
+      slot.verifier_id != verifier_id || slot.key != key) {
+    return std::nullopt;
+  }
+  const VerifiedToken::Data& d = *slot.token->d_;
+  if (slot.clear_epoch != clear_epoch_.load(std::memory_order_acquire) ||
+      !StillValid(slot.expires_at, slot.generation, d.provider, d.key_id,
+                  snapshot, now)) {
+    // Fall through to the shard, which drops the entry for good.
+    slot.cache_uid = 0;
+    slot.token.reset();
+    return std::nullopt;
+  }
+  slot.generation = snapshot.generation();
+  return slot.token;
+}
+
+std::optional<VerifiedToken> VerificationCache::LookupShard(
+    Shard& s, const CacheKey& key, uint64_t verifier_id, const KeySet& snapshot,
+    absl::Time now) {
+  {
+    absl::ReaderMutexLock lock(&s.mu);
+    auto it = s.index.find(key);
+    if (it == s.index.end()) return std::nullopt;
+    Entry& e = *s.ring[it->second];
+    if (e.verifier_id != verifier_id) return std::nullopt;
+    const VerifiedToken::Data& d = *e.token.d_;
+    if (StillValid(e.expires_at, e.generation.load(std::memory_order_relaxed),
+                   d.provider, d.key_id, snapshot, now)) {
+      if (e.generation.load(std::memory_order_relaxed) !=
+          snapshot.generation()) {
+        e.generation.store(snapshot.generation(), std::memory_order_relaxed);
+      }
+      if (!e.referenced.load(std::memory_order_relaxed)) {
+        e.referenced.store(true, std::memory_order_relaxed);
+      }
+      return e.token;
+    }
+  }
+  EraseIfStale(s, key, snapshot, now);
+  return std::nullopt;
+}
+
+void VerificationCache::EraseIfStale(Shard& s, const CacheKey& key,
+                                     const KeySet& snapshot, absl::Time now) {
+  absl::MutexLock lock(&s.mu);
+  auto it = s.index.find(key);
+  if (it == s.index.end()) return;  // another thread got there first
+  const Entry& e = *s.ring[it->second];
+  const VerifiedToken::Data& d = *e.token.d_;
+  if (StillValid(e.expires_at, e.generation.load(std::memory_order_relaxed),
+                 d.provider, d.key_id, snapshot, now)) {
+    return;
+  }
+  s.invalidations.fetch_add(1, std::memory_order_relaxed);
+  EraseAtLocked(s, it->second);
+}
+
+void VerificationCache::EraseAtLocked(Shard& s, size_t index) {
+  std::unique_ptr<Entry>& e = s.ring[index];
+  s.bytes -= e->bytes;
+  s.index.erase(absl::string_view(e->key));
+  e.reset();
+  s.free.push_back(index);
+}
+
+void VerificationCache::EvictOneLocked(Shard& s) {
+  // Second chance: a referenced entry loses its bit and survives this
+  // pass; two passes always find a victim (the shard is not empty).
+  for (size_t step = 0; step < 2 * s.ring.size(); ++step) {
+    if (s.hand >= s.ring.size()) s.hand = 0;
+    const size_t i = s.hand++;
+    Entry* e = s.ring[i].get();
+    if (e == nullptr) continue;
+    if (e->referenced.load(std::memory_order_relaxed)) {
+      e->referenced.store(false, std::memory_order_relaxed);
+      continue;
+    }
+    s.evictions.fetch_add(1, std::memory_order_relaxed);
+    EraseAtLocked(s, i);
+    return;
+  }
 }
 
 void VerificationCache::Insert(const CacheKey& key, uint64_t verifier_id,
@@ -138,41 +292,53 @@ void VerificationCache::Insert(const CacheKey& key, uint64_t verifier_id,
   if (!token.expires_at().has_value()) return;  // never cache without exp
   size_t bytes = token.ApproxBytes() + sizeof(Entry) + 64 + key.size();
   if (bytes > max_bytes_per_shard_) return;
-  Shard& s = ShardFor(key);
+  Shard& s = ShardFor(absl::HashOf(key));
   absl::MutexLock lock(&s.mu);
-  auto existing = s.map.find(key);
-  if (existing != s.map.end()) EraseLocked(s, existing->second);
-  while (!s.lru.empty() && (s.lru.size() >= max_entries_per_shard_ ||
-                            s.bytes + bytes > max_bytes_per_shard_)) {
-    ++s.stats.evictions;
-    EraseLocked(s, std::prev(s.lru.end()));
+  auto existing = s.index.find(key);
+  if (existing != s.index.end()) EraseAtLocked(s, existing->second);
+  while (!s.index.empty() && (s.index.size() >= max_entries_per_shard_ ||
+                              s.bytes + bytes > max_bytes_per_shard_)) {
+    EvictOneLocked(s);
   }
-  s.lru.push_front(Entry{std::string(key), verifier_id, generation,
-                         *token.expires_at(), bytes, token});
-  s.map.emplace(absl::string_view(s.lru.front().key), s.lru.begin());
+  size_t at = s.ring.size();
+  if (s.free.empty()) {
+    s.ring.emplace_back();
+  } else {
+    at = s.free.back();
+    s.free.pop_back();
+  }
+  s.ring[at] = std::make_unique<Entry>(key, verifier_id, generation,
+                                       *token.expires_at(), bytes, token);
+  s.index.emplace(absl::string_view(s.ring[at]->key), at);
   s.bytes += bytes;
-  ++s.stats.inserts;
+  s.inserts.fetch_add(1, std::memory_order_relaxed);
 }
 
 void VerificationCache::Clear() {
+  // Thread slots compare this epoch on every hit: none serves after this.
+  clear_epoch_.fetch_add(1, std::memory_order_acq_rel);
   for (auto& sp : shards_) {
     absl::MutexLock lock(&sp->mu);
-    sp->map.clear();
-    sp->lru.clear();
+    sp->index.clear();
+    sp->ring.clear();
+    sp->free.clear();
+    sp->hand = 0;
     sp->bytes = 0;
   }
 }
 
 VerificationCache::Stats VerificationCache::stats() const {
   Stats total;
+  for (const Counters& c : counters_) {
+    total.hits += c.hits.load(std::memory_order_relaxed);
+    total.misses += c.misses.load(std::memory_order_relaxed);
+  }
   for (const auto& sp : shards_) {
     absl::MutexLock lock(&sp->mu);
-    total.hits += sp->stats.hits;
-    total.misses += sp->stats.misses;
-    total.inserts += sp->stats.inserts;
-    total.evictions += sp->stats.evictions;
-    total.invalidations += sp->stats.invalidations;
-    total.entries += sp->lru.size();
+    total.inserts += sp->inserts.load(std::memory_order_relaxed);
+    total.evictions += sp->evictions.load(std::memory_order_relaxed);
+    total.invalidations += sp->invalidations.load(std::memory_order_relaxed);
+    total.entries += sp->index.size();
     total.bytes += sp->bytes;
   }
   return total;

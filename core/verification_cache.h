@@ -27,15 +27,25 @@
 // good entries.
 //
 // Bounds: max_entries and max_bytes (approximate: token data + overhead),
-// split evenly across shards; LRU eviction within a shard.
-// A hit takes one shard mutex, does no allocation, and copies the result
-// (a shared_ptr copy).
+// split evenly across shards; CLOCK (second-chance) eviction within a shard.
+//
+// Cost of a hit (the hot path): no allocation and no lock for a token this
+// thread looked up recently: each thread keeps a small direct-mapped table
+// (kThreadSlots entries per thread, shared by all caches, tagged with the
+// cache's uid) in front of the shards, validated by the same rules as a
+// shard entry (verifier id, exp, key still present, Clear()). Otherwise a
+// shard's reader lock (hits do not exclude each other: no LRU splice, just
+// a relaxed "referenced" bit for CLOCK). Counters are striped relaxed
+// atomics. A thread-table entry keeps its result alive after the shard
+// evicted it (never past exp or its key's removal): at most kThreadSlots
+// results per thread beyond max_entries/max_bytes.
 //
 // Thread-safe. Not copyable or movable.
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,10 +79,13 @@ class VerificationCache final {
   };
   // A view of the key bytes; see KeyFor().
   using CacheKey = absl::string_view;
+  // Per-thread fast table size (direct-mapped by key hash).
+  static constexpr size_t kThreadSlots = 64;
 
   // InvalidArgument when a bound is zero or shards > max_entries.
   static absl::StatusOr<std::unique_ptr<VerificationCache>> Create(
       const Options& options);
+  ~VerificationCache();
   VerificationCache(const VerificationCache&) = delete;
   VerificationCache& operator=(const VerificationCache&) = delete;
 
@@ -90,32 +103,38 @@ class VerificationCache final {
   Stats stats() const;
 
  private:
-  struct Entry {
-    std::string key;
-    uint64_t verifier_id;
-    uint64_t generation;
-    absl::Time expires_at;
-    size_t bytes;
-    VerifiedToken token;
-  };
-  struct Shard {
-    absl::Mutex mu;
-    std::list<Entry> lru ABSL_GUARDED_BY(mu);  // front = most recent
-    // Keys view Entry::key inside the list node (nodes never move).
-    absl::flat_hash_map<absl::string_view, std::list<Entry>::iterator> map
-        ABSL_GUARDED_BY(mu);
-    size_t bytes ABSL_GUARDED_BY(mu) = 0;
-    Stats stats ABSL_GUARDED_BY(mu);
+  struct Entry;
+  struct Shard;
+  struct ThreadSlot;
+  // Striped so concurrent hits on different threads rarely share a line.
+  static constexpr size_t kStripes = 16;
+  struct alignas(64) Counters {
+    std::atomic<uint64_t> hits{0};
+    std::atomic<uint64_t> misses{0};
   };
 
   explicit VerificationCache(const Options& options);
-  Shard& ShardFor(const CacheKey& key);
-  static void EraseLocked(Shard& s, std::list<Entry>::iterator it)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
+  Shard& ShardFor(size_t hash);
+  Counters& CountersForThisThread();
+  static ThreadSlot& SlotFor(size_t hash);
+  std::optional<VerifiedToken> LookupThreadSlot(
+      ThreadSlot& slot, const CacheKey& key, size_t hash, uint64_t verifier_id,
+      const KeySet& snapshot, absl::Time now);
+  std::optional<VerifiedToken> LookupShard(Shard& s, const CacheKey& key,
+                                           uint64_t verifier_id,
+                                           const KeySet& snapshot,
+                                           absl::Time now);
+  void EraseIfStale(Shard& s, const CacheKey& key, const KeySet& snapshot,
+                    absl::Time now);
+  static void EvictOneLocked(Shard& s);
+  static void EraseAtLocked(Shard& s, size_t index);
 
+  const uint64_t uid_;  // process-unique: tags this cache's thread slots
+  std::atomic<uint64_t> clear_epoch_{0};
   size_t max_entries_per_shard_;
   size_t max_bytes_per_shard_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::array<Counters, kStripes> counters_;
 };
 
 }  // namespace jwtauth

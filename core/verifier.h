@@ -63,6 +63,7 @@
 //   VerifyResult r = (*verifier)->Verify(token, {.audience = "api://x"});
 //   if (!r.ok()) std::cerr << FailureReasonName(r.failure().reason) << "\n";
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -70,6 +71,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -111,6 +113,20 @@ class VerifiedToken final {
     return d_->metadata;
   }
 
+  // A value derived from this result by a caller (the serialized RPC
+  // response, say), built by `build()` on first use and shared by every
+  // copy of this result, so every cache hit reuses it. Each slot
+  // (< kMemoSlots) belongs to one caller, which always stores the same type
+  // T there. Thread-safe; the reference lives as long as any copy.
+  static constexpr size_t kMemoSlots = 2;
+  template <typename T, typename Build>
+  const T& Memo(size_t slot, Build build) const {
+    Data::MemoSlot& m = d_->memos.at(slot);
+    absl::call_once(m.once,
+                    [&] { m.value = std::make_shared<const T>(build()); });
+    return *static_cast<const T*>(m.value.get());
+  }
+
   // Copyable and movable.
  private:
   friend class TokenVerifier;
@@ -127,6 +143,11 @@ class VerifiedToken final {
     std::map<std::string, std::string> metadata;
     uint64_t key_id = 0;  // KeyEntry::id() of the verifying key
     std::shared_ptr<KeyUsageCounters> usage;
+    struct MemoSlot {
+      absl::once_flag once;
+      std::shared_ptr<const void> value;
+    };
+    mutable std::array<MemoSlot, kMemoSlots> memos;
   };
   explicit VerifiedToken(std::shared_ptr<const Data> d) : d_(std::move(d)) {}
   size_t ApproxBytes() const;

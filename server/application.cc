@@ -98,7 +98,10 @@ Application::Application(ApplicationOptions options)
 Application::~Application() {
   StopWatching();
   StopRefresher();
-  if (collector_id_ != 0) options_.metrics->RemoveCollector(collector_id_);
+  if (collector_id_ != 0) {
+    options_.metrics->RemoveCollector(collector_id_);
+    options_.metrics->SetKeyUsageSource(nullptr);
+  }
   if (cache_source_id_ != 0) {
     options_.metrics->RemoveCacheSource(cache_source_id_);
   }
@@ -129,6 +132,14 @@ void Application::RegisterMetrics() {
                     "has loaded.\n# TYPE jwtauth_ready gauge\njwtauth_ready ",
                     Ready() ? 1 : 0, "\n");
     options_.metrics->SetKeyCounts(std::move(counts));
+  });
+  options_.metrics->SetKeyUsageSource([store = key_store_.get()] {
+    std::vector<Metrics::KeyUsageSample> samples;
+    for (const KeyEntry* e : store->Current()->AllEntries()) {
+      samples.push_back(
+          {e->provider(), e->key().kid(), e->verifications(), e->last_used()});
+    }
+    return samples;
   });
   cache_source_id_ = options_.metrics->AddCacheSource(
       [totals = cache_totals_] { return totals->Read(); });

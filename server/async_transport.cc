@@ -92,8 +92,12 @@ int QueueCount(int queues) {
   return std::clamp(cores, 1, kMaxDefaultQueues);
 }
 
-using AuthAsync = v1::AuthService::AsyncService;
-using ExtAuthzAsync = authv3::Authorization::AsyncService;
+// Verify and Check are raw-buffer methods (their bodies send memoised
+// serialized answers); the other methods are typed.
+using AuthAsync =
+    v1::AuthService::WithRawMethod_Verify<v1::AuthService::AsyncService>;
+using ExtAuthzAsync = authv3::Authorization::WithRawMethod_Check<
+    authv3::Authorization::AsyncService>;
 
 template <typename Service, typename Request, typename Response>
 void RequestCalls(const UnaryMethod<Service, Request, Response>& method,
@@ -108,8 +112,8 @@ void RequestCalls(const UnaryMethod<Service, Request, Response>& method,
 struct AsyncTransport::Methods {
   Methods(const AuthService& a, const ExtAuthzService& e)
       : verify{&auth, &AuthAsync::RequestVerify,
-               [&a](grpc::ServerContextBase* c, const v1::VerifyRequest* q,
-                    v1::VerifyResponse* r) { return a.ServeVerify(c, q, r); }},
+               [&a](grpc::ServerContextBase* c, const grpc::ByteBuffer* q,
+                    grpc::ByteBuffer* r) { return a.ServeVerify(c, q, r); }},
         issue_token{
             &auth, &AuthAsync::RequestIssueToken,
             [&a](grpc::ServerContextBase* c, const v1::IssueTokenRequest* q,
@@ -120,10 +124,9 @@ struct AsyncTransport::Methods {
             &auth, &AuthAsync::RequestListKeys,
             [&a](grpc::ServerContextBase* c, const v1::ListKeysRequest* q,
                  v1::ListKeysResponse* r) { return a.ServeListKeys(c, q, r); }},
-        check{
-            &ext_authz, &ExtAuthzAsync::RequestCheck,
-            [&e](grpc::ServerContextBase* c, const authv3::CheckRequest* q,
-                 authv3::CheckResponse* r) { return e.ServeCheck(c, q, r); }} {}
+        check{&ext_authz, &ExtAuthzAsync::RequestCheck,
+              [&e](grpc::ServerContextBase* c, const grpc::ByteBuffer* q,
+                   grpc::ByteBuffer* r) { return e.ServeCheck(c, q, r); }} {}
 
   void RequestAll(grpc::ServerCompletionQueue* cq) {
     RequestCalls(verify, cq, kHotRequested);
@@ -134,11 +137,11 @@ struct AsyncTransport::Methods {
 
   AuthAsync auth;
   ExtAuthzAsync ext_authz;
-  UnaryMethod<AuthAsync, v1::VerifyRequest, v1::VerifyResponse> verify;
+  UnaryMethod<AuthAsync, grpc::ByteBuffer, grpc::ByteBuffer> verify;
   UnaryMethod<AuthAsync, v1::IssueTokenRequest, v1::IssueTokenResponse>
       issue_token;
   UnaryMethod<AuthAsync, v1::ListKeysRequest, v1::ListKeysResponse> list_keys;
-  UnaryMethod<ExtAuthzAsync, authv3::CheckRequest, authv3::CheckResponse> check;
+  UnaryMethod<ExtAuthzAsync, grpc::ByteBuffer, grpc::ByteBuffer> check;
 };
 
 // One polling thread. `mu` is held while an event is handled, so Stop()

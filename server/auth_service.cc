@@ -25,6 +25,7 @@
 #include "server/status_mapping.h"
 #include "server/unary_rpc.h"
 #include "server/verify_handler.h"
+#include "server/wire_buffer.h"
 
 namespace jwtauth::server {
 
@@ -110,8 +111,8 @@ std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
 AuthService::AuthService(ServiceContext ctx) : ctx_(ctx) {}
 
 grpc::ServerUnaryReactor* AuthService::Verify(
-    grpc::CallbackServerContext* context, const v1::VerifyRequest* request,
-    v1::VerifyResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return FinishUnary(context, ServeVerify(context, request, response));
 }
 
@@ -128,31 +129,32 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
 }
 
 grpc::Status AuthService::ServeVerify(grpc::ServerContextBase* /*context*/,
-                                      const v1::VerifyRequest* request,
-                                      v1::VerifyResponse* response) const {
+                                      const grpc::ByteBuffer* request_bytes,
+                                      grpc::ByteBuffer* response_bytes) const {
   RpcRecorder recorder(ctx_.metrics, "Verify");
+  v1::VerifyRequest request;
+  if (!ParseFromByteBuffer(*request_bytes, &request)) {
+    return FinishWith(
+        recorder, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "request is not a jwtauth.v1.VerifyRequest"));
+  }
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
-  absl::StatusOr<v1::VerifyResponse> answer =
-      HandleVerify(state.get(), *request);
+  absl::StatusOr<SerializedVerifyResponse> answer =
+      HandleVerifySerialized(state.get(), request);
   if (!answer.ok()) {
     return FinishWith(recorder, ToGrpcStatus(answer.status()));
   }
-  *response = *std::move(answer);
-  if (response->valid()) {
-    if (ctx_.metrics != nullptr) {
-      ctx_.metrics->RecordKeyVerification(response->provider(),
-                                          response->kid());
-    }
+  *response_bytes = ByteBufferOf(answer->bytes());
+  if (answer->valid()) {
     recorder.Record("OK");
   } else {
-    const FailureReason reason = FromProtoReason(response->reason());
-    recorder.Record(ResultLabel(reason));
+    recorder.Record(ResultLabel(answer->reason()));
     Log(ctx_.logger, LogLevel::kDebug, "verify_rejected",
-        {{"reason", std::string(FailureReasonName(reason))},
-         {"provider", request->provider()},
+        {{"reason", std::string(FailureReasonName(answer->reason()))},
+         {"provider", request.provider()},
          {"token",
-          TokenFingerprint(ExtractBearerOrRawToken(request->token()))}});
+          TokenFingerprint(ExtractBearerOrRawToken(request.token()))}});
   }
   return grpc::Status::OK;
 }

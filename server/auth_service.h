@@ -50,15 +50,21 @@
 
 namespace jwtauth::server {
 
-class AuthService final : public v1::AuthService::CallbackService {
+// Verify is a raw-buffer method: the request is parsed here and a valid
+// token's response is the memoised serialized VerifyResponse
+// (HandleVerifySerialized), so a cache hit converts nothing per call.
+class AuthService final : public v1::AuthService::WithRawCallbackMethod_Verify<
+                              v1::AuthService::WithCallbackMethod_IssueToken<
+                                  v1::AuthService::WithCallbackMethod_ListKeys<
+                                      v1::AuthService::Service>>> {
  public:
   explicit AuthService(ServiceContext ctx);
   AuthService(const AuthService&) = delete;
   AuthService& operator=(const AuthService&) = delete;
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
-                                   const v1::VerifyRequest* request,
-                                   v1::VerifyResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* IssueToken(
       grpc::CallbackServerContext* context,
       const v1::IssueTokenRequest* request,
@@ -69,9 +75,11 @@ class AuthService final : public v1::AuthService::CallbackService {
 
   // The RPC bodies (server/unary_rpc.h), shared by the callback methods
   // above and the async transport. Record metrics and log; never block.
+  // Verify's request and response are a serialized VerifyRequest /
+  // VerifyResponse (raw-buffer method on both transports).
   grpc::Status ServeVerify(grpc::ServerContextBase* context,
-                           const v1::VerifyRequest* request,
-                           v1::VerifyResponse* response) const;
+                           const grpc::ByteBuffer* request,
+                           grpc::ByteBuffer* response) const;
   grpc::Status ServeIssueToken(grpc::ServerContextBase* context,
                                const v1::IssueTokenRequest* request,
                                v1::IssueTokenResponse* response) const;

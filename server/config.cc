@@ -168,8 +168,10 @@ absl::Status ParseLimits(const ConfigNode& n, LimitsConfig& l) {
 }
 
 absl::Status ParseCache(const ConfigNode& n, CacheConfig& c) {
-  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap({"enabled", "max_entries"}));
+  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap({"enabled", "max_entries", "max_bytes"}));
   JWTAUTH_RETURN_IF_ERROR(n.Read("enabled", &c.enabled));
+  JWTAUTH_RETURN_IF_ERROR(
+      n.ReadInt("max_bytes", int64_t{1} << 20, int64_t{1} << 36, &c.max_bytes));
   return n.ReadInt("max_entries", 0, 100000000, &c.max_entries);
 }
 

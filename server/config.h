@@ -100,6 +100,8 @@ struct LimitsConfig {
 struct CacheConfig {
   bool enabled = true;
   int64_t max_entries = 100000;
+  // Approximate bytes of cached results (token, claims, metadata, key).
+  int64_t max_bytes = int64_t{256} << 20;
 };
 
 struct LogConfig {

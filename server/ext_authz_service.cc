@@ -1,5 +1,7 @@
 #include "server/ext_authz_service.h"
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,10 +17,12 @@
 #include "nlohmann/json.hpp"
 #include "server/ext_authz_policy.h"
 #include "server/logging.h"
+#include "server/memo_slots.h"
 #include "server/metrics.h"
 #include "server/proto_json.h"
 #include "server/status_mapping.h"
 #include "server/unary_rpc.h"
+#include "server/wire_buffer.h"
 
 namespace jwtauth::server {
 namespace {
@@ -325,6 +329,67 @@ void AllowVerified(const ExtAuthzPolicy& policy, const ExtAuthzRoute& route,
   }
 }
 
+// The serialized allowed answers of one verified token, by route: a few
+// append-only slots, lock-free (a reader never waits; a lost publish race
+// just serializes once more). Route pointers are a safe key: a VerifiedToken
+// is only ever served by the verifier that produced it, which belongs to one
+// ServingState, whose policy (and so every route address) outlives it.
+class AllowedCheckMemo {
+ public:
+  AllowedCheckMemo() = default;
+  AllowedCheckMemo(const AllowedCheckMemo&) = delete;
+  AllowedCheckMemo& operator=(const AllowedCheckMemo&) = delete;
+  ~AllowedCheckMemo() {
+    for (auto& slot : slots_) delete slot.load(std::memory_order_acquire);
+  }
+
+  // The bytes for `route`, serialized by `build` on first use. When every
+  // slot is taken by other routes, builds into `*scratch` each time.
+  template <typename Build>
+  absl::string_view Get(const ExtAuthzRoute* route, Build build,
+                        std::string* scratch) {
+    for (auto& slot : slots_) {
+      const Item* item = slot.load(std::memory_order_acquire);
+      if (item == nullptr) {
+        auto fresh = std::make_unique<Item>(Item{route, build()});
+        const Item* expected = nullptr;
+        if (slot.compare_exchange_strong(expected, fresh.get(),
+                                         std::memory_order_acq_rel)) {
+          return fresh.release()->bytes;
+        }
+        item = expected;  // another thread published first
+      }
+      if (item->route == route) return item->bytes;
+    }
+    *scratch = build();
+    return *scratch;
+  }
+
+ private:
+  struct Item {
+    const ExtAuthzRoute* route;
+    std::string bytes;
+  };
+  std::array<std::atomic<const Item*>, 4> slots_{};
+};
+
+// The allowed answer for `verified` on `route`, memoised on the token.
+absl::string_view AllowedAnswer(const ExtAuthzPolicy& policy,
+                                const ExtAuthzRoute& route,
+                                const VerifiedToken& verified,
+                                std::string* scratch) {
+  const auto& memo = verified.Memo<std::unique_ptr<AllowedCheckMemo>>(
+      kAllowedCheckMemo, [] { return std::make_unique<AllowedCheckMemo>(); });
+  return memo->Get(
+      &route,
+      [&] {
+        authv3::CheckResponse response;
+        AllowVerified(policy, route, verified, &response);
+        return response.SerializeAsString();
+      },
+      scratch);
+}
+
 }  // namespace
 
 std::string BearerChallenge(absl::string_view error,
@@ -345,7 +410,7 @@ std::string BearerChallenge(absl::string_view error,
 
 ExtAuthzService::ExtAuthzService(ServiceContext ctx) : ctx_(ctx) {}
 
-absl::string_view ExtAuthzService::Authorize(
+ExtAuthzService::Decision ExtAuthzService::Decide(
     const ServingState& state, const authv3::CheckRequest& request,
     authv3::CheckResponse* response) const {
   const ExtAuthzPolicy& policy =
@@ -359,12 +424,15 @@ absl::string_view ExtAuthzService::Authorize(
   const RequestView view{adapter.method(), adapter.host(), adapter.path(),
                          adapter.query(),  header,         extension};
   Denial deny(ctx_.logger, policy, response);
+  auto answered = [](absl::string_view label) {
+    return Decision{label, std::nullopt, nullptr, nullptr};
+  };
 
   const ExtAuthzRoute* route = policy.SelectRoute(view);
-  if (route == nullptr) return deny.UnknownRoute();
+  if (route == nullptr) return answered(deny.UnknownRoute());
   const ExtAuthzRule* rule = route->FirstMatchingRule(view);
   if (rule == nullptr || rule->action == ExtAuthzRule::Action::kDeny) {
-    return deny.ByRule(route->name, /*no_rule=*/rule == nullptr);
+    return answered(deny.ByRule(route->name, /*no_rule=*/rule == nullptr));
   }
   if (rule->action == ExtAuthzRule::Action::kAllow) {
     // No token needed; still strip client-sent copies of the headers that
@@ -373,55 +441,73 @@ absl::string_view ExtAuthzService::Authorize(
     for (const ForwardedClaim& fc : route->forward_claims) {
       ok->add_headers_to_remove(fc.header);
     }
-    return "OK";
+    return answered("OK");
   }
 
   std::optional<std::string> token = ExtractToken(route->token_sources, view);
   VerifyResult result = VerifyRouteToken(state, *route, token);
   if (!result.ok()) {
-    return deny.InvalidToken(result.failure().reason, route->name,
-                             token.value_or(""));
-  }
-  const VerifiedToken& verified = *result;
-  if (ctx_.metrics != nullptr) {
-    ctx_.metrics->RecordKeyVerification(verified.provider(), verified.kid());
+    return answered(deny.InvalidToken(result.failure().reason, route->name,
+                                      token.value_or("")));
   }
   if (rule->action == ExtAuthzRule::Action::kClaims) {
     if (const ClaimCondition* failed =
-            FirstFailedCondition(*rule, verified.claims())) {
-      return deny.FailedClaim(*failed, route->name, *token);
+            FirstFailedCondition(*rule, result->claims())) {
+      return answered(deny.FailedClaim(*failed, route->name, *token));
     }
   }
-  AllowVerified(policy, *route, verified, response);
-  return "OK";
+  return Decision{"OK", *std::move(result), &policy, route};
+}
+
+absl::string_view ExtAuthzService::Authorize(
+    const ServingState& state, const authv3::CheckRequest& request,
+    authv3::CheckResponse* response) const {
+  Decision d = Decide(state, request, response);
+  if (d.verified.has_value()) {
+    AllowVerified(*d.policy, *d.route, *d.verified, response);
+  }
+  return d.label;
 }
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(
-    grpc::CallbackServerContext* context, const authv3::CheckRequest* request,
-    authv3::CheckResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return FinishUnary(context, ServeCheck(context, request, response));
 }
 
 grpc::Status ExtAuthzService::ServeCheck(
-    grpc::ServerContextBase* /*context*/, const authv3::CheckRequest* request,
-    authv3::CheckResponse* response) const {
+    grpc::ServerContextBase* /*context*/, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) const {
   const absl::Time start = absl::Now();
+  auto finish = [&](absl::string_view label, const grpc::Status& status) {
+    if (ctx_.metrics != nullptr) {
+      ctx_.metrics->RecordRpc("Check", label, absl::Now() - start);
+    }
+    return status;
+  };
+  authv3::CheckRequest request;
+  if (!ParseFromByteBuffer(*request_bytes, &request)) {
+    return finish(GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
+                  grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "request is not an envoy CheckRequest"));
+  }
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
   if (state == nullptr || state->verifier == nullptr) {
-    if (ctx_.metrics != nullptr) {
-      ctx_.metrics->RecordRpc("Check",
-                              GrpcCodeName(grpc::StatusCode::UNAVAILABLE),
-                              absl::Now() - start);
-    }
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "no configuration loaded yet");
+    return finish(GrpcCodeName(grpc::StatusCode::UNAVAILABLE),
+                  grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                               "no configuration loaded yet"));
   }
-  const absl::string_view label = Authorize(*state, *request, response);
-  if (ctx_.metrics != nullptr) {
-    ctx_.metrics->RecordRpc("Check", label, absl::Now() - start);
+  authv3::CheckResponse response;
+  Decision d = Decide(*state, request, &response);
+  if (d.verified.has_value()) {
+    std::string scratch;
+    *response_bytes =
+        ByteBufferOf(AllowedAnswer(*d.policy, *d.route, *d.verified, &scratch));
+  } else {
+    *response_bytes = ByteBufferOf(response.SerializeAsString());
   }
-  return grpc::Status::OK;
+  return finish(d.label, grpc::Status::OK);
 }
 
 }  // namespace jwtauth::server

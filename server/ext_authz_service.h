@@ -37,6 +37,11 @@
 // ...}; neither header nor body carries a token, a claim value or a key.
 // Metrics: RecordRpc("Check", "OK" | reason name | "PERMISSION_DENIED").
 //
+// Check is a raw-buffer method: an allowed answer for a verified token is
+// serialized once per (VerifiedToken, route) and reused by every cache hit
+// of that token on that route (VerifiedToken::Memo); denials are built per
+// call (they are never cached, like failed verifications).
+//
 // Ownership: the ServiceContext pointers are not owned (they outlive the
 // service and every RPC); metrics/logger may be null. Thread-safe, no
 // mutable state of its own; a handler never blocks. Not copyable or movable.
@@ -45,32 +50,37 @@
 //       ServiceContext{.state = &holder, .metrics = &m, .logger = &logger});
 //   builder.RegisterService(&ext_authz);
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "core/verifier.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "server/ext_authz_policy.h"
 #include "server/service_context.h"
 
 namespace jwtauth::server {
 
 class ExtAuthzService final
-    : public envoy::service::auth::v3::Authorization::CallbackService {
+    : public envoy::service::auth::v3::Authorization::
+          WithRawCallbackMethod_Check<
+              envoy::service::auth::v3::Authorization::Service> {
  public:
   explicit ExtAuthzService(ServiceContext ctx);
   ExtAuthzService(const ExtAuthzService&) = delete;
   ExtAuthzService& operator=(const ExtAuthzService&) = delete;
 
-  grpc::ServerUnaryReactor* Check(
-      grpc::CallbackServerContext* context,
-      const envoy::service::auth::v3::CheckRequest* request,
-      envoy::service::auth::v3::CheckResponse* response) override;
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response) override;
 
   // The RPC body (server/unary_rpc.h), shared by Check and the async
   // transport: the no-state answer, Authorize and the RPC metric.
-  grpc::Status ServeCheck(
-      grpc::ServerContextBase* context,
-      const envoy::service::auth::v3::CheckRequest* request,
-      envoy::service::auth::v3::CheckResponse* response) const;
+  // A serialized CheckRequest in, a serialized CheckResponse out
+  // (raw-buffer method on both transports).
+  grpc::Status ServeCheck(grpc::ServerContextBase* context,
+                          const grpc::ByteBuffer* request,
+                          grpc::ByteBuffer* response) const;
 
   // The decision without the gRPC transport (used by Check, the benchmark
   // and tests): fills `response` and returns the metric result label.
@@ -81,6 +91,19 @@ class ExtAuthzService final
       envoy::service::auth::v3::CheckResponse* response) const;
 
  private:
+  // A decision before the answer is written: `verified` set = allowed with
+  // that token on `route` (the answer is AllowVerified's); otherwise the
+  // response passed to Decide holds the whole answer.
+  struct Decision {
+    absl::string_view label;
+    std::optional<VerifiedToken> verified;
+    const ExtAuthzPolicy* policy = nullptr;
+    const ExtAuthzRoute* route = nullptr;
+  };
+  Decision Decide(const ServingState& state,
+                  const envoy::service::auth::v3::CheckRequest& request,
+                  envoy::service::auth::v3::CheckResponse* response) const;
+
   ServiceContext ctx_;
 };
 

@@ -194,31 +194,33 @@ Metrics::CacheCounts Metrics::CacheLookups() const {
   return total;
 }
 
-void Metrics::RecordKeyVerification(absl::string_view provider,
-                                    absl::string_view kid) {
-  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
-  KeySeries* series = nullptr;
+void Metrics::SetKeyUsageSource(KeyUsageSource source) {
+  absl::MutexLock lock(&mu_);
+  key_usage_source_ = std::move(source);
+}
+
+Metrics::KeySeriesMap Metrics::CollectKeySeries() const {
+  KeyUsageSource source;
   {
-    absl::ReaderMutexLock lock(&key_mu_);
-    auto it = key_series_.find(
-        std::make_pair(std::string(provider), std::string(kid)));
-    if (it != key_series_.end()) series = it->second.get();
+    absl::MutexLock lock(&mu_);
+    source = key_usage_source_;
   }
-  if (series == nullptr) {
-    absl::MutexLock lock(&key_mu_);
-    std::pair<std::string, std::string> k(provider, kid);
-    if (key_series_.size() >= kMaxKeySeries && !key_series_.contains(k)) {
-      k.second = "_other";
+  KeySeriesMap out;
+  if (!source) return out;
+  for (KeyUsageSample& k : source()) {
+    std::pair<std::string, std::string> label(std::move(k.provider),
+                                              std::move(k.kid));
+    if (out.size() >= kMaxKeySeries && !out.contains(label)) {
+      label.second = "_other";
     }
-    auto& slot = key_series_[k];
-    if (slot == nullptr) slot = std::make_unique<KeySeries>();
-    series = slot.get();
+    KeySeries& series = out[std::move(label)];
+    series.count += k.verifications;
+    if (k.last_used.has_value() &&
+        (!series.last_used.has_value() || *series.last_used < *k.last_used)) {
+      series.last_used = k.last_used;
+    }
   }
-  series->count.fetch_add(1, std::memory_order_relaxed);
-  int64_t prev = series->last_used_unix_ms.load(std::memory_order_relaxed);
-  while (prev < now_ms && !series->last_used_unix_ms.compare_exchange_weak(
-                              prev, now_ms, std::memory_order_relaxed)) {
-  }
+  return out;
 }
 
 void Metrics::RecordJwksFetch(absl::string_view url, absl::string_view result) {
@@ -268,12 +270,10 @@ uint64_t Metrics::RpcCount(absl::string_view method,
 
 uint64_t Metrics::KeyVerifications(absl::string_view provider,
                                    absl::string_view kid) const {
-  absl::ReaderMutexLock lock(&key_mu_);
+  KeySeriesMap series = CollectKeySeries();
   auto it =
-      key_series_.find(std::make_pair(std::string(provider), std::string(kid)));
-  return it == key_series_.end()
-             ? 0
-             : it->second->count.load(std::memory_order_relaxed);
+      series.find(std::make_pair(std::string(provider), std::string(kid)));
+  return it == series.end() ? 0 : it->second.count;
 }
 
 std::string Metrics::RenderPrometheus() const {
@@ -287,6 +287,7 @@ std::string Metrics::RenderPrometheus() const {
   }
   std::string collected;
   for (const Collector& c : collectors) c(&collected);
+  const KeySeriesMap key_series = CollectKeySeries();
 
   std::string out;
   out.reserve(16 * 1024);
@@ -304,7 +305,7 @@ std::string Metrics::RenderPrometheus() const {
       &out, "jwtauth_cache_lookups_total{result=\"hit\"} ", cache.hits, "\n",
       "jwtauth_cache_lookups_total{result=\"miss\"} ", cache.misses, "\n");
 
-  RenderKeySeries(&out);
+  RenderKeySeries(key_series, &out);
   {
     absl::MutexLock lock(&mu_);
     RenderKeysAndJwksLocked(&out);
@@ -359,28 +360,26 @@ void Metrics::RenderRpcSeries(std::string* out) const {
   }
 }
 
-void Metrics::RenderKeySeries(std::string* out) const {
-  absl::ReaderMutexLock lock(&key_mu_);
-  std::map<std::pair<std::string, std::string>, const KeySeries*> sorted;
-  for (const auto& [k, v] : key_series_) sorted[k] = v.get();
+void Metrics::RenderKeySeries(const KeySeriesMap& series,
+                              std::string* out) const {
   Header(out, "jwtauth_key_verifications_total", "counter",
          "Tokens verified, by provider and key id.");
-  for (const auto& [k, v] : sorted) {
+  for (const auto& [k, v] : series) {
     absl::StrAppend(out, "jwtauth_key_verifications_total{provider=\"",
                     PromLabelEscape(k.first), "\",kid=\"",
-                    PromLabelEscape(k.second), "\"} ",
-                    v->count.load(std::memory_order_relaxed), "\n");
+                    PromLabelEscape(k.second), "\"} ", v.count, "\n");
   }
   Header(out, "jwtauth_key_last_used_timestamp_seconds", "gauge",
          "Unix time a key last verified a token, by provider and key id.");
-  for (const auto& [k, v] : sorted) {
-    absl::StrAppend(out, "jwtauth_key_last_used_timestamp_seconds{provider=\"",
-                    PromLabelEscape(k.first), "\",kid=\"",
-                    PromLabelEscape(k.second), "\"} ",
-                    FormatDouble(static_cast<double>(v->last_used_unix_ms.load(
-                                     std::memory_order_relaxed)) /
-                                 1000.0),
-                    "\n");
+  for (const auto& [k, v] : series) {
+    if (!v.last_used.has_value()) continue;
+    absl::StrAppend(
+        out, "jwtauth_key_last_used_timestamp_seconds{provider=\"",
+        PromLabelEscape(k.first), "\",kid=\"", PromLabelEscape(k.second),
+        "\"} ",
+        FormatDouble(static_cast<double>(absl::ToUnixMillis(*v.last_used)) /
+                     1000.0),
+        "\n");
   }
 }
 

@@ -28,9 +28,10 @@
 // "Check") and results (OK, every FailureReason name, every gRPC code name)
 // it is a table lookup plus three relaxed atomic increments, no lock, no
 // allocation. Unknown label values fall back to a short mutex-guarded map.
-// RecordKeyVerification takes a reader lock for the lookup and one atomic
-// increment (a writer lock only the first time a (provider, kid) is seen;
-// at most kMaxKeySeries series, extras are folded into kid="_other").
+// Per-key usage is not recorded here at all: core counts every
+// verification on the key itself (KeyUsageCounters, also behind ListKeys),
+// and the key-usage source reads those counters at render time (at most
+// kMaxKeySeries series, extras folded into kid="_other").
 // Not copyable or movable.
 //
 //   metrics.RecordRpc("Verify", "SIGNATURE_INVALID", absl::Microseconds(40));
@@ -42,6 +43,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -98,8 +100,18 @@ class Metrics final {
   // Returns an id for RemoveCacheSource.
   int AddCacheSource(CacheSource source);
   void RemoveCacheSource(int id);
-  // A token verified with this key (usage per key, last-used time).
-  void RecordKeyVerification(absl::string_view provider, absl::string_view kid);
+  // Usage of every current key, read at render time (and by
+  // KeyVerifications()), outside Metrics' locks; the source must be
+  // thread-safe. Samples sharing a (provider, kid) are summed (last_used:
+  // the latest). A key removed from the store drops its series.
+  struct KeyUsageSample {
+    std::string provider;
+    std::string kid;
+    uint64_t verifications = 0;
+    std::optional<absl::Time> last_used;
+  };
+  using KeyUsageSource = std::function<std::vector<KeyUsageSample>()>;
+  void SetKeyUsageSource(KeyUsageSource source);
 
   // JWKS fetch outcomes, fed by the refresher wiring. `result` is "ok" or a
   // short error class ("http_error", "timeout", "parse_error", ...).
@@ -130,9 +142,11 @@ class Metrics final {
  private:
   struct Series;  // one (method, result) counter + histogram
   struct KeySeries {
-    std::atomic<uint64_t> count{0};
-    std::atomic<int64_t> last_used_unix_ms{0};
+    uint64_t count = 0;
+    std::optional<absl::Time> last_used;
   };
+  using KeySeriesMap = std::map<std::pair<std::string, std::string>, KeySeries>;
+  KeySeriesMap CollectKeySeries() const ABSL_LOCKS_EXCLUDED(mu_);
   struct JwksSeries {
     std::map<std::string, uint64_t> results;
     absl::Time last_success = absl::InfinitePast();
@@ -148,7 +162,7 @@ class Metrics final {
 
   // RenderPrometheus sections, in output order.
   void RenderRpcSeries(std::string* out) const ABSL_LOCKS_EXCLUDED(dyn_mu_);
-  void RenderKeySeries(std::string* out) const ABSL_LOCKS_EXCLUDED(key_mu_);
+  void RenderKeySeries(const KeySeriesMap& series, std::string* out) const;
   void RenderKeysAndJwksLocked(std::string* out) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RenderConfigLocked(std::string* out) const
@@ -164,16 +178,12 @@ class Metrics final {
   std::map<std::string, std::unique_ptr<Series>> dynamic_
       ABSL_GUARDED_BY(dyn_mu_);
 
-  mutable absl::Mutex key_mu_;
-  absl::flat_hash_map<std::pair<std::string, std::string>,
-                      std::unique_ptr<KeySeries>>
-      key_series_ ABSL_GUARDED_BY(key_mu_);
-
   mutable absl::Mutex mu_;
   std::map<std::string, JwksSeries> jwks_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> key_counts_ ABSL_GUARDED_BY(mu_);
   std::map<int, Collector> collectors_ ABSL_GUARDED_BY(mu_);
   std::map<int, CacheSource> cache_sources_ ABSL_GUARDED_BY(mu_);
+  KeyUsageSource key_usage_source_ ABSL_GUARDED_BY(mu_);
   int next_collector_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t reloads_ok_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reloads_rejected_ ABSL_GUARDED_BY(mu_) = 0;

@@ -210,11 +210,12 @@ class GenerationBuild {
     }
     VerificationCache::Options co;
     co.max_entries = static_cast<size_t>(config_.cache.max_entries);
+    co.max_bytes = static_cast<size_t>(config_.cache.max_bytes);
     co.shards = std::min<size_t>(16, co.max_entries);
     auto cache = VerificationCache::Create(co);
     if (!cache.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("cache.max_entries: ", cache.status().message()));
+          absl::StrCat("cache: ", cache.status().message()));
     }
     out_.cache = std::shared_ptr<VerificationCache>(std::move(*cache));
     return absl::OkStatus();

@@ -7,6 +7,7 @@
 #include "core/algorithm.h"
 #include "core/failure.h"
 #include "core/verifier.h"
+#include "server/memo_slots.h"
 #include "server/proto_json.h"
 #include "server/status_mapping.h"
 
@@ -35,10 +36,15 @@ void FillVerified(const VerifiedToken& token, v1::VerifyResponse* response) {
   }
 }
 
-}  // namespace
+void FillRejected(const Failure& failure, v1::VerifyResponse* response) {
+  response->set_valid(false);
+  response->set_reason(ToProtoReason(failure.reason));
+  response->set_detail(failure.detail);
+}
 
-absl::StatusOr<v1::VerifyResponse> HandleVerify(
-    const ServingState* state, const v1::VerifyRequest& request) {
+// The verification of HandleVerify*, before any response is built.
+absl::StatusOr<VerifyResult> VerifyRequestOn(const ServingState* state,
+                                             const v1::VerifyRequest& request) {
   if (state == nullptr || state->verifier == nullptr) {
     return absl::UnavailableError("no configuration loaded yet");
   }
@@ -55,15 +61,56 @@ absl::StatusOr<v1::VerifyResponse> HandleVerify(
       token.empty()
           ? VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"))
           : verifier.Verify(token, options);
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::VerifyResponse> HandleVerify(
+    const ServingState* state, const v1::VerifyRequest& request) {
+  absl::StatusOr<VerifyResult> result = VerifyRequestOn(state, request);
+  if (!result.ok()) return result.status();
   v1::VerifyResponse response;
-  if (result.ok()) {
-    FillVerified(*result, &response);
+  if (result->ok()) {
+    FillVerified(**result, &response);
   } else {
-    response.set_valid(false);
-    response.set_reason(ToProtoReason(result.failure().reason));
-    response.set_detail(result.failure().detail);
+    FillRejected(result->failure(), &response);
   }
   return response;
+}
+
+SerializedVerifyResponse SerializedVerifyResponse::Valid(VerifiedToken token) {
+  SerializedVerifyResponse out;
+  out.token_.emplace(std::move(token));
+  return out;
+}
+
+SerializedVerifyResponse SerializedVerifyResponse::Invalid(
+    const Failure& failure) {
+  SerializedVerifyResponse out;
+  out.reason_ = failure.reason;
+  v1::VerifyResponse response;
+  FillRejected(failure, &response);
+  response.SerializeToString(&out.owned_);
+  return out;
+}
+
+absl::string_view SerializedVerifyResponse::bytes() const {
+  if (!token_.has_value()) return owned_;
+  const VerifiedToken& token = *token_;
+  return token.Memo<std::string>(kVerifyResponseMemo, [&token] {
+    v1::VerifyResponse response;
+    FillVerified(token, &response);
+    return response.SerializeAsString();
+  });
+}
+
+absl::StatusOr<SerializedVerifyResponse> HandleVerifySerialized(
+    const ServingState* state, const v1::VerifyRequest& request) {
+  absl::StatusOr<VerifyResult> result = VerifyRequestOn(state, request);
+  if (!result.ok()) return result.status();
+  if (result->ok()) return SerializedVerifyResponse::Valid(**result);
+  return SerializedVerifyResponse::Invalid(result->failure());
 }
 
 absl::string_view ExtractBearerOrRawToken(absl::string_view value) {

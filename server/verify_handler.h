@@ -14,11 +14,19 @@
 // given state).
 //
 //   absl::StatusOr<v1::VerifyResponse> r = HandleVerify(state.get(), request);
+//
+// HandleVerifySerialized answers the same in wire form for the gRPC
+// transports: for a valid token the serialized VerifyResponse is built once
+// per VerifiedToken (VerifiedToken::Memo) and every cache hit of that token
+// reuses the bytes; nothing is converted or serialized per call.
 
 #include <optional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/failure.h"
+#include "core/verifier.h"
 #include "jwtauth/v1/auth.pb.h"
 #include "server/service_context.h"
 
@@ -26,6 +34,29 @@ namespace jwtauth::server {
 
 // `state` may be null (nothing published yet: Unavailable).
 absl::StatusOr<v1::VerifyResponse> HandleVerify(
+    const ServingState* state, const v1::VerifyRequest& request);
+
+// A Verify answer in wire form, plus what metrics and logs need.
+class SerializedVerifyResponse final {
+ public:
+  static SerializedVerifyResponse Valid(VerifiedToken token);
+  static SerializedVerifyResponse Invalid(const Failure& failure);
+
+  bool valid() const { return token_.has_value(); }
+  // kUnspecified when valid.
+  FailureReason reason() const { return reason_; }
+  // A serialized jwtauth.v1.VerifyResponse; valid while this object lives.
+  absl::string_view bytes() const;
+
+ private:
+  SerializedVerifyResponse() = default;
+  std::optional<VerifiedToken> token_;  // owns the memoised bytes
+  FailureReason reason_ = FailureReason::kUnspecified;
+  std::string owned_;  // a rejection's bytes
+};
+
+// HandleVerify's answer, serialized (errors are the same).
+absl::StatusOr<SerializedVerifyResponse> HandleVerifySerialized(
     const ServingState* state, const v1::VerifyRequest& request);
 
 // Token from a Verify `token` field or an Authorization header value:

@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "tests/bench/loadgen/load_flags.h"
 #include "tests/bench/loadgen/load_runner.h"
+#include "tests/bench/loadgen/rpc_client.h"
 #include "tests/bench/loadgen/token_set.h"
 
 namespace {
@@ -74,6 +75,27 @@ absl::StatusOr<std::optional<TokenSet>> MakeTokens(const LoadFlags& f) {
 
 }  // namespace
 
+// A gRPC message as sent on the wire: uncompressed flag, 4-byte big-endian
+// length, the serialized request.
+int DumpRequest(const LoadFlags& flags, const TokenSet* tokens) {
+  const jwtauth::loadgen::RpcClient client(flags, tokens, nullptr);
+  const std::string body = client.SerializedRequest(0);
+  const uint32_t n = static_cast<uint32_t>(body.size());
+  const char prefix[5] = {
+      0, static_cast<char>(n >> 24), static_cast<char>((n >> 16) & 0xff),
+      static_cast<char>((n >> 8) & 0xff), static_cast<char>(n & 0xff)};
+  std::ofstream out(flags.dump_request, std::ios::binary);
+  out.write(prefix, sizeof(prefix));
+  out.write(body.data(), static_cast<std::streamsize>(body.size()));
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "load_generator: cannot write %s\n",
+                 flags.dump_request.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -97,6 +119,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const TokenSet* set = tokens->has_value() ? &**tokens : nullptr;
+  if (!flags->dump_request.empty()) return DumpRequest(*flags, set);
   jwtauth::loadgen::LoadRunner runner(*flags, set);
   if (flags->warmup > 0) {
     const int64_t errors =

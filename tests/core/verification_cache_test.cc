@@ -1,9 +1,11 @@
 #include "core/verification_cache.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -262,7 +264,7 @@ TEST_F(VerificationCacheTest, BoundedByEntriesAndBytes) {
   }
   EXPECT_EQ(small->stats().entries, 4u);
   EXPECT_EQ(small->stats().evictions, 6u);
-  // LRU: the most recent entry is still there.
+  // CLOCK: the most recent entry is still there.
   ASSERT_TRUE(v->Verify(Token(300, nullptr, "9")).ok());
   EXPECT_EQ(small->stats().hits, 1u);
 
@@ -276,6 +278,114 @@ TEST_F(VerificationCacheTest, BoundedByEntriesAndBytes) {
   EXPECT_GT(tiny->stats().entries, 0u);
 }
 
+// A token whose shard entry was evicted is still served from this thread's
+// slot (stats count a hit, no miss), and the slot obeys Clear().
+TEST_F(VerificationCacheTest, ThreadSlotServesAfterEvictionUntilClear) {
+  auto one = Cache({.max_entries = 1, .shards = 1});
+  auto v = MakeVerifier(one.get());
+  const std::string t1 = Token(300, nullptr, "1");
+  const std::string t2 = Token(300, nullptr, "2");
+  ASSERT_TRUE(v->Verify(t1).ok());  // miss, insert
+  ASSERT_TRUE(v->Verify(t1).ok());  // shard hit: copied to the slot
+  ASSERT_TRUE(v->Verify(t2).ok());  // miss, insert, evicts t1
+  EXPECT_EQ(one->stats().evictions, 1u);
+  ASSERT_TRUE(v->Verify(t1).ok());  // slot hit
+  EXPECT_EQ(one->stats().hits, 2u);
+  EXPECT_EQ(one->stats().misses, 2u);
+  one->Clear();
+  ASSERT_TRUE(v->Verify(t1).ok());  // re-verified
+  EXPECT_EQ(one->stats().hits, 2u);
+  EXPECT_EQ(one->stats().misses, 3u);
+}
+
+// Only the shard knows the entry is gone; the slot alone must still refuse
+// a removed key, exp and another verifier.
+TEST_F(VerificationCacheTest, ThreadSlotObeysKeyRemovalExpAndVerifier) {
+  auto one = Cache({.max_entries = 1, .shards = 1});
+  auto v = MakeVerifier(one.get());
+  const std::string t1 = Token(/*ttl=*/30, nullptr, "1");
+  const std::string t2 = Token(300, nullptr, "2");
+  // `t` in this thread's slot, no longer in the shard.
+  auto slot_only = [&](const std::string& t) {
+    ASSERT_TRUE(v->Verify(t).ok());
+    ASSERT_TRUE(v->Verify(t).ok());
+    ASSERT_TRUE(v->Verify(t2).ok());
+  };
+  slot_only(t1);
+  auto other_verifier = MakeVerifier(one.get());
+  uint64_t hits = one->stats().hits;
+  ASSERT_TRUE(other_verifier->Verify(t1).ok());
+  EXPECT_EQ(one->stats().hits, hits);  // other verifier: not served
+
+  const std::string t3 = Token(300, nullptr, "3");
+  slot_only(t3);
+  TestKey other = GenerateTestKey(Algorithm::kHs256, key_.kid);
+  store_.SetSourceKeys("p", "static", {other.key});  // key replaced
+  EXPECT_EQ(v->Verify(t3).reason(), FailureReason::kSignatureInvalid);
+  store_.SetSourceKeys("p", "static", {key_.key});
+
+  slot_only(t1);
+  hits = one->stats().hits;
+  clock_.Advance(absl::Seconds(30));  // now == t1's exp
+  ASSERT_TRUE(v->Verify(t1).ok());    // within skew: re-verified
+  EXPECT_EQ(one->stats().hits, hits);
+}
+
+// CLOCK: an entry hit since the hand last passed survives the next
+// eviction; an untouched one goes. Checked from a fresh thread (no slots).
+TEST_F(VerificationCacheTest, ReferencedEntrySurvivesEviction) {
+  auto two = Cache({.max_entries = 2, .shards = 1});
+  auto v = MakeVerifier(two.get());
+  const std::string a = Token(300, nullptr, "a");
+  const std::string b = Token(300, nullptr, "b");
+  const std::string c = Token(300, nullptr, "c");
+  ASSERT_TRUE(v->Verify(a).ok());
+  ASSERT_TRUE(v->Verify(b).ok());
+  ASSERT_TRUE(v->Verify(a).ok());  // a referenced
+  ASSERT_TRUE(v->Verify(c).ok());  // evicts b
+  EXPECT_EQ(two->stats().evictions, 1u);
+  std::thread([&] {
+    const uint64_t hits = two->stats().hits;
+    ASSERT_TRUE(v->Verify(a).ok());
+    EXPECT_EQ(two->stats().hits, hits + 1);
+    ASSERT_TRUE(v->Verify(b).ok());
+    EXPECT_EQ(two->stats().hits, hits + 1);
+  }).join();
+}
+
+// Concurrent hits, misses, evictions and Clear(): every answer is right and
+// every lookup is counted once.
+TEST_F(VerificationCacheTest, ConcurrentLookupsInsertsAndClears) {
+  auto small = Cache({.max_entries = 8, .shards = 2});
+  auto v = MakeVerifier(small.get());
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 24; ++i) {
+    tokens.push_back(Token(300, nullptr, std::to_string(i).c_str()));
+  }
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 3000;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        // Mostly a few hot tokens, sometimes a cold one.
+        const size_t n = i % 5 == 0 ? (i * 7 + t) % tokens.size() : i % 3;
+        VerifyResult r = v->Verify(tokens[n]);
+        if (!r.ok() || r->claims().at("sub") != std::to_string(n)) {
+          failures.fetch_add(1);
+        }
+        if (t == 0 && i % 500 == 0) small->Clear();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  VerificationCache::Stats s = small->stats();
+  EXPECT_EQ(s.hits + s.misses, uint64_t{kThreads} * kCalls);
+  EXPECT_GT(s.hits, 0u);
+  EXPECT_LE(s.entries, 8u);
+}
 }  // namespace
 }  // namespace jwtauth
 

@@ -159,6 +159,24 @@ TEST_F(ApplicationTest, ReadinessShowsPublicSourceIdsUnlessVerbose) {
   EXPECT_THAT(json, HasSubstr((dir_ / "hs.txt").string()));
 }
 
+// Key usage in /metrics is read from the store's per-key counters at
+// render time (cache hits included), not recorded per request.
+TEST_F(ApplicationTest, KeyUsageMetricsComeFromTheKeyStore) {
+  Write("hs.txt", "0123456789abcdef0123456789abcdef");
+  Write("signing.pem", NewEcPem());
+  Write("config.yaml", Config("signing.pem", "k1"));
+  CreateApp(*Load());
+  const std::string token = IssueWithCurrent();
+  VerifyResult first = VerifyWithCurrent(token);  // miss
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(VerifyWithCurrent(token).ok());  // hit
+  EXPECT_EQ(metrics_.KeyVerifications(first->provider(), first->kid()), 2u);
+  EXPECT_THAT(metrics_.RenderPrometheus(),
+              HasSubstr(absl::StrCat(
+                  "jwtauth_key_verifications_total{provider=\"",
+                  first->provider(), "\",kid=\"", first->kid(), "\"} 2\n")));
+}
+
 // jwtauth_cache_lookups_total comes from the verifier's VerificationCache
 // and survives reloads (the old generation's counts are kept).
 TEST_F(ApplicationTest, CacheLookupsAreRenderedAndSurviveReload) {

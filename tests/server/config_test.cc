@@ -89,7 +89,7 @@ issue:
   exchange: {enabled: true, max_ttl: 30m, allowed_providers: [default],
              allowed_audiences: [api://orders]}
 limits: {max_token_bytes: 8192}
-cache: {max_entries: 100000}
+cache: {max_entries: 100000, max_bytes: 134217728}
 log: {level: info, format: json}
 )";
   auto c = Parse(kSketch);
@@ -126,6 +126,8 @@ log: {level: info, format: json}
             std::vector<std::string>{"api://orders"});
   EXPECT_FALSE(c->issue.exchange_require_caller);
   EXPECT_EQ(c->limits.max_token_bytes, 8192);
+  EXPECT_EQ(c->cache.max_entries, 100000);
+  EXPECT_EQ(c->cache.max_bytes, int64_t{128} << 20);
   EXPECT_FALSE(c->ext_authz.present());
 }
 
@@ -317,6 +319,8 @@ TEST(ConfigTest, WrongTypesAreRejected) {
   EXPECT_THAT(
       ErrorOf(std::string(kMinimal) + "limits: {max_token_bytes: 10}\n"),
       HasSubstr("limits.max_token_bytes: must be between 256"));
+  EXPECT_THAT(ErrorOf(std::string(kMinimal) + "cache: {max_bytes: 4096}\n"),
+              HasSubstr("cache.max_bytes: must be between 1048576"));
   EXPECT_THAT(ErrorOf(std::string(kMinimal) + "log: {level: loud}\n"),
               HasSubstr("log.level: expected debug, info, warn or error"));
 }

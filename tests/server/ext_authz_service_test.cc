@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -317,6 +318,49 @@ TEST_P(ExtAuthzServiceTest, CheckSharesTheVerificationCache) {
   const auto after = env_->cache_lookups();
   EXPECT_EQ(after.hits - before.hits, 2u);
   EXPECT_EQ(after.misses - before.misses, 1u);
+}
+
+// The allowed answer is memoised per (verified token, route): the same
+// cached token on another route gets that route's answer, every time.
+TEST_P(ExtAuthzServiceTest, AllowedAnswerIsPerRoute) {
+  const std::string token =
+      env_->Token({{"sub", "alice"}, {"scope", "orders.read"}});
+  const auto dflt = Request("GET", "/", {{"authorization", "Bearer " + token}});
+  const auto orders =
+      Request("GET", "/orders/1", {{"authorization", "Bearer " + token}},
+              {{"service", "orders"}});
+  for (int i = 0; i < 2; ++i) {
+    authv3::CheckResponse a = Call(dflt);
+    EXPECT_EQ(a.status().code(), 0);
+    EXPECT_FALSE(a.dynamic_metadata().fields().contains("route"));
+    EXPECT_EQ(Header(a.ok_response().headers(), "x-jwt-sub"), "alice");
+    authv3::CheckResponse b = Call(orders);
+    EXPECT_EQ(b.status().code(), 0);
+    EXPECT_EQ(b.dynamic_metadata().fields().at("route").string_value(),
+              "orders");
+  }
+}
+
+// More routes than a token's memo holds: the rest are answered right too.
+TEST_P(ExtAuthzServiceTest, ManyRoutesForOneTokenAllAnswerTheirRoute) {
+  Stop();
+  std::string policy = "\next_authz:\n  routes:\n";
+  for (int r = 0; r < 7; ++r) {
+    absl::StrAppend(&policy, "    - name: r", r,
+                    "\n      match: {context_extensions: {r: \"", r, "\"}}\n");
+  }
+  Start(policy.c_str());
+  const std::string token = env_->Token();
+  for (int round = 0; round < 2; ++round) {
+    for (int r = 0; r < 7; ++r) {
+      authv3::CheckResponse resp =
+          Call(Request("GET", "/", {{"authorization", "Bearer " + token}},
+                       {{"r", std::to_string(r)}}));
+      EXPECT_EQ(resp.status().code(), 0);
+      EXPECT_EQ(resp.dynamic_metadata().fields().at("route").string_value(),
+                absl::StrCat("r", r));
+    }
+  }
 }
 
 TEST_P(ExtAuthzServiceTest, NoServingStateIsUnavailable) {

@@ -9,8 +9,10 @@
 
 #include "absl/time/time.h"
 #include "core/key_store.h"
+#include "core/verification_cache.h"
 #include "core/verifier.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testutil/fake_clock.h"
@@ -56,6 +58,7 @@ class HandleVerifyTest : public ::testing::Test {
     config.providers = {p};
     config.key_store = &store_;
     config.clock = &clock_;
+    config.cache = cache_.get();
     auto verifier = TokenVerifier::Create(std::move(config));
     ASSERT_TRUE(verifier.ok()) << verifier.status();
     state_.generation = 1;
@@ -80,6 +83,8 @@ class HandleVerifyTest : public ::testing::Test {
   FakeClock clock_;
   KeyStore store_{&clock_};
   TestKey key_ = GenerateTestKey(Algorithm::kEs256, "es-1");
+  std::unique_ptr<VerificationCache> cache_ =
+      *VerificationCache::Create(VerificationCache::Options{});
   ServingState state_;
 };
 
@@ -139,6 +144,44 @@ TEST_F(HandleVerifyTest, NoPublishedStateIsUnavailable) {
               StatusIs(absl::StatusCode::kUnavailable));
   ServingState empty;
   EXPECT_THAT(HandleVerify(&empty, Request(Token())),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// The wire form answers exactly like HandleVerify, and a cache hit reuses
+// the bytes serialized for the first answer (no per-call conversion).
+TEST_F(HandleVerifyTest, SerializedAnswerEqualsProtoAndIsMemoised) {
+  const v1::VerifyRequest req = Request(Token());
+  absl::StatusOr<SerializedVerifyResponse> first =
+      HandleVerifySerialized(&state_, req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->valid());
+  EXPECT_EQ(first->reason(), FailureReason::kUnspecified);
+  v1::VerifyResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(std::string(first->bytes())));
+  absl::StatusOr<v1::VerifyResponse> proto = HandleVerify(&state_, req);
+  ASSERT_TRUE(proto.ok());
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(parsed, *proto))
+      << parsed.DebugString() << "\nvs\n"
+      << proto->DebugString();
+
+  absl::StatusOr<SerializedVerifyResponse> hit =
+      HandleVerifySerialized(&state_, req);
+  ASSERT_TRUE(hit.ok());
+  EXPECT_EQ(hit->bytes().data(), first->bytes().data());  // same memo
+
+  absl::StatusOr<SerializedVerifyResponse> rejected = HandleVerifySerialized(
+      &state_,
+      Request(Token({{"exp", absl::ToUnixSeconds(clock_.Now()) - 3600}})));
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_FALSE(rejected->valid());
+  EXPECT_EQ(rejected->reason(), FailureReason::kExpired);
+  ASSERT_TRUE(parsed.ParseFromString(std::string(rejected->bytes())));
+  EXPECT_FALSE(parsed.valid());
+  EXPECT_EQ(parsed.reason(), v1::EXPIRED);
+  EXPECT_FALSE(parsed.detail().empty());
+
+  EXPECT_THAT(HandleVerifySerialized(nullptr, req),
               StatusIs(absl::StatusCode::kUnavailable));
 }
 

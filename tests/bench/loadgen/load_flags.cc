@@ -85,6 +85,7 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
   static const auto* setters = new std::vector<std::pair<std::string, Setter>>{
       {"target", Text(&LoadFlags::target)},
       {"label", Text(&LoadFlags::label)},
+      {"dump-request", Text(&LoadFlags::dump_request)},
       {"method", SetMethod},
       {"alg", SetAlg},
       {"token-order", SetTokenOrder},
@@ -205,6 +206,8 @@ const char* LoadFlagsUsage() {
   --requests N --seconds S       bounds (default 200000, 10)
   --warmup N                     unrecorded closed-loop calls first (2000)
   --label L                      the mode= field of the output line
+  --dump-request FILE            write the first request, gRPC-framed (a
+                                 body for h2load -d), and exit
 )";
 }
 

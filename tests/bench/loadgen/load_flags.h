@@ -50,6 +50,9 @@ struct LoadFlags {
   double seconds = 10;
   int64_t warmup = 2000;
 
+  // Write the first token's request, gRPC-framed (for h2load -d), and exit.
+  std::string dump_request;
+
   bool open_loop() const { return rate > 0; }
 };
 

@@ -66,6 +66,29 @@ void RpcClient::InitSlot(CallSlot& slot) const {
                               ->mutable_headers())["authorization"];
 }
 
+std::string RpcClient::SerializedRequest(size_t token) const {
+  switch (method_) {
+    case Method::kVerify: {
+      jwtauth::v1::VerifyRequest request;
+      request.set_token(tokens_->token(token));
+      return request.SerializeAsString();
+    }
+    case Method::kCheck: {
+      authv3::CheckRequest request;
+      BuildCheckRequest(request);
+      (*request.mutable_attributes()
+            ->mutable_request()
+            ->mutable_http()
+            ->mutable_headers())["authorization"] =
+          "Bearer " + std::string(tokens_->token(token));
+      return request.SerializeAsString();
+    }
+    case Method::kHealth:
+      break;
+  }
+  return "";  // an empty HealthCheckRequest
+}
+
 void RpcClient::Start(CallSlot& slot, size_t token) {
   slot.token = token;
   slot.ctx.emplace();

@@ -65,6 +65,8 @@ class RpcClient final {
 
   // Builds the parts of the slot's request that never change.
   void InitSlot(CallSlot& slot) const;
+  // The serialized request Start() would send for `token`.
+  std::string SerializedRequest(size_t token) const;
   // Sends token `token` (ignored for health) on the slot's channel.
   void Start(CallSlot& slot, size_t token);
 
