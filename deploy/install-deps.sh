@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything jwtauth needs to build, test and run on Debian 12.
 # Idempotent and non-interactive; run as root (or with sudo available).
+#   deploy/install-deps.sh           build, test and CI dependencies
+#   deploy/install-deps.sh --bench   also the benchmark tools: h2load and the
+#                                    Go toolchain + packages for the Go peer
+#                                    (tests/bench/go_peer)
 set -euo pipefail
+
+BENCH=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) BENCH=1 ;;
+    *) echo "usage: deploy/install-deps.sh [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
@@ -15,6 +27,13 @@ PACKAGES+=(clang clang-format clang-tidy)
 # Test-only tools: Node.js runs the cross-language client tests.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PACKAGES+=(nodejs npm)
+fi
+# Benchmark tools, opt-in: h2load drives the servers; the rest builds
+# tests/bench/go_peer offline (GOPATH mode).
+if [ "$BENCH" -eq 1 ]; then
+  PACKAGES+=(nghttp2-client golang-go golang-google-grpc-dev
+             golang-github-golang-jwt-jwt-dev golang-google-protobuf-dev
+             protoc-gen-go protoc-gen-go-grpc)
 fi
 
 SUDO=""

@@ -23,6 +23,7 @@
 #include "server/proto_json.h"
 #include "server/source_redaction.h"
 #include "server/status_mapping.h"
+#include "server/unary_rpc.h"
 #include "server/verify_handler.h"
 
 namespace jwtauth::server {
@@ -46,13 +47,9 @@ class RpcRecorder {
   absl::Time start_;
 };
 
-grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
-                                     RpcRecorder& recorder,
-                                     const grpc::Status& status) {
+grpc::Status FinishWith(RpcRecorder& recorder, const grpc::Status& status) {
   recorder.Record(GrpcCodeName(status.error_code()));
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(status);
-  return reactor;
+  return status;
 }
 
 grpc::Status Denied(absl::string_view message) {
@@ -115,13 +112,31 @@ AuthService::AuthService(ServiceContext ctx) : ctx_(ctx) {}
 grpc::ServerUnaryReactor* AuthService::Verify(
     grpc::CallbackServerContext* context, const v1::VerifyRequest* request,
     v1::VerifyResponse* response) {
+  return FinishUnary(context, ServeVerify(context, request, response));
+}
+
+grpc::ServerUnaryReactor* AuthService::IssueToken(
+    grpc::CallbackServerContext* context, const v1::IssueTokenRequest* request,
+    v1::IssueTokenResponse* response) {
+  return FinishUnary(context, ServeIssueToken(context, request, response));
+}
+
+grpc::ServerUnaryReactor* AuthService::ListKeys(
+    grpc::CallbackServerContext* context, const v1::ListKeysRequest* request,
+    v1::ListKeysResponse* response) {
+  return FinishUnary(context, ServeListKeys(context, request, response));
+}
+
+grpc::Status AuthService::ServeVerify(grpc::ServerContextBase* /*context*/,
+                                      const v1::VerifyRequest* request,
+                                      v1::VerifyResponse* response) const {
   RpcRecorder recorder(ctx_.metrics, "Verify");
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
   absl::StatusOr<v1::VerifyResponse> answer =
       HandleVerify(state.get(), *request);
   if (!answer.ok()) {
-    return FinishWith(context, recorder, ToGrpcStatus(answer.status()));
+    return FinishWith(recorder, ToGrpcStatus(answer.status()));
   }
   *response = *std::move(answer);
   if (response->valid()) {
@@ -139,9 +154,7 @@ grpc::ServerUnaryReactor* AuthService::Verify(
          {"token",
           TokenFingerprint(ExtractBearerOrRawToken(request->token()))}});
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return grpc::Status::OK;
 }
 
 namespace {
@@ -157,7 +170,7 @@ bool HasScope(const VerifiedToken& token, const std::string& scope) {
 
 // "mtls:<id>" for a verified peer identity listed in `identities`.
 std::optional<std::string> MtlsCaller(
-    grpc::CallbackServerContext* context,
+    grpc::ServerContextBase* context,
     const std::vector<std::string>& identities) {
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
   if (auth == nullptr) return std::nullopt;
@@ -173,7 +186,7 @@ std::optional<std::string> MtlsCaller(
 // verifier accepts as a token of one of `caller_providers` (tried in order,
 // each alone) and whose "scope" holds `scope`; no caller providers = no
 // caller tokens. OK with *caller = "token:<provider>".
-grpc::Status TokenCaller(grpc::CallbackServerContext* context,
+grpc::Status TokenCaller(grpc::ServerContextBase* context,
                          const TokenVerifier& verifier,
                          const std::string& scope,
                          const std::vector<std::string>& caller_providers,
@@ -221,7 +234,7 @@ grpc::Status TokenCaller(grpc::CallbackServerContext* context,
 // OK with *caller = "mtls:<id>" / "token:<provider>", else
 // PERMISSION_DENIED. Shared by direct mode and exchange's require_caller.
 grpc::Status AuthenticateCaller(
-    grpc::CallbackServerContext* context, const TokenVerifier& verifier,
+    grpc::ServerContextBase* context, const TokenVerifier& verifier,
     const std::vector<std::string>& identities, const std::string& scope,
     const std::vector<std::string>& caller_providers, absl::string_view mode,
     Logger* logger, std::string* caller) {
@@ -245,7 +258,7 @@ void LogIssued(Logger* logger, absl::string_view mode,
 
 // The checks before an exchange: enabled, the caller (when required), a
 // signing key, ttl within the exchange maximum. Sets *caller.
-grpc::Status CheckExchangeAllowed(grpc::CallbackServerContext* context,
+grpc::Status CheckExchangeAllowed(grpc::ServerContextBase* context,
                                   const ServingState& state, absl::Duration ttl,
                                   Logger* logger, std::string* caller) {
   const IssuePolicy& policy = state.issue_policy;
@@ -277,7 +290,7 @@ grpc::Status CheckExchangeAllowed(grpc::CallbackServerContext* context,
 
 // Exchange mode (issue.exchange): policy, optional caller check, then
 // TokenIssuer::Exchange (allowed providers / audiences, subject binding).
-grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
+grpc::Status IssueByExchange(grpc::ServerContextBase* context,
                              const ServingState& state,
                              const v1::IssueTokenRequest& request,
                              absl::Duration ttl, Logger* logger,
@@ -318,7 +331,7 @@ grpc::Status IssueByExchange(grpc::CallbackServerContext* context,
 }
 
 // Direct mode (issue.direct): the caller must be allowed, claims from it.
-grpc::Status IssueDirect(grpc::CallbackServerContext* context,
+grpc::Status IssueDirect(grpc::ServerContextBase* context,
                          const ServingState& state,
                          const v1::IssueTokenRequest& request,
                          absl::Duration ttl, Logger* logger,
@@ -364,20 +377,19 @@ absl::StatusOr<absl::Duration> RequestedTtl(
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AuthService::IssueToken(
-    grpc::CallbackServerContext* context, const v1::IssueTokenRequest* request,
-    v1::IssueTokenResponse* response) {
+grpc::Status AuthService::ServeIssueToken(
+    grpc::ServerContextBase* context, const v1::IssueTokenRequest* request,
+    v1::IssueTokenResponse* response) const {
   RpcRecorder recorder(ctx_.metrics, "IssueToken");
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
   if (state == nullptr || state->verifier == nullptr) {
-    return FinishWith(context, recorder,
-                      grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                   "no configuration loaded yet"));
+    return FinishWith(recorder, grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                             "no configuration loaded yet"));
   }
   const absl::StatusOr<absl::Duration> ttl = RequestedTtl(*request);
   if (!ttl.ok()) {
-    return FinishWith(context, recorder, ToGrpcStatus(ttl.status()));
+    return FinishWith(recorder, ToGrpcStatus(ttl.status()));
   }
   grpc::Status status =
       request->subject_token().empty()
@@ -386,12 +398,10 @@ grpc::ServerUnaryReactor* AuthService::IssueToken(
                             response);
   if (!status.ok()) {
     response->Clear();
-    return FinishWith(context, recorder, status);
+    return FinishWith(recorder, status);
   }
   recorder.Record("OK");
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return grpc::Status::OK;
 }
 
 namespace {
@@ -431,9 +441,9 @@ void FillKeyInfo(
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AuthService::ListKeys(
-    grpc::CallbackServerContext* context, const v1::ListKeysRequest* request,
-    v1::ListKeysResponse* response) {
+grpc::Status AuthService::ServeListKeys(grpc::ServerContextBase* /*context*/,
+                                        const v1::ListKeysRequest* request,
+                                        v1::ListKeysResponse* response) const {
   RpcRecorder recorder(ctx_.metrics, "ListKeys");
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
@@ -442,18 +452,16 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
     store = state->verifier->key_store();
   }
   if (store == nullptr) {
-    return FinishWith(context, recorder,
-                      grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                   "no configuration loaded yet"));
+    return FinishWith(recorder, grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                             "no configuration loaded yet"));
   }
   KeySetSnapshot snapshot = store->Current();
   const std::string& provider = request->provider();
   if (!provider.empty() && snapshot->provider(provider) == nullptr &&
       (state == nullptr || state->verifier == nullptr ||
        state->verifier->FindPolicy(provider) == nullptr)) {
-    return FinishWith(
-        context, recorder,
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown provider"));
+    return FinishWith(recorder, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                             "unknown provider"));
   }
   std::string primary_source;
   std::string primary_kid;
@@ -490,9 +498,7 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
   }
   response->set_jwks_json(ExportPublicJwksText(published));
   recorder.Record("OK");
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return grpc::Status::OK;
 }
 
 }  // namespace jwtauth::server

@@ -2,10 +2,11 @@
 #define JWTAUTH_SERVER_AUTH_SERVICE_H_
 
 // AuthService: the jwtauth.v1.AuthService gRPC service (Verify, IssueToken,
-// ListKeys) on the callback API. Each RPC reads ONE ServingState generation
-// (ServiceContext::state->Current()), does CPU-only work on it and finishes
-// on the gRPC thread through context->DefaultReactor(); a handler never
-// blocks.
+// ListKeys). Each RPC reads ONE ServingState generation
+// (ServiceContext::state->Current()) and does CPU-only work on it in its
+// Serve* body, which never blocks; the callback API methods finish it on the
+// gRPC thread through context->DefaultReactor(), the async transport
+// (server/async_transport.h) on its polling thread.
 //
 // Semantics (documented per field in proto/jwtauth/v1/auth.proto):
 //   Verify      HandleVerify (server/verify_handler.h) on the current
@@ -65,6 +66,18 @@ class AuthService final : public v1::AuthService::CallbackService {
   grpc::ServerUnaryReactor* ListKeys(grpc::CallbackServerContext* context,
                                      const v1::ListKeysRequest* request,
                                      v1::ListKeysResponse* response) override;
+
+  // The RPC bodies (server/unary_rpc.h), shared by the callback methods
+  // above and the async transport. Record metrics and log; never block.
+  grpc::Status ServeVerify(grpc::ServerContextBase* context,
+                           const v1::VerifyRequest* request,
+                           v1::VerifyResponse* response) const;
+  grpc::Status ServeIssueToken(grpc::ServerContextBase* context,
+                               const v1::IssueTokenRequest* request,
+                               v1::IssueTokenResponse* response) const;
+  grpc::Status ServeListKeys(grpc::ServerContextBase* context,
+                             const v1::ListKeysRequest* request,
+                             v1::ListKeysResponse* response) const;
 
  private:
   ServiceContext ctx_;

@@ -112,10 +112,26 @@ absl::StatusOr<TlsConfig> ParseTls(const ConfigNode& n) {
   return t;
 }
 
+absl::Status ParseThreading(const ConfigNode& n, ServerSection& s) {
+  std::string threading = "async";
+  JWTAUTH_RETURN_IF_ERROR(n.Read("threading", &threading));
+  if (threading == "async") {
+    s.threading = ServerThreading::kAsync;
+  } else if (threading == "callback") {
+    s.threading = ServerThreading::kCallback;
+  } else {
+    return n["threading"].Error("expected async or callback");
+  }
+  JWTAUTH_RETURN_IF_ERROR(n.ReadInt("async_queues", 0, 64, &s.async_queues));
+  return n.ReadInt("async_threads_per_queue", 1, 16,
+                   &s.async_threads_per_queue);
+}
+
 absl::Status ParseServerSection(const ConfigNode& n, ServerSection& s) {
   JWTAUTH_RETURN_IF_ERROR(
       n.ExpectMap({"listen", "admin_listen", "admin_verbose", "tls",
-                   "shutdown_grace", "drain_delay", "watch_interval"}));
+                   "shutdown_grace", "drain_delay", "watch_interval",
+                   "threading", "async_queues", "async_threads_per_queue"}));
   JWTAUTH_RETURN_IF_ERROR(n.ReadNonEmpty("listen", &s.listen));
   JWTAUTH_RETURN_IF_ERROR(n.Read("admin_listen", &s.admin_listen));
   JWTAUTH_RETURN_IF_ERROR(n.Read("admin_verbose", &s.admin_verbose));
@@ -125,6 +141,7 @@ absl::Status ParseServerSection(const ConfigNode& n, ServerSection& s) {
   JWTAUTH_RETURN_IF_ERROR(n.Read("shutdown_grace", &s.shutdown_grace));
   JWTAUTH_RETURN_IF_ERROR(n.Read("watch_interval", &s.watch_interval));
   JWTAUTH_RETURN_IF_ERROR(n.Read("drain_delay", &s.drain_delay));
+  JWTAUTH_RETURN_IF_ERROR(ParseThreading(n, s));
   if (s.listen.find(':') == std::string::npos) {
     return n["listen"].Error("expected host:port");
   }

@@ -62,6 +62,12 @@ struct TlsConfig {
   Location location;
 };
 
+// How the gRPC services are driven (server.threading).
+enum class ServerThreading {
+  kAsync,     // completion queues, each polled by dedicated threads
+  kCallback,  // gRPC's callback API on its own thread pool
+};
+
 struct ServerSection {
   std::string listen = "127.0.0.1:50051";
   std::string admin_listen = "127.0.0.1:9090";  // "" = no admin server
@@ -76,6 +82,11 @@ struct ServerSection {
   absl::Duration drain_delay = absl::ZeroDuration();
   // Poll interval of the config/secret file watcher; 0 = no watching.
   absl::Duration watch_interval = absl::Seconds(2);
+  ServerThreading threading = ServerThreading::kAsync;
+  // Async only: completion queues (0 = one per CPU core) and the threads
+  // polling each; handlers run inline on the polling thread.
+  int async_queues = 0;
+  int async_threads_per_queue = 2;
 };
 
 struct LimitsConfig {

@@ -18,6 +18,7 @@
 #include "server/metrics.h"
 #include "server/proto_json.h"
 #include "server/status_mapping.h"
+#include "server/unary_rpc.h"
 
 namespace jwtauth::server {
 namespace {
@@ -398,8 +399,13 @@ absl::string_view ExtAuthzService::Authorize(
 grpc::ServerUnaryReactor* ExtAuthzService::Check(
     grpc::CallbackServerContext* context, const authv3::CheckRequest* request,
     authv3::CheckResponse* response) {
+  return FinishUnary(context, ServeCheck(context, request, response));
+}
+
+grpc::Status ExtAuthzService::ServeCheck(
+    grpc::ServerContextBase* /*context*/, const authv3::CheckRequest* request,
+    authv3::CheckResponse* response) const {
   const absl::Time start = absl::Now();
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
   if (state == nullptr || state->verifier == nullptr) {
@@ -408,16 +414,14 @@ grpc::ServerUnaryReactor* ExtAuthzService::Check(
                               GrpcCodeName(grpc::StatusCode::UNAVAILABLE),
                               absl::Now() - start);
     }
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                 "no configuration loaded yet"));
-    return reactor;
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "no configuration loaded yet");
   }
   const absl::string_view label = Authorize(*state, *request, response);
   if (ctx_.metrics != nullptr) {
     ctx_.metrics->RecordRpc("Check", label, absl::Now() - start);
   }
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return grpc::Status::OK;
 }
 
 }  // namespace jwtauth::server

@@ -2,7 +2,8 @@
 #define JWTAUTH_SERVER_EXT_AUTHZ_SERVICE_H_
 
 // ExtAuthzService: Envoy's external authorization API,
-// envoy.service.auth.v3.Authorization/Check, on the gRPC callback API, so an
+// envoy.service.auth.v3.Authorization/Check (callback API, or the async
+// transport through ServeCheck), so an
 // Envoy `ext_authz` filter's grpc_service can point at jwtauth unchanged.
 //
 // Per request it reads ONE ServingState generation, selects the route and
@@ -63,6 +64,13 @@ class ExtAuthzService final
       grpc::CallbackServerContext* context,
       const envoy::service::auth::v3::CheckRequest* request,
       envoy::service::auth::v3::CheckResponse* response) override;
+
+  // The RPC body (server/unary_rpc.h), shared by Check and the async
+  // transport: the no-state answer, Authorize and the RPC metric.
+  grpc::Status ServeCheck(
+      grpc::ServerContextBase* context,
+      const envoy::service::auth::v3::CheckRequest* request,
+      envoy::service::auth::v3::CheckResponse* response) const;
 
   // The decision without the gRPC transport (used by Check, the benchmark
   // and tests): fills `response` and returns the metric result label.

@@ -65,14 +65,22 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   std::unique_ptr<GrpcServer> s(new GrpcServer(context));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(server.listen, std::move(credentials), &s->port_);
-  builder.RegisterService(&s->auth_service_);
-  builder.RegisterService(&s->ext_authz_service_);
+  if (server.threading == ServerThreading::kAsync) {
+    s->async_ = std::make_unique<AsyncTransport>(
+        s->auth_service_, s->ext_authz_service_, server.async_queues,
+        server.async_threads_per_queue);
+    s->async_->Register(builder);
+  } else {
+    builder.RegisterService(&s->auth_service_);
+    builder.RegisterService(&s->ext_authz_service_);
+  }
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", server.listen));
   }
+  if (s->async_ != nullptr) s->async_->Start();
   s->SetHealth(false);
   return s;
 }
@@ -116,6 +124,8 @@ void GrpcServer::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(grace));
   server_->Wait();
+  // Every call has finished: now the queues can be shut down and drained.
+  if (async_ != nullptr) async_->Stop();
   server_.reset();
 }
 

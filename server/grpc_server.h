@@ -2,9 +2,12 @@
 #define JWTAUTH_SERVER_GRPC_SERVER_H_
 
 // GrpcServer: the gRPC listener of jwtauth-server. Serves AuthService and
-// Envoy's ext_authz Check (callback API: handlers never block), the standard
-// grpc.health.v1 service and reflection, on `server.listen` with the TLS /
-// mTLS settings of `server.tls`.
+// Envoy's ext_authz Check, the standard grpc.health.v1 service and
+// reflection, on `server.listen` with the TLS / mTLS settings of
+// `server.tls`. `server.threading` picks how AuthService and Check are
+// driven: `async` (AsyncTransport: completion queues with dedicated polling
+// threads, server/async_transport.h) or `callback` (gRPC's callback API);
+// either way the handlers never block.
 //
 // Health starts NOT_SERVING; FollowReadiness() runs one thread that mirrors
 // a readiness predicate into it (checked every 100 ms, transitions logged
@@ -15,7 +18,8 @@
 // StopServing() sets NOT_SERVING for good (the health thread stops) while
 // RPCs are still served, so load balancers stop routing here first;
 // Shutdown(grace) does that too, then stops accepting and waits up to `grace`
-// for in-flight RPCs; the destructor does the same with no grace. Not copyable
+// for in-flight RPCs (async: then drains and joins its polling threads);
+// the destructor does the same with no grace. Not copyable
 // or movable; StopServing and Shutdown are not thread-safe (call them from one
 // thread).
 //
@@ -31,6 +35,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "server/async_transport.h"
 #include "server/auth_service.h"
 #include "server/config.h"
 #include "server/ext_authz_service.h"
@@ -69,6 +74,7 @@ class GrpcServer final {
 
   AuthService auth_service_;
   ExtAuthzService ext_authz_service_;
+  std::unique_ptr<AsyncTransport> async_;  // null with threading: callback
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stop_health_;

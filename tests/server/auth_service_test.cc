@@ -24,6 +24,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
+#include "server/config.h"
+#include "server/grpc_server.h"
 #include "server/logging.h"
 #include "server/metrics.h"
 #include "server/proto_json.h"
@@ -98,7 +100,8 @@ struct MtlsCerts {
   }
 };
 
-class AuthServiceTest : public ::testing::Test {
+// Runs on both transports (server.threading async and callback).
+class AuthServiceTest : public ::testing::TestWithParam<ServerThreading> {
  protected:
   AuthServiceTest()
       : logger_(LogLevel::kDebug, [this](absl::string_view line) {
@@ -172,7 +175,7 @@ class AuthServiceTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (server_ != nullptr) server_->Shutdown();
+    server_.reset();
     // No log line may contain a token we handed to the service.
     absl::MutexLock lock(&log_mu_);
     for (const std::string& t : tokens_used_) {
@@ -212,12 +215,21 @@ class AuthServiceTest : public ::testing::Test {
 
   void StartServer(std::shared_ptr<grpc::ServerCredentials> creds =
                        grpc::InsecureServerCredentials()) {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", std::move(creds), &port_);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
+    server_ = Serve(context_, std::move(creds));
     ASSERT_NE(server_, nullptr);
-    ASSERT_GT(port_, 0);
+    port_ = server_->port();
+  }
+
+  // The production listener on 127.0.0.1:0 with this test's transport.
+  std::unique_ptr<GrpcServer> Serve(
+      ServiceContext context, std::shared_ptr<grpc::ServerCredentials> creds =
+                                  grpc::InsecureServerCredentials()) {
+    ServerSection section;
+    section.listen = "127.0.0.1:0";
+    section.threading = GetParam();
+    auto server = GrpcServer::Start(section, std::move(creds), context);
+    EXPECT_TRUE(server.ok()) << server.status();
+    return server.ok() ? *std::move(server) : nullptr;
   }
 
   std::unique_ptr<v1::AuthService::Stub> InsecureStub() {
@@ -298,15 +310,15 @@ class AuthServiceTest : public ::testing::Test {
   absl::Mutex log_mu_;
   std::string log_ ABSL_GUARDED_BY(log_mu_);
   Logger logger_;
-  AuthService service_{ServiceContext{&holder_, &store_, &metrics_, &logger_}};
-  std::unique_ptr<grpc::Server> server_;
+  ServiceContext context_{&holder_, &store_, &metrics_, &logger_};
+  std::unique_ptr<GrpcServer> server_;
   int port_ = 0;
   std::vector<std::string> tokens_used_;
 };
 
 // ---- Verify ---------------------------------------------------------------
 
-TEST_F(AuthServiceTest, VerifyValidTokenReturnsClaimsAndKeyInfo) {
+TEST_P(AuthServiceTest, VerifyValidTokenReturnsClaimsAndKeyInfo) {
   auto stub = InsecureStub();
   v1::VerifyResponse r;
   ASSERT_TRUE(CallVerify(*stub, Token(Claims()), &r).ok());
@@ -323,7 +335,7 @@ TEST_F(AuthServiceTest, VerifyValidTokenReturnsClaimsAndKeyInfo) {
   EXPECT_EQ(metrics_.RpcCount("Verify", "OK"), 1u);
 }
 
-TEST_F(AuthServiceTest, VerifyAcceptsBearerFormWithAnySchemeCase) {
+TEST_P(AuthServiceTest, VerifyAcceptsBearerFormWithAnySchemeCase) {
   auto stub = InsecureStub();
   const std::string t = Token(Claims());
   for (const std::string& v :
@@ -339,7 +351,7 @@ TEST_F(AuthServiceTest, VerifyAcceptsBearerFormWithAnySchemeCase) {
   EXPECT_FALSE(r.valid());
 }
 
-TEST_F(AuthServiceTest, VerifyProviderRestrictsProvidersTried) {
+TEST_P(AuthServiceTest, VerifyProviderRestrictsProvidersTried) {
   auto stub = InsecureStub();
   const std::string t = Token(Claims());
   v1::VerifyResponse r;
@@ -351,7 +363,7 @@ TEST_F(AuthServiceTest, VerifyProviderRestrictsProvidersTried) {
   EXPECT_NE(r.reason(), v1::FAILURE_REASON_UNSPECIFIED);
 }
 
-TEST_F(AuthServiceTest, VerifyUnknownProviderIsInvalidArgument) {
+TEST_P(AuthServiceTest, VerifyUnknownProviderIsInvalidArgument) {
   auto stub = InsecureStub();
   v1::VerifyResponse r;
   grpc::Status s = CallVerify(*stub, Token(Claims()), &r, "no-such-provider");
@@ -360,7 +372,7 @@ TEST_F(AuthServiceTest, VerifyUnknownProviderIsInvalidArgument) {
   EXPECT_EQ(metrics_.RpcCount("Verify", "INVALID_ARGUMENT"), 1u);
 }
 
-TEST_F(AuthServiceTest, VerifyAudienceNarrowsTheExpectedAudience) {
+TEST_P(AuthServiceTest, VerifyAudienceNarrowsTheExpectedAudience) {
   auto stub = InsecureStub();
   const std::string t =
       Token(Claims({{"aud", {"api://orders", "api://billing"}}}));
@@ -373,7 +385,7 @@ TEST_F(AuthServiceTest, VerifyAudienceNarrowsTheExpectedAudience) {
   EXPECT_EQ(r.reason(), v1::AUDIENCE_MISMATCH);
 }
 
-TEST_F(AuthServiceTest, EveryFailureReasonIsReachableThroughVerify) {
+TEST_P(AuthServiceTest, EveryFailureReasonIsReachableThroughVerify) {
   auto stub = InsecureStub();
   const int64_t now = absl::ToUnixSeconds(now_);
   const std::string good = Token(Claims());
@@ -451,27 +463,21 @@ TEST_F(AuthServiceTest, EveryFailureReasonIsReachableThroughVerify) {
   EXPECT_EQ(covered.size(), static_cast<size_t>(kMaxFailureReason));
 }
 
-TEST_F(AuthServiceTest, NoPublishedStateIsUnavailable) {
+TEST_P(AuthServiceTest, NoPublishedStateIsUnavailable) {
   ServingStateHolder empty;
-  AuthService service(ServiceContext{&empty, nullptr, nullptr, nullptr});
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
+  auto server = Serve(ServiceContext{&empty, nullptr, nullptr, nullptr});
   ASSERT_NE(server, nullptr);
-  auto stub = v1::AuthService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto stub = v1::AuthService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
+                          grpc::InsecureChannelCredentials()));
   v1::VerifyResponse r;
   EXPECT_EQ(CallVerify(*stub, "x", &r).error_code(),
             grpc::StatusCode::UNAVAILABLE);
-  server->Shutdown();
 }
 
 // ---- IssueToken -------------------------------------------------------------
 
-TEST_F(AuthServiceTest, DirectIssuingIsDisabledByDefault) {
+TEST_P(AuthServiceTest, DirectIssuingIsDisabledByDefault) {
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
   req.set_subject("user-1");
@@ -485,7 +491,7 @@ TEST_F(AuthServiceTest, DirectIssuingIsDisabledByDefault) {
   EXPECT_EQ(metrics_.RpcCount("IssueToken", "PERMISSION_DENIED"), 1u);
 }
 
-TEST_F(AuthServiceTest, DirectIssuingWithoutCredentialsIsDenied) {
+TEST_P(AuthServiceTest, DirectIssuingWithoutCredentialsIsDenied) {
   Publish(DirectPolicy(), true);
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
@@ -495,7 +501,7 @@ TEST_F(AuthServiceTest, DirectIssuingWithoutCredentialsIsDenied) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
-TEST_F(AuthServiceTest,
+TEST_P(AuthServiceTest,
        DirectIssuingWithScopedCallerTokenIssuesAVerifiableToken) {
   Publish(DirectPolicy(), true);
   auto stub = InsecureStub();
@@ -538,7 +544,7 @@ TEST_F(AuthServiceTest,
   EXPECT_THAT(Log(), HasSubstr("token_issued"));
 }
 
-TEST_F(AuthServiceTest, DirectIssuingCallerTokenWithoutScopeOrInvalidIsDenied) {
+TEST_P(AuthServiceTest, DirectIssuingCallerTokenWithoutScopeOrInvalidIsDenied) {
   Publish(DirectPolicy(), true);
   auto stub = InsecureStub();
   const int64_t now = absl::ToUnixSeconds(now_);
@@ -569,7 +575,7 @@ TEST_F(AuthServiceTest, DirectIssuingCallerTokenWithoutScopeOrInvalidIsDenied) {
 // every one-value "scope" row of the shared table (tests/testutil/
 // claim_match_cases.h) gives the answer the engine, provider policies and
 // ext_authz conditions give.
-TEST_F(AuthServiceTest, CallerScopeCheckAgreesWithTheClaimMatcher) {
+TEST_P(AuthServiceTest, CallerScopeCheckAgreesWithTheClaimMatcher) {
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
   req.set_subject("user-1");
@@ -596,7 +602,7 @@ TEST_F(AuthServiceTest, CallerScopeCheckAgreesWithTheClaimMatcher) {
   EXPECT_GE(rows, 10);
 }
 
-TEST_F(AuthServiceTest, DirectIssuingRequestShapeErrorsAreInvalidArgument) {
+TEST_P(AuthServiceTest, DirectIssuingRequestShapeErrorsAreInvalidArgument) {
   Publish(DirectPolicy(), true);
   auto stub = InsecureStub();
   const std::string caller = Token(Claims({{"scope", "jwtauth.issue"}}));
@@ -620,7 +626,7 @@ TEST_F(AuthServiceTest, DirectIssuingRequestShapeErrorsAreInvalidArgument) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(AuthServiceTest, NoSigningKeyIsFailedPrecondition) {
+TEST_P(AuthServiceTest, NoSigningKeyIsFailedPrecondition) {
   Publish(ExchangePolicy(DirectPolicy()), /*with_issuer=*/false);
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
@@ -637,7 +643,7 @@ TEST_F(AuthServiceTest, NoSigningKeyIsFailedPrecondition) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
-TEST_F(AuthServiceTest, ExchangeBuildsTheNewTokenOnlyFromVerifiedClaims) {
+TEST_P(AuthServiceTest, ExchangeBuildsTheNewTokenOnlyFromVerifiedClaims) {
   Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
   const int64_t now = absl::ToUnixSeconds(now_);
@@ -670,7 +676,7 @@ TEST_F(AuthServiceTest, ExchangeBuildsTheNewTokenOnlyFromVerifiedClaims) {
   EXPECT_EQ(got["src_sub"], "user-1");
 }
 
-TEST_F(AuthServiceTest, ExchangeRejectsBadSubjectTokensAndLongTtl) {
+TEST_P(AuthServiceTest, ExchangeRejectsBadSubjectTokensAndLongTtl) {
   Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
   std::string forged = Token(Claims());
@@ -692,7 +698,7 @@ TEST_F(AuthServiceTest, ExchangeRejectsBadSubjectTokensAndLongTtl) {
 }
 
 // Token exchange policy: exchange is off unless the policy enables it.
-TEST_F(AuthServiceTest, ExchangeIsOffByDefault) {
+TEST_P(AuthServiceTest, ExchangeIsOffByDefault) {
   Publish(IssuePolicy{}, true);
   auto stub = InsecureStub();
   v1::IssueTokenRequest req;
@@ -706,7 +712,7 @@ TEST_F(AuthServiceTest, ExchangeIsOffByDefault) {
 }
 
 // Token exchange policy: provider and audience allow-lists, subject binding.
-TEST_F(AuthServiceTest, ExchangeEnforcesProvidersAudiencesAndSubject) {
+TEST_P(AuthServiceTest, ExchangeEnforcesProvidersAudiencesAndSubject) {
   Publish(ExchangePolicy(), true);
   auto stub = InsecureStub();
   v1::IssueTokenResponse resp;
@@ -742,7 +748,7 @@ TEST_F(AuthServiceTest, ExchangeEnforcesProvidersAudiencesAndSubject) {
 }
 
 // Token exchange policy: require_caller uses direct mode's caller check.
-TEST_F(AuthServiceTest, ExchangeRequireCallerNeedsTheScope) {
+TEST_P(AuthServiceTest, ExchangeRequireCallerNeedsTheScope) {
   IssuePolicy p = ExchangePolicy();
   p.exchange_require_caller = true;
   p.exchange_required_scope = "jwtauth.exchange";
@@ -768,7 +774,7 @@ TEST_F(AuthServiceTest, ExchangeRequireCallerNeedsTheScope) {
 
 // Real mTLS handshakes: the caller's identity comes from its verified
 // certificate's SAN, never from anything the caller says.
-TEST_F(AuthServiceTest, DirectIssuingByAllowedMtlsIdentity) {
+TEST_P(AuthServiceTest, DirectIssuingByAllowedMtlsIdentity) {
   MtlsCerts pki = MtlsCerts::Create();
   ASSERT_FALSE(pki.ca.empty());
   ASSERT_FALSE(pki.allowed_key.empty());
@@ -840,7 +846,7 @@ void ExpectNoPrivateMembers(const nlohmann::json& j) {
   }
 }
 
-TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
+TEST_P(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   auto stub = InsecureStub();
   // One verification so usage shows up.
   v1::VerifyResponse v;
@@ -906,7 +912,7 @@ TEST_F(AuthServiceTest, ListKeysReturnsPublicJwksAndKeyInfo) {
   }
 }
 
-TEST_F(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {
+TEST_P(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {
   TestKey remote = GenerateTestKey(Algorithm::kEs256, "remote-1");
   const std::string jwks_source = "jwks:https://idp.test/keys";
   clock_.Advance(absl::Seconds(30));
@@ -934,7 +940,7 @@ TEST_F(AuthServiceTest, ListKeysReportsRefreshTimeOfRefreshedSourcesOnly) {
               ::testing::MatchesRegex("inline:#[0-9a-f]{8}"));
 }
 
-TEST_F(AuthServiceTest, ListKeysNeverLeaksSecretOrPrivateBytes) {
+TEST_P(AuthServiceTest, ListKeysNeverLeaksSecretOrPrivateBytes) {
   auto stub = InsecureStub();
   grpc::ClientContext ctx;
   v1::ListKeysResponse resp;
@@ -954,7 +960,7 @@ TEST_F(AuthServiceTest, ListKeysNeverLeaksSecretOrPrivateBytes) {
   ExpectNoPrivateMembers(nlohmann::json::parse(resp.jwks_json()));
 }
 
-TEST_F(AuthServiceTest, ListKeysFiltersByProvider) {
+TEST_P(AuthServiceTest, ListKeysFiltersByProvider) {
   auto stub = InsecureStub();
   {
     grpc::ClientContext ctx;
@@ -975,6 +981,13 @@ TEST_F(AuthServiceTest, ListKeysFiltersByProvider) {
               grpc::StatusCode::INVALID_ARGUMENT);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Threading, AuthServiceTest,
+    ::testing::Values(ServerThreading::kAsync, ServerThreading::kCallback),
+    [](const ::testing::TestParamInfo<ServerThreading>& p) {
+      return p.param == ServerThreading::kAsync ? "Async" : "Callback";
+    });
 
 }  // namespace
 }  // namespace jwtauth::server

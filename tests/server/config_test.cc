@@ -407,6 +407,30 @@ TEST(ConfigTest, AdminVerboseIsOffByDefaultAndMustBeABool) {
       HasSubstr("server.admin_verbose"));
 }
 
+TEST(ConfigTest, ThreadingDefaultsToAsyncAndIsChecked) {
+  auto c = Parse(kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_EQ(c->server.threading, ServerThreading::kAsync);
+  EXPECT_EQ(c->server.async_queues, 0);
+  c = Parse(std::string("server: {threading: callback, async_queues: 3, "
+                        "async_threads_per_queue: 4}\n") +
+            kMinimal);
+  ASSERT_THAT(c, IsOk()) << c.status();
+  EXPECT_EQ(c->server.threading, ServerThreading::kCallback);
+  EXPECT_EQ(c->server.async_queues, 3);
+  EXPECT_EQ(c->server.async_threads_per_queue, 4);
+  const std::string bogus =
+      ErrorOf(std::string("server: {threading: bogus}\n") + kMinimal);
+  EXPECT_THAT(bogus, HasSubstr("config.yaml:1:"));
+  EXPECT_THAT(bogus, HasSubstr("server.threading"));
+  EXPECT_THAT(bogus, HasSubstr("expected async or callback"));
+  EXPECT_THAT(ErrorOf(std::string("server: {async_queues: 65}\n") + kMinimal),
+              HasSubstr("server.async_queues"));
+  EXPECT_THAT(
+      ErrorOf(std::string("server: {async_threads_per_queue: 0}\n") + kMinimal),
+      HasSubstr("server.async_threads_per_queue"));
+}
+
 TEST(ConfigTest, EnvOverrides) {
   auto c = Parse(kMinimal, {{"JWTAUTH_SERVER_LISTEN", "0.0.0.0:6000"},
                             {"JWTAUTH_SERVER_ADMIN_LISTEN", ""},

@@ -9,6 +9,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "server/config.h"
+#include "server/grpc_server.h"
 #include "server/metrics.h"
 #include "tests/server/ext_authz_test_env.h"
 
@@ -44,13 +46,15 @@ ext_authz:
       token_sources: [{query: access_token}]
 )";
 
-class ExtAuthzServiceTest : public testing::Test {
+// Runs on both transports (server.threading async and callback).
+class ExtAuthzServiceTest : public testing::TestWithParam<ServerThreading> {
  protected:
   void SetUp() override { Start(kPolicy); }
   void TearDown() override { Stop(); }
 
   void Start(const char* policy) {
-    auto env = testutil::ExtAuthzTestEnv::Create(policy);
+    auto env = testutil::ExtAuthzTestEnv::Create(policy, /*with_cache=*/true,
+                                                 GetParam());
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = *std::move(env);
     metrics_ = &env_->server().metrics();
@@ -105,7 +109,7 @@ class ExtAuthzServiceTest : public testing::Test {
   Metrics* metrics_ = nullptr;  // the env server's
 };
 
-TEST_F(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
+TEST_P(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
   const std::string token = env_->Token({{"sub", "alice"}});
   authv3::CheckResponse resp = Call(Request(
       "GET", "/x?y=1",
@@ -134,7 +138,7 @@ TEST_F(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
   EXPECT_EQ(metrics_->RpcCount("Check", "OK"), 1u);
 }
 
-TEST_F(ExtAuthzServiceTest, NestedClaimIsForwarded) {
+TEST_P(ExtAuthzServiceTest, NestedClaimIsForwarded) {
   const std::string token = env_->Token({{"org", {{"id", "o-42"}}}});
   authv3::CheckResponse resp =
       Call(Request("GET", "/", {{"authorization", "Bearer " + token}}));
@@ -144,7 +148,7 @@ TEST_F(ExtAuthzServiceTest, NestedClaimIsForwarded) {
   EXPECT_THAT(resp.ok_response().headers_to_remove(), IsEmpty());
 }
 
-TEST_F(ExtAuthzServiceTest, MissingTokenIs401WithBearerChallenge) {
+TEST_P(ExtAuthzServiceTest, MissingTokenIs401WithBearerChallenge) {
   authv3::CheckResponse resp = Call(Request("GET", "/"));
   EXPECT_EQ(resp.status().code(), 16);  // UNAUTHENTICATED
   ASSERT_TRUE(resp.has_denied_response());
@@ -160,14 +164,14 @@ TEST_F(ExtAuthzServiceTest, MissingTokenIs401WithBearerChallenge) {
   EXPECT_EQ(metrics_->RpcCount("Check", "TOKEN_MISSING"), 1u);
 }
 
-TEST_F(ExtAuthzServiceTest, BasicAuthIsNotABearerToken) {
+TEST_P(ExtAuthzServiceTest, BasicAuthIsNotABearerToken) {
   authv3::CheckResponse resp = Call(
       Request("GET", "/", {{"authorization", "Basic dXNlcjpwYXNzd29yZA=="}}));
   EXPECT_EQ(resp.denied_response().status().code(),
             envoy::type::v3::Unauthorized);
 }
 
-TEST_F(ExtAuthzServiceTest, ExpiredTokenIs401WithReasonPhrase) {
+TEST_P(ExtAuthzServiceTest, ExpiredTokenIs401WithReasonPhrase) {
   authv3::CheckResponse resp = Call(Request(
       "GET", "/", {{"authorization", "Bearer " + env_->ExpiredToken()}}));
   EXPECT_EQ(resp.status().code(), 16);
@@ -176,7 +180,7 @@ TEST_F(ExtAuthzServiceTest, ExpiredTokenIs401WithReasonPhrase) {
       R"(Bearer error="invalid_token", error_description="token expired")");
 }
 
-TEST_F(ExtAuthzServiceTest, TamperedTokenIs401AndNothingLeaks) {
+TEST_P(ExtAuthzServiceTest, TamperedTokenIs401AndNothingLeaks) {
   std::string token = env_->Token({{"sub", "secret-subject"}});
   // Change a character in the middle of the signature: all 6 of its bits are
   // signature bits (the last character also carries padding bits that must be
@@ -193,14 +197,14 @@ TEST_F(ExtAuthzServiceTest, TamperedTokenIs401AndNothingLeaks) {
   EXPECT_THAT(wire, Not(HasSubstr("secret-subject")));
 }
 
-TEST_F(ExtAuthzServiceTest, HeaderNamesMatchCaseInsensitively) {
+TEST_P(ExtAuthzServiceTest, HeaderNamesMatchCaseInsensitively) {
   const std::string token = env_->Token();
   authv3::CheckResponse resp =
       Call(Request("GET", "/", {{"Authorization", "bearer " + token}}));
   EXPECT_EQ(resp.status().code(), 0);
 }
 
-TEST_F(ExtAuthzServiceTest, RawHeaderMapIsRead) {
+TEST_P(ExtAuthzServiceTest, RawHeaderMapIsRead) {
   authv3::CheckRequest req = Request("GET", "/");
   auto* http = req.mutable_attributes()->mutable_request()->mutable_http();
   http->clear_headers();
@@ -210,7 +214,7 @@ TEST_F(ExtAuthzServiceTest, RawHeaderMapIsRead) {
   EXPECT_EQ(Call(req).status().code(), 0);
 }
 
-TEST_F(ExtAuthzServiceTest, ClaimRuleFailureIs403InsufficientScope) {
+TEST_P(ExtAuthzServiceTest, ClaimRuleFailureIs403InsufficientScope) {
   const std::string token = env_->Token({{"scope", "orders.write"}});
   authv3::CheckResponse resp =
       Call(Request("GET", "/orders/1", {{"authorization", "Bearer " + token}},
@@ -223,7 +227,7 @@ TEST_F(ExtAuthzServiceTest, ClaimRuleFailureIs403InsufficientScope) {
   EXPECT_EQ(metrics_->RpcCount("Check", "PERMISSION_DENIED"), 1u);
 }
 
-TEST_F(ExtAuthzServiceTest, ClaimRulesPassAndCookieSourceWorks) {
+TEST_P(ExtAuthzServiceTest, ClaimRulesPassAndCookieSourceWorks) {
   const std::string reader = env_->Token({{"scope", "a orders.read"}});
   EXPECT_EQ(
       Call(Request("GET", "/orders/1", {{"cookie", "x=1; session=" + reader}},
@@ -247,7 +251,7 @@ TEST_F(ExtAuthzServiceTest, ClaimRulesPassAndCookieSourceWorks) {
       7);
 }
 
-TEST_F(ExtAuthzServiceTest, DenyRuleIs403WithoutChallenge) {
+TEST_P(ExtAuthzServiceTest, DenyRuleIs403WithoutChallenge) {
   const std::string token = env_->Token({{"role", "admin"}});
   authv3::CheckResponse resp = Call(
       Request("DELETE", "/orders/1", {{"authorization", "Bearer " + token}},
@@ -258,14 +262,14 @@ TEST_F(ExtAuthzServiceTest, DenyRuleIs403WithoutChallenge) {
             "<absent>");
 }
 
-TEST_F(ExtAuthzServiceTest, InvalidTokenOnClaimRouteIs401Not403) {
+TEST_P(ExtAuthzServiceTest, InvalidTokenOnClaimRouteIs401Not403) {
   authv3::CheckResponse resp = Call(
       Request("GET", "/orders/1", {{"authorization", "Bearer not.a.token"}},
               {{"service", "orders"}}));
   EXPECT_EQ(resp.status().code(), 16);
 }
 
-TEST_F(ExtAuthzServiceTest, AllowRouteNeedsNoTokenButStripsClaimHeaders) {
+TEST_P(ExtAuthzServiceTest, AllowRouteNeedsNoTokenButStripsClaimHeaders) {
   authv3::CheckResponse resp =
       Call(Request("GET", "/healthz", {{"x-jwt-sub", "forged"}},
                    {{"jwtauth_route", "public"}}));
@@ -275,7 +279,7 @@ TEST_F(ExtAuthzServiceTest, AllowRouteNeedsNoTokenButStripsClaimHeaders) {
               UnorderedElementsAre("x-jwt-sub", "x-org-id"));
 }
 
-TEST_F(ExtAuthzServiceTest, UnknownRouteNameFailsClosed) {
+TEST_P(ExtAuthzServiceTest, UnknownRouteNameFailsClosed) {
   authv3::CheckResponse resp =
       Call(Request("GET", "/", {{"authorization", "Bearer " + env_->Token()}},
                    {{"jwtauth_route", "no-such-route"}}));
@@ -283,7 +287,7 @@ TEST_F(ExtAuthzServiceTest, UnknownRouteNameFailsClosed) {
   EXPECT_EQ(resp.denied_response().status().code(), envoy::type::v3::Forbidden);
 }
 
-TEST_F(ExtAuthzServiceTest, PathFallbackRouteUsesItsProviderAndQueryToken) {
+TEST_P(ExtAuthzServiceTest, PathFallbackRouteUsesItsProviderAndQueryToken) {
   const std::string other = env_->Token({}, "other");
   EXPECT_EQ(
       Call(Request("GET", "/other/x?access_token=" + other)).status().code(),
@@ -301,7 +305,7 @@ TEST_F(ExtAuthzServiceTest, PathFallbackRouteUsesItsProviderAndQueryToken) {
       16);
 }
 
-TEST_F(ExtAuthzServiceTest, CheckSharesTheVerificationCache) {
+TEST_P(ExtAuthzServiceTest, CheckSharesTheVerificationCache) {
   const std::string token = env_->Token();
   const auto before = env_->cache_lookups();
   for (int i = 0; i < 3; ++i) {
@@ -315,24 +319,22 @@ TEST_F(ExtAuthzServiceTest, CheckSharesTheVerificationCache) {
   EXPECT_EQ(after.misses - before.misses, 1u);
 }
 
-TEST_F(ExtAuthzServiceTest, NoServingStateIsUnavailable) {
+TEST_P(ExtAuthzServiceTest, NoServingStateIsUnavailable) {
   ServingStateHolder empty;
-  ExtAuthzService service(ServiceContext{.state = &empty});
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = authv3::Authorization::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  ServerSection section;
+  section.listen = "127.0.0.1:0";
+  section.threading = GetParam();
+  auto server = GrpcServer::Start(section, grpc::InsecureServerCredentials(),
+                                  ServiceContext{.state = &empty});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = authv3::Authorization::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
+                          grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   authv3::CheckResponse resp;
   grpc::Status status = stub->Check(&ctx, Request("GET", "/"), &resp);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  server->Shutdown();
 }
 
 class ExtAuthzDefaultPolicyTest : public ExtAuthzServiceTest {
@@ -340,7 +342,7 @@ class ExtAuthzDefaultPolicyTest : public ExtAuthzServiceTest {
   void SetUp() override { Start(""); }
 };
 
-TEST_F(ExtAuthzDefaultPolicyTest, AnyProviderBearerTokenIsEnough) {
+TEST_P(ExtAuthzDefaultPolicyTest, AnyProviderBearerTokenIsEnough) {
   EXPECT_EQ(
       Call(Request("GET", "/a", {{"authorization", "Bearer " + env_->Token()}}))
           .status()
@@ -357,6 +359,19 @@ TEST_F(ExtAuthzDefaultPolicyTest, AnyProviderBearerTokenIsEnough) {
                 .code(),
             16);
 }
+
+std::string ThreadingName(const testing::TestParamInfo<ServerThreading>& p) {
+  return p.param == ServerThreading::kAsync ? "Async" : "Callback";
+}
+
+INSTANTIATE_TEST_SUITE_P(Threading, ExtAuthzServiceTest,
+                         testing::Values(ServerThreading::kAsync,
+                                         ServerThreading::kCallback),
+                         ThreadingName);
+INSTANTIATE_TEST_SUITE_P(Threading, ExtAuthzDefaultPolicyTest,
+                         testing::Values(ServerThreading::kAsync,
+                                         ServerThreading::kCallback),
+                         ThreadingName);
 
 TEST(BearerChallengeTest, QuotesAreEscapedAndControlCharsDropped) {
   EXPECT_EQ(BearerChallenge("invalid_token", "a \"b\" \\c\r\n"),

@@ -71,13 +71,15 @@ std::string ConfigYaml(absl::string_view ext_authz_yaml, bool with_cache) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ExtAuthzTestEnv>> ExtAuthzTestEnv::Create(
-    absl::string_view ext_authz_yaml, bool with_cache) {
+    absl::string_view ext_authz_yaml, bool with_cache,
+    std::optional<server::ServerThreading> threading) {
   std::unique_ptr<ExtAuthzTestEnv> env(new ExtAuthzTestEnv());
   env->past_clock_.Set(absl::Now() - absl::Hours(1));
   JWTAUTH_ASSIGN_OR_RETURN(
       env->server_,
-      TestServer::Start(ConfigYaml(ext_authz_yaml, with_cache), {},
-                        TestServerOptions{.start_refresher = false}));
+      TestServer::Start(
+          ConfigYaml(ext_authz_yaml, with_cache), {},
+          TestServerOptions{.start_refresher = false, .threading = threading}));
   for (auto [issuer, spec, clock] :
        {std::tuple{&env->default_issuer_, &kProviders[0], &RealClock::Get()},
         std::tuple{&env->other_issuer_, &kProviders[1], &RealClock::Get()},

@@ -22,6 +22,7 @@
 //   std::string t = (*env)->Token({{"sub", "alice"}, {"scope", "read"}});
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -29,6 +30,7 @@
 #include "absl/time/time.h"
 #include "core/issuer.h"
 #include "nlohmann/json.hpp"
+#include "server/config.h"
 #include "server/metrics.h"
 #include "server/service_context.h"
 #include "tests/testutil/fake_clock.h"
@@ -41,8 +43,10 @@ class ExtAuthzTestEnv final {
   // `ext_authz_yaml`: a YAML document whose `ext_authz` key (if any) is the
   // policy; empty = no ext_authz section (defaults). `with_cache` = false
   // turns the verification cache off (cache: {enabled: false}).
+  // `threading`: the server's transport (default: the config default).
   static absl::StatusOr<std::unique_ptr<ExtAuthzTestEnv>> Create(
-      absl::string_view ext_authz_yaml = "", bool with_cache = true);
+      absl::string_view ext_authz_yaml = "", bool with_cache = true,
+      std::optional<server::ServerThreading> threading = std::nullopt);
   ExtAuthzTestEnv(const ExtAuthzTestEnv&) = delete;
   ExtAuthzTestEnv& operator=(const ExtAuthzTestEnv&) = delete;
 

@@ -56,32 +56,26 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
   if (options.clock != nullptr) app_options.clock = options.clock;
   app_options.load_options = load;
   app_options.start_refresher = options.start_refresher;
-  const std::string admin_listen = config.server.admin_listen;
+  server::ServerSection section = config.server;
+  if (options.threading.has_value()) section.threading = *options.threading;
   JWTAUTH_ASSIGN_OR_RETURN(
       s->app_, server::Application::Create(std::move(config), app_options));
-  JWTAUTH_RETURN_IF_ERROR(s->StartServing(admin_listen));
+  JWTAUTH_RETURN_IF_ERROR(s->StartServing(std::move(section)));
   return s;
 }
 
-absl::Status TestServer::StartServing(const std::string& admin_listen) {
-  auth_service_ = std::make_unique<server::AuthService>(app_->context());
-  ext_authz_service_ =
-      std::make_unique<server::ExtAuthzService>(app_->context());
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port_);
-  builder.RegisterService(auth_service_.get());
-  builder.RegisterService(ext_authz_service_.get());
-  builder.SetMaxReceiveMessageSize(1 << 20);
-  server_ = builder.BuildAndStart();
-  if (server_ == nullptr || port_ == 0) {
-    return absl::InternalError("cannot start gRPC server on 127.0.0.1:0");
-  }
-  if (!admin_listen.empty()) {
+absl::Status TestServer::StartServing(server::ServerSection section) {
+  section.listen = "127.0.0.1:0";
+  JWTAUTH_ASSIGN_OR_RETURN(
+      server_,
+      server::GrpcServer::Start(section, grpc::InsecureServerCredentials(),
+                                app_->context()));
+  port_ = server_->port();
+  if (!section.admin_listen.empty()) {
     JWTAUTH_ASSIGN_OR_RETURN(
-        admin_,
-        server::AdminHttpServer::Start(
-            admin_listen, server::MakeAdminHandlers(app_.get(), &metrics_)));
+        admin_, server::AdminHttpServer::Start(
+                    section.admin_listen,
+                    server::MakeAdminHandlers(app_.get(), &metrics_)));
   }
   auto channel =
       grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
@@ -92,8 +86,7 @@ absl::Status TestServer::StartServing(const std::string& admin_listen) {
 
 TestServer::~TestServer() {
   if (admin_ != nullptr) admin_->Stop();
-  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
-  server_.reset();
+  server_.reset();  // shuts down with no grace
   app_.reset();
 }
 

@@ -4,9 +4,10 @@
 // TestServer: the production wiring, started in-process, for every test
 // that needs a serving state. A YAML config (as an operator writes it) →
 // Application (the same builder, TokenVerifier, cache and issuer production
-// uses) → AuthService + ExtAuthzService on a real gRPC server on
-// 127.0.0.1:<free>. Tests talk to it through generated stubs, or hand
-// state() to a service they construct themselves.
+// uses) → AuthService + ExtAuthzService on the production GrpcServer on
+// 127.0.0.1:<free> (the config's `server.threading`, default async; TLS
+// settings are ignored: always plaintext). Tests talk to it through generated
+// stubs, or hand state() to a service they construct themselves.
 //
 //   auto s = TestServer::Start(R"(
 //   providers:
@@ -28,6 +29,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -38,8 +40,8 @@
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "server/admin_http_server.h"
 #include "server/application.h"
-#include "server/auth_service.h"
-#include "server/ext_authz_service.h"
+#include "server/config.h"
+#include "server/grpc_server.h"
 #include "server/logging.h"
 #include "server/metrics.h"
 #include "tests/testutil/temp_dir.h"
@@ -50,6 +52,8 @@ struct TestServerOptions {
   bool start_refresher = true;
   // The Application's clock (not owned); null = the real clock.
   const Clock* clock = nullptr;
+  // Overrides the config's server.threading (tests that run on both).
+  std::optional<server::ServerThreading> threading = std::nullopt;
 };
 
 class TestServer final {
@@ -94,7 +98,7 @@ class TestServer final {
 
  private:
   TestServer() : dir_("server") {}
-  absl::Status StartServing(const std::string& admin_listen);
+  absl::Status StartServing(server::ServerSection section);
 
   TempDir dir_;
   int port_ = 0;
@@ -103,9 +107,7 @@ class TestServer final {
   std::unique_ptr<server::Logger> logger_;
   server::Metrics metrics_;
   std::unique_ptr<server::Application> app_;
-  std::unique_ptr<server::AuthService> auth_service_;
-  std::unique_ptr<server::ExtAuthzService> ext_authz_service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<server::AdminHttpServer> admin_;
   std::unique_ptr<v1::AuthService::Stub> auth_stub_;
   std::unique_ptr<envoy::service::auth::v3::Authorization::Stub> ext_stub_;
