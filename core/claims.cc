@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 
@@ -11,14 +12,14 @@ namespace {
 const nlohmann::json* FindIn(const nlohmann::json& obj,
                              absl::string_view path) {
   if (!obj.is_object()) return nullptr;
-  auto whole = obj.find(std::string(path));
+  auto whole = obj.find(std::string_view(path.data(), path.size()));
   if (whole != obj.end()) return &*whole;
   // Longest member name first; the JSON depth limit bounds the recursion.
   for (size_t end = path.size(); end > 0;) {
     const size_t dot = path.rfind('.', end - 1);
     if (dot == absl::string_view::npos) break;
     end = dot;
-    auto it = obj.find(std::string(path.substr(0, dot)));
+    auto it = obj.find(std::string_view(path.data(), dot));
     if (it == obj.end() || !it->is_object()) continue;
     if (const nlohmann::json* v = FindIn(*it, path.substr(dot + 1))) return v;
   }
@@ -29,7 +30,7 @@ const nlohmann::json* FindIn(const nlohmann::json& obj,
 
 const nlohmann::json* Claims::Member(absl::string_view name) const {
   if (!json_->is_object()) return nullptr;
-  auto it = json_->find(std::string(name));
+  auto it = json_->find(std::string_view(name.data(), name.size()));
   return it == json_->end() ? nullptr : &*it;
 }
 

@@ -4,8 +4,10 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
+#include "core/json_reader.h"
 
 namespace jwtauth {
 namespace {
@@ -37,16 +39,138 @@ Failure CritFailure(const json::object_t& header, const json& crit) {
   return Rejected("unsupported critical header parameter");
 }
 
-// Optional string-valued header parameter; false when present but not a
-// string.
-bool ReadOptionalString(const json::object_t& header, const char* name,
-                        std::optional<std::string>* out) {
-  auto it = header.find(name);
-  if (it == header.end()) return true;
-  const std::string* s = it->second.get_ptr<const std::string*>();
-  if (s == nullptr) return false;
-  if (out != nullptr) *out = *s;
-  return true;
+// The header parameters the rules look at, whichever way they were read.
+struct HeaderParams {
+  enum class Kind : unsigned char { kAbsent, kString, kTrue, kFalse, kOther };
+  struct Param {
+    Kind kind = Kind::kAbsent;
+    std::string text;  // when kind == kString
+  };
+  Param alg, kid, typ, cty, b64;
+  std::optional<Failure> crit;  // set when "crit" is present
+};
+
+HeaderParams::Kind KindOf(const json& v) {
+  using Kind = HeaderParams::Kind;
+  if (v.is_string()) return Kind::kString;
+  if (v.is_boolean()) return v.get<bool>() ? Kind::kTrue : Kind::kFalse;
+  return Kind::kOther;
+}
+
+// The parameters of a header parsed into a JSON object.
+HeaderParams ParamsOf(const json::object_t& header) {
+  HeaderParams params;
+  auto read = [&](const char* name, HeaderParams::Param& out) {
+    auto it = header.find(name);
+    if (it == header.end()) return;
+    out.kind = KindOf(it->second);
+    if (out.kind == HeaderParams::Kind::kString) {
+      out.text = it->second.get_ref<const std::string&>();
+    }
+  };
+  read("alg", params.alg);
+  read("kid", params.kid);
+  read("typ", params.typ);
+  read("cty", params.cty);
+  read("b64", params.b64);
+  if (auto crit = header.find("crit"); crit != header.end()) {
+    params.crit = CritFailure(header, crit->second);
+  }
+  return params;
+}
+
+// A single-pass scan of the common header: one flat object of scalars with
+// a few members and no "crit". It enforces nothing itself: it gives up
+// (returns false from a callback) on anything else, including every input
+// that ParseJsonBounded would reject, and the caller then takes the full
+// bounded parse, so both paths accept and report exactly the same.
+class HeaderScan {
+ public:
+  using Kind = HeaderParams::Kind;
+
+  explicit HeaderScan(const JsonLimits& limits) : limits_(limits) {}
+  HeaderParams& params() { return params_; }
+
+  bool null() { return Value(Kind::kOther, nullptr); }
+  bool boolean(bool v) {
+    return Value(v ? Kind::kTrue : Kind::kFalse, nullptr);
+  }
+  bool number_integer(json::number_integer_t) {
+    return Value(Kind::kOther, nullptr);
+  }
+  bool number_unsigned(json::number_unsigned_t) {
+    return Value(Kind::kOther, nullptr);
+  }
+  bool number_float(json::number_float_t, const json::string_t&) {
+    return Value(Kind::kOther, nullptr);
+  }
+  bool string(json::string_t& v) { return Value(Kind::kString, &v); }
+  bool binary(json::binary_t&) { return false; }
+  bool start_object(std::size_t) {
+    if (started_ || limits_.max_depth < 1) return false;
+    started_ = true;
+    return Count();
+  }
+  bool start_array(std::size_t) { return false; }
+  bool end_object() { return true; }
+  bool end_array() { return false; }
+
+  bool key(json::string_t& name) {
+    if (names_.size() == names_.capacity() ||
+        names_.size() + 1 > limits_.max_object_members || name == "crit") {
+      return false;
+    }
+    for (const std::string& n : names_) {
+      if (n == name) return false;  // duplicate: the full parse reports it
+    }
+    names_.push_back(name);
+    slot_ = name == "alg"   ? &params_.alg
+            : name == "kid" ? &params_.kid
+            : name == "typ" ? &params_.typ
+            : name == "cty" ? &params_.cty
+            : name == "b64" ? &params_.b64
+                            : nullptr;
+    return true;
+  }
+
+ private:
+  bool Count() { return ++values_ <= limits_.max_values; }
+
+  bool Value(Kind kind, std::string* text) {
+    if (!started_ || !Count()) return false;  // a top-level scalar
+    if (slot_ != nullptr) {
+      slot_->kind = kind;
+      if (text != nullptr) slot_->text = std::move(*text);
+    }
+    slot_ = nullptr;
+    return true;
+  }
+
+  const JsonLimits& limits_;  // Not owned; outlives the scan.
+  HeaderParams params_;
+  absl::InlinedVector<std::string, 8> names_;  // gives up past its capacity
+  HeaderParams::Param* slot_ = nullptr;
+  size_t values_ = 0;
+  bool started_ = false;
+};
+
+// The header's parameters: by the scan when it applies, else from the
+// bounded parse (whose failure is the header's).
+FailureOr<HeaderParams> ReadHeader(absl::string_view header_json,
+                                   const JsonLimits& limits) {
+  if (header_json.size() <= limits.max_bytes) {
+    HeaderScan scan(limits);
+    if (json_internal::StrictReader<HeaderScan>(header_json, scan).Read()) {
+      return std::move(scan.params());
+    }
+  }
+  absl::StatusOr<json> header = ParseJsonBounded(header_json, limits);
+  if (!header.ok()) {
+    return Malformed(absl::StrCat("header: ", header.status().message()));
+  }
+  const json::object_t* obj = header->get_ptr<const json::object_t*>();
+  if (obj == nullptr) return Malformed("header: not a JSON object");
+  return ParamsOf(*obj);
 }
 
 // The three base64url parts of a compact JWS.
@@ -85,45 +209,46 @@ FailureOr<CompactParts> SplitCompact(absl::string_view compact,
 }
 
 // alg: required, a string, one of ours (case-sensitive; "none" never).
-FailureOr<Algorithm> ReadAlg(const json::object_t& header) {
-  auto alg_it = header.find("alg");
-  if (alg_it == header.end()) return Malformed("header has no alg");
-  const std::string* alg_name = alg_it->second.get_ptr<const std::string*>();
-  if (alg_name == nullptr) return Malformed("alg is not a string");
-  std::optional<Algorithm> alg = AlgorithmFromName(*alg_name);
+FailureOr<Algorithm> ReadAlg(const HeaderParams& params) {
+  using Kind = HeaderParams::Kind;
+  if (params.alg.kind == Kind::kAbsent) return Malformed("header has no alg");
+  if (params.alg.kind != Kind::kString) return Malformed("alg is not a string");
+  const std::string& alg_name = params.alg.text;
+  std::optional<Algorithm> alg = AlgorithmFromName(alg_name);
   if (!alg.has_value()) {
     return MakeFailure(
         FailureReason::kUnsupportedAlgorithm,
-        *alg_name == "none" ? "alg none is never accepted" : "unsupported alg");
+        alg_name == "none" ? "alg none is never accepted" : "unsupported alg");
   }
   return *alg;
 }
 
-// crit, b64, kid, typ and cty; fills `kid` and `typ`. The first rule broken,
-// or nullopt.
-std::optional<Failure> ReadOtherParams(const json::object_t& header,
-                                       std::optional<std::string>* kid,
-                                       std::optional<std::string>* typ) {
-  if (auto crit = header.find("crit"); crit != header.end()) {
-    return CritFailure(header, crit->second);
-  }
+// crit, b64, kid, typ and cty: the first rule broken, or nullopt.
+std::optional<Failure> CheckOtherParams(const HeaderParams& params) {
+  using Kind = HeaderParams::Kind;
+  if (params.crit.has_value()) return params.crit;
   // RFC 7797: an unencoded payload changes what is signed; we do not support
   // it. "b64": true is the default meaning and harmless.
-  if (auto b64 = header.find("b64"); b64 != header.end()) {
-    if (!b64->second.is_boolean()) return Rejected("b64 is not a boolean");
-    if (!b64->second.get<bool>()) return Rejected("b64=false is not supported");
+  if (params.b64.kind == Kind::kFalse) {
+    return Rejected("b64=false is not supported");
   }
-  if (!ReadOptionalString(header, "kid", kid)) {
-    return Rejected("kid is not a string");
+  if (params.b64.kind != Kind::kAbsent && params.b64.kind != Kind::kTrue) {
+    return Rejected("b64 is not a boolean");
   }
-  if (!ReadOptionalString(header, "typ", typ)) {
-    return Rejected("typ is not a string");
-  }
-  if (!ReadOptionalString(header, "cty", nullptr)) {
-    return Rejected("cty is not a string");
-  }
+  auto not_string = [](const HeaderParams::Param& p) {
+    return p.kind != Kind::kAbsent && p.kind != Kind::kString;
+  };
+  if (not_string(params.kid)) return Rejected("kid is not a string");
+  if (not_string(params.typ)) return Rejected("typ is not a string");
+  if (not_string(params.cty)) return Rejected("cty is not a string");
   // jku, x5u, jwk, x5c: deliberately ignored (never used to find a key).
   return std::nullopt;
+}
+
+// A present string parameter, else nullopt.
+std::optional<std::string> TakeString(HeaderParams::Param& p) {
+  if (p.kind != HeaderParams::Kind::kString) return std::nullopt;
+  return std::move(p.text);
 }
 
 }  // namespace
@@ -134,39 +259,43 @@ FailureOr<ParsedJws> ParsedJws::Parse(absl::string_view compact,
   if (!parts.ok()) return parts.failure();
 
   ParsedJws jws;
+  jws.header_limits_ = limits.header_limits;
   // Decode all three parts before looking at any header parameter, so the
   // order of rules is the documented one whatever the header says.
-  std::string header_json;
-  header_json.reserve(parts->header.size() / 4 * 3 + 2);
-  if (!Base64UrlDecodeTo(parts->header, header_json)) {
+  std::string& bytes = jws.bytes_;
+  bytes.reserve(parts->signing_input_size + compact.size() / 4 * 3 + 6);
+  bytes.assign(compact.data(), parts->signing_input_size);
+  jws.header_at_ = bytes.size();
+  if (!Base64UrlDecodeTo(parts->header, bytes)) {
     return Malformed("header is not base64url");
   }
-  jws.payload_.reserve(parts->payload.size() / 4 * 3 + 2);
-  if (!Base64UrlDecodeTo(parts->payload, jws.payload_)) {
+  jws.payload_at_ = bytes.size();
+  if (!Base64UrlDecodeTo(parts->payload, bytes)) {
     return Malformed("payload is not base64url");
   }
-  jws.signature_.reserve(parts->signature.size() / 4 * 3 + 2);
-  if (!Base64UrlDecodeTo(parts->signature, jws.signature_)) {
+  jws.signature_at_ = bytes.size();
+  if (!Base64UrlDecodeTo(parts->signature, bytes)) {
     return Malformed("signature is not base64url");
   }
 
-  absl::StatusOr<json> header =
-      ParseJsonBounded(header_json, limits.header_limits);
-  if (!header.ok()) {
-    return Malformed(absl::StrCat("header: ", header.status().message()));
-  }
-  jws.header_ = *std::move(header);
-  const json::object_t* obj = jws.header_.get_ptr<const json::object_t*>();
-  if (obj == nullptr) return Malformed("header: not a JSON object");
-
-  FailureOr<Algorithm> alg = ReadAlg(*obj);
+  FailureOr<HeaderParams> params =
+      ReadHeader(jws.header_json(), limits.header_limits);
+  if (!params.ok()) return params.failure();
+  FailureOr<Algorithm> alg = ReadAlg(*params);
   if (!alg.ok()) return alg.failure();
   jws.alg_ = *alg;
-  if (std::optional<Failure> f = ReadOtherParams(*obj, &jws.kid_, &jws.typ_)) {
+  if (std::optional<Failure> f = CheckOtherParams(*params)) {
     return *std::move(f);
   }
-  jws.signing_input_.assign(compact.data(), parts->signing_input_size);
+  jws.kid_ = TakeString(params->kid);
+  jws.typ_ = TakeString(params->typ);
   return jws;
+}
+
+nlohmann::json ParsedJws::header() const {
+  // Parse accepted these bytes under these limits, so this cannot fail.
+  absl::StatusOr<json> header = ParseJsonBounded(header_json(), header_limits_);
+  return header.ok() ? *std::move(header) : json::object();
 }
 
 std::string MakeSigningInput(absl::string_view header_json,

@@ -57,25 +57,37 @@ class ParsedJws final {
   // nullopt when the header has no "kid".
   const std::optional<std::string>& kid() const { return kid_; }
   const std::optional<std::string>& typ() const { return typ_; }
-  const nlohmann::json& header() const { return header_; }
+  // The header as a JSON object, decoded on each call (the verifier never
+  // needs it: the parameters it reads are scanned once by Parse).
+  nlohmann::json header() const;
   // ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).
-  absl::string_view signing_input() const { return signing_input_; }
+  absl::string_view signing_input() const { return Part(0, header_at_); }
   // Decoded payload bytes (not parsed).
-  const std::string& payload() const { return payload_; }
+  absl::string_view payload() const { return Part(payload_at_, signature_at_); }
   // Decoded signature bytes.
-  const std::string& signature() const { return signature_; }
+  absl::string_view signature() const {
+    return Part(signature_at_, bytes_.size());
+  }
 
  private:
-  // nlohmann::json's default constructor is not declared noexcept, but a
-  // null value never allocates or throws.
-  ParsedJws() = default;  // NOLINT(bugprone-exception-escape)
+  ParsedJws() = default;
+  absl::string_view header_json() const {
+    return Part(header_at_, payload_at_);
+  }
+  absl::string_view Part(size_t from, size_t to) const {
+    return absl::string_view(bytes_).substr(from, to - from);
+  }
+
   Algorithm alg_ = Algorithm::kHs256;
   std::optional<std::string> kid_;
   std::optional<std::string> typ_;
-  nlohmann::json header_;
-  std::string signing_input_;
-  std::string payload_;
-  std::string signature_;
+  JsonLimits header_limits_;
+  // One allocation for every part: signing input, then the decoded header
+  // JSON, payload and signature. Offsets (not views) keep copies valid.
+  std::string bytes_;
+  size_t header_at_ = 0;
+  size_t payload_at_ = 0;
+  size_t signature_at_ = 0;
 };
 
 // Building a compact JWS (issuer, tests):

@@ -253,18 +253,32 @@ std::optional<Failure> Policy::CheckIssuer(const Claims& claims) const {
 
 std::optional<Failure> Policy::CheckAudience(const Claims& claims,
                                              absl::string_view audience) const {
-  auto aud = claims.StringOrArray("aud");
-  if (!aud.ok()) return aud.failure();
-  if (!aud->has_value()) {
+  // Claims::StringOrArray's rules, read in place (no copy of the values).
+  const nlohmann::json* aud = claims.Member("aud");
+  if (aud == nullptr) {
     return Fail(FailureReason::kAudienceMismatch, "aud missing");
   }
+  if (!aud->is_string() && !aud->is_array()) {
+    return Fail(FailureReason::kClaimInvalid, "aud is not a string or array");
+  }
+  if (aud->is_array()) {
+    for (const nlohmann::json& e : *aud) {
+      if (!e.is_string()) {
+        return Fail(FailureReason::kClaimInvalid,
+                    "aud has a non-string element");
+      }
+    }
+  }
   const std::vector<std::string>& accepted = options_->audiences;
-  for (const std::string& a : **aud) {
-    const bool match =
-        audience.empty()
-            ? std::find(accepted.begin(), accepted.end(), a) != accepted.end()
-            : a == audience;
-    if (match) return std::nullopt;
+  auto matches = [&](const nlohmann::json& v) {
+    const std::string& a = v.get_ref<const std::string&>();
+    return audience.empty() ? std::find(accepted.begin(), accepted.end(), a) !=
+                                  accepted.end()
+                            : a == audience;
+  };
+  if (aud->is_string() ? matches(*aud)
+                       : std::any_of(aud->begin(), aud->end(), matches)) {
+    return std::nullopt;
   }
   return Fail(FailureReason::kAudienceMismatch, "aud not accepted");
 }

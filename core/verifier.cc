@@ -451,7 +451,7 @@ VerifiedToken TokenVerifier::BuildResult(const Policy& p, const ParsedJws& jws,
       key.key().kid().empty() ? jws.kid().value_or("") : key.key().kid();
   data->alg = jws.alg();
   data->claims = std::move(claims);
-  data->claims_json = jws.payload();
+  data->claims_json.assign(jws.payload().data(), jws.payload().size());
   data->expires_at = checked.expires_at;
   data->metadata = std::move(checked.metadata);
   data->key_id = key.id();
