@@ -7,9 +7,9 @@
 // config, reads every key and secret file, builds everything, prints "config
 // OK" and exits 0 (or prints the error and exits 1) without listening.
 //
-// Threading: services use the gRPC callback API (handlers never block; a
-// Verify is CPU-only on a snapshot), which serves this CPU-bound unary
-// workload with more throughput than the sync API (see docs/benchmarks.md).
+// Threading (server.threading): the async API with dedicated polling threads
+// per completion queue (default) or the callback API; handlers never block
+// (a Verify is CPU-only on a snapshot). Measurements: docs/PERFORMANCE.md.
 //
 // Signals are blocked in every thread before any thread starts. SIGHUP is
 // taken by the config watcher's thread and reloads the config file;

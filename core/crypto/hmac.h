@@ -9,7 +9,7 @@
 // EVP_MD_CTX. That is cheaper per call than a one-shot HMAC() (which
 // re-derives the key pads and fetches the digest every time) or duplicating a
 // keyed EVP_MAC_CTX, and keeps HS256 within its per-token budget (numbers in
-// docs/benchmarks.md). Only digest calls that BoringSSL shares are used.
+// docs/PERFORMANCE.md). Only digest calls that BoringSSL shares are used.
 // Tags must be exactly the digest length (no truncated MACs) and are compared
 // with CRYPTO_memcmp.
 //

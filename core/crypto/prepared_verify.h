@@ -11,7 +11,7 @@
 // is ~3 µs of an RS256 verification (~19 µs) and ~4.5 µs of a PS256 one.
 // EVP_MD_CTX_copy_ex of an initialised context (EVP_PKEY_CTX_dup, the
 // provider's dupctx) skips all of it and costs about what one reused,
-// single-threaded context does (docs/benchmarks.md). Fetching the EVP_MD
+// single-threaded context does (docs/PERFORMANCE.md). Fetching the EVP_MD
 // ourselves would not help: the provider fetches its own at init, which
 // happens once here anyway.
 //

@@ -1,4 +1,4 @@
-// Envoy ext_authz Check, measured like Verify (docs/benchmarks.md, "ext_authz
+// Envoy ext_authz Check, measured like Verify (docs/PERFORMANCE.md, "ext_authz
 // Check"). Everything runs on the same in-memory ServingState
 // (ExtAuthzTestEnv: HS256 provider keys, TokenVerifier + VerificationCache):
 //

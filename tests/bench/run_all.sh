@@ -21,6 +21,8 @@
 #  1. max throughput, closed loop, rounds alternated A/B across servers:
 #     ceiling (callback, async), jwtauth health, Verify HS256 and Check
 #     (cache hit), RS256 with the cache off, and the Go peer (HS256, RS256);
+#  1b. the same maximum with h2load (when installed), the client of the
+#     reference numbers: ceilings, Verify, Check, Go peer;
 #  2. open loop at 50 % of the measured Verify / Check maximum: percentiles,
 #     next to the ceiling at the same rate (what the client itself adds);
 #  3. a 10,000-token HS256 mix with 10 % corrupted signatures;
@@ -39,6 +41,8 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/run_all_lib.sh"
 # shellcheck source=tests/bench/run_all_sections.sh
 . "$here/run_all_sections.sh"
+# shellcheck source=tests/bench/run_all_h2load.sh
+. "$here/run_all_h2load.sh"
 
 build="" quick=0 out="" threading="" seconds="" rounds="" inflight=64
 channels=4 ceiling_override="" go_peer_override=""
@@ -77,6 +81,7 @@ tables="$work/tables.md"
 {
   print_header "$cmdline"
   run_throughput
+  run_h2load
   run_open_loop
   run_token_mix
   run_jwks_refresh

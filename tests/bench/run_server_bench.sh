@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs load_generator against jwtauth-server (callback API) and against the
+# Runs load_generator against jwtauth-server (its default threading) and the
 # sync-API baseline (tests/bench/sync_baseline_server), same config, same run.
 #   tests/bench/run_server_bench.sh BUILD_DIR [inflight] [seconds] [channels]
 set -eu
@@ -19,8 +19,8 @@ providers:
     keys: [{kid: hs1, alg: HS256, secret_file: hs.txt}]
 log: {level: info}
 YAML
-for mode in callback sync; do
-  if [ "$mode" = callback ]; then
+for mode in server sync; do
+  if [ "$mode" = server ]; then
     server="$build/server/jwtauth-server"
   else
     server="$build/tests/bench/sync_baseline_server"

@@ -1,5 +1,5 @@
 // sync_baseline_server: Verify on gRPC's synchronous API, for the threading
-// benchmark only (tests/bench/run_server_bench.sh, docs/benchmarks.md). It
+// benchmark only (tests/bench/run_server_bench.sh, docs/PERFORMANCE.md). It
 // builds the same Application from the same config as jwtauth-server and
 // answers with the same HandleVerify, so the only difference from the
 // production server (callback API) is the threading model.
