@@ -43,6 +43,9 @@ struct VerificationCache::Shard {
   std::atomic<uint64_t> inserts{0};
   std::atomic<uint64_t> evictions{0};
   std::atomic<uint64_t> invalidations{0};
+
+  void EraseAt(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void EvictOne() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
 // A copy of a shard hit, private to one thread. `cache_uid` 0 = empty.
@@ -257,31 +260,31 @@ void VerificationCache::EraseIfStale(Shard& s, const CacheKey& key,
     return;
   }
   s.invalidations.fetch_add(1, std::memory_order_relaxed);
-  EraseAtLocked(s, it->second);
+  s.EraseAt(it->second);
 }
 
-void VerificationCache::EraseAtLocked(Shard& s, size_t index) {
-  std::unique_ptr<Entry>& e = s.ring[index];
-  s.bytes -= e->bytes;
-  s.index.erase(absl::string_view(e->key));
+void VerificationCache::Shard::EraseAt(size_t i) {
+  std::unique_ptr<Entry>& e = ring[i];
+  bytes -= e->bytes;
+  index.erase(absl::string_view(e->key));
   e.reset();
-  s.free.push_back(index);
+  free.push_back(i);
 }
 
-void VerificationCache::EvictOneLocked(Shard& s) {
+void VerificationCache::Shard::EvictOne() {
   // Second chance: a referenced entry loses its bit and survives this
   // pass; two passes always find a victim (the shard is not empty).
-  for (size_t step = 0; step < 2 * s.ring.size(); ++step) {
-    if (s.hand >= s.ring.size()) s.hand = 0;
-    const size_t i = s.hand++;
-    Entry* e = s.ring[i].get();
+  for (size_t step = 0; step < 2 * ring.size(); ++step) {
+    if (hand >= ring.size()) hand = 0;
+    const size_t i = hand++;
+    Entry* e = ring[i].get();
     if (e == nullptr) continue;
     if (e->referenced.load(std::memory_order_relaxed)) {
       e->referenced.store(false, std::memory_order_relaxed);
       continue;
     }
-    s.evictions.fetch_add(1, std::memory_order_relaxed);
-    EraseAtLocked(s, i);
+    evictions.fetch_add(1, std::memory_order_relaxed);
+    EraseAt(i);
     return;
   }
 }
@@ -295,10 +298,10 @@ void VerificationCache::Insert(const CacheKey& key, uint64_t verifier_id,
   Shard& s = ShardFor(absl::HashOf(key));
   absl::MutexLock lock(&s.mu);
   auto existing = s.index.find(key);
-  if (existing != s.index.end()) EraseAtLocked(s, existing->second);
+  if (existing != s.index.end()) s.EraseAt(existing->second);
   while (!s.index.empty() && (s.index.size() >= max_entries_per_shard_ ||
                               s.bytes + bytes > max_bytes_per_shard_)) {
-    EvictOneLocked(s);
+    s.EvictOne();
   }
   size_t at = s.ring.size();
   if (s.free.empty()) {

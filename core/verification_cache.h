@@ -126,8 +126,6 @@ class VerificationCache final {
                                            absl::Time now);
   void EraseIfStale(Shard& s, const CacheKey& key, const KeySet& snapshot,
                     absl::Time now);
-  static void EvictOneLocked(Shard& s);
-  static void EraseAtLocked(Shard& s, size_t index);
 
   const uint64_t uid_;  // process-unique: tags this cache's thread slots
   std::atomic<uint64_t> clear_epoch_{0};
