@@ -451,6 +451,10 @@ issue:
   std::vector<std::pair<std::string, std::string>> seen_;
 };
 
+// CWE-532/CWE-209: no known secret (HMAC secrets, PEM private keys, private
+// JWK/JWKS members, the mTLS key) appears raw, base64, base64url or hex in
+// RPC answers, error details, ListKeys, admin endpoints, metrics or logs,
+// across a reload and config errors next to the secrets.
 TEST_F(SecretLeakAttack, NoSecretInAnyOutputInAnyEncoding) {
   auto s = SecurityServer::Start(Config(), Files());
   ASSERT_TRUE(s.ok()) << s.status();

@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,7 +69,6 @@ class Env:
 
     def es_key(self, kid):
         """An ES256 key pair; returns the JWKS entry of its public half."""
-        import subprocess
         pem, out = self.path(kid + ".pem"), self.path(kid + ".jwks")
         subprocess.run([self.keys_bin, "pem", "--alg", "ES256", "--private",
                         pem, "--public", self.path(kid + ".pub.pem")],
@@ -193,6 +193,7 @@ def scenario_reload(env):
     base = env.both("hs1")
     for r in base:
         print(fmt_load("fault-free", r))
+    before = env.probe()
     runs = [env.load("verify", "hs1", env.seconds * 3),
             env.load("check", "hs1", env.seconds * 3)]
     time.sleep(env.seconds)
@@ -216,6 +217,7 @@ def scenario_reload(env):
     print("reloads: rejected=%d ok=%d" % (
         env.server.metric("jwtauth_config_reloads_total", 'result="rejected"'),
         env.server.metric("jwtauth_config_reloads_total", 'result="ok"')))
+    report_rss("reload", before, env.probe())
 
 
 def scenario_sigterm(env):
@@ -230,19 +232,22 @@ def scenario_sigterm(env):
     runs = [env.load("verify", "hs1", 2), env.load("check", "hs1", 2),
             env.load("verify", "hs1", 2, extra=["--inflight", "32"])]
     time.sleep(0.5)
+    at_signal = env.probe()
     start = time.monotonic()
     env.server.proc.send_signal(signal.SIGTERM)
     results = [r.result() for r in runs]
     try:
         code = env.server.proc.wait(drain + grace + 10)
-    except Exception:  # noqa: BLE001 (TimeoutExpired: reported below)
-        code = None
+    except subprocess.TimeoutExpired:
+        code = None  # reported below
     took = time.monotonic() - start
     for r in results:
         print(fmt_load("across SIGTERM", r))
         check(r["errors"] == 0, "a call in flight at SIGTERM failed")
-    print("exit code %s after %.1f s (drain %.0f s + grace %.0f s)"
-          % (code, took, drain, grace))
+    print("exit code %s after %.1f s (drain %.0f s + grace %.0f s); RSS at "
+          "the signal %.1f MiB, %d fds, %d threads"
+          % (code, took, drain, grace, at_signal["rss"] / MIB,
+             at_signal["fds"], at_signal["threads"]))
     check(code == 0, "exit code %s:\n%s" % (code, env.server.log()))
     check(took <= drain + grace + 5, "shutdown took longer than the grace")
     check(env.server.events("stopped"), "no stopped event")

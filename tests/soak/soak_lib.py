@@ -12,10 +12,10 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 
 MIB = 1024 * 1024
@@ -223,12 +223,6 @@ class LoadGen:
               % (self.proc.returncode, out, err))
         return {k: (float(v) if re.match(r"^-?[0-9.]+$", v) else v)
                 for k, v in fields.items()}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fmt_load(name, r):
