@@ -186,10 +186,19 @@ TEST(ParallelReloadTest, ReloadsAndRefreshesUnderParallelVerify) {
       absl::SleepFor(absl::Milliseconds(7));
     }
   });
+  // At least RunTime(), and until every writer made progress: under TSan a
+  // writer may get little time next to four busy readers.
   absl::SleepFor(RunTime());
+  const bool progressed = testutil::WaitUntil(
+      [&] {
+        return reloads_ok.load() >= 5 && rotations.load() >= 10 &&
+               changing_tally.accepted.load() > 0;
+      },
+      absl::Seconds(120));
   stop = true;
   for (std::thread& t : threads) t.join();
   a.StopWatching();
+  EXPECT_TRUE(progressed);
 
   const uint64_t generation = a.generation();
   std::printf(
