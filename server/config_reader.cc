@@ -86,10 +86,10 @@ namespace {
 // another shape is echoed by length only: it is often a value typed as a key
 // (`{secret:<value>}`, a pasted secret or key line) and may be a secret.
 std::string ShownKey(absl::string_view key) {
-  const bool schema_like =
-      !key.empty() && key.size() <= 32 &&
-      std::all_of(key.begin(), key.end(),
-                  [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  const bool schema_like = !key.empty() && key.size() <= 32 &&
+                           std::all_of(key.begin(), key.end(), [](char c) {
+                             return (c >= 'a' && c <= 'z') || c == '_';
+                           });
   return schema_like ? std::string(key)
                      : absl::StrCat("<", key.size(), "-character key>");
 }

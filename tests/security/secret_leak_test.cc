@@ -26,10 +26,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "core/base64url.h"
 #include "core/crypto/key_material.h"
 #include "core/crypto/signature_verifier.h"
-#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -59,7 +59,8 @@ std::vector<std::pair<std::string, std::string>> Forms(const Secret& s) {
   std::vector<std::pair<std::string, std::string>> out;
   out.push_back({"raw", s.bytes});
   out.push_back({"hex", absl::BytesToHexString(s.bytes)});
-  out.push_back({"HEX", absl::AsciiStrToUpper(absl::BytesToHexString(s.bytes))});
+  out.push_back(
+      {"HEX", absl::AsciiStrToUpper(absl::BytesToHexString(s.bytes))});
   for (int pad = 0; pad < 3; ++pad) {
     const std::string shifted = std::string(pad, '\0') + s.bytes;
     std::string b64 = absl::Base64Escape(shifted);
@@ -86,9 +87,9 @@ std::string BnParam(EVP_PKEY* pkey, const char* name) {
 }
 
 // The secret parts of a PEM private key: its DER and its private numbers.
-std::vector<Secret> PemSecrets(const std::string& name, const std::string& pem,
-                               std::vector<std::pair<std::string, std::string>>*
-                                   params = nullptr) {
+std::vector<Secret> PemSecrets(
+    const std::string& name, const std::string& pem,
+    std::vector<std::pair<std::string, std::string>>* params = nullptr) {
   std::vector<Secret> out;
   std::string body;
   for (absl::string_view line : absl::StrSplit(pem, '\n')) {
@@ -101,11 +102,11 @@ std::vector<Secret> PemSecrets(const std::string& name, const std::string& pem,
   EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   EXPECT_NE(pkey, nullptr) << name;
-  for (const char* p : {OSSL_PKEY_PARAM_PRIV_KEY, OSSL_PKEY_PARAM_RSA_D,
-                        OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
-                        OSSL_PKEY_PARAM_RSA_EXPONENT1,
-                        OSSL_PKEY_PARAM_RSA_EXPONENT2,
-                        OSSL_PKEY_PARAM_RSA_COEFFICIENT1}) {
+  for (const char* p :
+       {OSSL_PKEY_PARAM_PRIV_KEY, OSSL_PKEY_PARAM_RSA_D,
+        OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+        OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+        OSSL_PKEY_PARAM_RSA_COEFFICIENT1}) {
     std::string v = BnParam(pkey, p);
     if (v.empty()) continue;
     out.push_back({absl::StrCat(name, " ", p), v});
@@ -137,10 +138,15 @@ nlohmann::json PrivateJwk(const std::string& pem, const std::string& kid,
   };
   if (km->type() == KeyType::kRsa) {
     auto pub = km->RsaPublic();
-    j.update({{"kty", "RSA"}, {"alg", "RS256"}, {"n", Base64UrlEncode(pub->n)},
-              {"e", Base64UrlEncode(pub->e)}, {"d", get("d")},
-              {"p", get("rsa-factor1")}, {"q", get("rsa-factor2")},
-              {"dp", get("rsa-exponent1")}, {"dq", get("rsa-exponent2")},
+    j.update({{"kty", "RSA"},
+              {"alg", "RS256"},
+              {"n", Base64UrlEncode(pub->n)},
+              {"e", Base64UrlEncode(pub->e)},
+              {"d", get("d")},
+              {"p", get("rsa-factor1")},
+              {"q", get("rsa-factor2")},
+              {"dp", get("rsa-exponent1")},
+              {"dq", get("rsa-exponent2")},
               {"qi", get("rsa-coefficient1")}});
   } else {
     auto pub = km->EcPublic();
@@ -149,8 +155,11 @@ nlohmann::json PrivateJwk(const std::string& pem, const std::string& kid,
     for (const auto& [k, v] : p) {
       if (k == "priv") d = std::string(32 - v.size(), '\0') + v;
     }
-    j.update({{"kty", "EC"}, {"crv", "P-256"}, {"alg", "ES256"},
-              {"x", Base64UrlEncode(pub->x)}, {"y", Base64UrlEncode(pub->y)},
+    j.update({{"kty", "EC"},
+              {"crv", "P-256"},
+              {"alg", "ES256"},
+              {"x", Base64UrlEncode(pub->x)},
+              {"y", Base64UrlEncode(pub->y)},
               {"d", Base64UrlEncode(d)}});
   }
   return j;
@@ -167,12 +176,12 @@ std::string Sign(Algorithm alg, const std::string& key_text,
   EXPECT_TRUE(km.ok()) << km.status();
   auto signer = crypto::NewSigner(alg, *km);
   EXPECT_TRUE(signer.ok()) << signer.status();
-  const std::string input = absl::StrCat(
-      Base64UrlEncode(nlohmann::json{{"alg", std::string(AlgorithmName(alg))},
-                                     {"kid", kid},
-                                     {"typ", "JWT"}}
-                          .dump()),
-      ".", Base64UrlEncode(claims.dump()));
+  const std::string input =
+      absl::StrCat(Base64UrlEncode(nlohmann::json{
+                       {"alg", std::string(AlgorithmName(alg))},
+                       {"kid", kid},
+                       {"typ", "JWT"}}.dump()),
+                   ".", Base64UrlEncode(claims.dump()));
   auto sig = (*signer)->Sign(input);
   EXPECT_TRUE(sig.ok());
   return absl::StrCat(input, ".", Base64UrlEncode(*sig));
@@ -180,8 +189,9 @@ std::string Sign(Algorithm alg, const std::string& key_text,
 
 nlohmann::json Claims(absl::string_view aud = "api", int64_t exp_in = 600) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  return {{"iss", kIssuer}, {"aud", std::string(aud)}, {"sub", "alice"},
-          {"scope", "jwtauth.issue"}, {"iat", now}, {"exp", now + exp_in}};
+  return {{"iss", kIssuer}, {"aud", std::string(aud)},
+          {"sub", "alice"}, {"scope", "jwtauth.issue"},
+          {"iat", now},     {"exp", now + exp_in}};
 }
 
 class SecretLeakAttack : public ::testing::Test {
@@ -220,7 +230,8 @@ class SecretLeakAttack : public ::testing::Test {
 server:
   listen: "127.0.0.1:0"
   admin_listen: "127.0.0.1:0"
-  tls: {cert_file: ")", pki_->cert_file(), R"(", key_file: ")",
+  tls: {cert_file: ")",
+                        pki_->cert_file(), R"(", key_file: ")",
                         pki_->key_file(), R"(", client_ca_file: ")",
                         pki_->ca_file(), R"("}
 signing:
@@ -230,12 +241,15 @@ signing:
     - {kid: sig-rs, alg: RS256, jwk_file: "{dir}/signing.jwk", state: next}
 providers:
   - name: secrets
-    issuers: [)", kIssuer, R"(]
+    issuers: [)",
+                        kIssuer, R"(]
     audiences: [api]
     keys:
-      - {kid: hs-inline, alg: HS256, secret: ")", hs_inline_, R"("}
+      - {kid: hs-inline, alg: HS256, secret: ")",
+                        hs_inline_, R"("}
       - {kid: hs-file, alg: HS384, secret_file: "{dir}/hs.txt"}
-      - {kid: hs-env, alg: HS512, secret_env: )", kEnvName, R"(}
+      - {kid: hs-env, alg: HS512, secret_env: )",
+                        kEnvName, R"(}
       - {kid: rs-priv, alg: RS256, private_key_file: "{dir}/provider.pem"}
       - {jwks_file: "{dir}/private.jwks"}
 issue:
@@ -253,11 +267,14 @@ issue:
   // Every RPC, valid and failing; what a caller sees goes into seen_.
   void DriveRpcs() {
     const std::vector<std::pair<std::string, std::string>> tokens = {
-        {"hs-inline", Sign(Algorithm::kHs256, hs_inline_, "hs-inline", Claims())},
+        {"hs-inline",
+         Sign(Algorithm::kHs256, hs_inline_, "hs-inline", Claims())},
         {"hs-file", Sign(Algorithm::kHs384, hs_file_, "hs-file", Claims())},
         {"hs-env", Sign(Algorithm::kHs512, hs_env_, "hs-env", Claims())},
-        {"rs-priv", Sign(Algorithm::kRs256, provider_pem_, "rs-priv", Claims())},
-        {"jwks-es", Sign(Algorithm::kEs256, jwks_es_pem_, "jwks-es", Claims())}};
+        {"rs-priv",
+         Sign(Algorithm::kRs256, provider_pem_, "rs-priv", Claims())},
+        {"jwks-es",
+         Sign(Algorithm::kEs256, jwks_es_pem_, "jwks-es", Claims())}};
     for (const auto& [kid, token] : tokens) {
       v1::VerifyResponse r = server_->Verify(token);
       EXPECT_TRUE(r.valid()) << kid << ": " << r.detail();
@@ -267,21 +284,25 @@ issue:
       Seen("Verify bad sig " + kid,
            server_->Verify(token.substr(0, token.size() - 3) + "AAA")
                .DebugString());
-      Seen("Verify wrong aud " + kid, server_->Verify(token, "other").DebugString());
+      Seen("Verify wrong aud " + kid,
+           server_->Verify(token, "other").DebugString());
       Seen("Verify no provider " + kid,
            server_->Verify(token, "", "nope").DebugString());
     }
-    Seen("Verify expired",
-         server_->Verify(Sign(Algorithm::kHs256, hs_inline_, "hs-inline",
-                              Claims("api", -3600)))
-             .DebugString());
+    Seen("Verify expired", server_
+                               ->Verify(Sign(Algorithm::kHs256, hs_inline_,
+                                             "hs-inline", Claims("api", -3600)))
+                               .DebugString());
     Seen("Verify unknown kid",
          server_->Verify(Sign(Algorithm::kHs256, hs_inline_, "nope", Claims()))
              .DebugString());
     Seen("Verify malformed", server_->Verify("a.b.c").DebugString());
-    Seen("Verify none", server_->Verify(absl::StrCat(
-        Base64UrlEncode(R"({"alg":"none","kid":"hs-inline"})"), ".",
-        Base64UrlEncode(Claims().dump()), ".")).DebugString());
+    Seen("Verify none",
+         server_
+             ->Verify(absl::StrCat(
+                 Base64UrlEncode(R"({"alg":"none","kid":"hs-inline"})"), ".",
+                 Base64UrlEncode(Claims().dump()), "."))
+             .DebugString());
     DriveIssueAndListKeys(tokens[0].second);
     DriveCheck(tokens[1].second);
   }
@@ -296,11 +317,13 @@ issue:
     Seen("IssueToken anonymous", st.error_message() + st.error_details());
     st = server_->IssueToken(req, &resp, {{"authorization", "Bearer bad"}});
     Seen("IssueToken bad caller", st.error_message() + st.error_details());
-    st = server_->IssueToken(req, &resp, {{"authorization", "Bearer " + caller}});
+    st = server_->IssueToken(req, &resp,
+                             {{"authorization", "Bearer " + caller}});
     EXPECT_TRUE(st.ok()) << st.error_message();
     Seen("IssueToken", resp.DebugString());
     req.mutable_ttl()->set_seconds(-1);
-    st = server_->IssueToken(req, &resp, {{"authorization", "Bearer " + caller}});
+    st = server_->IssueToken(req, &resp,
+                             {{"authorization", "Bearer " + caller}});
     Seen("IssueToken bad ttl", st.error_message() + st.error_details());
     for (const char* provider : {"", "secrets", "nope"}) {
       v1::ListKeysRequest lr;
@@ -323,7 +346,8 @@ issue:
       if (!auth.empty()) (*http->mutable_headers())["authorization"] = auth;
       envoy::service::auth::v3::CheckResponse resp;
       grpc::Status st = server_->Check(req, &resp);
-      Seen("Check " + auth.substr(0, 12), resp.DebugString() + st.error_message());
+      Seen("Check " + auth.substr(0, 12),
+           resp.DebugString() + st.error_message());
     }
   }
 
@@ -339,44 +363,48 @@ issue:
   // Reload with config texts that fail on or next to a secret; each error
   // message is scanned (the logs too, at the end).
   void DriveConfigErrors() {
-    const std::string good = absl::StrReplaceAll(
-        Config(), {{"{dir}", server_->dir()}});
+    const std::string good =
+        absl::StrReplaceAll(Config(), {{"{dir}", server_->dir()}});
     const std::string inline_line =
         absl::StrCat("secret: \"", hs_inline_, "\"}");
     const std::vector<std::pair<std::string, std::string>> broken = {
         {"unknown field next to a secret",
-         absl::StrReplaceAll(good, {{inline_line, inline_line.substr(
-             0, inline_line.size() - 1) + ", bogus: 1}"}})},
+         absl::StrReplaceAll(
+             good,
+             {{inline_line, inline_line.substr(0, inline_line.size() - 1) +
+                                ", bogus: 1}"}})},
         {"unterminated flow map after a secret",
-         absl::StrReplaceAll(good, {{inline_line, inline_line.substr(
-             0, inline_line.size() - 1)}})},
+         absl::StrReplaceAll(
+             good,
+             {{inline_line, inline_line.substr(0, inline_line.size() - 1)}})},
         {"unterminated string holding a secret",
-         absl::StrReplaceAll(good, {{inline_line, absl::StrCat(
-             "secret: \"", hs_inline_, "}")}})},
+         absl::StrReplaceAll(
+             good,
+             {{inline_line, absl::StrCat("secret: \"", hs_inline_, "}")}})},
         {"secret under the wrong alg",
          absl::StrReplaceAll(good, {{"kid: hs-inline, alg: HS256",
                                      "kid: hs-inline, alg: RS256"}})},
         {"secret as a mapping key",
-         absl::StrReplaceAll(good, {{inline_line, absl::StrCat(
-             "\"", hs_inline_, "\": 1}")}})},
+         absl::StrReplaceAll(
+             good, {{inline_line, absl::StrCat("\"", hs_inline_, "\": 1}")}})},
         {"secret in an env reference",
-         absl::StrReplaceAll(good, {{inline_line, absl::StrCat(
-             "secret: \"${", kEnvName, "}\", alg: HS999}")}})},
+         absl::StrReplaceAll(
+             good, {{inline_line, absl::StrCat("secret: \"${", kEnvName,
+                                               "}\", alg: HS999}")}})},
         {"secret typed into the alg field",
-         absl::StrReplaceAll(good, {{"kid: hs-inline, alg: HS256",
-                                     "kid: hs-inline, alg: \"" + hs_inline_ +
-                                         "\""}})},
+         absl::StrReplaceAll(
+             good, {{"kid: hs-inline, alg: HS256",
+                     "kid: hs-inline, alg: \"" + hs_inline_ + "\""}})},
         {"secret typed without a space after the colon",
-         absl::StrReplaceAll(good, {{inline_line, absl::StrCat(
-             "secret:", hs_inline_, "}")}})},
+         absl::StrReplaceAll(
+             good, {{inline_line, absl::StrCat("secret:", hs_inline_, "}")}})},
         {"env secret under an alg it cannot serve",
-         absl::StrReplaceAll(good, {{"kid: hs-env, alg: HS512",
-                                     "kid: hs-env, alg: ES256"}})},
+         absl::StrReplaceAll(
+             good, {{"kid: hs-env, alg: HS512", "kid: hs-env, alg: ES256"}})},
         {"PEM file as an HMAC secret",
-         absl::StrReplaceAll(good, {{"secret_file: \"" + server_->dir() +
-                                         "/hs.txt\"",
-                                     "secret_file: \"" + server_->dir() +
-                                         "/signing.pem\""}})},
+         absl::StrReplaceAll(
+             good, {{"secret_file: \"" + server_->dir() + "/hs.txt\"",
+                     "secret_file: \"" + server_->dir() + "/signing.pem\""}})},
         {"secret file as a private key",
          absl::StrReplaceAll(good, {{"/provider.pem", "/hs.txt"}})},
         {"private JWKS as a private key",
@@ -388,15 +416,16 @@ issue:
         {"secret file as the signing JWK",
          absl::StrReplaceAll(good, {{"/signing.jwk", "/hs.txt"}})},
         {"signing key under the wrong alg",
-         absl::StrReplaceAll(good, {{"kid: sig-es, alg: ES256",
-                                     "kid: sig-es, alg: ES384"}})},
+         absl::StrReplaceAll(
+             good, {{"kid: sig-es, alg: ES256", "kid: sig-es, alg: ES384"}})},
     };
     for (const auto& [what, text] : broken) {
       WriteConfig(text);
       absl::Status st = server_->app().ReloadFromFile();
       EXPECT_FALSE(st.ok()) << what;
       Seen("config error: " + what, std::string(st.message()));
-      auto parsed = server::ParseServerConfig(text, "config.yaml", server_->dir());
+      auto parsed =
+          server::ParseServerConfig(text, "config.yaml", server_->dir());
       if (!parsed.ok()) {
         Seen("parse error: " + what, std::string(parsed.status().message()));
       }
@@ -420,14 +449,15 @@ issue:
         for (const auto& [where, text] : seen_) {
           ++scanned;
           EXPECT_EQ(text.find(needle), std::string::npos)
-              << secret.name << " (" << form << ") leaked in " << where
-              << ":\n" << text;
+              << secret.name << " (" << form << ") leaked in " << where << ":\n"
+              << text;
         }
       }
     }
-    std::printf("secret leak scan: %zu secrets, %d forms, %zu outputs, %d "
-                "searches, 0 leaks expected\n",
-                secrets_.size(), forms, seen_.size(), scanned);
+    std::printf(
+        "secret leak scan: %zu secrets, %d forms, %zu outputs, %d "
+        "searches, 0 leaks expected\n",
+        secrets_.size(), forms, seen_.size(), scanned);
   }
 
   // Appends `text` to what is scanned at the end, under `where`.

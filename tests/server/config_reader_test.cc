@@ -87,18 +87,18 @@ TEST(ConfigReaderTest, StringsInterpolateEnvironment) {
 // A value typed as a key (`{secret:abc}`, a pasted secret) may be a secret:
 // only keys shaped like schema keys are echoed.
 TEST(ConfigReaderTest, UnknownKeyNotShapedLikeASchemaKeyIsNotEchoed) {
-  for (const char* key : {"secret:Q7v2pX9kLm4RtY8wZ3bN6cF1hJ5dG0sA",
-                          "Q7v2pX9kLm4RtY8wZ3bN6cF1", "0123456789abcdef",
-                          "a_very_long_lowercase_key_beyond_thirty_two"}) {
+  for (const char* key :
+       {"secret:Q7v2pX9kLm4RtY8wZ3bN6cF1hJ5dG0sA", "Q7v2pX9kLm4RtY8wZ3bN6cF1",
+        "0123456789abcdef", "a_very_long_lowercase_key_beyond_thirty_two"}) {
     ConfigNode root = Load(absl::StrCat("outer: {a: 1, \"", key, "\": 2}\n"));
     const std::string m = Message(root["outer"].ExpectMap({"a"}));
     EXPECT_THAT(m, HasSubstr(absl::StrCat("outer.<", strlen(key),
                                           "-character key>: unknown key")));
     EXPECT_THAT(m, Not(HasSubstr(key)));
   }
-  EXPECT_THAT(Message(Load("outer: {a: 1, secrets: 2}\n")["outer"].ExpectMap(
-                  {"a"})),
-              HasSubstr("outer.secrets: unknown key"));
+  EXPECT_THAT(
+      Message(Load("outer: {a: 1, secrets: 2}\n")["outer"].ExpectMap({"a"})),
+      HasSubstr("outer.secrets: unknown key"));
 }
 
 TEST(ConfigReaderTest, UnknownAndRepeatedKeysAreRejectedAtTheKey) {

@@ -88,7 +88,13 @@ class ParallelVerifyTest : public ::testing::Test {
     cache_ = *std::move(cache);
     store_.SetSourceKeys(kProvider, "static", {static_stable_.key});
   }
-  void TearDown() override { refresher_.reset(); }
+  void TearDown() override {
+    stop_ = true;
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    refresher_.reset();
+  }
 
   void MakeRefresherAndVerifier() {
     JwksSourceConfig s;
@@ -123,6 +129,105 @@ class ParallelVerifyTest : public ::testing::Test {
     ASSERT_TRUE(refresher_->WaitForInitialLoad(absl::Seconds(20)));
   }
 
+  // Readers: each thread verifies a stable, a changing and a bad token in
+  // turn, with and without a provider named.
+  void StartVerifiers() {
+    // More distinct tokens than cache entries: hits, misses and evictions.
+    for (int i = 0; i < 48; ++i) {
+      stable_.push_back(
+          TokenFor(i % 2 == 0 ? static_stable_ : jwks_stable_, i));
+      changing_.push_back(
+          TokenFor(i % 3 == 0 ? static_rotating_
+                              : (i % 3 == 1 ? rotating_a_ : rotating_b_),
+                   i));
+    }
+    for (int i = 0; i < 8; ++i) bad_.push_back(TokenFor(unknown_, i));
+    bad_.push_back("garbage");
+    bad_.push_back(stable_[0].substr(0, stable_[0].size() - 2) + "AA");
+    for (int t = 0; t < kVerifyThreads; ++t) {
+      threads_.emplace_back([this, t] {
+        VerifyOptions with_provider;
+        with_provider.provider = kProvider;
+        for (size_t i = t; !stop_.load(); ++i) {
+          const VerifyOptions& o = i % 2 == 0 ? with_provider : VerifyOptions{};
+          VerifyResult s = verifier_->Verify(stable_[i % stable_.size()], o);
+          ++stable_tally_.calls;
+          (s.ok() ? stable_tally_.ok : stable_tally_.stable_failures)++;
+          VerifyResult c =
+              verifier_->Verify(changing_[i % changing_.size()], o);
+          ++changing_tally_.calls;
+          if (c.ok()) ++changing_tally_.ok;
+          VerifyResult b = verifier_->Verify(bad_[i % bad_.size()], o);
+          ++bad_tally_.calls;
+          if (b.ok()) ++bad_tally_.bad_accepted;
+        }
+      });
+    }
+  }
+
+  // Writers: the static source gains and loses a key; the JWKS rotates
+  // between two sets (the refresher re-fetches every 5 ms); the cache is
+  // cleared now and then; stats are read alongside.
+  void StartWriters() {
+    threads_.emplace_back([this] {
+      for (bool with = true; !stop_.load(); with = !with, ++swaps_) {
+        std::vector<Key> keys = {static_stable_.key};
+        if (with) keys.push_back(static_rotating_.key);
+        store_.SetSourceKeys(kProvider, "static", std::move(keys));
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+    });
+    threads_.emplace_back([this] {
+      for (bool a = false; !stop_.load(); a = !a, ++rotations_) {
+        server_->SetReply(
+            "/jwks",
+            {.body = JwksOf({&jwks_stable_, a ? &rotating_a_ : &rotating_b_})});
+        if (rotations_ % 5 == 0) cache_->Clear();
+        (void)cache_->stats();
+        (void)store_.Sources();
+        (void)refresher_->Stats();
+        absl::SleepFor(absl::Milliseconds(7));
+      }
+    });
+  }
+
+  // At least RunTime(), and until every writer made progress (bounded):
+  // under TSan a writer may get little time next to four busy readers.
+  bool RunAndStop() {
+    absl::SleepFor(RunTime());
+    const bool progressed = testutil::WaitUntil(
+        [&] {
+          return swaps_.load() >= 20 && rotations_.load() >= 10 &&
+                 refresher_->Stats().at(0).fetch_ok >= 3;
+        },
+        absl::Seconds(120));
+    stop_ = true;
+    for (std::thread& t : threads_) t.join();
+    return progressed;
+  }
+
+  void PrintFigures() const {
+    const JwksSourceStats st = refresher_->Stats().at(0);
+    const VerificationCache::Stats cs = cache_->stats();
+    std::printf(
+        "parallel verify: stable %lld calls, %lld failures; changing %lld "
+        "calls, %lld ok; bad %lld calls, %lld accepted; %d static swaps, %d "
+        "JWKS rotations, %llu fetches ok, %llu failed; cache %llu hits, %llu "
+        "misses, %llu evictions, %llu invalidations\n",
+        static_cast<long long>(stable_tally_.calls.load()),
+        static_cast<long long>(stable_tally_.stable_failures.load()),
+        static_cast<long long>(changing_tally_.calls.load()),
+        static_cast<long long>(changing_tally_.ok.load()),
+        static_cast<long long>(bad_tally_.calls.load()),
+        static_cast<long long>(bad_tally_.bad_accepted.load()), swaps_.load(),
+        rotations_.load(), static_cast<unsigned long long>(st.fetch_ok),
+        static_cast<unsigned long long>(st.fetch_failed),
+        static_cast<unsigned long long>(cs.hits),
+        static_cast<unsigned long long>(cs.misses),
+        static_cast<unsigned long long>(cs.evictions),
+        static_cast<unsigned long long>(cs.invalidations));
+  }
+
   // Keys present the whole time (tokens under them must always verify)...
   const TestKey static_stable_ = GenerateTestKey(Algorithm::kEs256, "s-1");
   const TestKey jwks_stable_ = GenerateTestKey(Algorithm::kRs256, "j-1");
@@ -138,108 +243,29 @@ class ParallelVerifyTest : public ::testing::Test {
   std::unique_ptr<VerificationCache> cache_;
   std::unique_ptr<JwksRefresher> refresher_;
   std::unique_ptr<TokenVerifier> verifier_;
+
+  std::vector<std::string> stable_, changing_, bad_;
+  Tally stable_tally_, changing_tally_, bad_tally_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> swaps_{0}, rotations_{0};
+  std::vector<std::thread> threads_;
 };
 
 TEST_F(ParallelVerifyTest, KeySwapsCacheAndRefresherUnderParallelVerify) {
   MakeRefresherAndVerifier();
-  // More distinct tokens than cache entries: hits, misses and evictions.
-  std::vector<std::string> stable, changing, bad;
-  for (int i = 0; i < 48; ++i) {
-    stable.push_back(TokenFor(i % 2 == 0 ? static_stable_ : jwks_stable_, i));
-    changing.push_back(TokenFor(
-        i % 3 == 0 ? static_rotating_ : (i % 3 == 1 ? rotating_a_ : rotating_b_),
-        i));
-  }
-  for (int i = 0; i < 8; ++i) bad.push_back(TokenFor(unknown_, i));
-  bad.push_back("garbage");
-  bad.push_back(stable[0].substr(0, stable[0].size() - 2) + "AA");
-
-  Tally stable_tally, changing_tally, bad_tally;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kVerifyThreads; ++t) {
-    threads.emplace_back([&, t] {
-      VerifyOptions with_provider;
-      with_provider.provider = kProvider;
-      for (size_t i = t; !stop.load(); ++i) {
-        const VerifyOptions& o = i % 2 == 0 ? with_provider : VerifyOptions{};
-        VerifyResult s = verifier_->Verify(stable[i % stable.size()], o);
-        ++stable_tally.calls;
-        (s.ok() ? stable_tally.ok : stable_tally.stable_failures)++;
-        VerifyResult c = verifier_->Verify(changing[i % changing.size()], o);
-        ++changing_tally.calls;
-        if (c.ok()) ++changing_tally.ok;
-        VerifyResult b = verifier_->Verify(bad[i % bad.size()], o);
-        ++bad_tally.calls;
-        if (b.ok()) ++bad_tally.bad_accepted;
-      }
-    });
-  }
-  // Static sources: the rotating key is added and removed.
-  std::atomic<int> swaps{0};
-  threads.emplace_back([&] {
-    for (bool with = true; !stop.load(); with = !with, ++swaps) {
-      std::vector<Key> keys = {static_stable_.key};
-      if (with) keys.push_back(static_rotating_.key);
-      store_.SetSourceKeys(kProvider, "static", std::move(keys));
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-  });
-  // The JWKS rotates between two sets; the cache is cleared now and then.
-  std::atomic<int> rotations{0};
-  threads.emplace_back([&] {
-    for (bool a = false; !stop.load(); a = !a, ++rotations) {
-      server_->SetReply("/jwks", {.body = JwksOf({&jwks_stable_,
-                                                  a ? &rotating_a_
-                                                    : &rotating_b_})});
-      if (rotations % 5 == 0) cache_->Clear();
-      (void)cache_->stats();
-      (void)store_.Sources();
-      (void)refresher_->Stats();
-      absl::SleepFor(absl::Milliseconds(7));
-    }
-  });
-  // At least RunTime(), and until every writer made progress: under TSan a
-  // writer may get little time next to four busy readers.
-  absl::SleepFor(RunTime());
-  const bool progressed = testutil::WaitUntil(
-      [&] {
-        return swaps.load() >= 20 && rotations.load() >= 10 &&
-               refresher_->Stats().at(0).fetch_ok >= 3;
-      },
-      absl::Seconds(120));
-  stop = true;
-  for (std::thread& t : threads) t.join();
-  EXPECT_TRUE(progressed);
-
-  const JwksSourceStats st = refresher_->Stats().at(0);
-  const VerificationCache::Stats cs = cache_->stats();
-  std::printf(
-      "parallel verify: stable %lld calls, %lld failures; changing %lld "
-      "calls, %lld ok; bad %lld calls, %lld accepted; %d static swaps, %d "
-      "JWKS rotations, %llu fetches ok, %llu failed; cache %llu hits, %llu "
-      "misses, %llu evictions, %llu invalidations\n",
-      static_cast<long long>(stable_tally.calls.load()),
-      static_cast<long long>(stable_tally.stable_failures.load()),
-      static_cast<long long>(changing_tally.calls.load()),
-      static_cast<long long>(changing_tally.ok.load()),
-      static_cast<long long>(bad_tally.calls.load()),
-      static_cast<long long>(bad_tally.bad_accepted.load()), swaps.load(),
-      rotations.load(),
-      static_cast<unsigned long long>(st.fetch_ok),
-      static_cast<unsigned long long>(st.fetch_failed),
-      static_cast<unsigned long long>(cs.hits),
-      static_cast<unsigned long long>(cs.misses),
-      static_cast<unsigned long long>(cs.evictions),
-      static_cast<unsigned long long>(cs.invalidations));
-  EXPECT_GT(stable_tally.calls.load(), 0);
-  EXPECT_EQ(stable_tally.stable_failures.load(), 0);
-  EXPECT_EQ(bad_tally.bad_accepted.load(), 0);
-  EXPECT_GT(changing_tally.ok.load(), 0);
-  EXPECT_GE(swaps.load(), 20);
-  EXPECT_GE(st.fetch_ok, 3u);  // the refresher swapped keys under load
-  EXPECT_GT(cs.hits, 0u);
-  EXPECT_GT(cs.misses, 0u);
+  StartVerifiers();
+  StartWriters();
+  EXPECT_TRUE(RunAndStop());
+  PrintFigures();
+  EXPECT_GT(stable_tally_.calls.load(), 0);
+  EXPECT_EQ(stable_tally_.stable_failures.load(), 0);
+  EXPECT_EQ(bad_tally_.bad_accepted.load(), 0);
+  EXPECT_GT(changing_tally_.ok.load(), 0);
+  EXPECT_GE(swaps_.load(), 20);
+  // The refresher swapped keys under load; the cache hit and missed.
+  EXPECT_GE(refresher_->Stats().at(0).fetch_ok, 3u);
+  EXPECT_GT(cache_->stats().hits, 0u);
+  EXPECT_GT(cache_->stats().misses, 0u);
 }
 
 }  // namespace

@@ -142,9 +142,8 @@ void RpcClient::Finish(CallSlot& slot, const grpc::Status& status) {
       const auto& r = slot.verify_response;
       expected =
           valid ? r.valid()
-                : !r.valid() &&
-                      (tokens_->garbage() ||
-                       r.reason() == jwtauth::v1::SIGNATURE_INVALID);
+                : !r.valid() && (tokens_->garbage() ||
+                                 r.reason() == jwtauth::v1::SIGNATURE_INVALID);
     } else {
       expected = (slot.check_response.status().code() == 0) == valid;
     }
