@@ -40,6 +40,8 @@ cmdline="$*"
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/bench/serving_port.sh
+. "$here/serving_port.sh"
 # shellcheck source=tests/bench/run_all_lib.sh
 . "$here/run_all_lib.sh"
 # shellcheck source=tests/bench/run_all_sections.sh
