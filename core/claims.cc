@@ -131,20 +131,20 @@ absl::Status RegisteredClaimValues::Scan(absl::string_view payload,
                                          const JsonLimits& limits,
                                          RegisteredClaimValues& out) {
   out.present_ = {};
-  return ScanJsonBounded(
-      payload, limits, [&out](absl::string_view name) -> nlohmann::json* {
-        using json_internal::SameName;
-        const Slot slot = SameName(name, "iss")   ? kIss
-                          : SameName(name, "sub") ? kSub
-                          : SameName(name, "aud") ? kAud
-                          : SameName(name, "exp") ? kExp
-                          : SameName(name, "nbf") ? kNbf
-                          : SameName(name, "iat") ? kIat
-                                                  : kSlots;
-        if (slot == kSlots) return nullptr;
-        out.present_[slot] = true;
-        return &out.values_[slot];
-      });
+  return ScanJsonBounded(payload, limits,
+                         [&out](absl::string_view name) -> nlohmann::json* {
+                           using json_internal::SameName;
+                           const Slot slot = SameName(name, "iss")   ? kIss
+                                             : SameName(name, "sub") ? kSub
+                                             : SameName(name, "aud") ? kAud
+                                             : SameName(name, "exp") ? kExp
+                                             : SameName(name, "nbf") ? kNbf
+                                             : SameName(name, "iat") ? kIat
+                                                                     : kSlots;
+                           if (slot == kSlots) return nullptr;
+                           out.present_[slot] = true;
+                           return &out.values_[slot];
+                         });
 }
 
 RegisteredClaims RegisteredClaimValues::view() const {

@@ -199,8 +199,12 @@ class BoundedScanner : public LimitCounter {
   BoundedScanner(const JsonLimits& limits, SlotFor slot_for)
       : LimitCounter(limits), slot_for_(slot_for) {}
 
-  bool null() { return AddScalar([] { return json(nullptr); }); }
-  bool boolean(bool v) { return AddScalar([v] { return json(v); }); }
+  bool null() {
+    return AddScalar([] { return json(nullptr); });
+  }
+  bool boolean(bool v) {
+    return AddScalar([v] { return json(v); });
+  }
   bool number_integer(json::number_integer_t v) {
     return AddScalar([v] { return json(v); });
   }
@@ -269,8 +273,8 @@ class BoundedScanner : public LimitCounter {
   template <typename Make>
   bool AddScalar(Make make) {
     if (!CountValue(/*is_object=*/false)) return false;
-    const bool keep = !frames_.empty() && (frames_.back().node != nullptr ||
-                                           pending_ != nullptr);
+    const bool keep = !frames_.empty() &&
+                      (frames_.back().node != nullptr || pending_ != nullptr);
     if (keep) {
       Target(make());
     }
@@ -281,8 +285,8 @@ class BoundedScanner : public LimitCounter {
     const bool object = type == json::value_t::object;
     if (!CountValue(object)) return false;
     if (!CheckDepth(frames_.size())) return false;
-    const bool keep = !frames_.empty() && (frames_.back().node != nullptr ||
-                                           pending_ != nullptr);
+    const bool keep = !frames_.empty() &&
+                      (frames_.back().node != nullptr || pending_ != nullptr);
     json* node = keep ? Target(json(type)) : nullptr;
     frames_.push_back(Frame{.node = node, .object = object, .names = {}});
     return true;

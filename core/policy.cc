@@ -204,8 +204,8 @@ FailureOr<PolicyResult> Policy::Check(const nlohmann::json& json,
                                       absl::string_view audience,
                                       const VerifyContext& context) const {
   PolicyResult result;
-  std::optional<Failure> failure = CheckRegisteredClaims(
-      RegisteredClaims::Of(json), now, audience, result);
+  std::optional<Failure> failure =
+      CheckRegisteredClaims(RegisteredClaims::Of(json), now, audience, result);
   if (!failure) failure = CheckAppClaims(Claims(json), context, result);
   if (failure) return *std::move(failure);
   return result;
@@ -216,8 +216,7 @@ FailureOr<PolicyResult> Policy::CheckRegistered(
     absl::string_view audience) const {
   if (reads_claims_object_) {
     // A caller error; fail closed rather than skip the other rules.
-    return Fail(FailureReason::kClaimInvalid,
-                "policy reads the claims object");
+    return Fail(FailureReason::kClaimInvalid, "policy reads the claims object");
   }
   PolicyResult result;
   if (std::optional<Failure> failure =

@@ -108,8 +108,8 @@ bool AllInCompactJwsAlphabet(absl::string_view token) {
     std::memcpy(&w, p, 8);
     if ((w & kTopBits) != 0) return false;
     const uint64_t ok = LanesInRange(w | kLanes * 0x20, 'a', 'z') |
-                        LanesInRange(w, '0', '9') |
-                        LanesInRange(w, '-', '.') | LanesInRange(w, '_', '_');
+                        LanesInRange(w, '0', '9') | LanesInRange(w, '-', '.') |
+                        LanesInRange(w, '_', '_');
     if (ok != kTopBits) return false;
   }
   for (; n > 0; ++p, --n) {
@@ -413,10 +413,10 @@ std::optional<VerifiedToken> TokenVerifier::TryProvider(const Policy& p,
     return std::nullopt;
   }
   FailureOr<PolicyResult> checked =
-      need_tree ? p.Check(*req.tree, req.now, req.options.audience,
-                          req.options.context)
-                : p.CheckRegistered(req.registered, req.now,
-                                    req.options.audience);
+      need_tree
+          ? p.Check(*req.tree, req.now, req.options.audience,
+                    req.options.context)
+          : p.CheckRegistered(req.registered, req.now, req.options.audience);
   if (!checked.ok()) {
     req.Keep(checked.failure(), kPolicyRank);
     return std::nullopt;

@@ -294,20 +294,20 @@ TEST(ScanJsonBoundedTest, SameVerdictAsParseAndKeptMembersEqualTheTree) {
   const char* const kDocs[] = {
       R"({"iss":"a","other":{"x":[1,2,{"y":null}]},"aud":["p","q"]})",
       R"({"skip":{"a":1,"a":2},"iss":"x"})",       // dup in a skipped object
-      R"({"skip":[{"a":1},{"b":1,"b":2}]})",        // dup deeper, skipped
-      R"({"iss":{"a":1,"\u0061":2}})",              // dup in a kept object
-      R"({"iss":1,"\u0069ss":2})",                  // top-level dup, escaped
-      R"({"skip":1,"skip":2})",                     // top-level dup, skipped
-      R"({"a":1,"b":2,"c":3,"d":4})",               // members at top
-      R"({"s":{"a":1,"b":2,"c":3,"d":4}})",         // members, skipped
-      R"({"s":[[[1]]]})",                           // depth, skipped
-      R"({"iss":[[[1]]]})",                         // depth, kept
-      R"({"s":[1,2,3,4,5,6,7,8,9,10,11,12,13]})",   // values, skipped
-      R"([1,2])",                                   // not an object
-      R"({"iss":"a"} x)",                           // trailing bytes
-      R"({"iss":"\ud800"})",                        // lone surrogate
-      "{\"s\":\"\xff\"}",                           // bad UTF-8, skipped
-      R"({"iss":tru})",                             // syntax
+      R"({"skip":[{"a":1},{"b":1,"b":2}]})",       // dup deeper, skipped
+      R"({"iss":{"a":1,"\u0061":2}})",             // dup in a kept object
+      R"({"iss":1,"\u0069ss":2})",                 // top-level dup, escaped
+      R"({"skip":1,"skip":2})",                    // top-level dup, skipped
+      R"({"a":1,"b":2,"c":3,"d":4})",              // members at top
+      R"({"s":{"a":1,"b":2,"c":3,"d":4}})",        // members, skipped
+      R"({"s":[[[1]]]})",                          // depth, skipped
+      R"({"iss":[[[1]]]})",                        // depth, kept
+      R"({"s":[1,2,3,4,5,6,7,8,9,10,11,12,13]})",  // values, skipped
+      R"([1,2])",                                  // not an object
+      R"({"iss":"a"} x)",                          // trailing bytes
+      R"({"iss":"\ud800"})",                       // lone surrogate
+      "{\"s\":\"\xff\"}",                          // bad UTF-8, skipped
+      R"({"iss":tru})",                            // syntax
       R"({})",
       R"({"exp":1.5e9,"nbf":-0,"iat":18446744073709551615,"sub":null})",
   };

@@ -84,8 +84,7 @@ inline std::string CheckScanMatchesParse(absl::string_view data,
         }
         return &kept[std::string(name)];
       });
-  if (tree.ok() != scanned.ok() ||
-      (!tree.ok() && (tree.status() != scanned))) {
+  if (tree.ok() != scanned.ok() || (!tree.ok() && (tree.status() != scanned))) {
     return "scan and parse disagree on the verdict";
   }
   if (!tree.ok() || !tree->is_object()) return "";
