@@ -95,7 +95,9 @@ struct RegisteredClaims {
 // that reads nothing else: the whole payload is checked under the limits
 // exactly as ParseJsonBounded would (same failures), but no tree is built
 // for the other members. A view() points inside: take it after any move.
-class RegisteredClaimValues final {
+// The implicit default constructor is flagged only because nlohmann::json's
+// is not declared noexcept; a null json value never allocates or throws.
+class RegisteredClaimValues final {  // NOLINT(bugprone-exception-escape)
  public:
   // ParseJsonBounded's statuses on failure.
   static absl::Status Scan(absl::string_view payload, const JsonLimits& limits,
