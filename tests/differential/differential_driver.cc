@@ -56,13 +56,15 @@ struct Driver {
 
 absl::StatusOr<nlohmann::json> ReadJsonFile(const char* path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": unreadable"));
+  if (!in)
+    return absl::InvalidArgumentError(absl::StrCat(path, ": unreadable"));
   std::ostringstream text;
   text << in.rdbuf();
   nlohmann::json config =
       nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (!config.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a JSON object"));
   }
   return config;
 }
@@ -76,9 +78,8 @@ absl::StatusOr<std::vector<Key>> ImportKeys(const nlohmann::json& jwks) {
   for (const nlohmann::json& jwk : jwks) {
     absl::StatusOr<Key> key = ImportJwk(jwk, options);
     if (!key.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("key ", jwk.value("kid", "?"), ": ",
-                       key.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "key ", jwk.value("kid", "?"), ": ", key.status().message()));
     }
     keys.push_back(*std::move(key));
   }

@@ -65,8 +65,8 @@ void CheckError(const absl::Status& s, const char* what) {
   }
   const absl::string_view m = s.message();
   if (!absl::StartsWith(m, "fuzz.yaml") && !absl::StartsWith(m, "env ")) {
-    Violated(std::string(what) + ": message names no location: " +
-             std::string(m));
+    Violated(std::string(what) +
+             ": message names no location: " + std::string(m));
   }
 }
 

@@ -64,9 +64,9 @@ void CheckKey(const crypto::KeyMaterial& km) {
 
 std::string WrapDer(uint8_t selector, absl::string_view der) {
   static const char* const kLabels[] = {
-      "PRIVATE KEY",    "PUBLIC KEY",  "RSA PRIVATE KEY", "RSA PUBLIC KEY",
-      "EC PRIVATE KEY", "CERTIFICATE", "ENCRYPTED PRIVATE KEY",
-      "EC PARAMETERS"};
+      "PRIVATE KEY",           "PUBLIC KEY",     "RSA PRIVATE KEY",
+      "RSA PUBLIC KEY",        "EC PRIVATE KEY", "CERTIFICATE",
+      "ENCRYPTED PRIVATE KEY", "EC PARAMETERS"};
   const char* label = kLabels[selector % 8];
   std::string b64 = absl::Base64Escape(der);
   std::string pem = absl::StrCat("-----BEGIN ", label, "-----\n");

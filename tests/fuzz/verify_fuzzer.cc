@@ -218,7 +218,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ExpectSame(plain, b.cached->Verify(token, o));
   ExpectSame(plain, b.cached->Verify(token, o));  // a hit when cached
   if (data[0] & 0x80) {
-    const VerifyResult any = b.plain->VerifyWithAnyOf(token, {"alt", "main"}, o);
+    const VerifyResult any =
+        b.plain->VerifyWithAnyOf(token, {"alt", "main"}, o);
     CheckResult(any, token, VerifyOptions{});
   }
   return 0;
