@@ -50,12 +50,16 @@
 //       ServiceContext{.state = &holder, .metrics = &m, .logger = &logger});
 //   builder.RegisterService(&ext_authz);
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "core/verifier.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "server/ext_authz_answer.h"
+#include "server/ext_authz_answer_memo.h"
 #include "server/ext_authz_policy.h"
 #include "server/service_context.h"
 
@@ -92,26 +96,61 @@ class ExtAuthzService final
 
  private:
   // A decision before the answer is written: `verified` set = allowed with
-  // that token on `route` (the answer is AllowVerified's); otherwise the
+  // that token on `route` (the answer is VerifiedAnswer's); otherwise the
   // response passed to Decide holds the whole answer.
   struct Decision {
     absl::string_view label;
+    bool allowed = false;
+    absl::string_view log_reason;  // allowed: "OK" or why without claims
     std::optional<VerifiedToken> verified;
     const ExtAuthzPolicy* policy = nullptr;
-    const ExtAuthzRoute* route = nullptr;
+    const ExtAuthzRoute* route = nullptr;  // null: unknown route
+    std::optional<FoundToken> found;
+    absl::string_view request_id;     // into the CheckRequest
+    absl::string_view cookie_header;  // into the CheckRequest
+
+    Decision&& Answered(absl::string_view l) {
+      label = l;
+      return std::move(*this);
+    }
+    Decision&& AllowedWithoutClaims(absl::string_view reason) {
+      label = "OK";
+      allowed = true;
+      log_reason = reason;
+      return std::move(*this);
+    }
+    // Views into this decision and its request: rebuild after a move.
+    CheckContext context() const;
   };
+  // The serialized answer ServeCheck sends: memoised bytes (kept alive by
+  // `hold`) or `scratch`.
+  struct WireAnswer {
+    absl::string_view bytes;
+    std::string scratch;
+    std::shared_ptr<const CheckAnswer> hold;
+  };
+
   Decision Decide(const ServingState& state,
                   const envoy::service::auth::v3::CheckRequest& request,
                   envoy::service::auth::v3::CheckResponse* response) const;
+  // Writes the answer of `d`: the allowed answer of a verified token (into
+  // `wire` when given, else into `response`), or the denial when its
+  // upstream token cannot be minted; logs sampled allowed decisions.
+  // Returns the metrics label.
+  absl::string_view Finish(const ServingState& state, Decision& d,
+                           envoy::service::auth::v3::CheckResponse* response,
+                           WireAnswer* wire) const;
+  // The memoised allowed answer of a verified decision (AllowedCheckMemo
+  // on the token, keyed by route and, when the token is removed, source).
+  absl::StatusOr<const CheckAnswer*> VerifiedAnswer(
+      const ServingState& state, const Decision& d,
+      std::shared_ptr<const CheckAnswer>* hold) const;
+  void DenyUpstreamToken(
+      const ServingState& state, Decision& d, const absl::Status& error,
+      envoy::service::auth::v3::CheckResponse* response) const;
 
   ServiceContext ctx_;
 };
-
-// `Bearer error="<error>"[, error_description="<description>"][,
-// scope="<scope>"]` with every value quote-escaped (RFC 7235 quoted-string).
-std::string BearerChallenge(absl::string_view error,
-                            absl::string_view description,
-                            absl::string_view scope = "");
 
 }  // namespace jwtauth::server
 
