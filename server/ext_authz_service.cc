@@ -270,7 +270,14 @@ absl::string_view ExtAuthzService::Finish(const ServingState& state,
                                           authv3::CheckResponse* response,
                                           WireAnswer* wire) const {
   const CheckContext check = d.context();
-  if (d.verified.has_value()) {
+  const bool strip = d.verified.has_value() &&
+                     !d.route->options.forward_token && check.source != nullptr;
+  if (d.verified.has_value() && wire == nullptr &&
+      !d.route->options.upstream_token.has_value()) {
+    // Authorize without an upstream token: nothing worth memoising.
+    AllowVerified(*d.policy, *d.route, *d.verified, check,
+                  AllowedExtras{"", strip}, response);
+  } else if (d.verified.has_value()) {
     std::shared_ptr<const CheckAnswer> hold;
     absl::StatusOr<const CheckAnswer*> answer =
         VerifiedAnswer(state, d, &hold);
@@ -280,8 +287,6 @@ absl::string_view ExtAuthzService::Finish(const ServingState& state,
       wire->hold = std::move(hold);
       wire->bytes = (*answer)->bytes;
     } else {
-      const bool strip =
-          !d.route->options.forward_token && check.source != nullptr;
       AllowVerified(*d.policy, *d.route, *d.verified, check,
                     AllowedExtras{(*answer)->upstream_token, strip}, response);
     }

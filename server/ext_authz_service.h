@@ -17,7 +17,15 @@
 //              configured header names that get no value this time in
 //              headers_to_remove (Envoy applies headers_to_remove AFTER the
 //              headers it sets, so a name is never in both lists);
-//              verified claims in dynamic_metadata (if enabled).
+//              verified claims in dynamic_metadata (if enabled); the
+//              verified token removed (forward_token false: its header in
+//              headers_to_remove, its cookie cut from Cookie, its query
+//              parameter in query_parameters_to_remove); the payload header
+//              and the minted upstream token when configured.
+//   no/invalid token with allow_missing / allow_missing_or_failed (see
+//   server/ext_authz_route_options.h; `authenticated` rules only)
+//              status OK(0), no claims; every header the route sets is in
+//              headers_to_remove; failed_status in the metadata.
 //   no/invalid token
 //              status UNAUTHENTICATED(16), denied_response 401,
 //              `WWW-Authenticate: Bearer error="invalid_token",
@@ -33,14 +41,21 @@
 //   no ServingState published yet
 //              the RPC fails with UNAVAILABLE (Envoy then applies
 //              failure_mode_allow / status_on_error: fail closed).
+//   upstream token cannot be signed
+//              status UNAVAILABLE(14), denied_response 503.
 // Denied bodies are small JSON objects {"error": ..., "error_description":
 // ...}; neither header nor body carries a token, a claim value or a key.
-// Metrics: RecordRpc("Check", "OK" | reason name | "PERMISSION_DENIED").
+// Denials carry failed_status {code, message, reason} in the metadata and
+// are logged at info (check_denied: request id, route, reason, token
+// fingerprint); allowed Checks are logged at the route's sample rate.
+// Metrics: RecordRpc("Check", "OK" | reason name | "PERMISSION_DENIED" |
+// "UPSTREAM_TOKEN_FAILED").
 //
 // Check is a raw-buffer method: an allowed answer for a verified token is
-// serialized once per (VerifiedToken, route) and reused by every cache hit
-// of that token on that route (VerifiedToken::Memo); denials are built per
-// call (they are never cached, like failed verifications).
+// serialized once per (VerifiedToken, route, token source) and reused by
+// every cache hit of that token on that route (AllowedCheckMemo on
+// VerifiedToken::Memo; with an upstream token, until its refresh point);
+// denials, and answers that rewrite the Cookie header, are built per call.
 //
 // Ownership: the ServiceContext pointers are not owned (they outlive the
 // service and every RPC); metrics/logger may be null. Thread-safe, no
