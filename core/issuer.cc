@@ -280,9 +280,9 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
   if (!subject.ok()) return FailureOr<IssuedToken>(subject.failure());
   JWTAUTH_ASSIGN_OR_RETURN(
       IssuedToken issued,
-      MintFrom(*subject, request, options_.exchange.claim_allowlist,
-               /*cap_to_subject=*/!options_.exchange
-                   .allow_beyond_subject_expiry));
+      MintFrom(
+          *subject, request, options_.exchange.claim_allowlist,
+          /*cap_to_subject=*/!options_.exchange.allow_beyond_subject_expiry));
   return FailureOr<IssuedToken>(std::move(issued));
 }
 

@@ -319,8 +319,7 @@ absl::string_view Denial::FailedClaim(const ClaimCondition& failed,
   LogCheckDecision(logger_, false, check_, route, kPermissionDeniedLabel);
   const std::string description =
       absl::StrCat("claim \"", failed.claim, "\" does not satisfy the rule");
-  Deny(response_, kRpcPermissionDenied, 403, "insufficient_scope",
-       description,
+  Deny(response_, kRpcPermissionDenied, 403, "insufficient_scope", description,
        BearerChallenge("insufficient_scope", description,
                        scope ? absl::string_view(failed.values.front())
                              : absl::string_view()));
@@ -332,8 +331,7 @@ absl::string_view Denial::UpstreamTokenFailed(absl::string_view route) {
   constexpr absl::string_view kLabel = "UPSTREAM_TOKEN_FAILED";
   constexpr absl::string_view kPhrase = "upstream token unavailable";
   LogCheckDecision(logger_, false, check_, route, kLabel);
-  Deny(response_, kRpcUnavailable, 503, "temporarily_unavailable", kPhrase,
-       "");
+  Deny(response_, kRpcUnavailable, 503, "temporarily_unavailable", kPhrase, "");
   SetMetadata(kLabel, route, kPhrase);
   return kLabel;
 }

@@ -41,7 +41,7 @@ absl::string_view ReasonPhrase(FailureReason reason);
 
 // The request facts a Check decision is logged and answered with.
 struct CheckContext {
-  absl::string_view request_id;  // x-request-id, else attributes http.id
+  absl::string_view request_id;         // x-request-id, else attributes http.id
   const TokenSource* source = nullptr;  // where the token was found
   absl::string_view token;              // "" = none
   // The request's Cookie header (for removing a cookie token).
@@ -91,8 +91,7 @@ class Denial {
 
   absl::string_view UnknownRoute();
   absl::string_view ByRule(absl::string_view route, bool no_rule);
-  absl::string_view InvalidToken(FailureReason reason,
-                                 absl::string_view route);
+  absl::string_view InvalidToken(FailureReason reason, absl::string_view route);
   absl::string_view FailedClaim(const ClaimCondition& failed,
                                 absl::string_view route);
   // The upstream token could not be signed (503, retryable).

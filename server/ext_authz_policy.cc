@@ -75,12 +75,11 @@ class Parser {
   absl::StatusOr<ExtAuthzPolicy> Policy(const ConfigNode& node) {
     ExtAuthzPolicy policy = DefaultExtAuthzPolicy();
     if (!node.present()) return policy;
-    JWTAUTH_RETURN_IF_ERROR(
-        node.ExpectMap({"route_key", "dynamic_metadata", "provider", "audience",
-                        "token_sources", "forward_claims", "rules", "routes",
-                        "forward_token", "forward_payload_header",
-                        "allow_missing", "allow_missing_or_failed",
-                        "log_allowed_sample_rate", "issue_upstream_token"}));
+    JWTAUTH_RETURN_IF_ERROR(node.ExpectMap(
+        {"route_key", "dynamic_metadata", "provider", "audience",
+         "token_sources", "forward_claims", "rules", "routes", "forward_token",
+         "forward_payload_header", "allow_missing", "allow_missing_or_failed",
+         "log_allowed_sample_rate", "issue_upstream_token"}));
     policy.defaults.location = Position(node);
     JWTAUTH_RETURN_IF_ERROR(node.ReadNonEmpty("route_key", &policy.route_key));
     JWTAUTH_RETURN_IF_ERROR(
@@ -314,13 +313,13 @@ class Parser {
          {std::pair<const char*, absl::string_view>{"forward_payload_header",
                                                     o.forward_payload_header},
           {"issue_upstream_token",
-           o.upstream_token.has_value() ? absl::string_view(
-                                              o.upstream_token->header)
-                                        : absl::string_view()}}) {
+           o.upstream_token.has_value()
+               ? absl::string_view(o.upstream_token->header)
+               : absl::string_view()}}) {
       if (name.empty()) continue;
       if (std::find(names.begin(), names.end(), name) != names.end()) {
-        return node[key].Error(absl::StrCat(
-            "header \"", name, "\" is already set by this route"));
+        return node[key].Error(
+            absl::StrCat("header \"", name, "\" is already set by this route"));
       }
       names.push_back(name);
     }
@@ -346,12 +345,11 @@ class Parser {
 
   absl::StatusOr<ExtAuthzRoute> Route(const ConfigNode& item,
                                       const ExtAuthzRoute& defaults) {
-    JWTAUTH_RETURN_IF_ERROR(
-        item.ExpectMap({"name", "match", "provider", "audience",
-                        "token_sources", "forward_claims", "rules",
-                        "forward_token", "forward_payload_header",
-                        "allow_missing", "allow_missing_or_failed",
-                        "log_allowed_sample_rate", "issue_upstream_token"}));
+    JWTAUTH_RETURN_IF_ERROR(item.ExpectMap(
+        {"name", "match", "provider", "audience", "token_sources",
+         "forward_claims", "rules", "forward_token", "forward_payload_header",
+         "allow_missing", "allow_missing_or_failed", "log_allowed_sample_rate",
+         "issue_upstream_token"}));
     ExtAuthzRoute route = defaults;  // inherit
     route.location = Position(item);
     if (!item.Has("name")) return item.Error("needs name");

@@ -83,10 +83,10 @@ absl::Status Requirement(const ConfigNode& node, TokenRequirement& out) {
 
 bool IsHttpHeaderName(absl::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-           return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-                  absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-                      absl::string_view::npos;
-         });
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+           absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
+               absl::string_view::npos;
+  });
 }
 
 absl::Status ParseExtAuthzRouteOptions(const ConfigNode& node,

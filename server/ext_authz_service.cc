@@ -170,8 +170,8 @@ ExtAuthzService::Decision ExtAuthzService::Decide(
     const ServingState& state, const authv3::CheckRequest& request,
     authv3::CheckResponse* response) const {
   Decision d;
-  d.policy = state.ext_authz != nullptr ? state.ext_authz.get()
-                                        : &DefaultPolicy();
+  d.policy =
+      state.ext_authz != nullptr ? state.ext_authz.get() : &DefaultPolicy();
   const ExtAuthzPolicy& policy = *d.policy;
   RequestAdapter adapter(request.attributes());
   // RequestView holds FunctionRefs: the callables must outlive it.
@@ -181,8 +181,8 @@ ExtAuthzService::Decision ExtAuthzService::Decide(
   };
   const RequestView view{adapter.method(), adapter.host(), adapter.path(),
                          adapter.query(),  header,         extension};
-  d.request_id = adapter.Header("x-request-id").value_or(
-      request.attributes().request().http().id());
+  d.request_id = adapter.Header("x-request-id")
+                     .value_or(request.attributes().request().http().id());
   const CheckContext no_token = d.context();
   Denial deny(ctx_.logger, policy, no_token, response);
 
@@ -201,8 +201,8 @@ ExtAuthzService::Decision ExtAuthzService::Decide(
   }
 
   d.found = FindToken(route.token_sources, view);
-  if (d.found.has_value() && d.found->source->kind ==
-                                 TokenSource::Kind::kCookie) {
+  if (d.found.has_value() &&
+      d.found->source->kind == TokenSource::Kind::kCookie) {
     d.cookie_header = adapter.Header("cookie").value_or("");
   }
   const CheckContext check = d.context();
@@ -279,8 +279,7 @@ absl::string_view ExtAuthzService::Finish(const ServingState& state,
                   AllowedExtras{"", strip}, response);
   } else if (d.verified.has_value()) {
     std::shared_ptr<const CheckAnswer> hold;
-    absl::StatusOr<const CheckAnswer*> answer =
-        VerifiedAnswer(state, d, &hold);
+    absl::StatusOr<const CheckAnswer*> answer = VerifiedAnswer(state, d, &hold);
     if (!answer.ok()) {
       DenyUpstreamToken(state, d, answer.status(), response);
     } else if (wire != nullptr && !(*answer)->bytes.empty()) {

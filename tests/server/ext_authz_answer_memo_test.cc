@@ -37,8 +37,8 @@ struct Builder {
 std::string Get(AllowedCheckMemo& memo, const void* route, Builder& b,
                 const void* source = nullptr) {
   std::shared_ptr<const CheckAnswer> hold;
-  absl::StatusOr<const CheckAnswer*> a =
-      memo.Get(route, source, b.now, [&] { return b(); }, &hold);
+  absl::StatusOr<const CheckAnswer*> a = memo.Get(
+      route, source, b.now, [&] { return b(); }, &hold);
   return a.ok() ? (*a)->bytes : a.status().ToString();
 }
 
@@ -76,8 +76,8 @@ TEST(AllowedCheckMemoTest, HoldKeepsAReplacedAnswerAlive) {
   b.lifetime = absl::Seconds(10);
   int route = 0;
   std::shared_ptr<const CheckAnswer> first;
-  absl::StatusOr<const CheckAnswer*> a =
-      memo.Get(&route, nullptr, b.now, [&] { return b(); }, &first);
+  absl::StatusOr<const CheckAnswer*> a = memo.Get(
+      &route, nullptr, b.now, [&] { return b(); }, &first);
   ASSERT_TRUE(a.ok());
   b.now += absl::Seconds(10);
   EXPECT_EQ(Get(memo, &route, b), "a2");
@@ -130,8 +130,8 @@ TEST(AllowedCheckMemoTest, ConcurrentRefreshSignsOnce) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
       std::shared_ptr<const CheckAnswer> h;
-      absl::StatusOr<const CheckAnswer*> a = memo.Get(
-          &route, nullptr, kT0 + absl::Seconds(15), build, &h);
+      absl::StatusOr<const CheckAnswer*> a =
+          memo.Get(&route, nullptr, kT0 + absl::Seconds(15), build, &h);
       EXPECT_TRUE(a.ok() && (*a)->bytes == "a2");
     });
   }

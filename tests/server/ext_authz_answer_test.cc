@@ -160,8 +160,8 @@ TEST_F(ExtAuthzAnswerTest, CookieTokenIsCutFromTheCookieHeader) {
   for (int i = 0; i < 2; ++i) {  // the second answer comes from the memo
     const std::string other = absl::StrCat("theme=dark", i);
     authv3::CheckResponse resp = Call(Request(
-        "cookie", {{"cookie", absl::StrCat(other, "; session=", token,
-                                           "; lang=en")}}));
+        "cookie",
+        {{"cookie", absl::StrCat(other, "; session=", token, "; lang=en")}}));
     ASSERT_EQ(resp.status().code(), 0);
     EXPECT_EQ(Header(resp, "cookie"), absl::StrCat(other, "; lang=en"));
     EXPECT_THAT(resp.SerializeAsString(), Not(HasSubstr(token)));
@@ -174,8 +174,8 @@ TEST_F(ExtAuthzAnswerTest, CookieTokenIsCutFromTheCookieHeader) {
 }
 
 TEST_F(ExtAuthzAnswerTest, QueryTokenIsRemovedAsAQueryParameter) {
-  authv3::CheckResponse resp = Call(Request(
-      "query", {}, "/items?page=2&access_token=" + env_->Token()));
+  authv3::CheckResponse resp =
+      Call(Request("query", {}, "/items?page=2&access_token=" + env_->Token()));
   ASSERT_EQ(resp.status().code(), 0);
   EXPECT_THAT(resp.ok_response().query_parameters_to_remove(),
               ElementsAre("access_token"));
@@ -198,9 +198,9 @@ TEST_F(ExtAuthzAnswerTest, RemovalFollowsTheSourceOfEachRequest) {
 
 TEST_F(ExtAuthzAnswerTest, PayloadHeaderIsTheTokensPayloadSegment) {
   const std::string token = env_->Token({{"scope", "read"}});
-  authv3::CheckResponse resp = Call(Request(
-      "payload",
-      {{"authorization", "Bearer " + token}, {"x-jwt-payload", "forged"}}));
+  authv3::CheckResponse resp =
+      Call(Request("payload", {{"authorization", "Bearer " + token},
+                               {"x-jwt-payload", "forged"}}));
   ASSERT_EQ(resp.status().code(), 0);
   const std::string payload = Header(resp, "x-jwt-payload");
   EXPECT_EQ(payload, std::vector<std::string>(absl::StrSplit(token, '.'))[1]);
@@ -214,8 +214,8 @@ TEST_F(ExtAuthzAnswerTest, PayloadHeaderIsTheTokensPayloadSegment) {
 }
 
 TEST_F(ExtAuthzAnswerTest, AllowMissingPassesWithoutTokenAndStripsForgeries) {
-  authv3::CheckResponse resp = Call(
-      Request("optional", {{"x-jwt-sub", "forged"}}));
+  authv3::CheckResponse resp =
+      Call(Request("optional", {{"x-jwt-sub", "forged"}}));
   EXPECT_EQ(resp.status().code(), 0);
   EXPECT_THAT(resp.ok_response().headers(), IsEmpty());
   EXPECT_THAT(resp.ok_response().headers_to_remove(), ElementsAre("x-jwt-sub"));
@@ -236,32 +236,32 @@ TEST_F(ExtAuthzAnswerTest, AllowMissingDoesNotSatisfyAClaimsRule) {
   authv3::CheckResponse resp = Call(Request("optional_claims", {}));
   EXPECT_EQ(resp.status().code(), 16);
   const std::string token = env_->Token({{"scope", "read"}});
-  EXPECT_EQ(Call(Request("optional_claims",
-                         {{"authorization", "Bearer " + token}}))
-                .status()
-                .code(),
-            0);
+  EXPECT_EQ(
+      Call(Request("optional_claims", {{"authorization", "Bearer " + token}}))
+          .status()
+          .code(),
+      0);
 }
 
 TEST_F(ExtAuthzAnswerTest, AllowMissingOrFailedNeverDeniesForTheToken) {
-  authv3::CheckResponse expired = Call(Request(
-      "lenient", {{"authorization", "Bearer " + env_->ExpiredToken()},
-                  {"x-jwt-payload", "forged"}}));
+  authv3::CheckResponse expired = Call(
+      Request("lenient", {{"authorization", "Bearer " + env_->ExpiredToken()},
+                          {"x-jwt-payload", "forged"}}));
   EXPECT_EQ(expired.status().code(), 0);
   EXPECT_EQ(FailedReason(expired), "EXPIRED");
   EXPECT_THAT(expired.ok_response().headers_to_remove(),
               UnorderedElementsAre("x-jwt-sub", "x-jwt-payload"));
   EXPECT_EQ(Call(Request("lenient", {})).status().code(), 0);
-  authv3::CheckResponse valid = Call(Request(
-      "lenient", {{"authorization", "Bearer " + env_->Token()}}));
+  authv3::CheckResponse valid =
+      Call(Request("lenient", {{"authorization", "Bearer " + env_->Token()}}));
   EXPECT_EQ(valid.status().code(), 0);
   EXPECT_EQ(Header(valid, "x-jwt-sub"), "alice");
   EXPECT_EQ(FailedReason(valid), "<absent>");
 }
 
 TEST_F(ExtAuthzAnswerTest, DenialsCarryTheFailedStatus) {
-  authv3::CheckResponse resp = Call(Request(
-      "", {{"authorization", "Bearer " + env_->ExpiredToken()}}));
+  authv3::CheckResponse resp =
+      Call(Request("", {{"authorization", "Bearer " + env_->ExpiredToken()}}));
   const auto& failed = resp.dynamic_metadata()
                            .fields()
                            .at(std::string(kFailedStatusKey))
@@ -274,8 +274,8 @@ TEST_F(ExtAuthzAnswerTest, DenialsCarryTheFailedStatus) {
 
 TEST_F(ExtAuthzAnswerTest, DeniedCheckLogsOneLineWithoutTheToken) {
   const std::string token = env_->ExpiredToken({{"sub", "secret-sub"}});
-  Call(Request("", {{"authorization", "Bearer " + token},
-                    {"x-request-id", "req-42"}}));
+  Call(Request(
+      "", {{"authorization", "Bearer " + token}, {"x-request-id", "req-42"}}));
   std::vector<std::string> lines;
   for (absl::string_view l : absl::StrSplit(env_->server().logs(), '\n')) {
     if (absl::StrContains(l, "\"check_denied\"")) lines.emplace_back(l);
@@ -306,7 +306,7 @@ TEST_F(ExtAuthzAnswerTest, AllowedChecksAreLoggedAtTheSampleRate) {
     Call(Request("keep", {{"authorization", "Bearer " + token}}));
     Call(Request("quiet", {{"authorization", "Bearer " + token}}));
   }
-  EXPECT_EQ(count("keep"), 3);  // rate 1 (inherited)
+  EXPECT_EQ(count("keep"), 3);   // rate 1 (inherited)
   EXPECT_EQ(count("quiet"), 0);  // rate 0
   // The request id falls back to attributes.request.http.id.
   EXPECT_THAT(env_->server().logs(), HasSubstr("\"request_id\":\"http-id-7\""));
@@ -346,16 +346,15 @@ TEST_F(ExtAuthzAnswerTest, UpstreamTokenIsCachedPerTokenAndRoute) {
   const auto req = Request("upstream", {{"authorization", "Bearer " + token}});
   const std::string first = Header(Call(req), "x-internal-token");
   EXPECT_EQ(Header(Call(req), "x-internal-token"), first);
-  const std::string other = Header(
-      Call(Request("upstream2", {{"authorization", "Bearer " + token}})),
-      "x-internal-token");
+  const std::string other =
+      Header(Call(Request("upstream2", {{"authorization", "Bearer " + token}})),
+             "x-internal-token");
   EXPECT_NE(other, first);
   EXPECT_EQ(Payload(other)["aud"], "billing-svc");
   // Another token gets its own.
-  EXPECT_NE(Header(Call(Request("upstream", {{"authorization",
-                                               "Bearer " +
-                                                   env_->Token({{"sub",
-                                                                 "bob"}})}})),
+  EXPECT_NE(Header(Call(Request("upstream",
+                                {{"authorization",
+                                  "Bearer " + env_->Token({{"sub", "bob"}})}})),
                    "x-internal-token"),
             first);
 }
