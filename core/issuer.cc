@@ -76,6 +76,28 @@ absl::StatusOr<Key> SigningKey::VerificationKey(absl::Time loaded_at) const {
                      std::move(verify_material));
 }
 
+absl::Status ValidateClaimAllowlist(const std::vector<std::string>& claims,
+                                    absl::string_view field) {
+  for (size_t i = 0; i < claims.size(); ++i) {
+    const std::string& c = claims[i];
+    const std::string at = absl::StrCat(field, "[", i, "]");
+    if (c.empty() || IsReserved(c)) {
+      return InvalidOptionError(
+          at, absl::StrCat("\"", c,
+                           "\" is empty or reserved (iss, iat, exp, nbf, "
+                           "jti)"));
+    }
+    if (std::find(std::begin(kExchangeSet), std::end(kExchangeSet), c) !=
+        std::end(kExchangeSet)) {
+      return InvalidOptionError(
+          at, absl::StrCat("\"", c,
+                           "\" is set by the exchange itself (aud, "
+                           "src_iss, src_sub)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateIssuerOptions(const IssuerOptions& options) {
   if (options.issuer.empty()) {
     return InvalidOptionError("issuer", "must not be empty");
@@ -89,24 +111,8 @@ absl::Status ValidateIssuerOptions(const IssuerOptions& options) {
   if (options.exchange.max_ttl < absl::Seconds(1)) {
     return InvalidOptionError("exchange.max_ttl", "must be at least 1s");
   }
-  const std::vector<std::string>& allowlist = options.exchange.claim_allowlist;
-  for (size_t i = 0; i < allowlist.size(); ++i) {
-    const std::string& c = allowlist[i];
-    const std::string field = absl::StrCat("exchange.claim_allowlist[", i, "]");
-    if (c.empty() || IsReserved(c)) {
-      return InvalidOptionError(
-          field, absl::StrCat("\"", c,
-                              "\" is empty or reserved (iss, iat, exp, nbf, "
-                              "jti)"));
-    }
-    if (std::find(std::begin(kExchangeSet), std::end(kExchangeSet), c) !=
-        std::end(kExchangeSet)) {
-      return InvalidOptionError(
-          field, absl::StrCat("\"", c,
-                              "\" is set by the exchange itself (aud, "
-                              "src_iss, src_sub)"));
-    }
-  }
+  JWTAUTH_RETURN_IF_ERROR(ValidateClaimAllowlist(
+      options.exchange.claim_allowlist, "exchange.claim_allowlist"));
   for (const char* name : {"allowed_providers", "allowed_audiences"}) {
     const std::vector<std::string>& list =
         name == std::string("allowed_providers")
@@ -246,11 +252,10 @@ VerifyResult TokenIssuer::VerifySubject(absl::string_view subject_token,
       subject_token, options_.exchange.allowed_providers, verify_options);
 }
 
-absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
-    absl::string_view subject_token, const VerifyOptions& verify_options,
-    const TokenVerifier& verifier, const ExchangeRequest& request) const {
+absl::StatusOr<absl::Duration> TokenIssuer::ExchangeTtl(
+    absl::Duration requested) const {
   const ExchangeOptions& ex = options_.exchange;
-  absl::Duration ttl = request.ttl;
+  absl::Duration ttl = requested;
   if (ttl == absl::ZeroDuration()) {
     ttl = std::min(options_.default_ttl, ex.max_ttl);
   }
@@ -261,12 +266,43 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
     return absl::InvalidArgumentError(absl::StrCat(
         "ttl: exceeds exchange max_ttl ", absl::FormatDuration(ex.max_ttl)));
   }
+  return ttl;
+}
+
+absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
+    absl::string_view subject_token, const VerifyOptions& verify_options,
+    const TokenVerifier& verifier, const ExchangeRequest& request) const {
+  JWTAUTH_RETURN_IF_ERROR(ExchangeTtl(request.ttl).status());
   if (absl::Status s = CheckExchangeAudiences(request.audiences); !s.ok()) {
     return s;
   }
   VerifyResult subject = VerifySubject(subject_token, verify_options, verifier);
   if (!subject.ok()) return FailureOr<IssuedToken>(subject.failure());
-  const nlohmann::json& verified = subject->claims();
+  JWTAUTH_ASSIGN_OR_RETURN(
+      IssuedToken issued,
+      MintFrom(
+          *subject, request, options_.exchange.claim_allowlist,
+          /*cap_to_subject=*/!options_.exchange.allow_beyond_subject_expiry));
+  return FailureOr<IssuedToken>(std::move(issued));
+}
+
+absl::StatusOr<IssuedToken> TokenIssuer::ExchangeVerified(
+    const VerifiedToken& subject, const ExchangeRequest& request,
+    const std::vector<std::string>& claim_allowlist) const {
+  if (request.audiences.empty()) {
+    return absl::InvalidArgumentError("audiences: at least one is required");
+  }
+  JWTAUTH_RETURN_IF_ERROR(
+      ValidateClaimAllowlist(claim_allowlist, "claim_allowlist"));
+  return MintFrom(subject, request, claim_allowlist, /*cap_to_subject=*/true);
+}
+
+absl::StatusOr<IssuedToken> TokenIssuer::MintFrom(
+    const VerifiedToken& subject, const ExchangeRequest& request,
+    const std::vector<std::string>& claim_allowlist,
+    bool cap_to_subject) const {
+  JWTAUTH_ASSIGN_OR_RETURN(absl::Duration ttl, ExchangeTtl(request.ttl));
+  const nlohmann::json& verified = subject.claims();
   const std::string* sub = StringClaim(verified, "sub");
   if (!request.subject.empty() && (sub == nullptr || *sub != request.subject)) {
     return absl::InvalidArgumentError(
@@ -274,7 +310,7 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
   }
 
   nlohmann::json claims = nlohmann::json::object();
-  for (const std::string& name : ex.claim_allowlist) {
+  for (const std::string& name : claim_allowlist) {
     auto it = verified.find(name);
     if (it != verified.end()) claims[name] = *it;
   }
@@ -289,19 +325,17 @@ absl::StatusOr<FailureOr<IssuedToken>> TokenIssuer::Exchange(
   if (sub != nullptr) claims["src_sub"] = *sub;
   absl::Time now = clock_->Now();
   absl::Time exp = now + absl::Trunc(ttl, absl::Seconds(1));
-  if (!ex.allow_beyond_subject_expiry && subject->expires_at().has_value()) {
+  if (cap_to_subject && subject.expires_at().has_value()) {
     // Whole seconds, rounded down, so the new exp never passes the old one.
     absl::Time cap =
-        absl::FromUnixSeconds(absl::ToUnixSeconds(*subject->expires_at()));
+        absl::FromUnixSeconds(absl::ToUnixSeconds(*subject.expires_at()));
     exp = std::min(exp, cap);
     if (exp <= now) {
       return absl::FailedPreconditionError(
           "subject token expires too soon to exchange");
     }
   }
-  JWTAUTH_ASSIGN_OR_RETURN(IssuedToken issued,
-                           Sign(std::move(claims), now, exp));
-  return FailureOr<IssuedToken>(std::move(issued));
+  return Sign(std::move(claims), now, exp);
 }
 
 }  // namespace jwtauth

@@ -44,6 +44,14 @@
 //    exchange.max_ttl → InvalidArgument; exp is clamped to the subject
 //    token's exp unless allow_beyond_subject_expiry.
 //
+// TokenIssuer::ExchangeVerified: the same minting step for a token this
+// service has already verified (ext_authz issue_upstream_token): the claims
+// named in `claim_allowlist` (same rules as exchange.claim_allowlist), "aud"
+// = the audiences (required; not checked against exchange.allowed_audiences,
+// the caller's config names them), src_iss / src_sub, the exchange TTL rules
+// (ttl 0 = default, ttl > exchange.max_ttl → InvalidArgument), and exp
+// ALWAYS clamped to the subject token's exp.
+//
 // Thread-safe and immutable. Not copyable (held by shared_ptr).
 //
 //   auto key = SigningKey::Create(Algorithm::kEs256, "k1", material);
@@ -160,6 +168,12 @@ struct IssuedToken {
   std::string jti;
 };
 
+// The exchange's claim allow-list rule: InvalidOptionError "<field>[i]" for
+// an empty or reserved name (iss, iat, exp, nbf, jti) or one the exchange
+// sets itself (aud, src_iss, src_sub).
+absl::Status ValidateClaimAllowlist(const std::vector<std::string>& claims,
+                                    absl::string_view field);
+
 // The one check of the issuer's limits (TokenIssuer::Create runs it; the
 // config layer runs it at load to point at the YAML value). InvalidArgument
 // is an InvalidOptionError (core/option_error.h) naming the field: issuer,
@@ -180,6 +194,9 @@ class TokenIssuer final {
   absl::StatusOr<FailureOr<IssuedToken>> Exchange(
       absl::string_view subject_token, const VerifyOptions& verify_options,
       const TokenVerifier& verifier, const ExchangeRequest& request) const;
+  absl::StatusOr<IssuedToken> ExchangeVerified(
+      const VerifiedToken& subject, const ExchangeRequest& request,
+      const std::vector<std::string>& claim_allowlist) const;
 
   const SigningKey& signing_key() const { return key_; }
   const IssuerOptions& options() const { return options_; }
@@ -191,6 +208,13 @@ class TokenIssuer final {
                                    absl::Time exp) const;
   absl::Status CheckExchangeAudiences(
       const std::vector<std::string>& audiences) const;
+  // The requested exchange TTL, defaulted and checked against the caps.
+  absl::StatusOr<absl::Duration> ExchangeTtl(absl::Duration requested) const;
+  // The exchanged token's claims, lifetime and signature (both exchanges).
+  absl::StatusOr<IssuedToken> MintFrom(
+      const VerifiedToken& subject, const ExchangeRequest& request,
+      const std::vector<std::string>& claim_allowlist,
+      bool cap_to_subject) const;
   VerifyResult VerifySubject(absl::string_view subject_token,
                              const VerifyOptions& verify_options,
                              const TokenVerifier& verifier) const;

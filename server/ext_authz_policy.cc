@@ -20,16 +20,7 @@ TokenSource BearerSource() {
   return TokenSource{TokenSource::Kind::kHeader, "authorization", "Bearer "};
 }
 
-// RFC 9110 token characters (header field names).
-bool IsTokenChar(char c) {
-  if (absl::ascii_isalnum(static_cast<unsigned char>(c))) return true;
-  return absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-         absl::string_view::npos;
-}
-
-bool IsHeaderName(absl::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), IsTokenChar);
-}
+bool IsHeaderName(absl::string_view name) { return IsHttpHeaderName(name); }
 
 // ---------------------------------------------------------------------------
 // Reading the section through ConfigNode (server/config_reader.h): the same
@@ -84,9 +75,11 @@ class Parser {
   absl::StatusOr<ExtAuthzPolicy> Policy(const ConfigNode& node) {
     ExtAuthzPolicy policy = DefaultExtAuthzPolicy();
     if (!node.present()) return policy;
-    JWTAUTH_RETURN_IF_ERROR(
-        node.ExpectMap({"route_key", "dynamic_metadata", "provider", "audience",
-                        "token_sources", "forward_claims", "rules", "routes"}));
+    JWTAUTH_RETURN_IF_ERROR(node.ExpectMap(
+        {"route_key", "dynamic_metadata", "provider", "audience",
+         "token_sources", "forward_claims", "rules", "routes", "forward_token",
+         "forward_payload_header", "allow_missing", "allow_missing_or_failed",
+         "log_allowed_sample_rate", "issue_upstream_token"}));
     policy.defaults.location = Position(node);
     JWTAUTH_RETURN_IF_ERROR(node.ReadNonEmpty("route_key", &policy.route_key));
     JWTAUTH_RETURN_IF_ERROR(
@@ -303,6 +296,33 @@ class Parser {
         route.rules.push_back(std::move(rule));
       }
     }
+    JWTAUTH_RETURN_IF_ERROR(ParseExtAuthzRouteOptions(node, route.options));
+    return DistinctHeaders(node, route);
+  }
+
+  // The headers a route sets upstream are distinct: one would overwrite the
+  // other.
+  static absl::Status DistinctHeaders(const ConfigNode& node,
+                                      const ExtAuthzRoute& route) {
+    std::vector<absl::string_view> names;
+    for (const ForwardedClaim& fc : route.forward_claims) {
+      names.push_back(fc.header);
+    }
+    const ExtAuthzRouteOptions& o = route.options;
+    for (const auto& [key, name] :
+         {std::pair<const char*, absl::string_view>{"forward_payload_header",
+                                                    o.forward_payload_header},
+          {"issue_upstream_token",
+           o.upstream_token.has_value()
+               ? absl::string_view(o.upstream_token->header)
+               : absl::string_view()}}) {
+      if (name.empty()) continue;
+      if (std::find(names.begin(), names.end(), name) != names.end()) {
+        return node[key].Error(
+            absl::StrCat("header \"", name, "\" is already set by this route"));
+      }
+      names.push_back(name);
+    }
     return absl::OkStatus();
   }
 
@@ -325,9 +345,11 @@ class Parser {
 
   absl::StatusOr<ExtAuthzRoute> Route(const ConfigNode& item,
                                       const ExtAuthzRoute& defaults) {
-    JWTAUTH_RETURN_IF_ERROR(
-        item.ExpectMap({"name", "match", "provider", "audience",
-                        "token_sources", "forward_claims", "rules"}));
+    JWTAUTH_RETURN_IF_ERROR(item.ExpectMap(
+        {"name", "match", "provider", "audience", "token_sources",
+         "forward_claims", "rules", "forward_token", "forward_payload_header",
+         "allow_missing", "allow_missing_or_failed", "log_allowed_sample_rate",
+         "issue_upstream_token"}));
     ExtAuthzRoute route = defaults;  // inherit
     route.location = Position(item);
     if (!item.Has("name")) return item.Error("needs name");

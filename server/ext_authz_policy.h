@@ -49,6 +49,7 @@
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 #include "server/config_reader.h"
+#include "server/ext_authz_route_options.h"
 #include "server/ext_authz_rule.h"
 
 namespace jwtauth::server {
@@ -64,6 +65,9 @@ struct ExtAuthzRoute {
   std::vector<TokenSource> token_sources;
   std::vector<ForwardedClaim> forward_claims;
   std::vector<ExtAuthzRule> rules;
+  // Token forwarding, missing-token handling, decision logging, upstream
+  // token (server/ext_authz_route_options.h).
+  ExtAuthzRouteOptions options;
   std::string location;  // "file:line:col" of the route
 
   // First rule whose matcher accepts the request; null when none does

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -155,6 +156,30 @@ bool RequestMatch::Matches(const RequestView& request) const {
 
 std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
                                         const RequestView& request) {
+  std::optional<FoundToken> found = FindToken(sources, request);
+  if (!found.has_value()) return std::nullopt;
+  return std::move(found->token);
+}
+
+std::string CookieHeaderWithout(absl::string_view cookie_header,
+                                absl::string_view name) {
+  std::vector<absl::string_view> kept;
+  // The same split as the cookie source (Envoy joins repeated headers).
+  for (absl::string_view pair :
+       absl::StrSplit(cookie_header, absl::ByAnyChar(";,"))) {
+    pair = absl::StripAsciiWhitespace(pair);
+    if (pair.empty()) continue;
+    if (pair.substr(0, pair.find('=')) == name) continue;
+    kept.push_back(pair);
+  }
+  return absl::StrJoin(kept, "; ");
+}
+
+std::optional<FoundToken> FindToken(const std::vector<TokenSource>& sources,
+                                    const RequestView& request) {
+  auto found = [](std::string token, const TokenSource& src) {
+    return std::optional<FoundToken>(FoundToken{std::move(token), &src});
+  };
   for (const TokenSource& src : sources) {
     switch (src.kind) {
       case TokenSource::Kind::kHeader: {
@@ -166,7 +191,7 @@ std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
           value = absl::StripLeadingAsciiWhitespace(
               value.substr(src.prefix.size()));
         }
-        if (!value.empty()) return std::string(value);
+        if (!value.empty()) return found(std::string(value), src);
         break;
       }
       case TokenSource::Kind::kCookie: {
@@ -185,7 +210,7 @@ std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
               value.back() == '"') {
             value = value.substr(1, value.size() - 2);
           }
-          if (!value.empty()) return std::string(value);
+          if (!value.empty()) return found(std::string(value), src);
         }
         break;
       }
@@ -195,7 +220,7 @@ std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
           if (eq == absl::string_view::npos) continue;
           if (PercentDecode(pair.substr(0, eq)) != src.name) continue;
           std::string value = PercentDecode(pair.substr(eq + 1));
-          if (!value.empty()) return value;
+          if (!value.empty()) return found(std::move(value), src);
         }
         break;
       }

@@ -98,9 +98,23 @@ struct ForwardedClaim {
   std::string header;  // lower-case request header name
 };
 
+// A token and the source it was read from (an element of the sources
+// passed to FindToken).
+struct FoundToken {
+  std::string token;
+  const TokenSource* source = nullptr;
+};
+
 // The first non-empty token from `sources`, or nullopt (TOKEN_MISSING).
+std::optional<FoundToken> FindToken(const std::vector<TokenSource>& sources,
+                                    const RequestView& request);
 std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
                                         const RequestView& request);
+
+// `cookie_header` without the cookies named `name` (pairs re-joined with
+// "; "); "" when none is left.
+std::string CookieHeaderWithout(absl::string_view cookie_header,
+                                absl::string_view name);
 
 // The first condition of `rule` that `claims` do not meet, or null when all
 // hold.

@@ -1,26 +1,26 @@
 #include "server/ext_authz_service.h"
 
-#include <array>
-#include <atomic>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "core/algorithm.h"
 #include "core/failure.h"
+#include "core/issuer.h"
+#include "core/status_macros.h"
 #include "core/verifier.h"
 #include "google/protobuf/arena.h"
-#include "google/protobuf/struct.pb.h"
-#include "nlohmann/json.hpp"
+#include "server/ext_authz_answer.h"
+#include "server/ext_authz_answer_memo.h"
 #include "server/ext_authz_policy.h"
 #include "server/logging.h"
 #include "server/memo_slots.h"
 #include "server/metrics.h"
-#include "server/proto_json.h"
 #include "server/status_mapping.h"
 #include "server/unary_rpc.h"
 #include "server/wire_buffer.h"
@@ -29,90 +29,16 @@ namespace jwtauth::server {
 namespace {
 
 namespace authv3 = ::envoy::service::auth::v3;
-using ::envoy::config::core::v3::HeaderValueOption;
 
-// google.rpc.Code values.
-constexpr int kRpcOk = 0;
-constexpr int kRpcPermissionDenied = 7;
-constexpr int kRpcUnavailable = 14;
-constexpr int kRpcUnauthenticated = 16;
-
-constexpr absl::string_view kPermissionDeniedLabel = "PERMISSION_DENIED";
+// An upstream token is served until this long (at most a quarter of its
+// lifetime) before its exp, so the upstream never receives one about to
+// expire.
+constexpr absl::Duration kMaxRefreshMargin = absl::Seconds(30);
 
 const ExtAuthzPolicy& DefaultPolicy() {
   static const ExtAuthzPolicy* const kPolicy =
       new ExtAuthzPolicy(DefaultExtAuthzPolicy());
   return *kPolicy;
-}
-
-// Fixed, secret-free phrase per reason for error_description: never the
-// Failure detail (which may echo token-derived values).
-absl::string_view ReasonPhrase(FailureReason reason) {
-  switch (reason) {
-    case FailureReason::kUnspecified:
-      return "token rejected";
-    case FailureReason::kTokenMissing:
-      return "missing token";
-    case FailureReason::kTokenTooLarge:
-      return "token too large";
-    case FailureReason::kMalformed:
-      return "malformed token";
-    case FailureReason::kUnsupportedAlgorithm:
-      return "unsupported algorithm";
-    case FailureReason::kHeaderRejected:
-      return "token header rejected";
-    case FailureReason::kKeyNotFound:
-      return "signing key not found";
-    case FailureReason::kSignatureInvalid:
-      return "invalid signature";
-    case FailureReason::kExpired:
-      return "token expired";
-    case FailureReason::kNotYetValid:
-      return "token not yet valid";
-    case FailureReason::kIssuedInFuture:
-      return "token issued in the future";
-    case FailureReason::kLifetimeTooLong:
-      return "token lifetime too long";
-    case FailureReason::kIssuerMismatch:
-      return "issuer not accepted";
-    case FailureReason::kAudienceMismatch:
-      return "audience not accepted";
-    case FailureReason::kSubjectMismatch:
-      return "subject not accepted";
-    case FailureReason::kClaimMissing:
-      return "required claim missing";
-    case FailureReason::kClaimInvalid:
-      return "claim value not accepted";
-    case FailureReason::kKeysUnavailable:
-      return "signing keys unavailable";
-  }
-  return "token rejected";
-}
-
-void AppendQuoted(std::string& out, absl::string_view value) {
-  out.push_back('"');
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) continue;  // never valid in a header
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
-void SetHeader(HeaderValueOption* option, absl::string_view key,
-               absl::string_view value) {
-  option->mutable_header()->set_key(std::string(key));
-  option->mutable_header()->set_value(std::string(value));
-  // Overwrite, never append (append_action is what current Envoys read;
-  // append=false is what older ones read).
-  option->set_append_action(HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
-  option->mutable_append()->set_value(false);
-}
-
-void SetString(google::protobuf::Struct* s, absl::string_view key,
-               absl::string_view value) {
-  (*s->mutable_fields())[std::string(key)].set_string_value(std::string(value));
 }
 
 // The request as the policy sees it. Borrows from the CheckRequest.
@@ -172,250 +98,81 @@ class RequestAdapter {
   absl::string_view query_;
 };
 
-void Deny(authv3::CheckResponse* response, int rpc_code, int http_status,
-          absl::string_view error, absl::string_view description,
-          absl::string_view challenge) {
-  response->mutable_status()->set_code(rpc_code);
-  response->mutable_status()->set_message(std::string(description));
-  authv3::DeniedHttpResponse* denied = response->mutable_denied_response();
-  denied->mutable_status()->set_code(
-      static_cast<envoy::type::v3::StatusCode>(http_status));
-  if (!challenge.empty()) {
-    SetHeader(denied->add_headers(), "www-authenticate", challenge);
-  }
-  SetHeader(denied->add_headers(), "content-type", "application/json");
-  SetHeader(denied->add_headers(), "cache-control", "no-store");
-  nlohmann::json body = {{"error", error}, {"error_description", description}};
-  denied->set_body(body.dump());
-}
-
-// Writes one denial: the debug log line, the dynamic metadata (when the
-// policy asks for it) and the denied response. Each method returns the
-// metrics label of the outcome.
-class Denial {
- public:
-  Denial(Logger* logger, const ExtAuthzPolicy& policy,
-         authv3::CheckResponse* response)
-      : logger_(logger), policy_(policy), response_(response) {}
-
-  absl::string_view UnknownRoute() {
-    if (logger_ != nullptr) {
-      logger_->Log(LogLevel::kWarn, "check_unknown_route",
-                   {{"route_key", policy_.route_key}});
-    }
-    SetMetadata(kPermissionDeniedLabel, "");
-    Deny(response_, kRpcPermissionDenied, 403, "access_denied", "unknown route",
-         "");
-    return kPermissionDeniedLabel;
-  }
-
-  absl::string_view ByRule(absl::string_view route, bool no_rule) {
-    LogDenial(kPermissionDeniedLabel, route, "");
-    SetMetadata(kPermissionDeniedLabel, route);
-    Deny(response_, kRpcPermissionDenied, 403, "access_denied",
-         no_rule ? "no rule allows this request" : "denied by rule", "");
-    return kPermissionDeniedLabel;
-  }
-
-  absl::string_view InvalidToken(FailureReason reason, absl::string_view route,
-                                 absl::string_view token) {
-    const absl::string_view label = ResultLabel(reason);
-    LogDenial(label, route, token);
-    SetMetadata(label, route);
-    if (reason == FailureReason::kKeysUnavailable) {
-      Deny(response_, kRpcUnavailable, 503, "temporarily_unavailable",
-           ReasonPhrase(reason), "");
-    } else {
-      Deny(response_, kRpcUnauthenticated, 401, "invalid_token",
-           ReasonPhrase(reason),
-           BearerChallenge("invalid_token", ReasonPhrase(reason)));
-    }
-    return label;
-  }
-
-  absl::string_view FailedClaim(const ClaimCondition& failed,
-                                absl::string_view route,
-                                absl::string_view token) {
-    const bool scope = failed.op == ClaimCondition::Op::kContains &&
-                       (failed.claim == "scope" || failed.claim == "scp");
-    LogDenial(kPermissionDeniedLabel, route, token);
-    SetMetadata(kPermissionDeniedLabel, route);
-    const std::string description =
-        absl::StrCat("claim \"", failed.claim, "\" does not satisfy the rule");
-    Deny(response_, kRpcPermissionDenied, 403, "insufficient_scope",
-         description,
-         BearerChallenge("insufficient_scope", description,
-                         scope ? absl::string_view(failed.values.front())
-                               : absl::string_view()));
-    return kPermissionDeniedLabel;
-  }
-
- private:
-  void LogDenial(absl::string_view reason, absl::string_view route,
-                 absl::string_view token) {
-    if (logger_ != nullptr && logger_->Enabled(LogLevel::kDebug)) {
-      logger_->Log(LogLevel::kDebug, "check_denied",
-                   {{"reason", std::string(reason)},
-                    {"route", std::string(route)},
-                    {"token", TokenFingerprint(token)}});
-    }
-  }
-
-  void SetMetadata(absl::string_view reason, absl::string_view route) {
-    if (!policy_.dynamic_metadata) return;
-    SetString(response_->mutable_dynamic_metadata(), "reason", reason);
-    SetString(response_->mutable_dynamic_metadata(), "route", route);
-  }
-
-  Logger* const logger_;  // not owned; may be null
-  const ExtAuthzPolicy& policy_;
-  authv3::CheckResponse* const response_;
-};
-
-authv3::OkHttpResponse* Allow(authv3::CheckResponse* response) {
-  response->mutable_status()->set_code(kRpcOk);
-  return response->mutable_ok_response();
-}
-
 // The route's token, verified for its provider and audience; TOKEN_MISSING
 // when the request carries none.
 VerifyResult VerifyRouteToken(const ServingState& state,
                               const ExtAuthzRoute& route,
-                              const std::optional<std::string>& token) {
-  if (!token.has_value()) {
+                              const std::optional<FoundToken>& found) {
+  if (!found.has_value()) {
     return VerifyResult(MakeFailure(FailureReason::kTokenMissing, "no token"));
   }
   VerifyOptions options;
   options.provider = route.provider;
   options.audience = route.audience;
-  return state.verifier->Verify(*token, options);
+  return state.verifier->Verify(found->token, options);
 }
 
-// provider, kid, alg, route, claims and the provider's metadata.
-void SetVerifiedMetadata(const VerifiedToken& verified, absl::string_view route,
-                         google::protobuf::Struct* md) {
-  SetString(md, "provider", verified.provider());
-  SetString(md, "kid", verified.kid());
-  SetString(md, "alg", AlgorithmName(verified.alg()));
-  if (!route.empty()) SetString(md, "route", route);
-  JsonToValue(verified.claims(), &(*md->mutable_fields())["claims"]);
-  if (!verified.metadata().empty()) {
-    auto* fields = (*md->mutable_fields())["metadata"]
-                       .mutable_struct_value()
-                       ->mutable_fields();
-    for (const auto& [k, v] : verified.metadata()) {
-      (*fields)[k].set_string_value(v);
-    }
+// Whether a failed token still lets the request through without claims
+// (allow_missing / allow_missing_or_failed). Never for a `claims` rule:
+// claims that were not verified cannot satisfy it.
+bool AllowedWithoutToken(const ExtAuthzRoute& route, const ExtAuthzRule& rule,
+                         FailureReason reason) {
+  if (rule.action != ExtAuthzRule::Action::kAuthenticated) return false;
+  switch (route.options.token_requirement) {
+    case TokenRequirement::kRequired:
+      return false;
+    case TokenRequirement::kAllowMissing:
+      return reason == FailureReason::kTokenMissing;
+    case TokenRequirement::kAllowMissingOrFailed:
+      return true;
   }
+  return false;
 }
 
-// Forwards the route's claims as headers (and strips client-sent copies of
-// those that are absent), plus the dynamic metadata.
-void AllowVerified(const ExtAuthzPolicy& policy, const ExtAuthzRoute& route,
-                   const VerifiedToken& verified,
-                   authv3::CheckResponse* response) {
-  authv3::OkHttpResponse* ok = Allow(response);
-  for (const ForwardedClaim& fc : route.forward_claims) {
-    std::optional<std::string> value =
-        ClaimHeaderValue(verified.claims(), fc.claim);
-    if (value.has_value()) {
-      SetHeader(ok->add_headers(), fc.header, *value);
-    } else {
-      ok->add_headers_to_remove(fc.header);
-    }
-  }
-  if (policy.dynamic_metadata) {
-    SetVerifiedMetadata(verified, route.name,
-                        response->mutable_dynamic_metadata());
-  }
+// Allowed decisions are logged for a share `rate` (0..1) of requests.
+bool Sampled(double rate) {
+  if (rate <= 0) return false;
+  if (rate >= 1) return true;
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(rng) < rate;
 }
 
-// The serialized allowed answers of one verified token, by route: a few
-// append-only slots, lock-free (a reader never waits; a lost publish race
-// just serializes once more). Route pointers are a safe key: a VerifiedToken
-// is only ever served by the verifier that produced it, which belongs to one
-// ServingState, whose policy (and so every route address) outlives it.
-class AllowedCheckMemo {
- public:
-  AllowedCheckMemo() = default;
-  AllowedCheckMemo(const AllowedCheckMemo&) = delete;
-  AllowedCheckMemo& operator=(const AllowedCheckMemo&) = delete;
-  ~AllowedCheckMemo() {
-    for (auto& slot : slots_) delete slot.load(std::memory_order_acquire);
+// The upstream token for `verified` on `route`, as a memoised answer's
+// parts: the token and when to stop serving it.
+absl::StatusOr<IssuedToken> MintUpstreamToken(const ServingState& state,
+                                              const UpstreamTokenConfig& up,
+                                              const VerifiedToken& verified) {
+  if (state.issuer == nullptr) {
+    return absl::FailedPreconditionError("no signing key");
   }
-
-  // The bytes for `route`, serialized by `build` on first use. When every
-  // slot is taken by other routes, builds into `*scratch` each time.
-  template <typename Build>
-  absl::string_view Get(const ExtAuthzRoute* route, Build build,
-                        std::string* scratch) {
-    for (auto& slot : slots_) {
-      const Item* item = slot.load(std::memory_order_acquire);
-      if (item == nullptr) {
-        auto fresh = std::make_unique<Item>(Item{route, build()});
-        const Item* expected = nullptr;
-        if (slot.compare_exchange_strong(expected, fresh.get(),
-                                         std::memory_order_acq_rel)) {
-          return fresh.release()->bytes;
-        }
-        item = expected;  // another thread published first
-      }
-      if (item->route == route) return item->bytes;
-    }
-    *scratch = build();
-    return *scratch;
-  }
-
- private:
-  struct Item {
-    const ExtAuthzRoute* route;
-    std::string bytes;
-  };
-  std::array<std::atomic<const Item*>, 4> slots_{};
-};
-
-// The allowed answer for `verified` on `route`, memoised on the token.
-absl::string_view AllowedAnswer(const ExtAuthzPolicy& policy,
-                                const ExtAuthzRoute& route,
-                                const VerifiedToken& verified,
-                                std::string* scratch) {
-  const auto& memo = verified.Memo<std::unique_ptr<AllowedCheckMemo>>(
-      kAllowedCheckMemo, [] { return std::make_unique<AllowedCheckMemo>(); });
-  return memo->Get(
-      &route,
-      [&] {
-        authv3::CheckResponse response;
-        AllowVerified(policy, route, verified, &response);
-        return response.SerializeAsString();
-      },
-      scratch);
+  ExchangeRequest request;
+  request.audiences = {up.audience};
+  request.ttl = up.ttl;
+  return state.issuer->ExchangeVerified(verified, request, up.claims);
 }
 
 }  // namespace
 
-std::string BearerChallenge(absl::string_view error,
-                            absl::string_view description,
-                            absl::string_view scope) {
-  std::string out = "Bearer error=";
-  AppendQuoted(out, error);
-  if (!description.empty()) {
-    out += ", error_description=";
-    AppendQuoted(out, description);
-  }
-  if (!scope.empty()) {
-    out += ", scope=";
-    AppendQuoted(out, scope);
-  }
-  return out;
-}
-
 ExtAuthzService::ExtAuthzService(ServiceContext ctx) : ctx_(ctx) {}
+
+CheckContext ExtAuthzService::Decision::context() const {
+  CheckContext c;
+  c.request_id = request_id;
+  c.cookie_header = cookie_header;
+  if (found.has_value()) {
+    c.source = found->source;
+    c.token = found->token;
+  }
+  return c;
+}
 
 ExtAuthzService::Decision ExtAuthzService::Decide(
     const ServingState& state, const authv3::CheckRequest& request,
     authv3::CheckResponse* response) const {
-  const ExtAuthzPolicy& policy =
-      state.ext_authz != nullptr ? *state.ext_authz : DefaultPolicy();
+  Decision d;
+  d.policy =
+      state.ext_authz != nullptr ? state.ext_authz.get() : &DefaultPolicy();
+  const ExtAuthzPolicy& policy = *d.policy;
   RequestAdapter adapter(request.attributes());
   // RequestView holds FunctionRefs: the callables must outlive it.
   auto header = [&adapter](absl::string_view n) { return adapter.Header(n); };
@@ -424,50 +181,151 @@ ExtAuthzService::Decision ExtAuthzService::Decide(
   };
   const RequestView view{adapter.method(), adapter.host(), adapter.path(),
                          adapter.query(),  header,         extension};
-  Denial deny(ctx_.logger, policy, response);
-  auto answered = [](absl::string_view label) {
-    return Decision{label, std::nullopt, nullptr, nullptr};
-  };
+  d.request_id = adapter.Header("x-request-id")
+                     .value_or(request.attributes().request().http().id());
+  const CheckContext no_token = d.context();
+  Denial deny(ctx_.logger, policy, no_token, response);
 
-  const ExtAuthzRoute* route = policy.SelectRoute(view);
-  if (route == nullptr) return answered(deny.UnknownRoute());
-  const ExtAuthzRule* rule = route->FirstMatchingRule(view);
+  d.route = policy.SelectRoute(view);
+  if (d.route == nullptr) return d.Answered(deny.UnknownRoute());
+  const ExtAuthzRoute& route = *d.route;
+  const ExtAuthzRule* rule = route.FirstMatchingRule(view);
   if (rule == nullptr || rule->action == ExtAuthzRule::Action::kDeny) {
-    return answered(deny.ByRule(route->name, /*no_rule=*/rule == nullptr));
+    return d.Answered(deny.ByRule(route.name, /*no_rule=*/rule == nullptr));
   }
   if (rule->action == ExtAuthzRule::Action::kAllow) {
     // No token needed; still strip client-sent copies of the headers that
     // upstream trusts to come from us.
-    authv3::OkHttpResponse* ok = Allow(response);
-    for (const ForwardedClaim& fc : route->forward_claims) {
-      ok->add_headers_to_remove(fc.header);
-    }
-    return answered("OK");
+    AllowWithoutClaims(policy, route, FailureReason::kUnspecified, response);
+    return d.AllowedWithoutClaims("OK");
   }
 
-  std::optional<std::string> token = ExtractToken(route->token_sources, view);
-  VerifyResult result = VerifyRouteToken(state, *route, token);
+  d.found = FindToken(route.token_sources, view);
+  if (d.found.has_value() &&
+      d.found->source->kind == TokenSource::Kind::kCookie) {
+    d.cookie_header = adapter.Header("cookie").value_or("");
+  }
+  const CheckContext check = d.context();
+  Denial token_deny(ctx_.logger, policy, check, response);
+  VerifyResult result = VerifyRouteToken(state, route, d.found);
   if (!result.ok()) {
-    return answered(deny.InvalidToken(result.failure().reason, route->name,
-                                      token.value_or("")));
+    const FailureReason reason = result.failure().reason;
+    if (AllowedWithoutToken(route, *rule, reason)) {
+      AllowWithoutClaims(policy, route,
+                         reason == FailureReason::kTokenMissing
+                             ? FailureReason::kUnspecified
+                             : reason,
+                         response);
+      return d.AllowedWithoutClaims(ResultLabel(reason));
+    }
+    return d.Answered(token_deny.InvalidToken(reason, route.name));
   }
   if (rule->action == ExtAuthzRule::Action::kClaims) {
     if (const ClaimCondition* failed =
             FirstFailedCondition(*rule, result->claims())) {
-      return answered(deny.FailedClaim(*failed, route->name, *token));
+      return d.Answered(token_deny.FailedClaim(*failed, route.name));
     }
   }
-  return Decision{"OK", *std::move(result), &policy, route};
+  d.verified = *std::move(result);
+  return d.AllowedWithoutClaims("OK");  // the claims come with `verified`
+}
+
+absl::StatusOr<const CheckAnswer*> ExtAuthzService::VerifiedAnswer(
+    const ServingState& state, const Decision& d,
+    std::shared_ptr<const CheckAnswer>* hold) const {
+  const ExtAuthzRoute& route = *d.route;
+  const CheckContext check = d.context();
+  const bool strip = !route.options.forward_token && check.source != nullptr;
+  // A cookie token's removal depends on the request's other cookies: that
+  // answer is rebuilt per request (only its upstream token is memoised).
+  const bool per_request =
+      strip && check.source->kind == TokenSource::Kind::kCookie;
+  auto build = [&]() -> absl::StatusOr<CheckAnswer> {
+    CheckAnswer answer;
+    if (const auto& up = route.options.upstream_token; up.has_value()) {
+      const absl::Time now = absl::Now();
+      JWTAUTH_ASSIGN_OR_RETURN(IssuedToken issued,
+                               MintUpstreamToken(state, *up, *d.verified));
+      answer.upstream_token = std::move(issued.token);
+      answer.refresh_at =
+          issued.expires_at -
+          std::min(kMaxRefreshMargin, (issued.expires_at - now) / 4);
+    }
+    if (!per_request) {
+      authv3::CheckResponse response;
+      AllowVerified(*d.policy, route, *d.verified, check,
+                    AllowedExtras{answer.upstream_token, strip}, &response);
+      answer.bytes = response.SerializeAsString();
+    }
+    return answer;
+  };
+  const auto& memo = d.verified->Memo<std::unique_ptr<AllowedCheckMemo>>(
+      kAllowedCheckMemo, [] { return std::make_unique<AllowedCheckMemo>(); });
+  return memo->Get(&route, strip ? check.source : nullptr, absl::Now(), build,
+                   hold);
+}
+
+absl::string_view ExtAuthzService::Finish(const ServingState& state,
+                                          Decision& d,
+                                          authv3::CheckResponse* response,
+                                          WireAnswer* wire) const {
+  const CheckContext check = d.context();
+  const bool strip = d.verified.has_value() &&
+                     !d.route->options.forward_token && check.source != nullptr;
+  if (d.verified.has_value() && wire == nullptr &&
+      !d.route->options.upstream_token.has_value()) {
+    // Authorize without an upstream token: nothing worth memoising.
+    AllowVerified(*d.policy, *d.route, *d.verified, check,
+                  AllowedExtras{"", strip}, response);
+  } else if (d.verified.has_value()) {
+    std::shared_ptr<const CheckAnswer> hold;
+    absl::StatusOr<const CheckAnswer*> answer = VerifiedAnswer(state, d, &hold);
+    if (!answer.ok()) {
+      DenyUpstreamToken(state, d, answer.status(), response);
+    } else if (wire != nullptr && !(*answer)->bytes.empty()) {
+      wire->hold = std::move(hold);
+      wire->bytes = (*answer)->bytes;
+    } else {
+      AllowVerified(*d.policy, *d.route, *d.verified, check,
+                    AllowedExtras{(*answer)->upstream_token, strip}, response);
+    }
+  }
+  if (wire != nullptr && wire->bytes.data() == nullptr) {
+    wire->scratch = response->SerializeAsString();
+    wire->bytes = wire->scratch;
+  }
+  if (d.allowed && Sampled(d.route->options.log_allowed_sample_rate)) {
+    LogCheckDecision(ctx_.logger, true, check, d.route->name, d.log_reason);
+  }
+  return d.label;
+}
+
+void ExtAuthzService::DenyUpstreamToken(const ServingState& state, Decision& d,
+                                        const absl::Status& error,
+                                        authv3::CheckResponse* response) const {
+  const CheckContext check = d.context();
+  Denial deny(ctx_.logger, *d.policy, check, response);
+  d.allowed = false;
+  d.verified.reset();
+  if (absl::IsFailedPrecondition(error) && state.issuer != nullptr) {
+    // The source token expires within the second: as good as expired.
+    d.label = deny.InvalidToken(FailureReason::kExpired, d.route->name);
+    return;
+  }
+  if (ctx_.logger != nullptr) {
+    ctx_.logger->Log(LogLevel::kWarn, "upstream_token_failed",
+                     {{"route", d.route->name},
+                      {"request_id", std::string(d.request_id)},
+                      {"error", std::string(error.message())}});
+  }
+  d.label = deny.UpstreamTokenFailed(d.route->name);
 }
 
 absl::string_view ExtAuthzService::Authorize(
     const ServingState& state, const authv3::CheckRequest& request,
     authv3::CheckResponse* response) const {
   Decision d = Decide(state, request, response);
-  if (d.verified.has_value()) {
-    AllowVerified(*d.policy, *d.route, *d.verified, response);
-  }
-  return d.label;
+  return Finish(state, d, response, nullptr);
 }
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(
@@ -511,14 +369,10 @@ grpc::Status ExtAuthzService::ServeCheck(
   auto* response =
       google::protobuf::Arena::CreateMessage<authv3::CheckResponse>(&arena);
   Decision d = Decide(*state, *request, response);
-  if (d.verified.has_value()) {
-    std::string scratch;
-    *response_bytes =
-        ByteBufferOf(AllowedAnswer(*d.policy, *d.route, *d.verified, &scratch));
-  } else {
-    *response_bytes = ByteBufferOf(response->SerializeAsString());
-  }
-  return finish(d.label, grpc::Status::OK);
+  WireAnswer wire;
+  const absl::string_view label = Finish(*state, d, response, &wire);
+  *response_bytes = ByteBufferOf(wire.bytes);
+  return finish(label, grpc::Status::OK);
 }
 
 }  // namespace jwtauth::server

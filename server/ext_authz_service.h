@@ -17,7 +17,15 @@
 //              configured header names that get no value this time in
 //              headers_to_remove (Envoy applies headers_to_remove AFTER the
 //              headers it sets, so a name is never in both lists);
-//              verified claims in dynamic_metadata (if enabled).
+//              verified claims in dynamic_metadata (if enabled); the
+//              verified token removed (forward_token false: its header in
+//              headers_to_remove, its cookie cut from Cookie, its query
+//              parameter in query_parameters_to_remove); the payload header
+//              and the minted upstream token when configured.
+//   no/invalid token with allow_missing / allow_missing_or_failed (see
+//   server/ext_authz_route_options.h; `authenticated` rules only)
+//              status OK(0), no claims; every header the route sets is in
+//              headers_to_remove; failed_status in the metadata.
 //   no/invalid token
 //              status UNAUTHENTICATED(16), denied_response 401,
 //              `WWW-Authenticate: Bearer error="invalid_token",
@@ -33,14 +41,21 @@
 //   no ServingState published yet
 //              the RPC fails with UNAVAILABLE (Envoy then applies
 //              failure_mode_allow / status_on_error: fail closed).
+//   upstream token cannot be signed
+//              status UNAVAILABLE(14), denied_response 503.
 // Denied bodies are small JSON objects {"error": ..., "error_description":
 // ...}; neither header nor body carries a token, a claim value or a key.
-// Metrics: RecordRpc("Check", "OK" | reason name | "PERMISSION_DENIED").
+// Denials carry failed_status {code, message, reason} in the metadata and
+// are logged at info (check_denied: request id, route, reason, token
+// fingerprint); allowed Checks are logged at the route's sample rate.
+// Metrics: RecordRpc("Check", "OK" | reason name | "PERMISSION_DENIED" |
+// "UPSTREAM_TOKEN_FAILED").
 //
 // Check is a raw-buffer method: an allowed answer for a verified token is
-// serialized once per (VerifiedToken, route) and reused by every cache hit
-// of that token on that route (VerifiedToken::Memo); denials are built per
-// call (they are never cached, like failed verifications).
+// serialized once per (VerifiedToken, route, token source) and reused by
+// every cache hit of that token on that route (AllowedCheckMemo on
+// VerifiedToken::Memo; with an upstream token, until its refresh point);
+// denials, and answers that rewrite the Cookie header, are built per call.
 //
 // Ownership: the ServiceContext pointers are not owned (they outlive the
 // service and every RPC); metrics/logger may be null. Thread-safe, no
@@ -50,12 +65,16 @@
 //       ServiceContext{.state = &holder, .metrics = &m, .logger = &logger});
 //   builder.RegisterService(&ext_authz);
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "core/verifier.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "server/ext_authz_answer.h"
+#include "server/ext_authz_answer_memo.h"
 #include "server/ext_authz_policy.h"
 #include "server/service_context.h"
 
@@ -92,26 +111,61 @@ class ExtAuthzService final
 
  private:
   // A decision before the answer is written: `verified` set = allowed with
-  // that token on `route` (the answer is AllowVerified's); otherwise the
+  // that token on `route` (the answer is VerifiedAnswer's); otherwise the
   // response passed to Decide holds the whole answer.
   struct Decision {
     absl::string_view label;
+    bool allowed = false;
+    absl::string_view log_reason;  // allowed: "OK" or why without claims
     std::optional<VerifiedToken> verified;
     const ExtAuthzPolicy* policy = nullptr;
-    const ExtAuthzRoute* route = nullptr;
+    const ExtAuthzRoute* route = nullptr;  // null: unknown route
+    std::optional<FoundToken> found;
+    absl::string_view request_id;     // into the CheckRequest
+    absl::string_view cookie_header;  // into the CheckRequest
+
+    Decision&& Answered(absl::string_view l) {
+      label = l;
+      return std::move(*this);
+    }
+    Decision&& AllowedWithoutClaims(absl::string_view reason) {
+      label = "OK";
+      allowed = true;
+      log_reason = reason;
+      return std::move(*this);
+    }
+    // Views into this decision and its request: rebuild after a move.
+    CheckContext context() const;
   };
+  // The serialized answer ServeCheck sends: memoised bytes (kept alive by
+  // `hold`) or `scratch`.
+  struct WireAnswer {
+    absl::string_view bytes;
+    std::string scratch;
+    std::shared_ptr<const CheckAnswer> hold;
+  };
+
   Decision Decide(const ServingState& state,
                   const envoy::service::auth::v3::CheckRequest& request,
                   envoy::service::auth::v3::CheckResponse* response) const;
+  // Writes the answer of `d`: the allowed answer of a verified token (into
+  // `wire` when given, else into `response`), or the denial when its
+  // upstream token cannot be minted; logs sampled allowed decisions.
+  // Returns the metrics label.
+  absl::string_view Finish(const ServingState& state, Decision& d,
+                           envoy::service::auth::v3::CheckResponse* response,
+                           WireAnswer* wire) const;
+  // The memoised allowed answer of a verified decision (AllowedCheckMemo
+  // on the token, keyed by route and, when the token is removed, source).
+  absl::StatusOr<const CheckAnswer*> VerifiedAnswer(
+      const ServingState& state, const Decision& d,
+      std::shared_ptr<const CheckAnswer>* hold) const;
+  void DenyUpstreamToken(
+      const ServingState& state, Decision& d, const absl::Status& error,
+      envoy::service::auth::v3::CheckResponse* response) const;
 
   ServiceContext ctx_;
 };
-
-// `Bearer error="<error>"[, error_description="<description>"][,
-// scope="<scope>"]` with every value quote-escaped (RFC 7235 quoted-string).
-std::string BearerChallenge(absl::string_view error,
-                            absl::string_view description,
-                            absl::string_view scope = "");
 
 }  // namespace jwtauth::server
 

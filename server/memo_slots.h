@@ -11,8 +11,8 @@ namespace jwtauth::server {
 
 // std::string: the serialized v1.VerifyResponse (server/verify_handler.cc).
 inline constexpr size_t kVerifyResponseMemo = 0;
-// AllowedCheckMemo: serialized allowed CheckResponses by route
-// (server/ext_authz_service.cc).
+// AllowedCheckMemo: allowed CheckResponses (and upstream tokens) by route
+// (server/ext_authz_answer_memo.h).
 inline constexpr size_t kAllowedCheckMemo = 1;
 static_assert(kAllowedCheckMemo < VerifiedToken::kMemoSlots);
 

@@ -236,7 +236,31 @@ class GenerationBuild {
                        "merge_slashes and path_with_escaped_slashes_action "
                        "(docs/ext_authz.md)"));
     }
+    JWTAUTH_RETURN_IF_ERROR(CheckUpstreamTokens(policy));
     out_.ext_authz = std::make_shared<const ExtAuthzPolicy>(std::move(policy));
+    return absl::OkStatus();
+  }
+
+  // issue_upstream_token needs the active signing key, and its ttl obeys
+  // the exchange's cap (the same policy engine signs it).
+  absl::Status CheckUpstreamTokens(const ExtAuthzPolicy& policy) const {
+    std::vector<const ExtAuthzRoute*> routes = {&policy.defaults};
+    for (const ExtAuthzRoute& r : policy.routes) routes.push_back(&r);
+    for (const ExtAuthzRoute* r : routes) {
+      const std::optional<UpstreamTokenConfig>& up = r->options.upstream_token;
+      if (!up.has_value()) continue;
+      if (!active_signing_key_.has_value()) {
+        return absl::InvalidArgumentError(up->location.Error(
+            "needs an active signing key (signing: keys or ephemeral) to "
+            "sign upstream tokens"));
+      }
+      if (up->ttl > config_.issue.exchange_max_ttl) {
+        return absl::InvalidArgumentError(up->location.Error(absl::StrCat(
+            "ttl ", absl::FormatDuration(up->ttl),
+            " exceeds issue.exchange.max_ttl ",
+            absl::FormatDuration(config_.issue.exchange_max_ttl))));
+      }
+    }
     return absl::OkStatus();
   }
 

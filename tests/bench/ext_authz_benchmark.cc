@@ -3,14 +3,17 @@
 // (ExtAuthzTestEnv: HS256 provider keys, TokenVerifier + VerificationCache):
 //
 //   BM_Verify/{cached,uncached}     TokenVerifier::Verify: the baseline
-//   BM_Authorize/{1,0,2}            ExtAuthzService::Authorize: route + rule
+//   BM_Authorize/{1,0,2,3,4}        ExtAuthzService::Authorize: route + rule
 //                                   selection, token extraction, the same
 //                                   Verify, claim rule, response building
 //                                   (1 cached, 0 uncached, 2 cached without
-//                                   dynamic_metadata)
+//                                   dynamic_metadata; 3 cached and 4
+//                                   uncached on a route with
+//                                   issue_upstream_token)
 //   BM_AuthorizeMissingToken        401 path (no crypto)
-//   BM_CheckLoopback                full gRPC Check over 127.0.0.1 (sync
-//                                   client, callback server, same process)
+//   BM_CheckLoopback/{0,1}          full gRPC Check over 127.0.0.1 (sync
+//                                   client, callback server, same process;
+//                                   1 = with issue_upstream_token)
 //
 // Ratios against BM_Verify in the same run are what to compare across
 // machines. Build with the release preset.
@@ -33,6 +36,7 @@ using jwtauth::server::ServiceContext;
 using jwtauth::testutil::ExtAuthzTestEnv;
 
 constexpr char kPolicy[] = R"(
+signing: {ephemeral: true, issuer: "https://jwtauth.test"}
 ext_authz:
   forward_claims:
     - {claim: sub, header: x-jwt-sub}
@@ -46,6 +50,14 @@ ext_authz:
       rules:
         - {methods: [GET], claims: [{claim: scope, contains: orders.read}]}
         - {deny: true}
+    - name: internal
+      match: {context_extensions: {service: internal}}
+      rules: [{claims: [{claim: scope, contains: orders.read}]}]
+      issue_upstream_token:
+        header: x-internal-token
+        audience: orders-svc
+        ttl: 60s
+        claims: [sub, scope]
 )";
 
 std::unique_ptr<ExtAuthzTestEnv> MakeEnv(bool cached,
@@ -59,7 +71,8 @@ std::unique_ptr<ExtAuthzTestEnv> MakeEnv(bool cached,
 
 // Envoy's request shape, with a forged claim header to strip and
 // context_extensions.
-authv3::CheckRequest MakeRequest(const std::string& token) {
+authv3::CheckRequest MakeRequest(const std::string& token,
+                                 const std::string& service = "orders") {
   authv3::CheckRequest req;
   jwtauth::bench::FillEnvoyLikeCheckRequest("bench/1.0", req);
   auto& h = *req.mutable_attributes()
@@ -69,7 +82,7 @@ authv3::CheckRequest MakeRequest(const std::string& token) {
   h["x-jwt-sub"] = "forged";
   if (!token.empty()) h["authorization"] = "Bearer " + token;
   (*req.mutable_attributes()->mutable_context_extensions())["service"] =
-      "orders";
+      service;
   return req;
 }
 
@@ -93,11 +106,16 @@ void BM_Verify(benchmark::State& state) {
 }
 BENCHMARK(BM_Verify)->Arg(1)->Arg(0);
 
-// Arg 1: cached, 0: uncached, 2: cached without dynamic_metadata.
+// Arg 1: cached, 0: uncached, 2: cached without dynamic_metadata, 3: cached
+// with issue_upstream_token (one signature per token, then the memo), 4:
+// uncached with issue_upstream_token (a signature per Check).
 void BM_Authorize(benchmark::State& state) {
-  auto env = MakeEnv(state.range(0) != 0, state.range(0) != 2);
+  const int64_t arg = state.range(0);
+  const bool cached = arg != 0 && arg != 4;
+  auto env = MakeEnv(cached, arg != 2);
   ExtAuthzService service(ServiceContext{.state = env->holder()});
-  const authv3::CheckRequest req = MakeRequest(ReaderToken(*env));
+  const authv3::CheckRequest req =
+      MakeRequest(ReaderToken(*env), arg >= 3 ? "internal" : "orders");
   for (auto _ : state) {
     auto serving = env->state();  // one ServingState read per request
     authv3::CheckResponse resp;
@@ -106,11 +124,12 @@ void BM_Authorize(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(resp);
   }
-  state.SetLabel(state.range(0) == 0   ? "uncached"
-                 : state.range(0) == 2 ? "cached, no dynamic_metadata"
-                                       : "cached");
+  constexpr const char* kLabels[] = {
+      "uncached", "cached", "cached, no dynamic_metadata",
+      "cached, issue_upstream_token", "uncached, issue_upstream_token"};
+  state.SetLabel(kLabels[arg]);
 }
-BENCHMARK(BM_Authorize)->Arg(1)->Arg(0)->Arg(2);
+BENCHMARK(BM_Authorize)->Arg(1)->Arg(0)->Arg(2)->Arg(3)->Arg(4);
 
 void BM_AuthorizeMissingToken(benchmark::State& state) {
   auto env = MakeEnv(true);
@@ -139,7 +158,8 @@ void BM_CheckLoopback(benchmark::State& state) {
   }
   auto stub = authv3::Authorization::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
-  const authv3::CheckRequest req = MakeRequest(ReaderToken(*env));
+  const authv3::CheckRequest req = MakeRequest(
+      ReaderToken(*env), state.range(0) != 0 ? "internal" : "orders");
   for (auto _ : state) {
     grpc::ClientContext ctx;
     authv3::CheckResponse resp;
@@ -149,7 +169,7 @@ void BM_CheckLoopback(benchmark::State& state) {
   }
   server->Shutdown();
 }
-BENCHMARK(BM_CheckLoopback)->UseRealTime();
+BENCHMARK(BM_CheckLoopback)->Arg(0)->Arg(1)->UseRealTime();
 
 }  // namespace
 

@@ -318,6 +318,53 @@ TEST_F(IssuerTest, ExchangeBeyondSubjectExpiryOnlyWhenConfigured) {
   EXPECT_EQ((*ex)->expires_at, clock_.Now() + absl::Minutes(20));
 }
 
+// ExchangeVerified (ext_authz upstream tokens): the exchange's minting step
+// on an already verified token; always capped at the subject's expiry, any
+// audience the caller names.
+TEST_F(IssuerTest, ExchangeVerifiedMintsLikeTheExchange) {
+  IssuerOptions o = Options();
+  o.exchange.allow_beyond_subject_expiry = true;  // not for this path
+  auto issuer = MakeIssuer(Algorithm::kEs256, o);
+  auto v = MakeVerifier();
+  auto subject = issuer->Issue({.claims = {{"scope", "read"}, {"admin", true}},
+                                .subject = "alice",
+                                .audiences = {"api://a"},
+                                .ttl = absl::Minutes(5)});
+  ASSERT_THAT(subject, IsOk());
+  VerifyResult verified = v->Verify(subject->token);
+  ASSERT_TRUE(verified.ok());
+  auto minted = issuer->ExchangeVerified(
+      *verified, {.audiences = {"orders-svc"}, .ttl = absl::Minutes(20)},
+      {"sub", "scope"});
+  ASSERT_THAT(minted, IsOk());
+  EXPECT_EQ(minted->expires_at, subject->expires_at);
+  auto payload =
+      json::parse(ParsedJws::Parse(minted->token)->payload());
+  EXPECT_EQ(payload["aud"], "orders-svc");
+  EXPECT_EQ(payload["sub"], "alice");
+  EXPECT_EQ(payload["scope"], "read");
+  EXPECT_FALSE(payload.contains("admin"));
+  EXPECT_EQ(payload["iss"], kIss);
+  EXPECT_EQ(payload["src_iss"], kIss);
+  EXPECT_EQ(payload["src_sub"], "alice");
+  EXPECT_EQ(payload["jti"], minted->jti);
+
+  EXPECT_THAT(issuer->ExchangeVerified(*verified, {.ttl = absl::Minutes(1)},
+                                       {"sub"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // no audience
+  EXPECT_THAT(issuer->ExchangeVerified(
+                  *verified, {.audiences = {"x"}, .ttl = absl::Minutes(31)},
+                  {"sub"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // > max_ttl
+  EXPECT_THAT(issuer->ExchangeVerified(*verified, {.audiences = {"x"}},
+                                       {"sub", "exp"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // reserved
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(issuer->ExchangeVerified(*verified, {.audiences = {"x"}},
+                                       {"sub"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 // Token exchange policy: only subject tokens of allowed providers are
 // exchanged.
 TEST_F(IssuerTest, ExchangeAcceptsOnlyAllowedProviders) {

@@ -9,8 +9,13 @@
 // policy is:
 //   forward_claims: sub → x-jwt-sub, org.id → x-org-id
 //   routes: public (allow), orders (context_extensions service=orders:
-//           GET needs scope orders.read, everything else denied)
-//   otherwise: any provider, Authorization: Bearer.
+//           GET needs scope orders.read, everything else denied),
+//           parity (header/cookie/query sources, forward_payload_header
+//           x-jwt-payload, allow_missing), keep (forward_token: true),
+//           lenient (allow_missing_or_failed), internal
+//           (issue_upstream_token x-internal-token, aud orders-svc)
+//   otherwise: any provider, Authorization: Bearer; the verified token is
+//   removed from the upstream request (forward_token defaults to false).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -68,6 +73,7 @@ function headerMap(options) {
 let server;
 let client;
 let tokens;
+let signingKid;
 
 test.before(async () => {
   assert.ok(SERVER, 'JWTAUTH_EXT_AUTHZ_TEST_SERVER must name the ext_authz_test_server binary (run via ctest or run.sh)');
@@ -81,6 +87,7 @@ test.before(async () => {
   });
   const info = JSON.parse(line);
   tokens = info.tokens;
+  signingKid = info.signing_kid;
   const Authorization = loadAuthorization();
   client = new Authorization(`127.0.0.1:${info.port}`, grpc.credentials.createInsecure());
 });
@@ -160,8 +167,9 @@ test('valid bearer token → ok_response with overwritten claim headers and dyna
     assert.deepEqual(h[key].append, {value: false});
   }
   // Both names are set (overwriting incoming copies), so neither may be in
-  // headers_to_remove: Envoy removes after setting.
-  assert.deepEqual(ok.headers_to_remove, []);
+  // headers_to_remove: Envoy removes after setting. The verified token is
+  // (forward_token: false, the default).
+  assert.deepEqual(ok.headers_to_remove, ['authorization']);
   assert.deepEqual(ok.response_headers_to_add, []);
   const md = fromStruct(resp.dynamic_metadata);
   assert.equal(md.provider, 'default');
@@ -219,8 +227,9 @@ test('context_extensions select the route and its rules', async () => {
   }));
   assert.equal(reader.status.code, 0);
   assert.equal(headerMap(reader.ok_response.headers)['x-jwt-sub'].header.value, 'bob');
-  // bob has no org claim: only incoming copies of x-org-id are removed.
-  assert.deepEqual(reader.ok_response.headers_to_remove, ['x-org-id']);
+  // bob has no org claim: incoming copies of x-org-id are removed, and the
+  // verified token.
+  assert.deepEqual(reader.ok_response.headers_to_remove, ['x-org-id', 'authorization']);
 
   const del = await check(envoyRequest({
     method: 'DELETE',
@@ -260,4 +269,114 @@ test('raw header map (encode_raw_headers) is read too', async () => {
   };
   const resp = await check(req);
   assert.equal(resp.status.code, 0);
+});
+
+// ---- jwt_authn parity and upstream tokens --------------------------------
+
+function b64urlJson(segment) {
+  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+}
+
+test('forward_token: true keeps the token; the default removes it', async () => {
+  const keep = await check(envoyRequest({
+    headers: {authorization: `Bearer ${tokens.valid}`},
+    contextExtensions: {service: 'keep'},
+  }));
+  assert.equal(keep.status.code, 0);
+  assert.deepEqual(keep.ok_response.headers_to_remove, []);
+});
+
+test('cookie token: the Cookie header is rewritten without it', async () => {
+  const resp = await check(envoyRequest({
+    headers: {cookie: `theme=dark; session=${tokens.valid}; lang=en`},
+    contextExtensions: {service: 'parity'},
+  }));
+  assert.equal(resp.status.code, 0);
+  const h = headerMap(resp.ok_response.headers);
+  assert.equal(h.cookie.header.value, 'theme=dark; lang=en');
+  assert.equal(h.cookie.append_action, 'OVERWRITE_IF_EXISTS_OR_ADD');
+  assert.ok(!JSON.stringify(resp.ok_response).includes(tokens.valid));
+});
+
+test('query token: removed with query_parameters_to_remove', async () => {
+  const resp = await check(envoyRequest({
+    path: `/items?page=2&access_token=${tokens.valid}`,
+    contextExtensions: {service: 'parity'},
+  }));
+  assert.equal(resp.status.code, 0);
+  assert.deepEqual(resp.ok_response.query_parameters_to_remove, ['access_token']);
+  assert.ok(!resp.ok_response.headers_to_remove.includes('authorization'));
+});
+
+test('forward_payload_header: the payload segment, base64url, overwriting', async () => {
+  const resp = await check(envoyRequest({
+    headers: {authorization: `Bearer ${tokens.valid}`, 'x-jwt-payload': 'forged'},
+    contextExtensions: {service: 'parity'},
+  }));
+  const h = headerMap(resp.ok_response.headers);
+  assert.equal(h['x-jwt-payload'].header.value, tokens.valid.split('.')[1]);
+  assert.equal(h['x-jwt-payload'].append_action, 'OVERWRITE_IF_EXISTS_OR_ADD');
+  assert.equal(b64urlJson(h['x-jwt-payload'].header.value).sub, 'alice');
+  assert.deepEqual(resp.ok_response.headers_to_remove, ['authorization']);
+});
+
+test('allow_missing: no token passes without claims, forged headers stripped', async () => {
+  const resp = await check(envoyRequest({
+    headers: {'x-jwt-sub': 'forged', 'x-jwt-payload': 'forged'},
+    contextExtensions: {service: 'parity'},
+  }));
+  assert.equal(resp.status.code, 0);
+  assert.deepEqual(resp.ok_response.headers, []);
+  assert.deepEqual([...resp.ok_response.headers_to_remove].sort(),
+      ['x-jwt-payload', 'x-jwt-sub', 'x-org-id']);
+  assert.equal(fromStruct(resp.dynamic_metadata).claims, undefined);
+});
+
+test('allow_missing: an invalid token is still denied, with failed_status', async () => {
+  const resp = await check(envoyRequest({
+    headers: {authorization: `Bearer ${tokens.expired}`},
+    contextExtensions: {service: 'parity'},
+  }));
+  assert.equal(resp.status.code, 16);
+  assert.equal(resp.denied_response.status.code, 'Unauthorized');
+  const md = fromStruct(resp.dynamic_metadata);
+  assert.deepEqual(md.failed_status, {code: 16, message: 'token expired', reason: 'EXPIRED'});
+  assert.equal(md.route, 'parity');
+});
+
+test('allow_missing_or_failed: an invalid token passes, the failure in metadata', async () => {
+  const resp = await check(envoyRequest({
+    headers: {authorization: `Bearer ${tokens.expired}`},
+    contextExtensions: {service: 'lenient'},
+  }));
+  assert.equal(resp.status.code, 0);
+  assert.equal(resp.http_response, 'ok_response');
+  assert.equal(fromStruct(resp.dynamic_metadata).failed_status.reason, 'EXPIRED');
+});
+
+test('issue_upstream_token: a token of this service for the upstream, cached', async () => {
+  const req = envoyRequest({
+    headers: {authorization: `Bearer ${tokens.reader}`},
+    contextExtensions: {service: 'internal'},
+  });
+  const first = await check(req);
+  assert.equal(first.status.code, 0);
+  const h = headerMap(first.ok_response.headers);
+  const minted = h['x-internal-token'].header.value;
+  assert.equal(h['x-internal-token'].append_action, 'OVERWRITE_IF_EXISTS_OR_ADD');
+  const [header, payload] = minted.split('.').map((s, i) => (i < 2 ? b64urlJson(s) : s));
+  assert.equal(header.kid, signingKid);
+  assert.equal(payload.iss, 'https://jwtauth.test');
+  assert.equal(payload.aud, 'orders-svc');
+  assert.equal(payload.sub, 'bob');
+  assert.equal(payload.scope, 'orders.read');
+  assert.equal(payload.src_iss, 'https://issuer.test');
+  assert.equal(payload.src_sub, 'bob');
+  assert.ok(payload.exp - payload.iat <= 60);
+  assert.equal(typeof payload.jti, 'string');
+  // The caller's token goes; the next Check of the same token reuses the
+  // minted one.
+  assert.deepEqual(first.ok_response.headers_to_remove, ['x-org-id', 'authorization']);
+  const second = await check(req);
+  assert.equal(headerMap(second.ok_response.headers)['x-internal-token'].header.value, minted);
 });

@@ -127,8 +127,9 @@ TEST_P(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
   EXPECT_FALSE(ok.headers(0).append().value());
   // x-org-id gets no value (no org claim): only its incoming copies go. A
   // header we set is never also in headers_to_remove (Envoy removes after
-  // setting, which would drop our value).
-  EXPECT_THAT(ok.headers_to_remove(), ElementsAre("x-org-id"));
+  // setting, which would drop our value). The verified token is removed
+  // too (forward_token defaults to false, as jwt_authn's forward).
+  EXPECT_THAT(ok.headers_to_remove(), ElementsAre("x-org-id", "authorization"));
   // Verified claims for later filters and access logs.
   const auto& md = resp.dynamic_metadata().fields();
   EXPECT_EQ(md.at("provider").string_value(), "default");
@@ -146,7 +147,9 @@ TEST_P(ExtAuthzServiceTest, NestedClaimIsForwarded) {
   ASSERT_TRUE(resp.has_ok_response());
   EXPECT_EQ(Header(resp.ok_response().headers(), "x-org-id"), "o-42");
   EXPECT_EQ(Header(resp.ok_response().headers(), "x-jwt-sub"), "alice");
-  EXPECT_THAT(resp.ok_response().headers_to_remove(), IsEmpty());
+  // Only the verified token (forward_token: false by default).
+  EXPECT_THAT(resp.ok_response().headers_to_remove(),
+              ElementsAre("authorization"));
 }
 
 TEST_P(ExtAuthzServiceTest, MissingTokenIs401WithBearerChallenge) {
