@@ -88,7 +88,10 @@ tables="$work/tables.md"
   print_header "$cmdline"
   for section in throughput h2load open_loop token_mix jwks_refresh rss; do
     case "${only:-,$section,}" in
-      *",$section,"*) "run_$section" ;;
+      *",$section,"*)
+        # Every section but rss measures the servers run_throughput starts.
+        if [ "$section" != rss ]; then start_servers; fi
+        "run_$section" ;;
     esac
   done
   print_footer

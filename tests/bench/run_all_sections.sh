@@ -54,6 +54,8 @@ start_ceilings() {
 }
 
 start_servers() {
+  [ -n "${servers_started:-}" ] && return 0
+  servers_started=1
   write_jwtauth_config "$work/jw.yaml" true
   write_jwtauth_config "$work/jw_nocache.yaml" false
   start_server jw "$build/server/jwtauth-server" --config "$work/jw.yaml"
