@@ -67,6 +67,20 @@ class LimitCounter {
     }
     return true;
   }
+  // Adds member `name` to a built object: its value's slot, or nullptr once
+  // a limit tripped. Names compare after unescaping, so {"a":1,"\u0061":2}
+  // is a duplicate. Hinted at the end: members that arrive sorted (as many
+  // serializers write them) cost one comparison; any other order a lookup.
+  json* InsertMember(json::object_t& obj, json::string_t&& name) {
+    const size_t before = obj.size();
+    auto it = obj.try_emplace(obj.end(), std::move(name));
+    if (obj.size() == before) {
+      Fail(JsonErrorKind::kDuplicateMember);
+      return nullptr;
+    }
+    if (!CheckMembers(obj.size())) return nullptr;
+    return &it->second;
+  }
 
  private:
   const JsonLimits& limits_;  // Not owned; outlives the parse.
@@ -103,15 +117,8 @@ class BoundedBuilder : public LimitCounter {
   bool key(json::string_t& name) {
     json::object_t* obj = stack_.back()->get_ptr<json::object_t*>();
     if (obj == nullptr) return Fail(JsonErrorKind::kInvalid);
-    // Names compare after unescaping, so {"a":1,"\u0061":2} is a duplicate.
-    // Hinted at the end: members that arrive sorted (as many serializers
-    // write them) cost one comparison; any other order a normal lookup.
-    const size_t before = obj->size();
-    auto it = obj->try_emplace(obj->end(), std::move(name));
-    if (obj->size() == before) return Fail(JsonErrorKind::kDuplicateMember);
-    if (!CheckMembers(obj->size())) return false;
-    pending_member_ = &it->second;
-    return true;
+    pending_member_ = InsertMember(*obj, std::move(name));
+    return pending_member_ != nullptr;
   }
 
  private:
@@ -234,12 +241,8 @@ class BoundedScanner : public LimitCounter {
     if (f.node != nullptr) {  // a kept object: as BoundedBuilder
       json::object_t* obj = f.node->get_ptr<json::object_t*>();
       if (obj == nullptr) return Fail(JsonErrorKind::kInvalid);
-      const size_t before = obj->size();
-      auto it = obj->try_emplace(obj->end(), std::move(name));
-      if (obj->size() == before) return Fail(JsonErrorKind::kDuplicateMember);
-      if (!CheckMembers(obj->size())) return false;
-      pending_ = &it->second;
-      return true;
+      pending_ = InsertMember(*obj, std::move(name));
+      return pending_ != nullptr;
     }
     if (!f.object) return Fail(JsonErrorKind::kInvalid);
     if (!f.names.Insert(name)) return Fail(JsonErrorKind::kDuplicateMember);

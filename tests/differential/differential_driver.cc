@@ -35,18 +35,12 @@
 #include "core/status_macros.h"
 #include "core/verifier.h"
 #include "nlohmann/json.hpp"
+#include "tests/testutil/fake_clock.h"
 
 namespace jwtauth {
 namespace {
 
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(absl::Time now) : now_(now) {}
-  absl::Time Now() const override { return now_; }
-
- private:
-  absl::Time now_;
-};
+using ::jwtauth::testutil::FixedClock;
 
 struct Driver {
   std::unique_ptr<FixedClock> clock;

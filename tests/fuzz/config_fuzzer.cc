@@ -34,6 +34,7 @@
 #include "server/config_reader.h"
 #include "server/ext_authz_policy.h"
 #include "server/serving_state_builder.h"
+#include "tests/testutil/fake_clock.h"
 
 namespace jwtauth::fuzz {
 namespace {
@@ -51,12 +52,7 @@ std::optional<std::string> FakeGetEnv(absl::string_view name) {
   return std::nullopt;
 }
 
-class FixedClock final : public Clock {
- public:
-  absl::Time Now() const override {
-    return absl::FromUnixSeconds(1'700'000'000);
-  }
-};
+using ::jwtauth::testutil::FixedClock;
 
 void CheckError(const absl::Status& s, const char* what) {
   if (s.ok()) return;
@@ -88,7 +84,7 @@ void BuildGeneration(const server::ServerConfig& config) {
   }
   CheckError(server::ParseExtAuthzPolicy(config.ext_authz, &names).status(),
              "ParseExtAuthzPolicy");
-  static FixedClock clock;
+  static FixedClock clock(absl::FromUnixSeconds(1'700'000'000));
   KeyStore store(&clock);
   server::ServingStateBuilder builder(
       {.key_store = &store,

@@ -36,6 +36,7 @@
 #include "server/service_context.h"
 #include "server/serving_state_builder.h"
 #include "tests/fuzz/fuzz_keys.h"
+#include "tests/testutil/fake_clock.h"
 
 namespace jwtauth::fuzz {
 namespace {
@@ -48,12 +49,7 @@ using envoy::service::auth::v3::CheckResponse;
   std::abort();
 }
 
-class FixedClock final : public Clock {
- public:
-  absl::Time Now() const override {
-    return absl::FromUnixSeconds(1'700'000'000);
-  }
-};
+using ::jwtauth::testutil::FixedClock;
 
 constexpr char kExtAuthzYaml[] = R"yaml(
 ext_authz:
@@ -113,7 +109,7 @@ std::string ConfigYaml() {
 }
 
 struct World {
-  FixedClock clock;
+  FixedClock clock{absl::FromUnixSeconds(1'700'000'000)};
   KeyStore store{&clock};
   server::BuiltServingState built;
   std::shared_ptr<server::ServingState> state;

@@ -45,18 +45,12 @@
 #include "core/verification_cache.h"
 #include "core/verifier.h"
 #include "tests/fuzz/fuzz_keys.h"
+#include "tests/testutil/fake_clock.h"
 
 namespace jwtauth::fuzz {
 namespace {
 
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(absl::Time now) : now_(now) {}
-  absl::Time Now() const override { return now_; }
-
- private:
-  absl::Time now_;
-};
+using ::jwtauth::testutil::FixedClock;
 
 [[noreturn]] void Violated(const char* what) {
   std::fprintf(stderr, "verify property violated: %s\n", what);

@@ -38,6 +38,18 @@ class FakeClock final : public Clock {
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
+// FixedClock: a Clock stopped at one instant, with no lock: for a harness
+// that never moves time and calls Now() on every verification (fuzzers, the
+// differential driver), where FakeClock's mutex would be pure overhead.
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(absl::Time now) : now_(now) {}
+  absl::Time Now() const override { return now_; }
+
+ private:
+  absl::Time now_;
+};
+
 }  // namespace jwtauth::testutil
 
 #endif  // JWTAUTH_TESTS_TESTUTIL_FAKE_CLOCK_H_
