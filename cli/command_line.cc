@@ -26,13 +26,15 @@ std::string LeftoverMessage(const std::vector<std::string>& leftovers) {
   }
   std::string message;
   if (!flags.empty()) {
-    message = absl::StrCat(flags.size() == 1 ? "unknown option " : "unknown options ",
-                           absl::StrJoin(flags, ", "));
+    message =
+        absl::StrCat(flags.size() == 1 ? "unknown option " : "unknown options ",
+                     absl::StrJoin(flags, ", "));
   }
   if (values > 0) {
-    absl::StrAppend(&message, message.empty() ? "" : "; ", values,
-                    values == 1 ? " unexpected argument" : " unexpected arguments",
-                    " (not shown: it may be a token)");
+    absl::StrAppend(
+        &message, message.empty() ? "" : "; ", values,
+        values == 1 ? " unexpected argument" : " unexpected arguments",
+        " (not shown: it may be a token)");
   }
   return message;
 }

@@ -118,10 +118,11 @@ Command AddIssueCommand(CLI::App& root) {
   app->add_option("--sub", f->sub, "Subject (sub claim)");
   AddRepeatable(app, "--aud", &f->audiences, "Audience (repeatable)");
   AddRepeatable(app, "--claim", &f->claim,
-                  "KEY=VALUE claim (repeatable; VALUE is JSON if it parses, "
-                  "else a string)");
+                "KEY=VALUE claim (repeatable; VALUE is JSON if it parses, "
+                "else a string)");
   app->add_option("--claims", f->claims, "Claims as one JSON object");
-  app->add_option("--ttl", f->ttl, "Lifetime, e.g. 15m (default: the server's)");
+  app->add_option("--ttl", f->ttl,
+                  "Lifetime, e.g. 15m (default: the server's)");
   app->add_option("--subject-token", f->subject_token,
                   "Exchange this token (- reads it from stdin)");
   app->add_option("--caller-token", f->caller_token,

@@ -46,9 +46,8 @@ absl::StatusOr<std::vector<Key>> KeysOfFile(const std::string& path) {
   options.allow_mixed_symmetric = true;  // its oct keys are skipped below
   absl::StatusOr<JwksImport> set = ImportJwks(text, options);
   if (!set.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a PEM key, JWK or JWKS (",
-                     set.status().message(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not a PEM key, JWK or JWKS (", set.status().message(), ")"));
   }
   for (const std::string& s : set->skipped) {
     std::cerr << "jwtauth jwks: " << path << ": skipped " << s << "\n";

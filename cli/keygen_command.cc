@@ -66,8 +66,9 @@ absl::StatusOr<KeyPair> NewKeyPair(Algorithm alg, const std::string& kid) {
 int RunKeygen(const KeygenFlags& f) {
   std::optional<Algorithm> alg = AlgorithmFromName(f.alg);
   if (!alg) {
-    return UsageError("keygen", "unknown algorithm (e.g. ES256, RS256, EdDSA, "
-                                "HS256)");
+    return UsageError("keygen",
+                      "unknown algorithm (e.g. ES256, RS256, EdDSA, "
+                      "HS256)");
   }
   if (KeyTypeFor(*alg) == KeyType::kOct) {
     return PrintHmacSecret(*alg, f.alg, f.json);

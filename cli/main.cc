@@ -31,9 +31,10 @@ Exit codes: 0 ok / token valid, 1 token invalid, 2 usage error,
 Run `jwtauth COMMAND --help` for a command's flags.)";
 
 int Main(int argc, char** argv) {
-  CLI::App root("jwtauth: verify, issue and inspect JSON Web Tokens with the "
-                "jwtauth service",
-                "jwtauth");
+  CLI::App root(
+      "jwtauth: verify, issue and inspect JSON Web Tokens with the "
+      "jwtauth service",
+      "jwtauth");
   root.set_version_flag("--version", JWTAUTH_VERSION);
   root.footer(kFooter);
   root.allow_extras();

@@ -27,7 +27,8 @@ std::string Relative(absl::string_view name, absl::Time at, absl::Time now) {
   const bool future = at > now;
   const std::string d = HumanDuration(future ? at - now : now - at);
   if (name == "exp") {
-    return future ? absl::StrCat("in ", d) : absl::StrCat("expired ", d, " ago");
+    return future ? absl::StrCat("in ", d)
+                  : absl::StrCat("expired ", d, " ago");
   }
   if (name == "nbf") {
     return future ? absl::StrCat("valid in ", d)
@@ -99,7 +100,8 @@ absl::StatusOr<nlohmann::json> DecodePart(absl::string_view part,
     return absl::InvalidArgumentError(absl::StrCat(what, " is not base64url"));
   }
   absl::StatusOr<nlohmann::json> j = ParseJsonBounded(*bytes, kLimits);
-  if (!j.ok()) return absl::InvalidArgumentError(absl::StrCat(what, " is not JSON"));
+  if (!j.ok())
+    return absl::InvalidArgumentError(absl::StrCat(what, " is not JSON"));
   return j;
 }
 

@@ -26,7 +26,7 @@
 namespace jwtauth::cli {
 
 struct TimeClaim {
-  std::string name;      // "exp", "nbf", "iat"
+  std::string name;  // "exp", "nbf", "iat"
   absl::Time at;
   std::string relative;  // "in 14m", "expired 3h ago", "issued 2m ago"
 };

@@ -82,8 +82,7 @@ absl::StatusOr<v1::VerifyResponse> Verify(const VerifyFlags& f,
   if (f.config.has_value()) return VerifyOffline(*f.config, req);
   if (f.jwks.has_value()) {
     return VerifyOfflineWithJwks(
-        {.jwks = *f.jwks, .issuers = f.issuers, .audiences = f.audiences},
-        req);
+        {.jwks = *f.jwks, .issuers = f.issuers, .audiences = f.audiences}, req);
   }
   JWTAUTH_ASSIGN_OR_RETURN(client::Client client, Connect(f.connection));
   return client.Verify(req);
@@ -123,9 +122,9 @@ Command AddVerifyCommand(CLI::App& root) {
       "--jwks", f->jwks,
       "Verify offline with this JWKS (or JWK) file or http(s) URL");
   AddRepeatable(app, "--iss", &f->issuers,
-                  "With --jwks: an accepted issuer (repeatable)");
+                "With --jwks: an accepted issuer (repeatable)");
   AddRepeatable(app, "--aud", &f->audiences,
-                  "With --jwks: an accepted audience (repeatable)");
+                "With --jwks: an accepted audience (repeatable)");
   app->add_option("--provider", f->provider,
                   "Only this provider (server or --config)");
   app->add_option("--audience", f->audience,

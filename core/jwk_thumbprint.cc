@@ -27,7 +27,8 @@ absl::StatusOr<std::string> JwkThumbprint(const nlohmann::json& jwk) {
   if (kty == jwk.end() || !kty->is_string()) {
     return absl::InvalidArgumentError("JWK has no kty");
   }
-  const std::vector<const char*> members = RequiredMembers(kty->get<std::string>());
+  const std::vector<const char*> members =
+      RequiredMembers(kty->get<std::string>());
   if (members.empty()) {
     return absl::InvalidArgumentError("JWK kty is not RSA, EC, OKP or oct");
   }

@@ -62,9 +62,10 @@ struct Flags {
 // answered: --help / --version / --print-dev-config (0) or a usage error
 // (2, CLI11's message).
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
-  CLI::App app("jwtauth-server: the jwtauth gRPC JWT verification and "
-               "issuing service",
-               "jwtauth-server");
+  CLI::App app(
+      "jwtauth-server: the jwtauth gRPC JWT verification and "
+      "issuing service",
+      "jwtauth-server");
   app.set_version_flag("--version", JWTAUTH_VERSION);
   app.add_option("--config", flags->config_path,
                  "Config file (YAML or JSON); default $JWTAUTH_CONFIG, else "
@@ -85,13 +86,15 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
       app.exit(e);
       return kExitOk;
     }
-    std::fprintf(stderr, "jwtauth-server: %s\nRun with --help for more "
-                 "information.\n", e.what());
+    std::fprintf(stderr,
+                 "jwtauth-server: %s\nRun with --help for more "
+                 "information.\n",
+                 e.what());
     return kExitUsage;
   }
   if (flags->print_dev_config) {
-    std::fwrite(DevDefaultConfigYaml().data(), 1,
-                DevDefaultConfigYaml().size(), stdout);
+    std::fwrite(DevDefaultConfigYaml().data(), 1, DevDefaultConfigYaml().size(),
+                stdout);
     return kExitOk;
   }
   if (flags->config_path.empty()) {

@@ -43,8 +43,7 @@ std::vector<std::string> Environment(
 // Spawns with stdin/stdout/stderr from/to the given files; returns the pid
 // or -1.
 int Spawn(const std::string& binary, const std::vector<std::string>& args,
-          const std::string& in, const std::string& out,
-          const std::string& err,
+          const std::string& in, const std::string& out, const std::string& err,
           const std::map<std::string, std::optional<std::string>>& env) {
   std::vector<std::string> argv_s = {binary};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -63,8 +62,8 @@ int Spawn(const std::string& binary, const std::vector<std::string>& args,
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(),
-                             envp.data());
+  const int rc =
+      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     ADD_FAILURE() << "posix_spawn " << binary << ": " << rc;
@@ -129,8 +128,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       p->pid_ = -1;
-      ADD_FAILURE() << "jwtauth-server exited (" << ExitCode(status)
-                    << "):\n" << ReadAll(err);
+      ADD_FAILURE() << "jwtauth-server exited (" << ExitCode(status) << "):\n"
+                    << ReadAll(err);
       return nullptr;
     }
     absl::SleepFor(absl::Milliseconds(20));

@@ -72,14 +72,14 @@ TEST_F(CommandLineTest, VersionOnBothBinaries) {
 TEST_F(CommandLineTest, UsageErrorsExitTwoWithoutEchoingValues) {
   const std::string secret = "s3cr3t-value-never-echoed";
   const std::vector<std::vector<std::string>> cases = {
-      {},                                              // no command
-      {"frobnicate"},                                  // unknown command
-      {secret},                                        // a token as command
-      {"verify"},                                      // missing token
-      {"verify", "a.b.c", secret},                     // two tokens
-      {"issue", "--caler-token=" + secret},            // misspelt flag
+      {},                                    // no command
+      {"frobnicate"},                        // unknown command
+      {secret},                              // a token as command
+      {"verify"},                            // missing token
+      {"verify", "a.b.c", secret},           // two tokens
+      {"issue", "--caler-token=" + secret},  // misspelt flag
       {"issue", "--caler-token", secret},
-      {"keys", "--server"},                            // missing value
+      {"keys", "--server"},  // missing value
       {"keygen", "--alg", "ES256", "--bogus"},
   };
   for (const std::vector<std::string>& args : cases) {

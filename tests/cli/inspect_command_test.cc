@@ -69,11 +69,12 @@ TEST_F(InspectCommandTest, ListsObjectionsOfExpiredAndUnsignedTokens) {
   ProcessResult r = Run({"inspect", "Bearer " + expired});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("(expired 3h ago)"));
-  EXPECT_THAT(r.out, HasSubstr("would object to:\n  - EXPIRED: expired 3h ago"));
+  EXPECT_THAT(r.out,
+              HasSubstr("would object to:\n  - EXPIRED: expired 3h ago"));
 
-  const std::string none = absl::StrCat(
-      Base64UrlEncode(R"({"alg":"none","typ":"JWT"})"), ".",
-      Base64UrlEncode(R"({"sub":"mallory"})"), ".");
+  const std::string none =
+      absl::StrCat(Base64UrlEncode(R"({"alg":"none","typ":"JWT"})"), ".",
+                   Base64UrlEncode(R"({"sub":"mallory"})"), ".");
   r = Run({"inspect", none});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("\"alg\": \"none\""));

@@ -95,8 +95,8 @@ TEST_F(IssueCommandTest, JsonOutputsParseAndCarryTheClaims) {
   EXPECT_EQ(v["claims"]["sub"], "bob");
   EXPECT_EQ(v["claims"]["role"], "admin");
   EXPECT_EQ(v["claims"]["level"], 3);
-  const int64_t lifetime = v["claims"]["exp"].get<int64_t>() -
-                           v["claims"]["iat"].get<int64_t>();
+  const int64_t lifetime =
+      v["claims"]["exp"].get<int64_t>() - v["claims"]["iat"].get<int64_t>();
   EXPECT_EQ(lifetime, 300);
 
   // A tampered token is invalid: exit 1, in-band reason.
@@ -120,9 +120,9 @@ TEST_F(IssueCommandTest, BadInputIsAUsageErrorAndNoServerIsAnRpcError) {
   r = RunCli({"issue", "extra"}, tmp_.path());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   // Nothing listens on port 1: an RPC error, exit 3.
-  r = RunCli({"issue", "--sub", "x", "--server", "127.0.0.1:1", "--timeout",
-              "2s"},
-             tmp_.path());
+  r = RunCli(
+      {"issue", "--sub", "x", "--server", "127.0.0.1:1", "--timeout", "2s"},
+      tmp_.path());
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr("UNAVAILABLE"));
 }

@@ -31,7 +31,9 @@ class JwksCommandTest : public ::testing::Test {
   ProcessResult Run(const std::vector<std::string>& args) {
     return RunCli(args, tmp_.path());
   }
-  std::string PrivatePem(const TestKey& k) { return *k.private_key.PrivatePem(); }
+  std::string PrivatePem(const TestKey& k) {
+    return *k.private_key.PrivatePem();
+  }
   static nlohmann::json Parse(const ProcessResult& r) {
     return nlohmann::json::parse(r.out, nullptr, false);
   }
@@ -45,8 +47,7 @@ TEST_F(JwksCommandTest, PemAndJwkFilesBecomeOnePublicJwks) {
   const std::string es_pem = tmp_.Write("es.pem", PrivatePem(es));
   const std::string rs_pub =
       tmp_.Write("rs.pub.pem", *rs.private_key.PublicPem());
-  const std::string ed_jwk =
-      tmp_.Write("ed.jwk", ed.key.ToPublicJwk()->dump());
+  const std::string ed_jwk = tmp_.Write("ed.jwk", ed.key.ToPublicJwk()->dump());
 
   ProcessResult r = Run({"jwks", es_pem, rs_pub, ed_jwk});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -93,10 +94,10 @@ TEST_F(JwksCommandTest, TheOutputVerifiesTokensOffline) {
   TestKey signer = es;
   signer.kid = kid;  // the header names the thumbprint kid
   const std::string token = SignJws(
-      signer, nlohmann::json({{"iss", "https://i.test"},
-                              {"aud", "api"},
-                              {"exp", now + 60}})
-                  .dump());
+      signer,
+      nlohmann::json(
+          {{"iss", "https://i.test"}, {"aud", "api"}, {"exp", now + 60}})
+          .dump());
   ProcessResult v = Run({"verify", "--jwks", jwks, "--iss", "https://i.test",
                          "--aud", "api", token});
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
@@ -105,13 +106,13 @@ TEST_F(JwksCommandTest, TheOutputVerifiesTokensOffline) {
 
 TEST_F(JwksCommandTest, SecretsAreSkippedAndBadFilesAreErrors) {
   TestKey es = GenerateTestKey(Algorithm::kEs256, "es-1");
-  const std::string secret_value = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ1Ng";
+  const std::string secret_value =
+      "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ1Ng";
   const std::string mixed = tmp_.Write(
       "mixed.json",
-      nlohmann::json(
-          {{"keys",
-            {*es.key.ToPublicJwk(),
-             {{"kty", "oct"}, {"kid", "hs"}, {"k", secret_value}}}}})
+      nlohmann::json({{"keys",
+                       {*es.key.ToPublicJwk(),
+                        {{"kty", "oct"}, {"kid", "hs"}, {"k", secret_value}}}}})
           .dump());
   ProcessResult r = Run({"jwks", mixed});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -120,8 +121,7 @@ TEST_F(JwksCommandTest, SecretsAreSkippedAndBadFilesAreErrors) {
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(secret_value)));
 
   const std::string only_secret = tmp_.Write(
-      "oct.json",
-      nlohmann::json({{"kty", "oct"}, {"k", secret_value}}).dump());
+      "oct.json", nlohmann::json({{"kty", "oct"}, {"k", secret_value}}).dump());
   r = Run({"jwks", only_secret});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("no public key"));
@@ -132,8 +132,9 @@ TEST_F(JwksCommandTest, SecretsAreSkippedAndBadFilesAreErrors) {
   r = Run({"jwks", tmp_.Write("junk.txt", "hello")});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr("not a PEM key, JWK or JWKS"));
-  r = Run({"jwks", tmp_.Write("bad.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n"
-                                         "-----END PRIVATE KEY-----\n")});
+  r = Run({"jwks", tmp_.Write("bad.pem",
+                              "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                              "-----END PRIVATE KEY-----\n")});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   // Two different keys under one kid.
   TestKey other = GenerateTestKey(Algorithm::kEs256, "es-1");

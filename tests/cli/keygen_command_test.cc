@@ -32,8 +32,8 @@ TEST_F(KeygenCommandTest, PrintsPrivatePemThenPublicJwk) {
   EXPECT_THAT(r.out, StartsWith("-----BEGIN PRIVATE KEY-----\n"));
   const size_t brace = r.out.find('{');
   ASSERT_NE(brace, std::string::npos) << r.out;
-  nlohmann::json jwk = nlohmann::json::parse(r.out.substr(brace), nullptr,
-                                             false);
+  nlohmann::json jwk =
+      nlohmann::json::parse(r.out.substr(brace), nullptr, false);
   ASSERT_TRUE(jwk.is_object()) << r.out;
   EXPECT_EQ(jwk["kid"], "k1");
   EXPECT_EQ(jwk["crv"], "P-256");
@@ -64,7 +64,7 @@ TEST_F(KeygenCommandTest, HmacIsARandomSecret) {
   ASSERT_TRUE(j.is_object()) << a.out;
   EXPECT_EQ(j["alg"], "HS256");
   EXPECT_EQ(j["secret"].get<std::string>().size(), 43u);  // 32 bytes
-  EXPECT_EQ(b.out.size(), 44u);                            // + newline
+  EXPECT_EQ(b.out.size(), 44u);                           // + newline
   EXPECT_NE(j["secret"].get<std::string>() + "\n", b.out);
   EXPECT_THAT(b.err, HasSubstr("no public JWK"));
 }

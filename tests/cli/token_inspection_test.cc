@@ -32,9 +32,12 @@ std::string Token(const nlohmann::json& claims) {
 }
 
 nlohmann::json GoodClaims() {
-  return {{"iss", "https://issuer.test"}, {"aud", "api"},
-          {"sub", "alice"},               {"iat", kNowS - 60},
-          {"nbf", kNowS - 60},            {"exp", kNowS + 14 * 60 + 30}};
+  return {{"iss", "https://issuer.test"},
+          {"aud", "api"},
+          {"sub", "alice"},
+          {"iat", kNowS - 60},
+          {"nbf", kNowS - 60},
+          {"exp", kNowS + 14 * 60 + 30}};
 }
 
 std::vector<std::string> Reasons(const TokenInspection& i) {
@@ -123,9 +126,9 @@ TEST(TokenInspectionTest, HeaderObjectionsAreTheJwsRules) {
   ASSERT_THAT(i, IsOk());
   EXPECT_THAT(Reasons(*i), ElementsAre("HEADER_REJECTED"));
   // alg none with an empty signature: the JWS layer's MALFORMED comes first.
-  i = InspectToken(absl::StrCat(Base64UrlEncode(R"({"alg":"none"})"), ".",
-                                payload, "."),
-                   kNow);
+  i = InspectToken(
+      absl::StrCat(Base64UrlEncode(R"({"alg":"none"})"), ".", payload, "."),
+      kNow);
   ASSERT_THAT(i, IsOk());
   EXPECT_EQ(i->signature_bytes, 0u);
   EXPECT_FALSE(i->objections.empty());

@@ -217,7 +217,6 @@ TEST_F(JwksUrlCliTest, UnreachableJwksIsKeysUnavailable) {
   EXPECT_EQ(http_->RequestCount("/jwks"), 1);
 }
 
-
 // ---- verify --jwks ----------------------------------------------------------
 
 class JwksFlagCliTest : public JwtauthCliTest {
@@ -306,8 +305,8 @@ TEST_F(JwksFlagCliTest, BadInputIsAUsageOrIoErrorWithoutEchoingTheToken) {
            "127.0.0.1:1", token});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   // --jwks excludes --config and --server.
-  r = run({"verify", "--jwks", Path("jwks.json"), "--config",
-           Path("jwks.json"), "--iss", kIssuer, "--aud", "api", token});
+  r = run({"verify", "--jwks", Path("jwks.json"), "--config", Path("jwks.json"),
+           "--iss", kIssuer, "--aud", "api", token});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   // A missing file, a refused URL, a file that is not a JWKS: exit 3.
   r = run(Args(Path("missing.json"), token));

@@ -33,9 +33,9 @@ const nlohmann::json kRfcKey = {
     {"kid", "2011-04-29"}};
 
 TEST(JwkThumbprintTest, MatchesTheRfc7638Example) {
-  EXPECT_THAT(JwkThumbprint(kRfcKey),
-              IsOkAndHolds(std::string(
-                  "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")));
+  EXPECT_THAT(
+      JwkThumbprint(kRfcKey),
+      IsOkAndHolds(std::string("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")));
 }
 
 TEST(JwkThumbprintTest, OnlyTheRequiredMembersCount) {
@@ -52,8 +52,8 @@ TEST(JwkThumbprintTest, OnlyTheRequiredMembersCount) {
 
 TEST(JwkThumbprintTest, EveryKeyTypeHasOneAndTheyDiffer) {
   std::set<std::string> seen;
-  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kEs256,
-                        Algorithm::kEs384, Algorithm::kEdDsa}) {
+  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kEs256, Algorithm::kEs384,
+                        Algorithm::kEdDsa}) {
     absl::StatusOr<nlohmann::json> jwk =
         GenerateTestKey(alg, "k").key.ToPublicJwk();
     ASSERT_THAT(jwk, IsOk());
@@ -70,13 +70,14 @@ TEST(JwkThumbprintTest, RefusesWhatIsNotAKey) {
   for (const nlohmann::json& bad : {
            nlohmann::json::array(),
            nlohmann::json("RSA"),
-           nlohmann::json({{"n", "x"}, {"e", "AQAB"}}),              // no kty
-           nlohmann::json({{"kty", "XYZ"}}),                         // unknown
-           nlohmann::json({{"kty", "RSA"}, {"n", "x"}}),             // no e
+           nlohmann::json({{"n", "x"}, {"e", "AQAB"}}),   // no kty
+           nlohmann::json({{"kty", "XYZ"}}),              // unknown
+           nlohmann::json({{"kty", "RSA"}, {"n", "x"}}),  // no e
            nlohmann::json({{"kty", "EC"}, {"crv", "P-256"}, {"x", "a"}}),
            nlohmann::json({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", 1}}),
        }) {
-    EXPECT_THAT(JwkThumbprint(bad), StatusIs(absl::StatusCode::kInvalidArgument))
+    EXPECT_THAT(JwkThumbprint(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument))
         << bad.dump();
   }
 }

@@ -44,8 +44,8 @@ TEST(DevDefaultsTest, DirectIssuingIsOpenToLoopbackCallersOnly) {
 TEST(DevDefaultsTest, ThePrintedTextAsAConfigFileOpensNothing) {
   // --print-dev-config copied into a file: direct mode is on but no caller
   // can pass (no identities, no caller providers, no loopback rule).
-  absl::StatusOr<ServerConfig> config = ParseServerConfig(
-      DevDefaultConfigYaml(), "dev.yaml", "/tmp", NoEnv());
+  absl::StatusOr<ServerConfig> config =
+      ParseServerConfig(DevDefaultConfigYaml(), "dev.yaml", "/tmp", NoEnv());
   ASSERT_THAT(config, IsOk()) << config.status();
   EXPECT_FALSE(config->dev_mode);
   EXPECT_TRUE(config->issue.direct_enabled);
@@ -58,8 +58,8 @@ TEST(DevDefaultsTest, ThePrintedTextAsAConfigFileOpensNothing) {
 TEST(DevDefaultsTest, AConfigFileCannotOpenIssuingToLoopbackCallers) {
   for (const char* key :
        {"loopback_callers", "direct_loopback_callers", "loopback"}) {
-    const std::string yaml = std::string("issue:\n  direct: {enabled: true, ") +
-                             key + ": true}\n";
+    const std::string yaml =
+        std::string("issue:\n  direct: {enabled: true, ") + key + ": true}\n";
     absl::StatusOr<ServerConfig> config =
         ParseServerConfig(yaml, "c.yaml", "/tmp", NoEnv());
     ASSERT_FALSE(config.ok()) << key;

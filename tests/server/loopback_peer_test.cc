@@ -11,7 +11,8 @@ namespace {
 TEST(LoopbackPeerTest, LoopbackTcpPeersAreLoopback) {
   for (const char* peer :
        {"ipv4:127.0.0.1:50051", "ipv4:127.0.0.1:1", "ipv4:127.255.3.4:65535",
-        "ipv6:[::1]:50051", "ipv6:%5B::1%5D:50051", "ipv6:[0:0:0:0:0:0:0:1]:9"}) {
+        "ipv6:[::1]:50051", "ipv6:%5B::1%5D:50051",
+        "ipv6:[0:0:0:0:0:0:0:1]:9"}) {
     EXPECT_TRUE(IsLoopbackPeer(peer)) << peer;
   }
 }
