@@ -39,12 +39,25 @@ std::string LeftoverMessage(const std::vector<std::string>& leftovers) {
   return message;
 }
 
+// CLI11's message, except that a conversion or validation error quotes the
+// rejected value ("Could not convert: --json = VALUE"): cut at the value.
+std::string SafeMessage(const CLI::ParseError& e) {
+  std::string message = e.what();
+  if (e.get_name() == "ConversionError" || e.get_name() == "ValidationError") {
+    const size_t value = message.find(" = ");
+    message =
+        value == std::string::npos ? e.get_name() : message.substr(0, value);
+    message += " (the value is not shown)";
+  }
+  return message;
+}
+
 int ParseError(CLI::App& root, const CLI::ParseError& e) {
   if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
     root.exit(e);  // --help, --version: to stdout
     return kExitOk;
   }
-  std::cerr << "jwtauth: " << e.what()
+  std::cerr << "jwtauth: " << SafeMessage(e)
             << "\nRun with --help for more information.\n";
   return kExitUsage;
 }

@@ -81,6 +81,8 @@ TEST_F(CommandLineTest, UsageErrorsExitTwoWithoutEchoingValues) {
       {"issue", "--caler-token", secret},
       {"keys", "--server"},  // missing value
       {"keygen", "--alg", "ES256", "--bogus"},
+      {"verify", "--json=" + secret, "a.b.c"},  // a flag's value
+      {"keys", "--jwks=" + secret},
   };
   for (const std::vector<std::string>& args : cases) {
     ProcessResult r = Cli(args);
@@ -91,6 +93,8 @@ TEST_F(CommandLineTest, UsageErrorsExitTwoWithoutEchoingValues) {
   }
   ProcessResult r = Cli({"issue", "--caler-token=" + secret});
   EXPECT_THAT(r.err, HasSubstr("unknown option --caler-token"));
+  r = Cli({"keys", "--jwks=" + secret});
+  EXPECT_THAT(r.err, HasSubstr("--jwks (the value is not shown)"));
 }
 
 TEST_F(CommandLineTest, ServerHelpAndUsageErrors) {
