@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "core/json_reader.h"
 
 namespace jwtauth {
 namespace {
@@ -61,7 +62,11 @@ std::optional<absl::Time> Claims::ToTime(const nlohmann::json& v) {
 
 FailureOr<std::optional<absl::Time>> Claims::NumericDate(
     absl::string_view name) const {
-  const nlohmann::json* v = Member(name);
+  return NumericDateOf(Member(name), name);
+}
+
+FailureOr<std::optional<absl::Time>> Claims::NumericDateOf(
+    const nlohmann::json* v, absl::string_view name) {
   if (v == nullptr) return std::optional<absl::Time>();
   std::optional<absl::Time> t = ToTime(*v);
   if (!t) {
@@ -110,6 +115,46 @@ FailureOr<std::optional<std::vector<std::string>>> Claims::StringOrArray(
 std::string Claims::ValueToString(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+RegisteredClaims RegisteredClaims::Of(const nlohmann::json& object) {
+  const Claims claims(object);
+  return RegisteredClaims{.iss = claims.Member("iss"),
+                          .sub = claims.Member("sub"),
+                          .aud = claims.Member("aud"),
+                          .exp = claims.Member("exp"),
+                          .nbf = claims.Member("nbf"),
+                          .iat = claims.Member("iat")};
+}
+
+absl::Status RegisteredClaimValues::Scan(absl::string_view payload,
+                                         const JsonLimits& limits,
+                                         RegisteredClaimValues& out) {
+  out.present_ = {};
+  return ScanJsonBounded(payload, limits,
+                         [&out](absl::string_view name) -> nlohmann::json* {
+                           using json_internal::SameName;
+                           const Slot slot = SameName(name, "iss")   ? kIss
+                                             : SameName(name, "sub") ? kSub
+                                             : SameName(name, "aud") ? kAud
+                                             : SameName(name, "exp") ? kExp
+                                             : SameName(name, "nbf") ? kNbf
+                                             : SameName(name, "iat") ? kIat
+                                                                     : kSlots;
+                           if (slot == kSlots) return nullptr;
+                           out.present_[slot] = true;
+                           return &out.values_[slot];
+                         });
+}
+
+RegisteredClaims RegisteredClaimValues::view() const {
+  auto at = [this](Slot s) { return present_[s] ? &values_[s] : nullptr; };
+  return RegisteredClaims{.iss = at(kIss),
+                          .sub = at(kSub),
+                          .aud = at(kAud),
+                          .exp = at(kExp),
+                          .nbf = at(kNbf),
+                          .iat = at(kIat)};
 }
 
 }  // namespace jwtauth

@@ -24,13 +24,16 @@
 //   Claims claims(json);
 //   FailureOr<std::optional<absl::Time>> exp = claims.NumericDate("exp");
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/failure.h"
+#include "core/json_limits.h"
 #include "nlohmann/json.hpp"
 
 namespace jwtauth {
@@ -65,9 +68,46 @@ class Claims final {
   static std::string ValueToString(const nlohmann::json& value);
   // A NumericDate value (already located) to a time; nullopt if invalid.
   static std::optional<absl::Time> ToTime(const nlohmann::json& value);
+  // NumericDate's rules for a member already looked up (nullptr = absent);
+  // `name` only labels the failure.
+  static FailureOr<std::optional<absl::Time>> NumericDateOf(
+      const nlohmann::json* value, absl::string_view name);
 
  private:
   const nlohmann::json* json_;
+};
+
+// The registered claims every policy reads (RFC 7519 §4.1: iss, sub, aud,
+// exp, nbf, iat), each nullptr when absent. A view: it points into a claims
+// object (Of) or into RegisteredClaimValues.
+struct RegisteredClaims {
+  const nlohmann::json* iss = nullptr;
+  const nlohmann::json* sub = nullptr;
+  const nlohmann::json* aud = nullptr;
+  const nlohmann::json* exp = nullptr;
+  const nlohmann::json* nbf = nullptr;
+  const nlohmann::json* iat = nullptr;
+
+  static RegisteredClaims Of(const nlohmann::json& object);
+};
+
+// The registered claims read straight from a payload's text, for a policy
+// that reads nothing else: the whole payload is checked under the limits
+// exactly as ParseJsonBounded would (same failures), but no tree is built
+// for the other members. A view() points inside: take it after any move.
+// The implicit default constructor is flagged only because nlohmann::json's
+// is not declared noexcept; a null json value never allocates or throws.
+class RegisteredClaimValues final {  // NOLINT(bugprone-exception-escape)
+ public:
+  // ParseJsonBounded's statuses on failure.
+  static absl::Status Scan(absl::string_view payload, const JsonLimits& limits,
+                           RegisteredClaimValues& out);
+  RegisteredClaims view() const;
+
+ private:
+  enum Slot { kIss, kSub, kAud, kExp, kNbf, kIat, kSlots };
+  std::array<nlohmann::json, kSlots> values_;
+  std::array<bool, kSlots> present_{};
 };
 
 }  // namespace jwtauth

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <optional>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -55,6 +56,17 @@ std::optional<JsonErrorKind> JsonErrorKindOf(const absl::Status& status);
 // mark). The phrase never quotes the input. Thread-safe (no shared state).
 absl::StatusOr<nlohmann::json> ParseJsonBounded(absl::string_view text,
                                                 const JsonLimits& limits);
+
+// Checks `text` exactly as ParseJsonBounded does (same limits, same order
+// of checks, same statuses) but builds only what the caller asks for: for
+// each member of the top-level object, `slot_for(name)` returns where its
+// value goes, or nullptr to validate it without keeping it. For a reader
+// that needs a few known members (the registered claims of a JWT) and not
+// the tree. Slots are written only while the scan runs; on failure their
+// contents are unspecified.
+absl::Status ScanJsonBounded(
+    absl::string_view text, const JsonLimits& limits,
+    absl::FunctionRef<nlohmann::json*(absl::string_view name)> slot_for);
 
 }  // namespace jwtauth
 

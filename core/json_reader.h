@@ -16,6 +16,17 @@
 
 namespace jwtauth::json_internal {
 
+// Equality of two member names. Names are short (a JOSE header's are three
+// letters) and compared several times per member, where a library memcmp
+// call costs more than the comparison itself.
+inline bool SameName(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 // A strict RFC 8259 reader driving a SAX-style `Sink` (the callbacks of
 // nlohmann::json_sax, returning false to stop). Written here instead of
 // using nlohmann's lexer because the token header is parsed on every Verify

@@ -116,20 +116,22 @@ class HeaderScan {
   bool end_array() { return false; }
 
   bool key(json::string_t& name) {
+    using json_internal::SameName;
     if (names_.size() == names_.capacity() ||
-        names_.size() + 1 > limits_.max_object_members || name == "crit") {
+        names_.size() + 1 > limits_.max_object_members ||
+        SameName(name, "crit")) {
       return false;
     }
     for (const std::string& n : names_) {
-      if (n == name) return false;  // duplicate: the full parse reports it
+      if (SameName(n, name)) return false;  // the full parse reports it
     }
     names_.push_back(name);
-    slot_ = name == "alg"   ? &params_.alg
-            : name == "kid" ? &params_.kid
-            : name == "typ" ? &params_.typ
-            : name == "cty" ? &params_.cty
-            : name == "b64" ? &params_.b64
-                            : nullptr;
+    slot_ = SameName(name, "alg")   ? &params_.alg
+            : SameName(name, "kid") ? &params_.kid
+            : SameName(name, "typ") ? &params_.typ
+            : SameName(name, "cty") ? &params_.cty
+            : SameName(name, "b64") ? &params_.b64
+                                    : nullptr;
     return true;
   }
 

@@ -191,29 +191,60 @@ bool Policy::AcceptsIssuer(absl::string_view iss) const {
   return false;
 }
 
+Policy::Policy(std::shared_ptr<const ProviderOptions> options,
+               std::shared_ptr<const Compiled> compiled)
+    : options_(std::move(options)), compiled_(std::move(compiled)) {
+  reads_claims_object_ =
+      !compiled_->required.empty() || !compiled_->rules.empty() ||
+      !compiled_->metadata.empty() || !options_->claims_namespace.empty();
+}
+
 FailureOr<PolicyResult> Policy::Check(const nlohmann::json& json,
                                       absl::Time now,
                                       absl::string_view audience,
                                       const VerifyContext& context) const {
-  const Claims claims(json);
   PolicyResult result;
-  std::optional<Failure> failure = CheckTimes(claims, now, result);
-  if (!failure) failure = CheckIssuer(claims);
-  if (!failure) failure = CheckAudience(claims, audience);
-  if (!failure) failure = CheckSubject(claims);
-  if (!failure) failure = CheckAppClaims(claims, context, result);
+  std::optional<Failure> failure =
+      CheckRegisteredClaims(RegisteredClaims::Of(json), now, audience, result);
+  if (!failure) failure = CheckAppClaims(Claims(json), context, result);
   if (failure) return *std::move(failure);
   return result;
 }
 
-std::optional<Failure> Policy::CheckTimes(const Claims& claims, absl::Time now,
+FailureOr<PolicyResult> Policy::CheckRegistered(
+    const RegisteredClaims& claims, absl::Time now,
+    absl::string_view audience) const {
+  if (reads_claims_object_) {
+    // A caller error; fail closed rather than skip the other rules.
+    return Fail(FailureReason::kClaimInvalid, "policy reads the claims object");
+  }
+  PolicyResult result;
+  if (std::optional<Failure> failure =
+          CheckRegisteredClaims(claims, now, audience, result)) {
+    return *std::move(failure);
+  }
+  return result;
+}
+
+std::optional<Failure> Policy::CheckRegisteredClaims(
+    const RegisteredClaims& claims, absl::Time now, absl::string_view audience,
+    PolicyResult& result) const {
+  std::optional<Failure> failure = CheckTimes(claims, now, result);
+  if (!failure) failure = CheckIssuer(claims);
+  if (!failure) failure = CheckAudience(claims, audience);
+  if (!failure) failure = CheckSubject(claims);
+  return failure;
+}
+
+std::optional<Failure> Policy::CheckTimes(const RegisteredClaims& claims,
+                                          absl::Time now,
                                           PolicyResult& result) const {
   const ProviderOptions& o = *options_;
-  auto exp = claims.NumericDate("exp");
+  auto exp = Claims::NumericDateOf(claims.exp, "exp");
   if (!exp.ok()) return exp.failure();
-  auto nbf = claims.NumericDate("nbf");
+  auto nbf = Claims::NumericDateOf(claims.nbf, "nbf");
   if (!nbf.ok()) return nbf.failure();
-  auto iat = claims.NumericDate("iat");
+  auto iat = Claims::NumericDateOf(claims.iat, "iat");
   if (!iat.ok()) return iat.failure();
   if (!exp->has_value()) {
     if (o.require_exp) return Fail(FailureReason::kClaimMissing, "exp missing");
@@ -238,8 +269,9 @@ std::optional<Failure> Policy::CheckTimes(const Claims& claims, absl::Time now,
   return std::nullopt;
 }
 
-std::optional<Failure> Policy::CheckIssuer(const Claims& claims) const {
-  const nlohmann::json* iss = claims.Member("iss");
+std::optional<Failure> Policy::CheckIssuer(
+    const RegisteredClaims& claims) const {
+  const nlohmann::json* iss = claims.iss;
   if (iss == nullptr)
     return Fail(FailureReason::kIssuerMismatch, "iss missing");
   if (!iss->is_string()) {
@@ -251,10 +283,10 @@ std::optional<Failure> Policy::CheckIssuer(const Claims& claims) const {
   return std::nullopt;
 }
 
-std::optional<Failure> Policy::CheckAudience(const Claims& claims,
+std::optional<Failure> Policy::CheckAudience(const RegisteredClaims& claims,
                                              absl::string_view audience) const {
   // Claims::StringOrArray's rules, read in place (no copy of the values).
-  const nlohmann::json* aud = claims.Member("aud");
+  const nlohmann::json* aud = claims.aud;
   if (aud == nullptr) {
     return Fail(FailureReason::kAudienceMismatch, "aud missing");
   }
@@ -284,9 +316,10 @@ std::optional<Failure> Policy::CheckAudience(const Claims& claims,
 }
 
 // RFC 7519 §4.1.2: sub is a StringOrURI, whatever the rules.
-std::optional<Failure> Policy::CheckSubject(const Claims& claims) const {
+std::optional<Failure> Policy::CheckSubject(
+    const RegisteredClaims& claims) const {
   const SubjectRule& rule = options_->subject;
-  const nlohmann::json* sub = claims.Member("sub");
+  const nlohmann::json* sub = claims.sub;
   if (sub != nullptr && !sub->is_string()) {
     return Fail(FailureReason::kClaimInvalid, "sub is not a string");
   }

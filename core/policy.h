@@ -162,6 +162,15 @@ class Policy final {
                                 absl::string_view audience,
                                 const VerifyContext& context) const;
 
+  // True when the rules read more than the registered claims (required
+  // claims, claim rules, metadata or a claims namespace), so Check needs the
+  // whole claims object. Otherwise CheckRegistered gives the same answer
+  // from the registered claims alone, without a tree.
+  bool reads_claims_object() const { return reads_claims_object_; }
+  FailureOr<PolicyResult> CheckRegistered(const RegisteredClaims& claims,
+                                          absl::Time now,
+                                          absl::string_view audience) const;
+
   // Copyable and movable.
  private:
   struct Compiled {
@@ -172,8 +181,7 @@ class Policy final {
   };
 
   Policy(std::shared_ptr<const ProviderOptions> options,
-         std::shared_ptr<const Compiled> compiled)
-      : options_(std::move(options)), compiled_(std::move(compiled)) {}
+         std::shared_ptr<const Compiled> compiled);
 
   static absl::Status CheckOptions(const ProviderOptions& o);
   static absl::Status CompileClaims(const ProviderOptions& o,
@@ -181,18 +189,23 @@ class Policy final {
 
   // The steps of Check, in order; each returns the first failure it finds.
   // nullopt = passed.
-  std::optional<Failure> CheckTimes(const Claims& claims, absl::Time now,
-                                    PolicyResult& result) const;
-  std::optional<Failure> CheckIssuer(const Claims& claims) const;
-  std::optional<Failure> CheckAudience(const Claims& claims,
+  std::optional<Failure> CheckRegisteredClaims(const RegisteredClaims& claims,
+                                               absl::Time now,
+                                               absl::string_view audience,
+                                               PolicyResult& result) const;
+  std::optional<Failure> CheckTimes(const RegisteredClaims& claims,
+                                    absl::Time now, PolicyResult& result) const;
+  std::optional<Failure> CheckIssuer(const RegisteredClaims& claims) const;
+  std::optional<Failure> CheckAudience(const RegisteredClaims& claims,
                                        absl::string_view audience) const;
-  std::optional<Failure> CheckSubject(const Claims& claims) const;
+  std::optional<Failure> CheckSubject(const RegisteredClaims& claims) const;
   std::optional<Failure> CheckAppClaims(const Claims& claims,
                                         const VerifyContext& context,
                                         PolicyResult& result) const;
 
   std::shared_ptr<const ProviderOptions> options_;
   std::shared_ptr<const Compiled> compiled_;
+  bool reads_claims_object_ = true;
 };
 
 }  // namespace jwtauth

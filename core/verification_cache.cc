@@ -77,9 +77,11 @@ bool StillValid(absl::Time expires_at, uint64_t generation,
 }  // namespace
 
 size_t VerifiedToken::ApproxBytes() const {
-  // The JSON tree costs a few times its text, a memoised serialized answer
-  // about twice; the constant covers the Data block, strings' headers, the
-  // shared_ptr control block and the memo slots.
+  // A claims tree, when a caller has one built (Check, exchange), costs a
+  // few times its text and a memoised serialized answer about twice: both
+  // are counted up front, as the cached token may gain them while cached.
+  // The constant covers the Data block, strings' headers, the shared_ptr
+  // control block and the memo slots.
   size_t n =
       384 + d_->provider.size() + d_->kid.size() + d_->claims_json.size() * 6;
   for (const auto& [k, v] : d_->metadata) n += 64 + k.size() + v.size();

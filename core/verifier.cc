@@ -1,8 +1,10 @@
 #include "core/verifier.h"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -42,23 +44,26 @@ FailureReason PayloadFailureReason(const absl::Status& status) {
              : FailureReason::kMalformed;
 }
 
-FailureOr<nlohmann::json> ParsePayload(absl::string_view payload,
-                                       const JsonLimits& limits) {
-  absl::StatusOr<nlohmann::json> json = ParseJsonBounded(payload, limits);
-  if (!json.ok()) {
-    // Fixed phrases from json_limits ("JSON too large", ...): no input text.
-    return MakeFailure(PayloadFailureReason(json.status()),
-                       absl::StrCat("payload: ", json.status().message()));
-  }
-  return *std::move(json);
+Failure PayloadFailure(const absl::Status& status) {
+  // Fixed phrases from json_limits ("JSON too large", ...): no input text.
+  return MakeFailure(PayloadFailureReason(status),
+                     absl::StrCat("payload: ", status.message()));
 }
 
 // The token's "iss" when it is a string, else nullptr.
-const std::string* StringIss(const nlohmann::json& claims) {
-  auto it = claims.find("iss");
-  if (it == claims.end() || !it->is_string()) return nullptr;
-  return &it->get_ref<const std::string&>();
+const std::string* StringIss(const RegisteredClaims& claims) {
+  if (claims.iss == nullptr || !claims.iss->is_string()) return nullptr;
+  return &claims.iss->get_ref<const std::string&>();
 }
+
+// Limits wide enough for any payload a provider already accepted: the
+// lazy tree of a verified token is built from text checked under them.
+constexpr JsonLimits kAcceptedPayloadLimits{
+    .max_bytes = std::numeric_limits<size_t>::max(),
+    .max_depth = std::numeric_limits<int>::max(),
+    .max_values = std::numeric_limits<size_t>::max(),
+    .max_object_members = std::numeric_limits<size_t>::max(),
+    .require_object = false};
 
 bool AnyBoundToIssuer(absl::Span<const KeyEntry* const> entries) {
   return std::any_of(entries.begin(), entries.end(), [](const KeyEntry* e) {
@@ -75,20 +80,40 @@ bool SameLimits(const JsonLimits& a, const JsonLimits& b) {
 // The compact-JWS alphabet (RFC 7515 §7.1: base64url segments joined by
 // '.'). Anything else can never verify, and is refused before the cache
 // lookup so that no byte (NUL, separators, percent-decoded controls) can
-// reach a cache key as part of a "token".
-constexpr std::array<bool, 256> MakeCompactJwsAlphabet() {
-  std::array<bool, 256> t{};
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  t['-'] = t['_'] = t['.'] = true;
-  return t;
+// reach a cache key as part of a "token". Every request pays this, so
+// eight bytes are tested at once (SWAR) with no table and no branch per
+// byte.
+bool InCompactJwsAlphabet(unsigned char c) {
+  const auto lower = static_cast<unsigned char>(c | 0x20);
+  return static_cast<unsigned char>(lower - 'a') < 26 ||
+         static_cast<unsigned char>(c - '0') < 10 || c == '-' || c == '_' ||
+         c == '.';
 }
-constexpr std::array<bool, 256> kCompactJwsAlphabet = MakeCompactJwsAlphabet();
+
+// For eight 7-bit bytes in `w`: 0x80 in each byte lane whose value lies in
+// [lo, hi], else 0. Adding 0x80 - lo sets a lane's top bit iff byte >= lo,
+// adding 0x7f - hi iff byte > hi; no lane carries into the next because
+// every byte is below 0x80.
+constexpr uint64_t kLanes = 0x0101010101010101ULL;
+constexpr uint64_t kTopBits = 0x8080808080808080ULL;
+uint64_t LanesInRange(uint64_t w, unsigned lo, unsigned hi) {
+  return (w + kLanes * (0x80 - lo)) & ~(w + kLanes * (0x7f - hi)) & kTopBits;
+}
 
 bool AllInCompactJwsAlphabet(absl::string_view token) {
-  for (unsigned char c : token) {
-    if (!kCompactJwsAlphabet[c]) return false;
+  const char* p = token.data();
+  size_t n = token.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if ((w & kTopBits) != 0) return false;
+    const uint64_t ok = LanesInRange(w | kLanes * 0x20, 'a', 'z') |
+                        LanesInRange(w, '0', '9') | LanesInRange(w, '-', '.') |
+                        LanesInRange(w, '_', '_');
+    if (ok != kTopBits) return false;
+  }
+  for (; n > 0; ++p, --n) {
+    if (!InCompactJwsAlphabet(static_cast<unsigned char>(*p))) return false;
   }
   return true;
 }
@@ -238,8 +263,12 @@ struct TokenVerifier::Request {
   const VerifyOptions& options;
   const KeySet& snapshot;
   absl::Time now;
-  std::optional<nlohmann::json> claims;
-  const JsonLimits* claims_limits = nullptr;
+  // The payload, parsed once per set of limits: the registered claims
+  // always, the whole tree only for a policy that reads more.
+  std::optional<nlohmann::json> tree;
+  RegisteredClaimValues scanned;
+  RegisteredClaims registered;
+  const JsonLimits* claims_limits = nullptr;  // nullptr: not parsed yet
   // The first provider whose key verifies the signature AND whose policy
   // accepts the claims wins. Otherwise the most telling failure is kept: the
   // first policy failure of a provider whose key verified, else the most
@@ -257,23 +286,38 @@ struct TokenVerifier::Request {
     const int rank = Specificity(f.reason);
     Keep(std::move(f), rank);
   }
-  // Parses the payload with `limits` into `claims`; a failure is kept (as a
-  // policy failure) and ends this provider's attempt.
-  bool ParseClaims(const JsonLimits& limits) {
-    FailureOr<nlohmann::json> parsed = ParsePayload(jws.payload(), limits);
-    if (!parsed.ok()) {
-      Keep(parsed.failure(), kPolicyRank);
-      return false;
+  // Parses the payload under `limits` (the tree too when `need_tree`).
+  absl::Status ParseClaims(const JsonLimits& limits, bool need_tree) {
+    claims_limits = nullptr;
+    tree.reset();
+    if (need_tree) {
+      absl::StatusOr<nlohmann::json> parsed =
+          ParseJsonBounded(jws.payload(), limits);
+      if (!parsed.ok()) return parsed.status();
+      tree = *std::move(parsed);
+      registered = RegisteredClaims::Of(*tree);
+    } else {
+      JWTAUTH_RETURN_IF_ERROR(
+          RegisteredClaimValues::Scan(jws.payload(), limits, scanned));
+      registered = scanned.view();
     }
-    claims = std::move(parsed).value();
     claims_limits = &limits;
-    return true;
+    return absl::OkStatus();
   }
   // The claims under `limits`, re-parsed only if they were parsed under
-  // other limits (or not at all).
-  bool ClaimsUnder(const JsonLimits& limits) {
-    if (claims.has_value() && SameLimits(*claims_limits, limits)) return true;
-    return ParseClaims(limits);
+  // other limits (or not at all, or without the tree when it is needed). A
+  // failure is kept (as a policy failure) and ends this provider's attempt.
+  bool ClaimsUnder(const JsonLimits& limits, bool need_tree) {
+    if (claims_limits != nullptr && SameLimits(*claims_limits, limits) &&
+        (tree.has_value() || !need_tree)) {
+      return true;
+    }
+    absl::Status parsed = ParseClaims(limits, need_tree);
+    if (!parsed.ok()) {
+      Keep(PayloadFailure(parsed), kPolicyRank);
+      return false;
+    }
+    return true;
   }
 };
 
@@ -311,13 +355,13 @@ FailureOr<absl::Span<const size_t>> TokenVerifier::SelectProviders(
     }
     return absl::Span<const size_t>(&it->second, 1);
   }
-  FailureOr<nlohmann::json> parsed =
-      ParsePayload(req.jws.payload(), loosest_payload_limits_);
-  if (!parsed.ok()) return parsed.failure();
-  req.claims = std::move(parsed).value();
-  req.claims_limits = &loosest_payload_limits_;
-  auto iss = req.claims->find("iss");
-  if (iss == req.claims->end()) {
+  if (absl::Status parsed =
+          req.ParseClaims(loosest_payload_limits_, /*need_tree=*/false);
+      !parsed.ok()) {
+    return PayloadFailure(parsed);
+  }
+  const nlohmann::json* iss = req.registered.iss;
+  if (iss == nullptr) {
     return MakeFailure(FailureReason::kIssuerMismatch, "iss missing");
   }
   if (!iss->is_string()) {
@@ -351,26 +395,33 @@ std::optional<VerifiedToken> TokenVerifier::TryProvider(const Policy& p,
   // whose "iss" differs, so with options.provider the payload is parsed
   // (bounded) here, ahead of the signature check, when a bound key is
   // among the candidates.
-  if (!req.claims.has_value() && AnyBoundToIssuer(*keys) &&
-      !req.ParseClaims(p.options().payload_limits)) {
+  const bool need_tree = p.reads_claims_object();
+  if (req.claims_limits == nullptr && AnyBoundToIssuer(*keys) &&
+      !req.ClaimsUnder(p.options().payload_limits, need_tree)) {
     return std::nullopt;
   }
   FailureOr<const KeyEntry*> verified_by = VerifySignature(
-      req.jws, *keys, req.claims.has_value() ? StringIss(*req.claims) : nullptr,
+      req.jws, *keys,
+      req.claims_limits != nullptr ? StringIss(req.registered) : nullptr,
       p.options().max_keys_without_kid);
   if (!verified_by.ok()) {
     req.KeepKeyFailure(verified_by.failure());
     return std::nullopt;
   }
   (*verified_by)->RecordUse(req.now);
-  if (!req.ClaimsUnder(p.options().payload_limits)) return std::nullopt;
+  if (!req.ClaimsUnder(p.options().payload_limits, need_tree)) {
+    return std::nullopt;
+  }
   FailureOr<PolicyResult> checked =
-      p.Check(*req.claims, req.now, req.options.audience, req.options.context);
+      need_tree
+          ? p.Check(*req.tree, req.now, req.options.audience,
+                    req.options.context)
+          : p.CheckRegistered(req.registered, req.now, req.options.audience);
   if (!checked.ok()) {
     req.Keep(checked.failure(), kPolicyRank);
     return std::nullopt;
   }
-  return BuildResult(p, req.jws, **verified_by, *std::move(req.claims),
+  return BuildResult(p, req.jws, **verified_by, std::move(req.tree),
                      *std::move(checked));
 }
 
@@ -443,20 +494,36 @@ FailureOr<const KeyEntry*> TokenVerifier::VerifySignature(
 
 VerifiedToken TokenVerifier::BuildResult(const Policy& p, const ParsedJws& jws,
                                          const KeyEntry& key,
-                                         nlohmann::json claims,
+                                         std::optional<nlohmann::json> claims,
                                          PolicyResult checked) {
   auto data = std::make_shared<VerifiedToken::Data>();
   data->provider = p.name();
   data->kid =
       key.key().kid().empty() ? jws.kid().value_or("") : key.key().kid();
   data->alg = jws.alg();
-  data->claims = std::move(claims);
   data->claims_json.assign(jws.payload().data(), jws.payload().size());
+  if (claims.has_value()) {
+    absl::call_once(data->claims_once,
+                    [&] { data->claims = *std::move(claims); });
+  }
   data->expires_at = checked.expires_at;
   data->metadata = std::move(checked.metadata);
   data->key_id = key.id();
   data->usage = key.usage();
   return VerifiedToken(std::move(data));
+}
+
+const nlohmann::json& VerifiedToken::claims() const {
+  absl::call_once(d_->claims_once, [this] { d_->claims = ClaimsCopy(); });
+  return d_->claims;
+}
+
+nlohmann::json VerifiedToken::ClaimsCopy() const {
+  // The text passed the provider's limits when it was verified, so this
+  // parse cannot fail but for memory; an empty object then.
+  absl::StatusOr<nlohmann::json> tree =
+      ParseJsonBounded(d_->claims_json, kAcceptedPayloadLimits);
+  return tree.ok() ? *std::move(tree) : nlohmann::json::object();
 }
 
 }  // namespace jwtauth

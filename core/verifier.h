@@ -104,7 +104,14 @@ class VerifiedToken final {
   // The kid of the key that verified the token (may be empty).
   const std::string& kid() const { return d_->kid; }
   Algorithm alg() const { return d_->alg; }
-  const nlohmann::json& claims() const { return d_->claims; }
+  // The claims as a tree, built from claims_json() on first use (a policy
+  // that reads only registered claims never needs one) and then kept with
+  // this result and its copies. Thread-safe.
+  const nlohmann::json& claims() const;
+  // A tree of the claims for this caller alone, not kept: for a caller that
+  // converts them once (into a memoised answer, say), so a cached result
+  // that nobody else asks for its tree never holds one.
+  nlohmann::json ClaimsCopy() const;
   // The payload exactly as signed (compact JSON text).
   const std::string& claims_json() const { return d_->claims_json; }
   // nullopt when the token has no exp (require_exp: false).
@@ -137,8 +144,11 @@ class VerifiedToken final {
     std::string provider;
     std::string kid;
     Algorithm alg = Algorithm::kHs256;
-    nlohmann::json claims;
     std::string claims_json;
+    // Built from claims_json on first use (claims()), or by the verifier
+    // when its policy needed the tree anyway.
+    mutable absl::once_flag claims_once;
+    mutable nlohmann::json claims;
     std::optional<absl::Time> expires_at;
     std::map<std::string, std::string> metadata;
     uint64_t key_id = 0;  // KeyEntry::id() of the verifying key
@@ -213,7 +223,8 @@ class TokenVerifier final {
       const ParsedJws& jws, absl::Span<const KeyEntry* const> candidates,
       const std::string* token_iss, size_t max_tries);
   static VerifiedToken BuildResult(const Policy& p, const ParsedJws& jws,
-                                   const KeyEntry& key, nlohmann::json claims,
+                                   const KeyEntry& key,
+                                   std::optional<nlohmann::json> claims,
                                    PolicyResult checked);
 
   VerifierConfig config_;

@@ -135,7 +135,11 @@ void Application::RegisterMetrics() {
   });
   options_.metrics->SetKeyUsageSource([store = key_store_.get()] {
     std::vector<Metrics::KeyUsageSample> samples;
-    for (const KeyEntry* e : store->Current()->AllEntries()) {
+    // Held for the loop: AllEntries() points into the snapshot, and a
+    // temporary one would be released (and, after a key swap, freed) before
+    // the loop body reads the entries.
+    const KeySetSnapshot snapshot = store->Current();
+    for (const KeyEntry* e : snapshot->AllEntries()) {
       samples.push_back(
           {e->provider(), e->key().kid(), e->verifications(), e->last_used()});
     }

@@ -80,18 +80,37 @@ bool ConfigNode::present() const {
   return node_.IsDefined() && !node_.IsNull();
 }
 
+namespace {
+
+// Every schema key is lowercase letters and underscores. An unknown key of
+// another shape is echoed by length only: it is often a value typed as a key
+// (`{secret:<value>}`, a pasted secret or key line) and may be a secret.
+std::string ShownKey(absl::string_view key) {
+  const bool schema_like = !key.empty() && key.size() <= 32 &&
+                           std::all_of(key.begin(), key.end(), [](char c) {
+                             return (c >= 'a' && c <= 'z') || c == '_';
+                           });
+  return schema_like ? std::string(key)
+                     : absl::StrCat("<", key.size(), "-character key>");
+}
+
+}  // namespace
+
 absl::Status ConfigNode::ExpectMap(
     std::initializer_list<absl::string_view> allowed) const {
   if (!node_.IsMap()) return Error("expected a mapping");
   std::set<std::string> seen;
   for (const auto& kv : node_) {
     const std::string key = kv.first.Scalar();
-    const ConfigNode at =
-        Child(kv.first, path_.empty() ? key : absl::StrCat(path_, ".", key));
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      const std::string shown = ShownKey(key);
+      const ConfigNode at = Child(
+          kv.first, path_.empty() ? shown : absl::StrCat(path_, ".", shown));
       return at.Error(absl::StrCat(
           "unknown key (allowed: ", absl::StrJoin(allowed, ", "), ")"));
     }
+    const ConfigNode at =
+        Child(kv.first, path_.empty() ? key : absl::StrCat(path_, ".", key));
     // yaml-cpp keeps both; which one wins would be an accident.
     if (!seen.insert(key).second) return at.Error("duplicate key");
   }

@@ -23,9 +23,12 @@ void FillVerified(const VerifiedToken& token, v1::VerifyResponse* response) {
   response->set_kid(token.kid());
   response->set_alg(std::string(AlgorithmName(token.alg())));
   response->set_claims_json(token.claims_json());
-  if (token.claims().is_object()) {
+  // A tree for this conversion only: the answer is memoised per cached
+  // token, and keeping a tree there as well would double its memory.
+  const nlohmann::json claims = token.ClaimsCopy();
+  if (claims.is_object()) {
     google::protobuf::Value v;
-    JsonToValue(token.claims(), &v);
+    JsonToValue(claims, &v);
     *response->mutable_claims() = std::move(*v.mutable_struct_value());
   }
   if (token.expires_at().has_value()) {

@@ -22,6 +22,7 @@
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/ext_authz_service.h"
+#include "tests/bench/envoy_like_request.h"
 #include "tests/server/ext_authz_test_env.h"
 
 namespace {
@@ -56,27 +57,15 @@ std::unique_ptr<ExtAuthzTestEnv> MakeEnv(bool cached,
   return *std::move(env);
 }
 
-// Shaped like Envoy's request: a dozen headers, context_extensions.
+// Envoy's request shape, with a forged claim header to strip and
+// context_extensions.
 authv3::CheckRequest MakeRequest(const std::string& token) {
   authv3::CheckRequest req;
-  auto* http = req.mutable_attributes()->mutable_request()->mutable_http();
-  http->set_id("8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11");
-  http->set_method("GET");
-  http->set_path("/orders/42?expand=items");
-  http->set_host("api.example.com");
-  http->set_scheme("https");
-  http->set_protocol("HTTP/1.1");
-  auto& h = *http->mutable_headers();
-  h[":authority"] = "api.example.com";
-  h[":method"] = "GET";
-  h[":path"] = "/orders/42?expand=items";
-  h[":scheme"] = "https";
-  h["accept"] = "application/json";
-  h["accept-encoding"] = "gzip, br";
-  h["user-agent"] = "bench/1.0";
-  h["x-forwarded-for"] = "10.1.2.3";
-  h["x-forwarded-proto"] = "https";
-  h["x-request-id"] = "8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11";
+  jwtauth::bench::FillEnvoyLikeCheckRequest("bench/1.0", req);
+  auto& h = *req.mutable_attributes()
+                 ->mutable_request()
+                 ->mutable_http()
+                 ->mutable_headers();
   h["x-jwt-sub"] = "forged";
   if (!token.empty()) h["authorization"] = "Bearer " + token;
   (*req.mutable_attributes()->mutable_context_extensions())["service"] =

@@ -68,7 +68,8 @@ absl::StatusOr<std::optional<TokenSet>> MakeTokens(const LoadFlags& f) {
                         .issuer = f.issuer,
                         .audience = f.audience,
                         .count = static_cast<size_t>(f.tokens),
-                        .invalid_fraction = f.invalid_fraction});
+                        .invalid_fraction = f.invalid_fraction,
+                        .garbage_bytes = static_cast<size_t>(f.garbage_bytes)});
   if (!set.ok()) return set.status();
   return std::optional<TokenSet>(*std::move(set));
 }

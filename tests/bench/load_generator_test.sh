@@ -5,6 +5,8 @@
 # run completed requests with no unexpected answer; never timing.
 #   tests/bench/load_generator_test.sh BUILD_DIR
 set -eu
+# shellcheck source=tests/bench/serving_port.sh
+. "$(dirname "$0")/serving_port.sh"
 build=${1:?build dir}
 server="$build/server/jwtauth-server"
 loadgen="$build/tests/bench/load_generator"
@@ -32,12 +34,7 @@ log: {level: info}
 YAML
 "$server" --config "$dir/config.yaml" 2> "$dir/server.log" &
 pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*"event":"serving".*"grpc_port":"\([0-9]*\)".*/\1/p' "$dir/server.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+port=$(serving_port "$dir/server.log" "$pid")
 if [ -z "$port" ]; then
   echo "FAIL: jwtauth-server did not report a port"; cat "$dir/server.log"; exit 1
 fi

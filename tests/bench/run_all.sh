@@ -8,6 +8,7 @@
 #   tests/bench/run_all.sh [BUILD_DIR] [--quick] [--out FILE]
 #       [--seconds S] [--rounds N] [--inflight N] [--channels N]
 #       [--threading MODE] [--ceiling BINARY] [--go-peer BINARY]
+#       [--only SECTION[,SECTION...]]
 #
 # BUILD_DIR defaults to build/release; it is configured (release preset) and
 # the needed targets built when missing or stale. --quick: short runs
@@ -15,7 +16,9 @@
 # tables to FILE (nothing under docs/ is touched otherwise). --threading sets
 # server.threading in jwtauth's config (only for a server that knows it).
 # --ceiling / --go-peer use prebuilt baseline binaries instead of building
-# tests/bench/ceiling and tests/bench/go_peer from this tree.
+# tests/bench/ceiling and tests/bench/go_peer from this tree. --only runs
+# just the named sections (throughput, h2load, open_loop, token_mix,
+# jwks_refresh, rss), e.g. `--only rss` while working on memory.
 #
 # What runs (load_generator, tests/bench/loadgen/, drives every server):
 #  1. max throughput, closed loop, rounds alternated A/B across servers:
@@ -37,6 +40,8 @@ cmdline="$*"
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/bench/serving_port.sh
+. "$here/serving_port.sh"
 # shellcheck source=tests/bench/run_all_lib.sh
 . "$here/run_all_lib.sh"
 # shellcheck source=tests/bench/run_all_sections.sh
@@ -45,7 +50,7 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/run_all_h2load.sh"
 
 build="" quick=0 out="" threading="" seconds="" rounds="" inflight=64
-channels=4 ceiling_override="" go_peer_override=""
+channels=4 ceiling_override="" go_peer_override="" only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -57,6 +62,7 @@ while [ $# -gt 0 ]; do
     --threading) threading=${2:?}; shift ;;
     --ceiling) ceiling_override=${2:?}; shift ;;
     --go-peer) go_peer_override=${2:?}; shift ;;
+    --only) only=",${2:?--only SECTION[,SECTION...]},"; shift ;;
     -h|--help) awk 'NR > 2 && /^#/ {sub(/^# ?/, ""); print; next} NR > 2 {exit}' "$0"; exit 0 ;;
     -*) echo "run_all.sh: unknown flag $1" >&2; exit 2 ;;
     *) build=$1 ;;
@@ -80,12 +86,11 @@ prepare_keys
 tables="$work/tables.md"
 {
   print_header "$cmdline"
-  run_throughput
-  run_h2load
-  run_open_loop
-  run_token_mix
-  run_jwks_refresh
-  run_rss
+  for section in throughput h2load open_loop token_mix jwks_refresh rss; do
+    case "${only:-,$section,}" in
+      *",$section,"*) "run_$section" ;;
+    esac
+  done
   print_footer
 } > "$tables"
 cat "$tables"

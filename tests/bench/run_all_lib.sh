@@ -92,12 +92,7 @@ start_server() {
   "$@" 2> "$logf" > /dev/null &
   pid=$!
   pids+=("$pid")
-  for _ in $(seq 1 300); do
-    port=$(sed -n 's/.*"event":"serving".*"grpc_port":"\([0-9]*\)".*/\1/p' "$logf" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2> /dev/null || break
-    sleep 0.1
-  done
+  port=$(serving_port "$logf" "$pid")
   if [ -z "$port" ]; then
     log "$name did not start: $(tail -n 3 "$logf" | tr '\n' ' ')"
     return 1

@@ -413,7 +413,7 @@ run_rss() {
   hits=$(metric "$admin" 'jwtauth_cache_lookups_total{result="hit"}')
   stop_server many
   printf '| state | VmRSS MiB | target | |\n|---|---:|---|---|\n'
-  printf '| idle after start (HS256 + RS256 provider) | %s | < 30 | %s |\n' "$rss_idle" "$(verdict "$rss_idle" '<' 30)"
+  printf '| idle after start (HS256 + RS256 provider) | %s | < 30 | %s |\n' "${rss_idle:-n/a}" "$(verdict "${rss_idle:-n/a}" '<' 30)"
   printf '| %s keys loaded (100 JWKS files of ES256 keys + hs1), idle | %s | – | |\n' "${keys:-?}" "$rss_keys"
   printf '| + 100,000 distinct tokens verified (%s of them still cached: hits of a second, reversed pass) | %s | < 200 | %s |\n' \
     "${hits:-?}" "$rss_tokens" "$(verdict "$rss_tokens" '<' 200)"

@@ -3,6 +3,8 @@
 # sync-API baseline (tests/bench/sync_baseline_server), same config, same run.
 #   tests/bench/run_server_bench.sh BUILD_DIR [inflight] [seconds] [channels]
 set -eu
+# shellcheck source=tests/bench/serving_port.sh
+. "$(dirname "$0")/serving_port.sh"
 build=${1:?build dir (release preset recommended)}
 inflight=${2:-64}
 seconds=${3:-10}
@@ -27,12 +29,12 @@ for mode in server sync; do
   fi
   "$server" --config "$dir/config.yaml" 2> "$dir/$mode.log" &
   pid=$!
-  port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*"event":"serving".*"grpc_port":"\([0-9]*\)".*/\1/p' "$dir/$mode.log")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
+  port=$(serving_port "$dir/$mode.log" "$pid")
+  if [ -z "$port" ]; then
+    echo "$mode did not report a port:" >&2
+    tail -n 5 "$dir/$mode.log" >&2
+    exit 1
+  fi
   "$build/tests/bench/load_generator" --target "127.0.0.1:$port" --secret-file "$dir/hs.txt" \
     --kid hs1 --issuer https://bench --audience api --label "$mode" \
     --inflight "$inflight" --channels "$channels" --seconds "$seconds" --requests 100000000

@@ -1,5 +1,7 @@
 #include "core/claims.h"
 
+#include <utility>
+
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -75,6 +77,54 @@ TEST(ClaimsTest, ValueToString) {
   EXPECT_EQ(Claims::ValueToString(json(5)), "5");
   EXPECT_EQ(Claims::ValueToString(json(true)), "true");
   EXPECT_EQ(Claims::ValueToString(json({{"a", 1}})), R"({"a":1})");
+}
+
+// The registered claims read from text are the tree's members, whatever
+// else the payload holds; a payload the tree parse rejects is rejected with
+// the same status.
+TEST(RegisteredClaimValuesTest, ScanEqualsTheTreesMembers) {
+  const char* const kPayloads[] = {
+      R"({"iss":"https://i","sub":"u","aud":["a","b"],"exp":1700000000,)"
+      R"("nbf":1.5,"iat":0,"scope":"x y","org":{"id":[1,{"k":null}]}})",
+      R"({"aud":"one","exp":"soon","iss":7,"sub":{"x":1}})",
+      R"({"other":1})",
+      R"({"\u0069ss":"escaped name","exp":18446744073709551615})",
+      R"({"iss":"a","iss":"b"})",
+      R"({"x":{"y":1,"y":2},"iss":"a"})",
+      R"(["not","an","object"])",
+  };
+  const JsonLimits limits;
+  for (const char* payload : kPayloads) {
+    absl::StatusOr<json> tree = ParseJsonBounded(payload, limits);
+    RegisteredClaimValues values;
+    absl::Status scanned = RegisteredClaimValues::Scan(payload, limits, values);
+    EXPECT_EQ(scanned, tree.status()) << payload;
+    if (!tree.ok()) continue;
+    const RegisteredClaims a = values.view();
+    const RegisteredClaims b = RegisteredClaims::Of(*tree);
+    for (auto [x, y] : {std::pair(a.iss, b.iss), std::pair(a.sub, b.sub),
+                        std::pair(a.aud, b.aud), std::pair(a.exp, b.exp),
+                        std::pair(a.nbf, b.nbf), std::pair(a.iat, b.iat)}) {
+      ASSERT_EQ(x == nullptr, y == nullptr) << payload;
+      if (x != nullptr) {
+        EXPECT_EQ(*x, *y) << payload;
+      }
+    }
+  }
+}
+
+TEST(RegisteredClaimValuesTest, RescanForgetsEarlierMembers) {
+  RegisteredClaimValues values;
+  ASSERT_TRUE(RegisteredClaimValues::Scan(R"({"iss":"a","exp":1})",
+                                          JsonLimits{}, values)
+                  .ok());
+  ASSERT_TRUE(
+      RegisteredClaimValues::Scan(R"({"sub":"b"})", JsonLimits{}, values).ok());
+  const RegisteredClaims v = values.view();
+  EXPECT_EQ(v.iss, nullptr);
+  EXPECT_EQ(v.exp, nullptr);
+  ASSERT_NE(v.sub, nullptr);
+  EXPECT_EQ(*v.sub, "b");
 }
 
 }  // namespace

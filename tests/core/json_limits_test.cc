@@ -1,5 +1,6 @@
 #include "core/json_limits.h"
 
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -279,6 +280,58 @@ TEST(JsonLimitsTest, ValuesEqualNlohmannParse) {
     ASSERT_THAT(r, IsOk()) << doc;
     EXPECT_EQ(*r, json::parse(doc)) << doc;
   }
+}
+
+// ScanJsonBounded keeps only the members it is given a slot for, yet judges
+// every document exactly as ParseJsonBounded: the same statuses for limits
+// tripped inside members it does not keep, and the kept values equal the
+// tree's.
+TEST(ScanJsonBoundedTest, SameVerdictAsParseAndKeptMembersEqualTheTree) {
+  JsonLimits tight;
+  tight.max_depth = 3;
+  tight.max_values = 12;
+  tight.max_object_members = 3;
+  const char* const kDocs[] = {
+      R"({"iss":"a","other":{"x":[1,2,{"y":null}]},"aud":["p","q"]})",
+      R"({"skip":{"a":1,"a":2},"iss":"x"})",       // dup in a skipped object
+      R"({"skip":[{"a":1},{"b":1,"b":2}]})",       // dup deeper, skipped
+      R"({"iss":{"a":1,"\u0061":2}})",             // dup in a kept object
+      R"({"iss":1,"\u0069ss":2})",                 // top-level dup, escaped
+      R"({"skip":1,"skip":2})",                    // top-level dup, skipped
+      R"({"a":1,"b":2,"c":3,"d":4})",              // members at top
+      R"({"s":{"a":1,"b":2,"c":3,"d":4}})",        // members, skipped
+      R"({"s":[[[1]]]})",                          // depth, skipped
+      R"({"iss":[[[1]]]})",                        // depth, kept
+      R"({"s":[1,2,3,4,5,6,7,8,9,10,11,12,13]})",  // values, skipped
+      R"([1,2])",                                  // not an object
+      R"({"iss":"a"} x)",                          // trailing bytes
+      R"({"iss":"\ud800"})",                       // lone surrogate
+      "{\"s\":\"\xff\"}",                          // bad UTF-8, skipped
+      R"({"iss":tru})",                            // syntax
+      R"({})",
+      R"({"exp":1.5e9,"nbf":-0,"iat":18446744073709551615,"sub":null})",
+  };
+  for (const JsonLimits& limits : {JsonLimits{}, tight}) {
+    for (const char* doc : kDocs) {
+      absl::StatusOr<json> tree = ParseJsonBounded(doc, limits);
+      std::map<std::string, json> kept;
+      absl::Status scanned = ScanJsonBounded(
+          doc, limits, [&kept](absl::string_view name) -> json* {
+            if (name == "skip" || name == "s" || name == "other") {
+              return nullptr;
+            }
+            return &kept[std::string(name)];
+          });
+      EXPECT_EQ(scanned, tree.status()) << doc;
+      if (!tree.ok()) continue;
+      for (const auto& [name, value] : kept) {
+        EXPECT_EQ(value, tree->at(name)) << doc << " member " << name;
+      }
+    }
+  }
+  // The skipped member's failure is still the document's.
+  EXPECT_EQ(ErrorOf(R"({"skip":{"a":1,"a":2},"iss":"x"})"),
+            "duplicate member name");
 }
 
 }  // namespace

@@ -41,7 +41,25 @@ FailureReason Check(const ProviderOptions& o, const json& c,
                     absl::string_view aud = "", const VerifyContext& ctx = {}) {
   absl::StatusOr<Policy> p = Policy::Create(o);
   EXPECT_THAT(p, testutil::IsOk());
-  return p->Check(c, kNow, aud, ctx).reason();
+  FailureOr<PolicyResult> tree = p->Check(c, kNow, aud, ctx);
+  if (!p->reads_claims_object()) {
+    // The verifier's path for such a policy: the registered claims read
+    // from the payload text, no tree. It must answer the same.
+    RegisteredClaimValues values;
+    if (RegisteredClaimValues::Scan(c.dump(), JsonLimits{}, values).ok()) {
+      FailureOr<PolicyResult> flat =
+          p->CheckRegistered(values.view(), kNow, aud);
+      EXPECT_EQ(flat.reason(), tree.reason()) << c.dump();
+      if (!flat.ok() && !tree.ok()) {
+        EXPECT_EQ(flat.failure().detail, tree.failure().detail);
+      }
+      if (flat.ok() && tree.ok()) {
+        EXPECT_EQ(flat->expires_at, tree->expires_at);
+        EXPECT_TRUE(flat->metadata.empty());
+      }
+    }
+  }
+  return tree.reason();
 }
 
 std::string CreateError(const ProviderOptions& o) {
@@ -359,6 +377,32 @@ TEST(PolicyTest, AllowedTypIsConfigurableAndRequireTypRefusesAbsent) {
   EXPECT_FALSE(p->AcceptsTyp(std::string("JWT")));
   o.allowed_typ = {"application/"};
   EXPECT_THAT(CreateError(o), HasSubstr("allowed_typ[0]"));
+}
+
+// A policy reads the claims object exactly when a rule looks beyond the
+// registered claims; CheckRegistered then refuses (fails closed) rather
+// than skip those rules.
+TEST(PolicyTest, ReadsClaimsObjectOnlyForRulesBeyondRegisteredClaims) {
+  EXPECT_FALSE(Policy::Create(Base())->reads_claims_object());
+  ProviderOptions required = Base();
+  required.required_claims = {"scope"};
+  ProviderOptions rule = Base();
+  rule.claim_rules = {
+      {.claim = "role", .op = ClaimRule::Op::kEquals, .values = {"admin"}}};
+  ProviderOptions metadata = Base();
+  metadata.metadata = {{.path = "org.id"}};
+  ProviderOptions ns = Base();
+  ns.claims_namespace = "https://ns";
+  for (const ProviderOptions& o : {required, rule, metadata, ns}) {
+    absl::StatusOr<Policy> p = Policy::Create(o);
+    ASSERT_THAT(p, testutil::IsOk());
+    EXPECT_TRUE(p->reads_claims_object());
+    RegisteredClaimValues values;
+    ASSERT_TRUE(
+        RegisteredClaimValues::Scan(Good().dump(), JsonLimits{}, values).ok());
+    EXPECT_EQ(p->CheckRegistered(values.view(), kNow, "").reason(),
+              FailureReason::kClaimInvalid);
+  }
 }
 
 }  // namespace

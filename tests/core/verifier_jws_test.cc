@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "core/base64url.h"
 #include "core/jws.h"
 #include "core/verifier.h"
@@ -291,6 +292,42 @@ TEST(JwsParseFailuresTest, ParseLayerReasonsPassThrough) {
                 .Verify(SignJws(CachedTestKey(Algorithm::kHs256), Claims()))
                 .reason(),
             FailureReason::kTokenTooLarge);
+}
+
+// The alphabet check reads eight bytes at a time: every byte value at every
+// lane of a block, and in the unaligned tail, is judged alone. A byte
+// outside the alphabet is MALFORMED with the alphabet's detail; one inside
+// it never gets that detail (the token then fails later, or verifies).
+TEST(JwsParseFailuresTest, AlphabetCheckJudgesEveryByteAtEveryLane) {
+  const TestKey& k = CachedTestKey(Algorithm::kHs256);
+  KeysVerifier v({k.key});
+  const std::string token = SignJws(k, Claims());
+  ASSERT_TRUE(v.Verify(token).ok());
+  ASSERT_NE(token.size() % 8, 0u) << "the test wants an unaligned tail";
+  std::vector<size_t> positions;
+  for (size_t i = 0; i < 24; ++i) positions.push_back(i);
+  for (size_t i = token.size() - 9; i < token.size(); ++i) {
+    positions.push_back(i);
+  }
+  auto in_alphabet = [](int c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  };
+  int outside = 0;
+  for (size_t pos : positions) {
+    for (int c = 0; c < 256; ++c) {
+      std::string t = token;
+      t[pos] = static_cast<char>(c);
+      KeysVerifier::Outcome r = v.Verify(t);
+      const bool alphabet_failure =
+          !r.ok() && r.reason() == FailureReason::kMalformed &&
+          absl::StrContains(r.result.failure().detail, "alphabet");
+      EXPECT_EQ(alphabet_failure, !in_alphabet(c))
+          << "byte " << c << " at " << pos;
+      outside += !in_alphabet(c);
+    }
+  }
+  EXPECT_EQ(outside, static_cast<int>(positions.size()) * (256 - 65));
 }
 
 TEST(JwsHeaderKeysIgnoredTest, EmbeddedJwkDoesNotSupplyAKey) {

@@ -12,8 +12,10 @@
 // binaries without a separate library target. Thread-compatible.
 
 #include <exception>
+#include <map>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "core/algorithm.h"
@@ -68,9 +70,52 @@ inline PropertyResult CheckBase64UrlProperties(absl::string_view data) {
 // same limits to an equal value, equals nlohmann's own parse of the input
 // (differential check), and is also accepted when an object is not
 // required. `accepted` is the verdict with require_object = true.
+// ScanJsonBounded against ParseJsonBounded under `limits`: the same
+// verdict and status, and the kept top-level members (those whose name
+// starts with 'a', 'e', 'i' or 's', or is empty) equal to the tree's.
+inline std::string CheckScanMatchesParse(absl::string_view data,
+                                         const JsonLimits& limits) {
+  absl::StatusOr<nlohmann::json> tree = ParseJsonBounded(data, limits);
+  std::map<std::string, nlohmann::json> kept;
+  absl::Status scanned = ScanJsonBounded(
+      data, limits, [&kept](absl::string_view name) -> nlohmann::json* {
+        if (!name.empty() && !absl::StrContains("aeis", name.front())) {
+          return nullptr;
+        }
+        return &kept[std::string(name)];
+      });
+  if (tree.ok() != scanned.ok() || (!tree.ok() && (tree.status() != scanned))) {
+    return "scan and parse disagree on the verdict";
+  }
+  if (!tree.ok() || !tree->is_object()) return "";
+  for (const auto& [name, value] : kept) {
+    auto it = tree->find(name);
+    if (it == tree->end() || *it != value) {
+      return "scan kept a member unlike the tree's";
+    }
+  }
+  for (const auto& [name, value] : tree->items()) {
+    if ((name.empty() || absl::StrContains("aeis", name.front())) &&
+        kept.count(name) == 0) {
+      return "scan missed a member";
+    }
+  }
+  return "";
+}
+
 inline PropertyResult CheckJsonLimitsProperties(absl::string_view data) {
   PropertyResult r;
   try {
+    JsonLimits tight{.max_bytes = 1 << 20,
+                     .max_depth = 3,
+                     .max_values = 24,
+                     .max_object_members = 4,
+                     .require_object = true};
+    for (const JsonLimits& l :
+         {tight, JsonLimits{.max_bytes = 1 << 20, .require_object = false}}) {
+      r.violation = CheckScanMatchesParse(data, l);
+      if (!r.violation.empty()) return r;
+    }
     JsonLimits limits;
     limits.max_bytes = 1 << 20;
     JsonLimits any_top = limits;

@@ -1,9 +1,11 @@
 #include "server/config_reader.h"
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "core/option_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,6 +18,7 @@ using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::shared_ptr<ConfigDocument> Doc(
     std::map<std::string, std::string> env = {}) {
@@ -79,6 +82,23 @@ TEST(ConfigReaderTest, StringsInterpolateEnvironment) {
   EXPECT_THAT(Message(c.status()),
               HasSubstr("c.yaml:3:4: c: environment variable MISSING is not "
                         "set"));
+}
+
+// A value typed as a key (`{secret:abc}`, a pasted secret) may be a secret:
+// only keys shaped like schema keys are echoed.
+TEST(ConfigReaderTest, UnknownKeyNotShapedLikeASchemaKeyIsNotEchoed) {
+  for (const char* key :
+       {"secret:Q7v2pX9kLm4RtY8wZ3bN6cF1hJ5dG0sA", "Q7v2pX9kLm4RtY8wZ3bN6cF1",
+        "0123456789abcdef", "a_very_long_lowercase_key_beyond_thirty_two"}) {
+    ConfigNode root = Load(absl::StrCat("outer: {a: 1, \"", key, "\": 2}\n"));
+    const std::string m = Message(root["outer"].ExpectMap({"a"}));
+    EXPECT_THAT(m, HasSubstr(absl::StrCat("outer.<", strlen(key),
+                                          "-character key>: unknown key")));
+    EXPECT_THAT(m, Not(HasSubstr(key)));
+  }
+  EXPECT_THAT(
+      Message(Load("outer: {a: 1, secrets: 2}\n")["outer"].ExpectMap({"a"})),
+      HasSubstr("outer.secrets: unknown key"));
 }
 
 TEST(ConfigReaderTest, UnknownAndRepeatedKeysAreRejectedAtTheKey) {

@@ -98,6 +98,10 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
        Number<int64_t>("tokens", 1, TokenSet::kMaxTokens, &LoadFlags::tokens)},
       {"invalid-fraction",
        Number<double>("invalid-fraction", 0, 1, &LoadFlags::invalid_fraction)},
+      {"garbage-bytes",
+       Number<int64_t>("garbage-bytes", 0, 1 << 20, &LoadFlags::garbage_bytes)},
+      {"deadline-ms",
+       Number<int64_t>("deadline-ms", 1, 600000, &LoadFlags::deadline_ms)},
       {"inflight", Number<int>("inflight", 1, 10000, &LoadFlags::inflight)},
       {"rate", Number<double>("rate", 1, 1e6, &LoadFlags::rate)},
       {"max-outstanding",
@@ -198,6 +202,8 @@ const char* LoadFlagsUsage() {
   --kid K --issuer I --audience A    token header and claims
   --tokens N                     distinct tokens, 1..1000000 (default 1)
   --invalid-fraction F           share with a corrupted signature (0..1)
+  --garbage-bytes N              the invalid share: N bytes of garbage
+                                 instead of a corrupted signature
   --token-order cycle|zigzag     0..N-1 repeated, or forth and back
   --inflight N                   closed loop: calls outstanding (default 64)
   --rate R                       open loop: requests/s, evenly spaced
@@ -205,6 +211,7 @@ const char* LoadFlagsUsage() {
   --channels N                   connections (default 4)
   --requests N --seconds S       bounds (default 200000, 10)
   --warmup N                     unrecorded closed-loop calls first (2000)
+  --deadline-ms N                per-call deadline (default 10000)
   --label L                      the mode= field of the output line
   --dump-request FILE            write the first request, gRPC-framed (a
                                  body for h2load -d), and exit

@@ -32,6 +32,8 @@ struct LoadFlags {
   std::string audience = "api";
   int64_t tokens = 1;
   double invalid_fraction = 0;
+  // > 0: the invalid share is garbage of this many bytes instead.
+  int64_t garbage_bytes = 0;
   // Token order: 0..N-1 again and again (cycle), or 0..N-1, N-1..0, ...
   // (zigzag: a second pass then finds whatever an LRU cache kept of the
   // first, so its hit count measures how many tokens stayed cached).
@@ -49,6 +51,8 @@ struct LoadFlags {
   int64_t requests = 200000;
   double seconds = 10;
   int64_t warmup = 2000;
+  // Per-call deadline; an expired call counts as an error.
+  int64_t deadline_ms = 10000;
 
   // Write the first token's request, gRPC-framed (for h2load -d), and exit.
   std::string dump_request;

@@ -58,9 +58,11 @@ TEST(LoadFlagsTest, RefusesNonLoopbackTargets) {
 
 TEST(LoadFlagsTest, BoundsEveryNumber) {
   const std::vector<std::vector<std::string>> bad = {
-      {"--tokens", "0"},   {"--tokens", "1000001"}, {"--invalid-fraction", "2"},
-      {"--rate", "0"},     {"--seconds", "601"},    {"--requests", "0"},
-      {"--inflight", "x"}, {"--channels", "65"}};
+      {"--tokens", "0"},           {"--tokens", "1000001"},
+      {"--invalid-fraction", "2"}, {"--rate", "0"},
+      {"--seconds", "601"},        {"--requests", "0"},
+      {"--inflight", "x"},         {"--channels", "65"},
+      {"--deadline-ms", "0"},      {"--garbage-bytes", "-1"}};
   for (auto args : bad) {
     args.push_back("--method");
     args.push_back("health");

@@ -2,43 +2,23 @@
 
 #include <chrono>
 
+#include "tests/bench/envoy_like_request.h"
+
 namespace jwtauth::loadgen {
 namespace {
 
 namespace authv3 = ::envoy::service::auth::v3;
 
 constexpr char kHealthMethod[] = "/grpc.health.v1.Health/Check";
-constexpr auto kCallDeadline = std::chrono::seconds(10);
-
-// Shaped like the request Envoy's ext_authz filter sends for a browser or
-// service call: HTTP attributes plus a dozen headers.
-void BuildCheckRequest(authv3::CheckRequest& req) {
-  auto* http = req.mutable_attributes()->mutable_request()->mutable_http();
-  http->set_id("8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11");
-  http->set_method("GET");
-  http->set_path("/orders/42?expand=items");
-  http->set_host("api.example.com");
-  http->set_scheme("https");
-  http->set_protocol("HTTP/1.1");
-  auto& h = *http->mutable_headers();
-  h[":authority"] = "api.example.com";
-  h[":method"] = "GET";
-  h[":path"] = "/orders/42?expand=items";
-  h[":scheme"] = "https";
-  h["accept"] = "application/json";
-  h["accept-encoding"] = "gzip, br";
-  h["user-agent"] = "load_generator/1.0";
-  h["x-forwarded-for"] = "10.1.2.3";
-  h["x-forwarded-proto"] = "https";
-  h["x-request-id"] = "8f2b6c52-3a1d-4e0e-9c71-5f0c2e8d1a11";
-  h["authorization"] = "";
-}
 
 }  // namespace
 
 RpcClient::RpcClient(const LoadFlags& flags, const TokenSet* tokens,
                      CompletionSink* sink)
-    : method_(flags.method), tokens_(tokens), sink_(sink) {
+    : method_(flags.method),
+      deadline_(std::chrono::milliseconds(flags.deadline_ms)),
+      tokens_(tokens),
+      sink_(sink) {
   for (int i = 0; i < flags.channels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("jwtauth.bench_channel", i);  // distinct connections
@@ -59,7 +39,7 @@ void RpcClient::InitSlot(CallSlot& slot) const {
     return;
   }
   if (method_ != Method::kCheck) return;
-  BuildCheckRequest(slot.check_request);
+  bench::FillEnvoyLikeCheckRequest("load_generator/1.0", slot.check_request);
   slot.authorization = &(*slot.check_request.mutable_attributes()
                               ->mutable_request()
                               ->mutable_http()
@@ -74,14 +54,10 @@ std::string RpcClient::SerializedRequest(size_t token) const {
       return request.SerializeAsString();
     }
     case Method::kCheck: {
-      authv3::CheckRequest request;
-      BuildCheckRequest(request);
-      (*request.mutable_attributes()
-            ->mutable_request()
-            ->mutable_http()
-            ->mutable_headers())["authorization"] =
-          "Bearer " + std::string(tokens_->token(token));
-      return request.SerializeAsString();
+      CallSlot slot;  // the request exactly as Start() would send it
+      InitSlot(slot);
+      *slot.authorization = "Bearer " + std::string(tokens_->token(token));
+      return slot.check_request.SerializeAsString();
     }
     case Method::kHealth:
       break;
@@ -92,7 +68,7 @@ std::string RpcClient::SerializedRequest(size_t token) const {
 void RpcClient::Start(CallSlot& slot, size_t token) {
   slot.token = token;
   slot.ctx.emplace();
-  slot.ctx->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  slot.ctx->set_deadline(std::chrono::system_clock::now() + deadline_);
   const size_t channel = static_cast<size_t>(slot.index) % verify_.size();
   switch (method_) {
     case Method::kVerify:
@@ -140,7 +116,8 @@ void RpcClient::Finish(CallSlot& slot, const grpc::Status& status) {
       const auto& r = slot.verify_response;
       expected =
           valid ? r.valid()
-                : !r.valid() && r.reason() == jwtauth::v1::SIGNATURE_INVALID;
+                : !r.valid() && (tokens_->garbage() ||
+                                 r.reason() == jwtauth::v1::SIGNATURE_INVALID);
     } else {
       expected = (slot.check_response.status().code() == 0) == valid;
     }

@@ -17,6 +17,7 @@
 // Thread-safe: Start() may run on any thread, one call per slot at a time.
 // The sink is called on a gRPC callback thread.
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -77,6 +78,7 @@ class RpcClient final {
   void Finish(CallSlot& slot, const grpc::Status& status);
 
   const Method method_;
+  const std::chrono::milliseconds deadline_;
   const TokenSet* const tokens_;  // not owned
   CompletionSink* const sink_;    // not owned
   std::vector<std::unique_ptr<jwtauth::v1::AuthService::Stub>> verify_;

@@ -54,6 +54,19 @@ std::string CorruptSignature(absl::string_view sig) {
   return bad;
 }
 
+// `n` random base64url characters with dots at a third and two thirds.
+std::string Garbage(size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string random = crypto::RandomBytes(n);
+  std::string out(n, 'A');
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = kAlphabet[static_cast<unsigned char>(random[i]) % 64];
+  }
+  if (n >= 3) out[n / 3] = out[2 * n / 3] = '.';
+  return out;
+}
+
 }  // namespace
 
 bool IsInvalidIndex(size_t i, double fraction) {
@@ -78,12 +91,18 @@ absl::StatusOr<TokenSet> TokenSet::Create(const TokenSetOptions& o) {
   const std::string run_id = absl::BytesToHexString(crypto::RandomBytes(6));
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   TokenSet set;
+  set.garbage_ = o.garbage_bytes > 0;
   set.tokens_.reserve(o.count);
   set.valid_.reserve(o.count);
   for (size_t i = 0; i < o.count; ++i) {
     std::string input = SigningInput(o, header_b64, run_id, now, i);
     JWTAUTH_ASSIGN_OR_RETURN(std::string sig, signer->Sign(input));
     const bool invalid = IsInvalidIndex(i, o.invalid_fraction);
+    if (invalid && o.garbage_bytes > 0) {
+      set.tokens_.push_back(Garbage(o.garbage_bytes));
+      set.valid_.push_back(0);
+      continue;
+    }
     if (invalid) sig = CorruptSignature(sig);
     set.tokens_.push_back(absl::StrCat(input, ".", Base64UrlEncode(sig)));
     set.valid_.push_back(invalid ? 0 : 1);

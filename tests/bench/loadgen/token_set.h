@@ -34,6 +34,9 @@ struct TokenSetOptions {
   double invalid_fraction = 0;
   // Extra claims for ext_authz rules (scope); the same in every token.
   std::string scope = "bench.read";
+  // > 0: the invalid share is instead garbage of this many bytes (random
+  // base64url characters around two dots, shaped like a JWT and never one).
+  size_t garbage_bytes = 0;
 };
 
 class TokenSet final {
@@ -48,9 +51,13 @@ class TokenSet final {
   const std::string& token(size_t i) const { return tokens_[i]; }
   bool valid(size_t i) const { return valid_[i] != 0; }
   size_t invalid_count() const;
+  // The invalid tokens are garbage (any rejection reason is expected), not
+  // corrupted signatures (SIGNATURE_INVALID expected).
+  bool garbage() const { return garbage_; }
 
  private:
   TokenSet() = default;
+  bool garbage_ = false;
   std::vector<std::string> tokens_;
   std::vector<char> valid_;
 };

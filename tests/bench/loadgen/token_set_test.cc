@@ -1,5 +1,6 @@
 #include "tests/bench/loadgen/token_set.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -77,6 +78,30 @@ TEST(TokenSetTest, InvalidShareIsExactAndFailsOnlyTheSignature) {
         << i;
     EXPECT_EQ(set->valid(i), !IsInvalidIndex(i, 0.1));
   }
+}
+
+TEST(TokenSetTest, GarbageReplacesTheInvalidShare) {
+  absl::StatusOr<TokenSet> set = TokenSet::Create({.alg = Algorithm::kHs256,
+                                                   .key_text = kSecret,
+                                                   .kid = "hs1",
+                                                   .count = 40,
+                                                   .invalid_fraction = 0.5,
+                                                   .garbage_bytes = 8192});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE(set->garbage());
+  auto key = crypto::KeyMaterial::FromSecret(kSecret);
+  ASSERT_TRUE(key.ok());
+  std::set<std::string> garbage;
+  for (size_t i = 0; i < set->size(); ++i) {
+    EXPECT_EQ(SignatureVerifies(set->token(i), Algorithm::kHs256, *key),
+              set->valid(i))
+        << i;
+    if (set->valid(i)) continue;
+    EXPECT_EQ(set->token(i).size(), 8192u);
+    EXPECT_EQ(std::count(set->token(i).begin(), set->token(i).end(), '.'), 2);
+    garbage.insert(set->token(i));
+  }
+  EXPECT_EQ(garbage.size(), 20u);  // random, never repeated
 }
 
 TEST(TokenSetTest, InvalidIndexesAreSpreadEvenly) {
