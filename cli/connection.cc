@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "cli/common.h"
 #include "core/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -13,46 +14,61 @@ namespace jwtauth::cli {
 namespace {
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
-    const Args& args) {
-  std::optional<std::string> ca = args.Get("tls-ca");
-  std::optional<std::string> cert = args.Get("tls-cert");
-  std::optional<std::string> key = args.Get("tls-key");
-  if (!ca.has_value()) {
-    if (cert.has_value() || key.has_value()) {
+    const ConnectionFlags& flags) {
+  if (!flags.tls_ca.has_value()) {
+    if (flags.tls_cert.has_value() || flags.tls_key.has_value()) {
       return absl::InvalidArgumentError("--tls-cert/--tls-key need --tls-ca");
     }
     return grpc::InsecureChannelCredentials();
   }
   grpc::SslCredentialsOptions ssl;
-  JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(*ca));
-  if (cert.has_value() != key.has_value()) {
+  JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(*flags.tls_ca));
+  if (flags.tls_cert.has_value() != flags.tls_key.has_value()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }
-  if (cert.has_value()) {
-    JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(*cert));
-    JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(*key));
+  if (flags.tls_cert.has_value()) {
+    JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(*flags.tls_cert));
+    JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(*flags.tls_key));
   }
   return grpc::SslCredentials(ssl);
 }
 
 }  // namespace
 
-absl::StatusOr<client::Client> Connect(const Args& args) {
+void AddConnectionFlags(CLI::App* app, ConnectionFlags* flags) {
+  const std::string group = "Connection";
+  app->add_option("--server", flags->server,
+                  "host:port (default $JWTAUTH_SERVER or 127.0.0.1:50051)")
+      ->group(group);
+  app->add_option("--tls-ca", flags->tls_ca,
+                  "Use TLS, trusting this CA bundle (default: plaintext)")
+      ->group(group);
+  app->add_option("--tls-cert", flags->tls_cert,
+                  "Client certificate for mTLS (with --tls-key)")
+      ->group(group);
+  app->add_option("--tls-key", flags->tls_key, "Client private key for mTLS")
+      ->group(group);
+  app->add_option("--timeout", flags->timeout,
+                  "Per-call deadline, e.g. 5s (default 10s)")
+      ->group(group);
+}
+
+absl::StatusOr<client::Client> Connect(const ConnectionFlags& flags) {
   std::string server = "127.0.0.1:50051";
   if (const char* env = std::getenv("JWTAUTH_SERVER"); env && *env) {
     server = env;
   }
-  if (auto s = args.Get("server")) server = *s;
+  if (flags.server.has_value()) server = *flags.server;
   client::ClientOptions options;
-  if (auto t = args.Get("timeout")) {
+  if (flags.timeout.has_value()) {
     absl::Duration d;
-    if (!absl::ParseDuration(*t, &d) || d <= absl::ZeroDuration()) {
+    if (!absl::ParseDuration(*flags.timeout, &d) || d <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError("--timeout: not a positive duration");
     }
     options.default_timeout = d;
   }
   JWTAUTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds,
-                           Credentials(args));
+                           Credentials(flags));
   return client::Client(grpc::CreateChannel(server, creds), options);
 }
 

@@ -10,13 +10,27 @@
 // an unreadable certificate or key file. Nothing is dialled until the first
 // call.
 
+#include <optional>
+#include <string>
+
+#include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
-#include "cli/args.h"
 #include "client/client.h"
 
 namespace jwtauth::cli {
 
-absl::StatusOr<client::Client> Connect(const Args& args);
+struct ConnectionFlags {
+  std::optional<std::string> server;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> timeout;
+};
+
+// Adds the connection flags to `app` (group "Connection").
+void AddConnectionFlags(CLI::App* app, ConnectionFlags* flags);
+
+absl::StatusOr<client::Client> Connect(const ConnectionFlags& flags);
 
 }  // namespace jwtauth::cli
 

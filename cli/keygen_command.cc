@@ -2,6 +2,7 @@
 // or a random HMAC secret). Offline; uses core's key generation.
 
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/algorithm.h"
 #include "core/base64url.h"
 #include "core/crypto/key_material.h"
@@ -23,54 +24,84 @@
 namespace jwtauth::cli {
 namespace {
 
-int PrintHmacSecret(Algorithm alg, absl::string_view alg_name) {
+struct KeygenFlags {
+  std::string alg;
+  std::optional<std::string> kid;
+  bool json = false;
+};
+
+int PrintHmacSecret(Algorithm alg, absl::string_view alg_name, bool json) {
   const int bytes = MinHmacSecretBytes(alg);
-  std::cout << Base64UrlEncode(crypto::RandomBytes(bytes)) << "\n";
+  const std::string secret = Base64UrlEncode(crypto::RandomBytes(bytes));
+  if (json) {
+    std::cout << nlohmann::json({{"alg", alg_name}, {"secret", secret}}).dump(2)
+              << "\n";
+  } else {
+    std::cout << secret << "\n";
+  }
   std::cerr << "# " << bytes << "-byte random secret (base64url) for "
             << alg_name
             << "; store it in a secret_file. HMAC keys have no public JWK.\n";
   return kExitOk;
 }
 
-// The private key PEM, then the public JWK.
-absl::StatusOr<std::string> NewKeyPair(Algorithm alg, const std::string& kid) {
+struct KeyPair {
+  std::string private_pem;
+  nlohmann::json public_jwk;
+};
+
+absl::StatusOr<KeyPair> NewKeyPair(Algorithm alg, const std::string& kid) {
   JWTAUTH_ASSIGN_OR_RETURN(crypto::KeyMaterial material,
                            crypto::KeyMaterial::Generate(alg));
-  JWTAUTH_ASSIGN_OR_RETURN(std::string pem, material.PrivatePem());
+  KeyPair out;
+  JWTAUTH_ASSIGN_OR_RETURN(out.private_pem, material.PrivatePem());
   JWTAUTH_ASSIGN_OR_RETURN(SigningKey key,
                            SigningKey::Create(alg, kid, material));
   JWTAUTH_ASSIGN_OR_RETURN(Key pub, key.VerificationKey());
-  JWTAUTH_ASSIGN_OR_RETURN(nlohmann::json jwk, pub.ToPublicJwk());
-  if (!absl::EndsWith(pem, "\n")) pem += "\n";
-  return absl::StrCat(pem, jwk.dump(2), "\n");
+  JWTAUTH_ASSIGN_OR_RETURN(out.public_jwk, pub.ToPublicJwk());
+  if (!absl::EndsWith(out.private_pem, "\n")) out.private_pem += "\n";
+  return out;
+}
+
+int RunKeygen(const KeygenFlags& f) {
+  std::optional<Algorithm> alg = AlgorithmFromName(f.alg);
+  if (!alg) {
+    return UsageError("keygen",
+                      "unknown algorithm (e.g. ES256, RS256, EdDSA, "
+                      "HS256)");
+  }
+  if (KeyTypeFor(*alg) == KeyType::kOct) {
+    return PrintHmacSecret(*alg, f.alg, f.json);
+  }
+  const std::string kid = f.kid.value_or(absl::StrCat(
+      absl::AsciiStrToLower(f.alg), "-",
+      absl::FormatTime("%Y%m%d", absl::Now(), absl::UTCTimeZone())));
+  absl::StatusOr<KeyPair> pair = NewKeyPair(*alg, kid);
+  if (!pair.ok()) return ReportError("keygen", pair.status());
+  if (f.json) {
+    nlohmann::json out = {{"alg", f.alg},
+                          {"kid", kid},
+                          {"private_key_pem", pair->private_pem},
+                          {"public_jwk", pair->public_jwk}};
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << pair->private_pem << pair->public_jwk.dump(2) << "\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace
 
-int RunKeygen(int argc, char** argv) {
-  Args args;
-  if (auto err = ParseArgs(argc, argv, 2, {"alg", "kid"}, {}, &args)) {
-    return UsageError(*err);
-  }
-  if (!args.positional.empty()) {
-    return UsageError("keygen takes no positional arguments");
-  }
-  std::optional<std::string> alg_name = args.Get("alg");
-  if (!alg_name) return UsageError("keygen needs --alg (e.g. ES256)");
-  std::optional<Algorithm> alg = AlgorithmFromName(*alg_name);
-  if (!alg) {
-    return UsageError(absl::StrCat("unknown algorithm \"", *alg_name, "\""));
-  }
-  if (KeyTypeFor(*alg) == KeyType::kOct) {
-    return PrintHmacSecret(*alg, *alg_name);
-  }
-  const std::string kid = args.Get("kid").value_or(absl::StrCat(
-      absl::AsciiStrToLower(*alg_name), "-",
-      absl::FormatTime("%Y%m%d", absl::Now(), absl::UTCTimeZone())));
-  absl::StatusOr<std::string> out = NewKeyPair(*alg, kid);
-  if (!out.ok()) return ReportError("keygen", out.status());
-  std::cout << *out;
-  return kExitOk;
+Command AddKeygenCommand(CLI::App& root) {
+  auto f = std::make_shared<KeygenFlags>();
+  CLI::App* app = root.add_subcommand(
+      "keygen",
+      "Generate a signing key: prints the private key PEM, then the public "
+      "JWK (HS256/384/512: a random base64url secret for secret_file).");
+  app->add_option("--alg", f->alg, "Algorithm, e.g. ES256")->required();
+  app->add_option("--kid", f->kid, "Key id (default: <alg>-<YYYYMMDD>)");
+  AddJsonFlag(app, &f->json);
+  return {app, [f] { return RunKeygen(*f); }};
 }
 
 }  // namespace jwtauth::cli

@@ -1,49 +1,48 @@
 // jwtauth: command line tool for the jwtauth service.
 //
-//   jwtauth verify TOKEN|- [--server ADDR | --config FILE] [--provider P]
-//                  [--audience A] [--json]
-//   jwtauth issue [--sub S] [--aud A]... [--claim K=V]... [--claims JSON]
-//                 [--ttl DUR] [--subject-token T|-] [--caller-token T] [--json]
-//   jwtauth keys [--provider P] [--jwks]
-//   jwtauth keygen --alg ALG [--kid KID]
+//   jwtauth verify TOKEN|-   with a server, a server config file, or a JWKS
+//   jwtauth issue            ask the server for a token
+//   jwtauth keys             the server's keys / public JWKS
+//   jwtauth keygen           a new signing key
+//   jwtauth inspect TOKEN|-  decode a token WITHOUT verifying it
+//   jwtauth jwks FILE...     a public JWKS from PEM / JWK files
 //
-// Exit codes: 0 ok (verify: token valid), 1 token invalid (verify only),
-// 2 usage error, 3 RPC / configuration / I/O error.
-//
-// Connection flags (verify/issue/keys): --server ADDR (default
-// $JWTAUTH_SERVER or 127.0.0.1:50051), --tls-ca FILE [--tls-cert FILE
-// --tls-key FILE] for TLS/mTLS (plaintext without --tls-ca), --timeout DUR.
-// Tokens and secrets are never echoed in error messages.
-//
-// An operator tool: it talks to a server through the client library
-// (client/) and, for `verify --config`, builds the server's own serving
-// state offline (cli/offline_verifier.h).
+// `jwtauth --help`, `jwtauth COMMAND --help` describe the flags; every
+// command takes --json. Exit codes: 0 ok (verify: token valid), 1 token
+// invalid, 2 usage error, 3 RPC / configuration / I/O error. Tokens and
+// secrets are never echoed in error messages.
 
-#include <iostream>
-#include <string>
+#include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "cli/args.h"
+#include "CLI/CLI.hpp"
+#include "cli/command_line.h"
 #include "cli/commands.h"
+
+#ifndef JWTAUTH_VERSION
+#define JWTAUTH_VERSION "0.0.0"
+#endif
 
 namespace jwtauth::cli {
 namespace {
 
+constexpr char kFooter[] = R"(
+Exit codes: 0 ok / token valid, 1 token invalid, 2 usage error,
+            3 RPC, configuration or I/O error.
+Run `jwtauth COMMAND --help` for a command's flags.)";
+
 int Main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << UsageText();
-    return kExitUsage;
-  }
-  const std::string cmd = argv[1];
-  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-    std::cout << UsageText();
-    return kExitOk;
-  }
-  if (cmd == "verify") return RunVerify(argc, argv);
-  if (cmd == "issue") return RunIssue(argc, argv);
-  if (cmd == "keys") return RunKeys(argc, argv);
-  if (cmd == "keygen") return RunKeygen(argc, argv);
-  return UsageError(absl::StrCat("unknown command \"", cmd, "\""));
+  CLI::App root(
+      "jwtauth: verify, issue and inspect JSON Web Tokens with the "
+      "jwtauth service",
+      "jwtauth");
+  root.set_version_flag("--version", JWTAUTH_VERSION);
+  root.footer(kFooter);
+  root.allow_extras();
+  std::vector<Command> commands = {
+      AddVerifyCommand(root), AddIssueCommand(root),   AddKeysCommand(root),
+      AddKeygenCommand(root), AddInspectCommand(root), AddJwksCommand(root)};
+  for (Command& c : commands) c.app->allow_extras();
+  return ParseAndRun(root, commands, argc, argv);
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
-// jwtauth verify: against a running server (Verify RPC) or offline against a
-// server config file (cli/offline_verifier.h); the same output either way.
+// jwtauth verify: against a running server (Verify RPC), or offline against
+// a server config file or a JWKS (cli/offline_verifier.h); the same output
+// either way.
 
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/connection.h"
 #include "cli/offline_verifier.h"
+#include "core/status_macros.h"
 #include "jwtauth/v1/auth.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -60,38 +65,76 @@ int PrintVerifyResult(const v1::VerifyResponse& r, bool json) {
   return r.valid() ? kExitOk : kExitInvalidToken;
 }
 
-}  // namespace
+struct VerifyFlags {
+  std::string token;
+  std::optional<std::string> config;
+  std::optional<std::string> jwks;
+  std::vector<std::string> issuers;
+  std::vector<std::string> audiences;
+  std::string provider;
+  std::string audience;
+  bool json = false;
+  ConnectionFlags connection;
+};
 
-int RunVerify(int argc, char** argv) {
-  Args args;
-  if (auto err =
-          ParseArgs(argc, argv, 2,
-                    WithConnectionFlags({"config", "provider", "audience"}),
-                    {"json"}, &args)) {
-    return UsageError(*err);
+absl::StatusOr<v1::VerifyResponse> Verify(const VerifyFlags& f,
+                                          const v1::VerifyRequest& req) {
+  if (f.config.has_value()) return VerifyOffline(*f.config, req);
+  if (f.jwks.has_value()) {
+    return VerifyOfflineWithJwks(
+        {.jwks = *f.jwks, .issuers = f.issuers, .audiences = f.audiences}, req);
   }
-  if (args.positional.size() != 1) {
-    return UsageError("verify needs exactly one TOKEN (or -)");
+  JWTAUTH_ASSIGN_OR_RETURN(client::Client client, Connect(f.connection));
+  return client.Verify(req);
+}
+
+int RunVerify(const VerifyFlags& f) {
+  if (f.jwks.has_value() && (f.issuers.empty() || f.audiences.empty())) {
+    return UsageError("verify", "--jwks needs --iss and --aud");
   }
-  if (args.Get("config") && args.Get("server")) {
-    return UsageError("--server and --config are mutually exclusive");
+  if (!f.jwks.has_value() && (!f.issuers.empty() || !f.audiences.empty())) {
+    return UsageError("verify", "--iss and --aud go with --jwks");
   }
   v1::VerifyRequest req;
-  req.set_token(args.positional[0] == "-" ? ReadStdinToken()
-                                          : args.positional[0]);
-  req.set_provider(args.Get("provider").value_or(""));
-  req.set_audience(args.Get("audience").value_or(""));
-
-  if (auto config = args.Get("config")) {
-    absl::StatusOr<v1::VerifyResponse> r = VerifyOffline(*config, req);
-    if (!r.ok()) return ReportError("verify --config", r.status());
-    return PrintVerifyResult(*r, args.Has("json"));
-  }
-  absl::StatusOr<client::Client> client = Connect(args);
-  if (!client.ok()) return ReportError("verify", client.status());
-  absl::StatusOr<v1::VerifyResponse> r = client->Verify(req);
+  req.set_token(TokenArgument(f.token));
+  req.set_provider(f.provider);
+  req.set_audience(f.audience);
+  absl::StatusOr<v1::VerifyResponse> r = Verify(f, req);
   if (!r.ok()) return ReportError("verify", r.status());
-  return PrintVerifyResult(*r, args.Has("json"));
+  return PrintVerifyResult(*r, f.json);
+}
+
+}  // namespace
+
+Command AddVerifyCommand(CLI::App& root) {
+  auto f = std::make_shared<VerifyFlags>();
+  CLI::App* app = root.add_subcommand(
+      "verify",
+      "Verify a token with a running server, or offline with --config (a "
+      "server config file: exactly its providers, keys and limits) or --jwks "
+      "(a JWKS file or URL, with --iss and --aud). Exit 0 valid, 1 invalid.");
+  app->add_option("token", f->token,
+                  "The token (raw or \"Bearer ...\"); - reads it from stdin")
+      ->required();
+  CLI::Option* config = app->add_option(
+      "--config", f->config, "Verify offline with this server config file");
+  CLI::Option* jwks = app->add_option(
+      "--jwks", f->jwks,
+      "Verify offline with this JWKS (or JWK) file or http(s) URL");
+  AddRepeatable(app, "--iss", &f->issuers,
+                "With --jwks: an accepted issuer (repeatable)");
+  AddRepeatable(app, "--aud", &f->audiences,
+                "With --jwks: an accepted audience (repeatable)");
+  app->add_option("--provider", f->provider,
+                  "Only this provider (server or --config)");
+  app->add_option("--audience", f->audience,
+                  "Expect this audience instead of the provider's");
+  AddJsonFlag(app, &f->json);
+  AddConnectionFlags(app, &f->connection);
+  CLI::Option* server = app->get_option("--server");
+  config->excludes(jwks)->excludes(server);
+  jwks->excludes(server);
+  return {app, [f] { return RunVerify(*f); }};
 }
 
 }  // namespace jwtauth::cli

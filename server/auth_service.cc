@@ -19,6 +19,7 @@
 #include "core/key_store.h"
 #include "core/verifier.h"
 #include "server/logging.h"
+#include "server/loopback_peer.h"
 #include "server/metrics.h"
 #include "server/proto_json.h"
 #include "server/source_redaction.h"
@@ -332,6 +333,23 @@ grpc::Status IssueByExchange(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
+// The dev default's direct-mode caller check: loopback peers only, with no
+// other credential. OK with *caller = "loopback".
+grpc::Status LoopbackCaller(grpc::ServerContextBase* context, Logger* logger,
+                            std::string* caller) {
+  if (!IsLoopbackPeer(context->peer())) {
+    Log(logger, LogLevel::kWarn, "issue_denied",
+        {{"mode", "direct"},
+         {"reason", "not a loopback caller"},
+         {"peer", context->peer()}});
+    return Denied(
+        "direct issuing on the dev default is open to loopback callers only "
+        "(this caller is not on 127.0.0.0/8 or ::1)");
+  }
+  *caller = "loopback";
+  return grpc::Status::OK;
+}
+
 // Direct mode (issue.direct): the caller must be allowed, claims from it.
 grpc::Status IssueDirect(grpc::ServerContextBase* context,
                          const ServingState& state,
@@ -346,9 +364,12 @@ grpc::Status IssueDirect(grpc::ServerContextBase* context,
   }
   std::string caller;
   grpc::Status s =
-      AuthenticateCaller(context, *state.verifier, policy.allowed_identities,
-                         policy.required_scope, policy.caller_providers,
-                         "direct", logger, &caller);
+      policy.direct_loopback_callers
+          ? LoopbackCaller(context, logger, &caller)
+          : AuthenticateCaller(context, *state.verifier,
+                               policy.allowed_identities, policy.required_scope,
+                               policy.caller_providers, "direct", logger,
+                               &caller);
   if (!s.ok()) return s;
   if (state.issuer == nullptr) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
@@ -358,6 +379,9 @@ grpc::Status IssueDirect(grpc::ServerContextBase* context,
   if (request.has_claims()) ireq.claims = StructToJson(request.claims());
   ireq.subject = request.subject();
   ireq.audiences.assign(request.audiences().begin(), request.audiences().end());
+  if (ireq.audiences.empty() && !ireq.claims.contains("aud")) {
+    ireq.audiences = policy.direct_default_audiences;
+  }
   ireq.ttl = ttl;
   absl::StatusOr<IssuedToken> issued = state.issuer->Issue(ireq);
   if (!issued.ok()) return ToGrpcStatus(issued.status());

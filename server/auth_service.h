@@ -19,7 +19,10 @@
 //               allowed_identities, or who sends metadata
 //               "authorization: Bearer <token>" with a token that verifies
 //               and whose "scope" (space-separated string or array) has
-//               required_scope. Exchange mode (subject_token set): the
+//               required_scope. The dev default instead opens direct
+//               mode to loopback peers only (IssuePolicy::
+//               direct_loopback_callers; server/loopback_peer.h), any other
+//               peer PERMISSION_DENIED. Exchange mode (subject_token set): the
 //               subject token must verify; the new token is built by the
 //               core issuer from its verified claims only. No signing key →
 //               FAILED_PRECONDITION.

@@ -25,7 +25,9 @@ providers:
     audiences: [jwtauth-dev]
     clock_skew: 60s
 issue:
-  direct: {enabled: false}
+  # On, for loopback callers only: the dev default adds that rule itself (a
+  # config file cannot; there it takes allowed_identities or caller tokens).
+  direct: {enabled: true}
   exchange: {enabled: false}
 log: {level: info, format: json}
 )";
@@ -40,6 +42,10 @@ absl::StatusOr<ServerConfig> DevDefaultConfig(
   if (!config.ok()) return config.status();
   config->source_file.clear();
   config->dev_mode = true;
+  // The quick start: `jwtauth issue --sub alice` from this host, and the
+  // token verifies with provider "dev".
+  config->issue.direct_loopback_callers = true;
+  config->issue.direct_default_audiences = {kDevAudience};
   if (!IsLoopbackListenAddress(config->server.listen)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "env JWTAUTH_SERVER_LISTEN: the dev default serves on loopback only "

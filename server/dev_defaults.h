@@ -11,7 +11,10 @@
 //     issuer "jwtauth-dev", so every restart invalidates issued tokens;
 //   - one provider "dev" that accepts tokens of that issuer for audience
 //     "jwtauth-dev" (its keys are the signing key's public half);
-//   - IssueToken: direct mode OFF, exchange mode on (max 30m).
+//   - IssueToken: direct mode open to loopback callers only (the gRPC peer
+//     is 127.0.0.0/8 or ::1; IssuePolicy::direct_loopback_callers, which no
+//     config file can set), audience "jwtauth-dev" when none is requested;
+//     exchange mode off.
 //
 // Callers must log kDevModeWarning at warn level (main does, loudly).
 // Stateless; thread-safe.
@@ -30,8 +33,9 @@ inline constexpr char kDevIssuer[] = "jwtauth-dev";
 inline constexpr char kDevAudience[] = "jwtauth-dev";
 inline constexpr char kDevModeWarning[] =
     "NO CONFIG FILE: running on the embedded DEV default (loopback only, "
-    "ephemeral signing key, provider \"dev\"). NOT FOR PRODUCTION: pass "
-    "--config FILE or set JWTAUTH_CONFIG.";
+    "ephemeral signing key, provider \"dev\", direct issuing open to "
+    "loopback callers). NOT FOR PRODUCTION: pass --config FILE or set "
+    "JWTAUTH_CONFIG.";
 
 // The embedded YAML text (for docs and --print-dev-config).
 absl::string_view DevDefaultConfigYaml();

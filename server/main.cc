@@ -1,6 +1,7 @@
 // jwtauth-server: the gRPC JWT verification/issuing service.
 //
 //   jwtauth-server [--config FILE] [--check-config] [--print-dev-config]
+//                  [--version] [--help]
 //
 // Config: --config FILE, else $JWTAUTH_CONFIG, else the embedded dev default
 // (loopback only, ephemeral key, loud warning). --check-config loads the
@@ -28,7 +29,7 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/match.h"
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -51,42 +52,50 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 
-constexpr char kUsage[] =
-    "usage: jwtauth-server [--config FILE] [--check-config] "
-    "[--print-dev-config]\n"
-    "  config: --config FILE, else $JWTAUTH_CONFIG, else the embedded dev "
-    "default\n"
-    "  env overrides: JWTAUTH_SERVER_LISTEN, JWTAUTH_SERVER_ADMIN_LISTEN, "
-    "JWTAUTH_LOG_LEVEL\n";
-
 struct Flags {
   std::string config_path;  // "" = $JWTAUTH_CONFIG, else the dev default
   bool check_only = false;
+  bool print_dev_config = false;
 };
 
-// The flags, or the exit code when the command line is already answered
-// (--help, --print-dev-config, a usage error).
+// The flags (CLI11), or the exit code when the command line is already
+// answered: --help / --version / --print-dev-config (0) or a usage error
+// (2, CLI11's message).
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view a = argv[i];
-    if (a == "--config" && i + 1 < argc) {
-      flags->config_path = argv[++i];
-    } else if (absl::StartsWith(a, "--config=")) {
-      flags->config_path = std::string(a.substr(9));
-    } else if (a == "--check-config") {
-      flags->check_only = true;
-    } else if (a == "--print-dev-config") {
-      std::fwrite(DevDefaultConfigYaml().data(), 1,
-                  DevDefaultConfigYaml().size(), stdout);
+  CLI::App app(
+      "jwtauth-server: the jwtauth gRPC JWT verification and "
+      "issuing service",
+      "jwtauth-server");
+  app.set_version_flag("--version", JWTAUTH_VERSION);
+  app.add_option("--config", flags->config_path,
+                 "Config file (YAML or JSON); default $JWTAUTH_CONFIG, else "
+                 "the embedded dev default");
+  app.add_flag("--check-config", flags->check_only,
+               "Load and build the config (every key and secret file), "
+               "print \"config OK\" and exit without listening");
+  app.add_flag("--print-dev-config", flags->print_dev_config,
+               "Print the embedded dev default config and exit");
+  app.footer(
+      "Env overrides: JWTAUTH_SERVER_LISTEN, JWTAUTH_SERVER_ADMIN_LISTEN, "
+      "JWTAUTH_LOG_LEVEL.\nExit codes: 0 clean shutdown / config OK, 1 "
+      "runtime or config build error, 2 usage or config parse error.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(e);
       return kExitOk;
-    } else if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    } else {
-      std::fprintf(stderr, "jwtauth-server: unknown argument %s\n%s", argv[i],
-                   kUsage);
-      return kExitUsage;
     }
+    std::fprintf(stderr,
+                 "jwtauth-server: %s\nRun with --help for more "
+                 "information.\n",
+                 e.what());
+    return kExitUsage;
+  }
+  if (flags->print_dev_config) {
+    std::fwrite(DevDefaultConfigYaml().data(), 1, DevDefaultConfigYaml().size(),
+                stdout);
+    return kExitOk;
   }
   if (flags->config_path.empty()) {
     if (const char* env = std::getenv("JWTAUTH_CONFIG"); env && *env) {

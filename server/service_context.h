@@ -40,6 +40,13 @@ struct IssuePolicy {
   // a caller token verified by any provider would let a partner IdP that
   // can put the scope into its tokens mint first-party tokens.
   std::vector<std::string> caller_providers;
+  // The embedded dev default only (set by DevDefaultConfig; no config file
+  // can express it): direct issuing is open to every caller whose gRPC peer
+  // is on loopback and refused to all others, whatever their credentials;
+  // a request without audiences (and no "aud" claim) gets
+  // direct_default_audiences.
+  bool direct_loopback_callers = false;
+  std::vector<std::string> direct_default_audiences;
   // Token exchange (issue.exchange): off unless enabled. When enabled, the
   // allowed_providers / allowed_audiences lists are required (config check)
   // and enforced by TokenIssuer::Exchange (ExchangeOptions).

@@ -1,18 +1,12 @@
-// Process tests of `jwtauth verify --config FILE TOKEN` (cli/verify_command.cc,
-// cli/offline_verifier.cc): the built CLI binary
-// (JWTAUTH_CLI_PATH) runs against config files written here, one with static
-// keys and one with a JWKS URL served by a loopback JwksHttpServer, and the
-// tests assert its exit code (0 valid, 1 invalid, 2 usage, 3 config/I/O
-// error) and the printed reason.
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+// Process tests of `jwtauth verify --config FILE TOKEN` and `jwtauth verify
+// --jwks FILE|URL --iss ISS --aud AUD TOKEN` (cli/verify_command.cc,
+// cli/offline_verifier.cc): the built CLI binary runs against config and
+// key files written here and JWKS URLs served by a loopback JwksHttpServer,
+// and the tests assert its exit code (0 valid, 1 invalid, 2 usage, 3
+// config/I/O error) and the printed reason. Verify against a running
+// server: issue_command_test.
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -22,11 +16,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/cli/cli_process.h"
 #include "tests/testutil/jwks_http_server.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_keys.h"
-
-extern char** environ;
 
 namespace jwtauth::cli {
 namespace {
@@ -42,16 +35,7 @@ using ::testing::Not;
 
 constexpr char kIssuer[] = "https://issuer.test";
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using CliResult = testutil::ProcessResult;
 
 class JwtauthCliTest : public ::testing::Test {
  protected:
@@ -64,41 +48,9 @@ class JwtauthCliTest : public ::testing::Test {
     return (dir_ / name).string();
   }
 
-  // Runs the CLI with `args`; stdout/stderr go to files (no pipe deadlock).
-  CliResult Run(const std::vector<std::string>& args) {
-    const fs::path out = dir_ / "stdout.txt";
-    const fs::path err = dir_ / "stderr.txt";
-    std::vector<std::string> argv_s = {JWTAUTH_CLI_PATH};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = 0;
-    CliResult r;
-    int rc =
-        posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      ADD_FAILURE() << "posix_spawn " << argv[0] << ": " << rc;
-      return r;
-    }
-    int status = 0;
-    if (::waitpid(pid, &status, 0) != pid) {
-      ADD_FAILURE() << "waitpid failed";
-      return r;
-    }
-    EXPECT_TRUE(WIFEXITED(status)) << "CLI died: status " << status;
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = ReadAll(out);
-    r.err = ReadAll(err);
-    return r;
+  CliResult Run(const std::vector<std::string>& args,
+                const std::string& stdin_text = "") {
+    return testutil::RunCli(args, dir_.string(), stdin_text);
   }
 
   static nlohmann::json Claims(
@@ -263,6 +215,111 @@ TEST_F(JwksUrlCliTest, UnreachableJwksIsKeysUnavailable) {
   EXPECT_THAT(r.err,
               HasSubstr("jwks_fetch_failed"));  // logged, as the server would
   EXPECT_EQ(http_->RequestCount("/jwks"), 1);
+}
+
+// ---- verify --jwks ----------------------------------------------------------
+
+class JwksFlagCliTest : public JwtauthCliTest {
+ protected:
+  void SetUp() override {
+    JwtauthCliTest::SetUp();
+    nlohmann::json jwks = {{"keys", {*key_.key.ToPublicJwk()}}};
+    Write("jwks.json", jwks.dump());
+  }
+  std::vector<std::string> Args(const std::string& jwks,
+                                const std::string& token) {
+    return {"verify", "--jwks", jwks, "--iss", kIssuer, "--aud", "api", token};
+  }
+  TestKey key_ = GenerateTestKey(Algorithm::kEs256, "es-1");
+};
+
+TEST_F(JwksFlagCliTest, VerifiesWithAJwksFileAndTheDefaultPolicy) {
+  const std::string token = SignJws(key_, Claims().dump());
+  CliResult r = Run(Args(Path("jwks.json"), token));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("valid: provider=jwks kid=es-1 alg=ES256"));
+
+  // From stdin, with --json.
+  std::vector<std::string> args = Args(Path("jwks.json"), "-");
+  args.push_back("--json");
+  r = Run(args, token + "\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["valid"], true);
+  EXPECT_EQ(j["claims"]["sub"], "alice");
+
+  // Issuer, audience and expiry are all checked.
+  r = Run({"verify", "--jwks", Path("jwks.json"), "--iss", "https://other",
+           "--aud", "api", token});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("invalid: ISSUER_MISMATCH"));
+  r = Run({"verify", "--jwks", Path("jwks.json"), "--iss", kIssuer, "--aud",
+           "web", token});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("invalid: AUDIENCE_MISMATCH"));
+  // Repeated flags accumulate; each takes exactly one value.
+  r = Run({"verify", "--jwks", Path("jwks.json"), "--iss", "https://other",
+           "--aud", "web", "--iss", kIssuer, "--aud", "api", token});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string expired = SignJws(
+      key_, Claims({{"exp", absl::ToUnixSeconds(absl::Now()) - 3600}}).dump());
+  r = Run(Args(Path("jwks.json"), expired));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("invalid: EXPIRED"));
+  TestKey stranger = GenerateTestKey(Algorithm::kEs256, "es-1");
+  r = Run(Args(Path("jwks.json"), SignJws(stranger, Claims().dump())));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("invalid: SIGNATURE_INVALID"));
+}
+
+TEST_F(JwksFlagCliTest, FetchesAJwksUrlOnceOverLoopbackHttp) {
+  std::unique_ptr<JwksHttpServer> http = JwksHttpServer::Start();
+  ASSERT_NE(http, nullptr);
+  http->SetReply("/keys", HttpReply{.body = tmp_.Read("jwks.json")});
+  const std::string token = SignJws(key_, Claims().dump());
+  CliResult r = Run(Args(http->Url("/keys"), token));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("valid: provider=jwks kid=es-1"));
+  EXPECT_EQ(http->RequestCount("/keys"), 1);
+
+  http->SetReply("/keys", HttpReply{.status = 500});
+  r = Run(Args(http->Url("/keys"), token));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("invalid: KEYS_UNAVAILABLE"));
+}
+
+TEST_F(JwksFlagCliTest, BadInputIsAUsageOrIoErrorWithoutEchoingTheToken) {
+  const std::string token = SignJws(key_, Claims().dump());
+  std::string printed;  // everything printed, for the no-echo check
+  auto run = [&](const std::vector<std::string>& args) {
+    CliResult r = Run(args);
+    printed += r.out + r.err;
+    return r;
+  };
+  // --iss and --aud are required with --jwks, and only with it.
+  CliResult r = run({"verify", "--jwks", Path("jwks.json"), token});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--jwks needs --iss and --aud"));
+  r = run({"verify", "--iss", kIssuer, "--aud", "api", "--server",
+           "127.0.0.1:1", token});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  // --jwks excludes --config and --server.
+  r = run({"verify", "--jwks", Path("jwks.json"), "--config", Path("jwks.json"),
+           "--iss", kIssuer, "--aud", "api", token});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  // A missing file, a refused URL, a file that is not a JWKS: exit 3.
+  r = run(Args(Path("missing.json"), token));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("missing.json: cannot read"));
+  r = run(Args("http://192.0.2.1/jwks", token));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("plain http is allowed only for loopback"));
+  Write("garbage.json", "not json");
+  r = run(Args(Path("garbage.json"), token));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(printed, Not(HasSubstr(token.substr(token.rfind('.') + 1))));
+  EXPECT_THAT(printed, Not(HasSubstr(token.substr(0, token.find('.')))));
 }
 
 }  // namespace

@@ -596,8 +596,8 @@ TEST_F(ApplicationTest, DevDefaultIssuesAndVerifiesWithEphemeralKey) {
   ASSERT_THAT(config, IsOk()) << config.status();
   EXPECT_TRUE(config->dev_mode);
   EXPECT_EQ(config->server.listen, "127.0.0.1:50051");
-  EXPECT_FALSE(config->issue.direct_enabled);
-  EXPECT_FALSE(config->issue.exchange_enabled);  // exchange is opt-in
+  EXPECT_TRUE(config->issue.direct_loopback_callers);  // dev_defaults_test
+  EXPECT_FALSE(config->issue.exchange_enabled);        // exchange is opt-in
   CreateApp(*config);
   auto state = app_->state()->Current();
   IssueRequest req;
