@@ -338,8 +338,7 @@ TEST_F(IssuerTest, ExchangeVerifiedMintsLikeTheExchange) {
       {"sub", "scope"});
   ASSERT_THAT(minted, IsOk());
   EXPECT_EQ(minted->expires_at, subject->expires_at);
-  auto payload =
-      json::parse(ParsedJws::Parse(minted->token)->payload());
+  auto payload = json::parse(ParsedJws::Parse(minted->token)->payload());
   EXPECT_EQ(payload["aud"], "orders-svc");
   EXPECT_EQ(payload["sub"], "alice");
   EXPECT_EQ(payload["scope"], "read");
@@ -349,20 +348,20 @@ TEST_F(IssuerTest, ExchangeVerifiedMintsLikeTheExchange) {
   EXPECT_EQ(payload["src_sub"], "alice");
   EXPECT_EQ(payload["jti"], minted->jti);
 
-  EXPECT_THAT(issuer->ExchangeVerified(*verified, {.ttl = absl::Minutes(1)},
-                                       {"sub"}),
-              StatusIs(absl::StatusCode::kInvalidArgument));  // no audience
-  EXPECT_THAT(issuer->ExchangeVerified(
-                  *verified, {.audiences = {"x"}, .ttl = absl::Minutes(31)},
-                  {"sub"}),
-              StatusIs(absl::StatusCode::kInvalidArgument));  // > max_ttl
-  EXPECT_THAT(issuer->ExchangeVerified(*verified, {.audiences = {"x"}},
-                                       {"sub", "exp"}),
-              StatusIs(absl::StatusCode::kInvalidArgument));  // reserved
+  EXPECT_THAT(
+      issuer->ExchangeVerified(*verified, {.ttl = absl::Minutes(1)}, {"sub"}),
+      StatusIs(absl::StatusCode::kInvalidArgument));  // no audience
+  EXPECT_THAT(
+      issuer->ExchangeVerified(
+          *verified, {.audiences = {"x"}, .ttl = absl::Minutes(31)}, {"sub"}),
+      StatusIs(absl::StatusCode::kInvalidArgument));  // > max_ttl
+  EXPECT_THAT(
+      issuer->ExchangeVerified(*verified, {.audiences = {"x"}}, {"sub", "exp"}),
+      StatusIs(absl::StatusCode::kInvalidArgument));  // reserved
   clock_.Advance(absl::Minutes(5));
-  EXPECT_THAT(issuer->ExchangeVerified(*verified, {.audiences = {"x"}},
-                                       {"sub"}),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(
+      issuer->ExchangeVerified(*verified, {.audiences = {"x"}}, {"sub"}),
+      StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 // Token exchange policy: only subject tokens of allowed providers are
