@@ -45,7 +45,9 @@ int PrintHmacSecret(Algorithm alg, absl::string_view alg_name, bool json) {
   return kExitOk;
 }
 
-struct KeyPair {
+// The implicit default constructor is flagged only because nlohmann::json's
+// is not declared noexcept; a null json value never allocates or throws.
+struct KeyPair {  // NOLINT(bugprone-exception-escape)
   std::string private_pem;
   nlohmann::json public_jwk;
 };

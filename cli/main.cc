@@ -12,11 +12,13 @@
 // invalid, 2 usage error, 3 RPC / configuration / I/O error. Tokens and
 // secrets are never echoed in error messages.
 
+#include <cstdio>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 
 #ifndef JWTAUTH_VERSION
 #define JWTAUTH_VERSION "0.0.0"
@@ -48,4 +50,14 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace jwtauth::cli
 
-int main(int argc, char** argv) { return jwtauth::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // CLI11 and nlohmann::json throw; the commands catch what they expect and
+  // nothing else may escape main. The message is fixed: an exception's text
+  // could quote an argument (a token, a secret).
+  try {
+    return jwtauth::cli::Main(argc, argv);
+  } catch (...) {
+    std::fputs("jwtauth: internal error (unexpected exception)\n", stderr);
+  }
+  return jwtauth::cli::kExitError;
+}

@@ -244,5 +244,14 @@ int main(int argc, char** argv) {
   // records each lock acquisition in a global graph (several % of a Verify
   // under load). The test suites keep it on; the server does not pay for it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  return jwtauth::server::Run(argc, argv);
+  // The flag parser (CLI11) and the JSON/YAML libraries throw; Run catches
+  // what it expects, and nothing else may escape main. The message is fixed:
+  // an exception's text could quote an argument (a token, a secret).
+  try {
+    return jwtauth::server::Run(argc, argv);
+  } catch (...) {
+    std::fputs("jwtauth-server: internal error (unexpected exception)\n",
+               stderr);
+  }
+  return 1;  // kExitRuntime
 }
