@@ -29,6 +29,7 @@ std::vector<RpcSeries*> CheckSeries(Metrics& metrics,
                                     const ExtAuthzPolicy* policy) {
   std::vector<RpcSeries*> series;
   if (policy == nullptr) return series;
+  series.reserve(policy->routes.size());
   for (const ExtAuthzRoute& route : policy->routes) {
     series.push_back(metrics.Rpc("Check", Metrics::RouteLabel(route.name)));
   }
@@ -38,6 +39,7 @@ std::vector<RpcSeries*> CheckSeries(Metrics& metrics,
 std::vector<Metrics::JwksSourceInfo> JwksSourcesOf(
     const std::vector<JwksSourceConfig>& sources) {
   std::vector<Metrics::JwksSourceInfo> out;
+  out.reserve(sources.size());
   for (const JwksSourceConfig& s : sources) {
     out.push_back({JwksSourceId(s), s.url.empty() ? DiscoveryUrl(s) : s.url,
                    s.max_stale});
@@ -153,7 +155,7 @@ void Application::RegisterMetrics() {
     for (const SourceInfo& s : key_store_->Sources()) {
       counts[s.provider] += static_cast<int64_t>(s.key_count);
     }
-    options_.metrics->SetKeyCounts(std::move(counts));
+    options_.metrics->SetKeyCounts(counts);
     std::vector<prometheus::MetricFamily> families;
     families.push_back(GaugeFamily(
         "jwtauth_ready", "1 when every required key source has loaded.",

@@ -33,12 +33,10 @@ MetricFamily Family(std::string name, std::string help, MetricType type) {
 
 // Appends one sample; labels in the given order (the exposition keeps it).
 void AddSample(MetricFamily* f,
-               std::vector<std::pair<std::string, std::string>> labels,
+               const std::vector<std::pair<std::string, std::string>>& labels,
                double value) {
   ClientMetric m;
-  for (auto& [name, v] : labels) {
-    m.label.push_back({std::move(name), std::move(v)});
-  }
+  for (const auto& [name, v] : labels) m.label.push_back({name, v});
   if (f->type == MetricType::Counter) {
     m.counter.value = value;
   } else {
@@ -109,7 +107,7 @@ struct Metrics::Registered {
   }
 };
 
-Metrics::Metrics(BuildInfo build_info, const Clock* clock)
+Metrics::Metrics(const BuildInfo& build_info, const Clock* clock)
     : clock_(clock), registered_(std::make_unique<Registered>(build_info)) {}
 
 Metrics::~Metrics() = default;
@@ -180,10 +178,10 @@ Metrics::KeySeriesMap Metrics::CollectKeySeries() const {
   return out;
 }
 
-void Metrics::SetJwksSources(std::vector<JwksSourceInfo> sources) {
+void Metrics::SetJwksSources(const std::vector<JwksSourceInfo>& sources) {
   absl::MutexLock lock(&mu_);
   std::map<std::string, JwksSource> next;
-  for (JwksSourceInfo& s : sources) {
+  for (const JwksSourceInfo& s : sources) {
     JwksSource& source = next[s.source_id];
     source.max_stale = s.max_stale;
     // A source already serving keeps the URL its events moved it to.
@@ -217,7 +215,8 @@ void Metrics::SetJwksLastSuccess(absl::string_view url, absl::Time when) {
   jwks_[std::move(label)].last_success = when;
 }
 
-void Metrics::SetKeyCounts(std::map<std::string, int64_t> keys_per_provider) {
+void Metrics::SetKeyCounts(
+    const std::map<std::string, int64_t>& keys_per_provider) {
   Registered& r = *registered_;
   absl::MutexLock lock(&r.keys_mu);
   for (auto it = r.key_gauges.begin(); it != r.key_gauges.end();) {

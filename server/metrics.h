@@ -82,7 +82,7 @@ class Metrics final {
 
   // `clock` must outlive this object (used for last-used times, ages and
   // the reload timestamp).
-  explicit Metrics(BuildInfo build_info = {},
+  explicit Metrics(const BuildInfo& build_info = {},
                    const Clock* clock = &RealClock::Get());
   ~Metrics();
   Metrics(const Metrics&) = delete;
@@ -144,7 +144,7 @@ class Metrics final {
     std::string url;
     absl::Duration max_stale = absl::InfiniteDuration();
   };
-  void SetJwksSources(std::vector<JwksSourceInfo> sources);
+  void SetJwksSources(const std::vector<JwksSourceInfo>& sources);
   // JWKS fetch outcomes, fed by the refresher wiring. `result` is "ok" or a
   // short error class ("error", "not_modified", ...). `source_id` ties the
   // URL to a configured source ("" = none).
@@ -152,7 +152,7 @@ class Metrics final {
                        absl::string_view source_id = "");
   void SetJwksLastSuccess(absl::string_view url, absl::Time when);
   // Replaces the keys-per-provider gauge (on each KeySet publish).
-  void SetKeyCounts(std::map<std::string, int64_t> keys_per_provider);
+  void SetKeyCounts(const std::map<std::string, int64_t>& keys_per_provider);
   // One config load: startup or reload. `generation` is the serving one
   // after a success (ignored after a rejection).
   void RecordConfigReload(bool ok, uint64_t generation);
