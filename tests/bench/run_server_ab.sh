@@ -33,13 +33,16 @@ ext_authz:
       match: {path_prefix: /}
 log: {level: info}
 YAML
-run_one() {  # SIDE SERVER METHOD
-  "$2" --config "$dir/config.yaml" 2> "$dir/server.log" &
+run_one() {  # SIDE SERVER METHOD ROUND
+  # A fresh log per run: the redirection truncates it only once the server
+  # process starts, so a reused name could still show the last run's port.
+  log="$dir/$1-$3-$4.log"
+  "$2" --config "$dir/config.yaml" 2> "$log" &
   pid=$!
-  port=$(serving_port "$dir/server.log" "$pid")
+  port=$(serving_port "$log" "$pid")
   if [ -z "$port" ]; then
     echo "$1 did not report a port:" >&2
-    tail -n 5 "$dir/server.log" >&2
+    tail -n 5 "$log" >&2
     exit 1
   fi
   "$loadgen" --target "127.0.0.1:$port" --method "$3" --secret-file "$dir/hs.txt" \
@@ -51,8 +54,8 @@ run_one() {  # SIDE SERVER METHOD
 }
 for round in $(seq 1 "$rounds"); do
   for method in verify check; do
-    run_one A "$server_a" "$method"
-    run_one B "$server_b" "$method"
+    run_one A "$server_a" "$method" "$round"
+    run_one B "$server_b" "$method" "$round"
   done
   echo "round $round done" >&2
 done
