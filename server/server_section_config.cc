@@ -1,0 +1,96 @@
+#include "server/server_section_config.h"
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "core/status_macros.h"
+
+namespace jwtauth::server {
+namespace {
+
+bool IsHttpUrl(absl::string_view url) {
+  return absl::StartsWith(url, "https://") || absl::StartsWith(url, "http://");
+}
+
+absl::StatusOr<TlsConfig> ParseTls(const ConfigNode& n) {
+  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap(
+      {"cert_file", "key_file", "client_ca_file", "require_client_cert"}));
+  TlsConfig t;
+  t.location = n.location();
+  JWTAUTH_RETURN_IF_ERROR(n.ReadFile("cert_file", &t.cert_file));
+  JWTAUTH_RETURN_IF_ERROR(n.ReadFile("key_file", &t.key_file));
+  JWTAUTH_RETURN_IF_ERROR(n.ReadFile("client_ca_file", &t.client_ca_file));
+  JWTAUTH_RETURN_IF_ERROR(
+      n.Read("require_client_cert", &t.require_client_cert));
+  if (t.cert_file.empty() || t.key_file.empty()) {
+    return n.Error("cert_file and key_file are both required");
+  }
+  if (t.require_client_cert && t.client_ca_file.empty()) {
+    return n["require_client_cert"].Error(
+        "needs client_ca_file to verify client certificates");
+  }
+  return t;
+}
+
+absl::Status ParseThreading(const ConfigNode& n, ServerSection& s) {
+  std::string threading = "async";
+  JWTAUTH_RETURN_IF_ERROR(n.Read("threading", &threading));
+  if (threading == "async") {
+    s.threading = ServerThreading::kAsync;
+  } else if (threading == "callback") {
+    s.threading = ServerThreading::kCallback;
+  } else {
+    return n["threading"].Error("expected async or callback");
+  }
+  JWTAUTH_RETURN_IF_ERROR(n.ReadInt("async_queues", 0, 64, &s.async_queues));
+  return n.ReadInt("async_threads_per_queue", 1, 16,
+                   &s.async_threads_per_queue);
+}
+
+absl::Status ParsePublicListener(const ConfigNode& n, ServerSection& s) {
+  JWTAUTH_RETURN_IF_ERROR(n.Read("public_listen", &s.public_listen));
+  JWTAUTH_RETURN_IF_ERROR(n.Read("public_base_url", &s.public_base_url));
+  if (!s.public_listen.empty() &&
+      s.public_listen.find(':') == std::string::npos) {
+    return n["public_listen"].Error("expected host:port");
+  }
+  if (s.public_base_url.empty()) return absl::OkStatus();
+  if (!IsHttpUrl(s.public_base_url) ||
+      s.public_base_url.find_first_of("?#") != std::string::npos) {
+    return n["public_base_url"].Error(
+        "expected an http(s) URL without query or fragment");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParseServerSection(const ConfigNode& n, ServerSection& s) {
+  JWTAUTH_RETURN_IF_ERROR(
+      n.ExpectMap({"listen", "admin_listen", "admin_verbose", "public_listen",
+                   "public_base_url", "tls", "shutdown_grace", "drain_delay",
+                   "watch_interval", "threading", "async_queues",
+                   "async_threads_per_queue"}));
+  JWTAUTH_RETURN_IF_ERROR(n.ReadNonEmpty("listen", &s.listen));
+  JWTAUTH_RETURN_IF_ERROR(n.Read("admin_listen", &s.admin_listen));
+  JWTAUTH_RETURN_IF_ERROR(n.Read("admin_verbose", &s.admin_verbose));
+  JWTAUTH_RETURN_IF_ERROR(ParsePublicListener(n, s));
+  if (n.Has("tls")) {
+    JWTAUTH_ASSIGN_OR_RETURN(s.tls, ParseTls(n["tls"]));
+  }
+  JWTAUTH_RETURN_IF_ERROR(n.Read("shutdown_grace", &s.shutdown_grace));
+  JWTAUTH_RETURN_IF_ERROR(n.Read("watch_interval", &s.watch_interval));
+  JWTAUTH_RETURN_IF_ERROR(n.Read("drain_delay", &s.drain_delay));
+  JWTAUTH_RETURN_IF_ERROR(ParseThreading(n, s));
+  if (s.listen.find(':') == std::string::npos) {
+    return n["listen"].Error("expected host:port");
+  }
+  if (!s.admin_listen.empty() &&
+      s.admin_listen.find(':') == std::string::npos) {
+    return n["admin_listen"].Error("expected host:port");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jwtauth::server
