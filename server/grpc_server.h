@@ -46,9 +46,10 @@ namespace jwtauth::server {
 
 class GrpcServer final {
  public:
-  // Plaintext without `server.tls`; else the certificate, key and optional
-  // client CA read from their files. InvalidArgument naming the tls entry
-  // when a file cannot be read.
+  // ServerCredentialsFor(server) (server/tls_credentials.h): plaintext
+  // without `server.tls`; else the certificate, key and optional client CA
+  // from their files, re-read when they change. InvalidArgument naming the
+  // tls entry when a file cannot be read.
   static absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
       const ServerSection& server);
 
