@@ -8,6 +8,7 @@
 #include "core/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/connection_options.h"
 #include "server/tls_credentials.h"
 
 namespace jwtauth::server {
@@ -45,6 +46,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     builder.RegisterService(&s->ext_authz_service_);
   }
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  ApplyConnectionOptions(server.connection, builder);
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(

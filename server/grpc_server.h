@@ -7,7 +7,8 @@
 // `server.tls`. `server.threading` picks how AuthService and Check are
 // driven: `async` (AsyncTransport: completion queues with dedicated polling
 // threads, server/async_transport.h) or `callback` (gRPC's callback API);
-// either way the handlers never block.
+// either way the handlers never block. `server.connection` (maximum
+// connection age, keepalive; server/connection_options.h) applies to both.
 //
 // Health starts NOT_SERVING; FollowReadiness() runs one thread that mirrors
 // a readiness predicate into it (checked every 100 ms, transitions logged

@@ -4,6 +4,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "core/status_macros.h"
 
 namespace jwtauth::server {
@@ -64,13 +66,47 @@ absl::Status ParsePublicListener(const ConfigNode& n, ServerSection& s) {
   return absl::OkStatus();
 }
 
+// Reads the duration at `key` and checks it lies in [min, max].
+absl::Status ReadDurationIn(const ConfigNode& n, absl::string_view key,
+                            absl::Duration min, absl::Duration max,
+                            absl::Duration* out) {
+  JWTAUTH_RETURN_IF_ERROR(n.Read(key, out));
+  if (*out < min || *out > max) {
+    return n[key].Error(absl::StrCat("must be between ",
+                                     absl::FormatDuration(min), " and ",
+                                     absl::FormatDuration(max)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseConnection(const ConfigNode& n, ConnectionConfig& c) {
+  JWTAUTH_RETURN_IF_ERROR(
+      n.ExpectMap({"max_age", "max_age_grace", "keepalive_time",
+                   "keepalive_timeout", "min_client_ping_interval"}));
+  JWTAUTH_RETURN_IF_ERROR(ReadDurationIn(n, "max_age", absl::ZeroDuration(),
+                                         absl::Hours(24), &c.max_age));
+  if (c.max_age > absl::ZeroDuration() && c.max_age < absl::Seconds(1)) {
+    return n["max_age"].Error("must be 0 (never) or at least 1s");
+  }
+  JWTAUTH_RETURN_IF_ERROR(ReadDurationIn(n, "max_age_grace",
+                                         absl::ZeroDuration(), absl::Hours(1),
+                                         &c.max_age_grace));
+  JWTAUTH_RETURN_IF_ERROR(ReadDurationIn(n, "keepalive_time", absl::Seconds(1),
+                                         absl::Hours(24), &c.keepalive_time));
+  JWTAUTH_RETURN_IF_ERROR(ReadDurationIn(n, "keepalive_timeout",
+                                         absl::Seconds(1), absl::Minutes(10),
+                                         &c.keepalive_timeout));
+  return ReadDurationIn(n, "min_client_ping_interval", absl::ZeroDuration(),
+                        absl::Hours(1), &c.min_client_ping_interval);
+}
+
 }  // namespace
 
 absl::Status ParseServerSection(const ConfigNode& n, ServerSection& s) {
   JWTAUTH_RETURN_IF_ERROR(
       n.ExpectMap({"listen", "admin_listen", "admin_verbose", "public_listen",
-                   "public_base_url", "tls", "shutdown_grace", "drain_delay",
-                   "watch_interval", "threading", "async_queues",
+                   "public_base_url", "tls", "connection", "shutdown_grace",
+                   "drain_delay", "watch_interval", "threading", "async_queues",
                    "async_threads_per_queue"}));
   JWTAUTH_RETURN_IF_ERROR(n.ReadNonEmpty("listen", &s.listen));
   JWTAUTH_RETURN_IF_ERROR(n.Read("admin_listen", &s.admin_listen));
@@ -78,6 +114,9 @@ absl::Status ParseServerSection(const ConfigNode& n, ServerSection& s) {
   JWTAUTH_RETURN_IF_ERROR(ParsePublicListener(n, s));
   if (n.Has("tls")) {
     JWTAUTH_ASSIGN_OR_RETURN(s.tls, ParseTls(n["tls"]));
+  }
+  if (n.Has("connection")) {
+    JWTAUTH_RETURN_IF_ERROR(ParseConnection(n["connection"], s.connection));
   }
   JWTAUTH_RETURN_IF_ERROR(n.Read("shutdown_grace", &s.shutdown_grace));
   JWTAUTH_RETURN_IF_ERROR(n.Read("watch_interval", &s.watch_interval));

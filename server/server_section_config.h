@@ -29,6 +29,22 @@ enum class ServerThreading {
   kCallback,  // gRPC's callback API on its own thread pool
 };
 
+// `server.connection`: the HTTP/2 connection policy of the gRPC port
+// (server/connection_options.h explains each value).
+struct ConnectionConfig {
+  // GOAWAY after this age so clients reconnect and spread over the current
+  // replicas (gRPC adds ±10% jitter); 0 = never.
+  absl::Duration max_age = absl::Minutes(5);
+  // How long calls in flight on a closing connection may still run.
+  absl::Duration max_age_grace = absl::Seconds(30);
+  // Ping a connection idle this long; close it when the ping is not
+  // answered within keepalive_timeout.
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Clients may ping (also without calls) this often; faster is abuse.
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
+};
+
 struct ServerSection {
   std::string listen = "127.0.0.1:50051";
   std::string admin_listen = "127.0.0.1:9090";  // "" = no admin server
@@ -44,6 +60,7 @@ struct ServerSection {
   // means signing.issuer, which must then be an http(s) URL.
   std::string public_base_url;
   std::optional<TlsConfig> tls;
+  ConnectionConfig connection;
   absl::Duration shutdown_grace = absl::Seconds(20);
   // After SIGTERM: keep serving (health NOT_SERVING, /readyz 503) this long
   // so load balancers stop routing here, then stop accepting and drain.

@@ -95,5 +95,48 @@ TEST(ServerSectionConfigTest, JwksUriFromBaseUrlOrIssuer) {
   EXPECT_EQ(PublicJwksUri(*c), "https://k.example.com/.well-known/jwks.json");
 }
 
+TEST(ServerSectionConfigTest, ConnectionDefaultsAreProductionValues) {
+  absl::StatusOr<ServerSection> s = ParseSection("server: {}\n");
+  ASSERT_THAT(s, IsOk()) << s.status();
+  EXPECT_EQ(s->connection.max_age, absl::Minutes(5));
+  EXPECT_EQ(s->connection.max_age_grace, absl::Seconds(30));
+  EXPECT_EQ(s->connection.keepalive_time, absl::Minutes(1));
+  EXPECT_EQ(s->connection.keepalive_timeout, absl::Seconds(20));
+  EXPECT_EQ(s->connection.min_client_ping_interval, absl::Seconds(10));
+}
+
+TEST(ServerSectionConfigTest, ConnectionValuesAreReadAndChecked) {
+  absl::StatusOr<ServerSection> s = ParseSection(
+      "server:\n  connection: {max_age: 10m, max_age_grace: 1m, "
+      "keepalive_time: 30s,\n    keepalive_timeout: 5s, "
+      "min_client_ping_interval: \"0\"}\n");
+  ASSERT_THAT(s, IsOk()) << s.status();
+  EXPECT_EQ(s->connection.max_age, absl::Minutes(10));
+  EXPECT_EQ(s->connection.max_age_grace, absl::Minutes(1));
+  EXPECT_EQ(s->connection.keepalive_time, absl::Seconds(30));
+  EXPECT_EQ(s->connection.keepalive_timeout, absl::Seconds(5));
+  EXPECT_EQ(s->connection.min_client_ping_interval, absl::ZeroDuration());
+  s = ParseSection("server: {connection: {max_age: \"0\"}}\n");
+  ASSERT_THAT(s, IsOk()) << s.status();
+  EXPECT_EQ(s->connection.max_age, absl::ZeroDuration());
+
+  const std::string at = absl::StrCat(kProviders, "server:\n  connection:\n");
+  EXPECT_THAT(ServerConfigError(absl::StrCat(at, "    max_age: 500ms\n")),
+              HasSubstr("config.yaml:8:14: server.connection.max_age: must be "
+                        "0 (never) or at least 1s"));
+  EXPECT_THAT(ServerConfigError(absl::StrCat(at, "    max_age: 48h\n")),
+              HasSubstr("server.connection.max_age: must be between"));
+  EXPECT_THAT(
+      ServerConfigError(absl::StrCat(at, "    keepalive_time: \"0\"\n")),
+      HasSubstr("server.connection.keepalive_time: must be between"));
+  EXPECT_THAT(
+      ServerConfigError(absl::StrCat(at, "    keepalive_timeout: 1h\n")),
+      HasSubstr("server.connection.keepalive_timeout: must be between"));
+  EXPECT_THAT(ServerConfigError(absl::StrCat(at, "    max_age_grace: 2h\n")),
+              HasSubstr("server.connection.max_age_grace: must be between"));
+  EXPECT_THAT(ServerConfigError(absl::StrCat(at, "    max_idle: 1m\n")),
+              HasSubstr("server.connection.max_idle: unknown key"));
+}
+
 }  // namespace
 }  // namespace jwtauth::server
