@@ -205,7 +205,8 @@ for (const overlay of OVERLAYS) {
       }
     }
     const main = one(objects, 'Service', 'jwtauth');
-    assert.deepEqual(main.spec.ports.map((p) => p.name).sort(), ['admin', 'grpc']);
+    assert.deepEqual(main.spec.ports.map((p) => p.name).sort(), container.ports.map((p) => p.name).sort(),
+        'Service jwtauth publishes every container port');
     const headless = one(objects, 'Service', 'jwtauth-headless');
     assert.equal(headless.spec.clusterIP, 'None');
     assert.notEqual(headless.spec.publishNotReadyAddresses, true);

@@ -19,6 +19,11 @@ for tool in node npm; do
 done
 command -v kubectl >/dev/null 2>&1 ||
   fail "'kubectl' not found: the checks render deploy/k8s with 'kubectl kustomize' (kubectl >= 1.27, kustomize v5)."
+# Components, `labels` with includeTemplates: kustomize v5 (kubectl >= 1.27;
+# Debian 12's kubernetes-client 1.20 is too old).
+kustomize_version="$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\).*/\1/p')"
+[ "${kustomize_version:-0}" -ge 5 ] ||
+  fail "kubectl's kustomize is v${kustomize_version:-?}; deploy/k8s needs v5 (kubectl >= 1.27)."
 
 mkdir -p "$work"
 case "$mode" in
