@@ -43,6 +43,21 @@ function containerPort(container, port) {
   return container.ports.find((p) => p.name === port || p.containerPort === port);
 }
 
+test('the validation rejects an unknown field, a wrong type and an unknown kind', () => {
+  const objects = objectsOf('production', true);
+  const typo = structuredClone(one(objects, 'Deployment'));
+  typo.spec.template.spec.containers[0].readinesProbe = {grpc: {port: 50051}};
+  assert.deepEqual(validateObject(typo),
+      ['Deployment/jwtauth.spec.template.spec.containers[0].readinesProbe: unknown field']);
+  const badType = structuredClone(one(objects, 'Service', 'jwtauth'));
+  badType.spec.ports[0].port = '50051';
+  assert.match(validateObject(badType).join('\n'), /port must be integer/);
+  const rule = structuredClone(one(objects, 'PrometheusRule'));
+  rule.spec.groups[0].rules[0].fro = '1m';
+  assert.match(validateObject(rule).join('\n'), /rules\[0\]\.fro: unknown field/);
+  assert.match(validateObject({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'x'}}).join(''), /no schema for v1\/Pod/);
+});
+
 for (const overlay of OVERLAYS) {
   for (const monitoring of [false, true]) {
     const name = `${overlay}${monitoring ? ' + components/monitoring' : ''}`;
