@@ -184,6 +184,7 @@ std::optional<v1::VerifyResponse> LocalVerifier::VerifyLocally(
       verifier_->FindPolicy(request.provider()) == nullptr) {
     return std::nullopt;  // a provider this client has no policy for
   }
+  if (!AllKeysLoaded()) return std::nullopt;
   const absl::string_view token = TokenOf(request.token());
   if (token.empty()) {
     return ToVerifyResponse(
@@ -202,6 +203,19 @@ std::optional<v1::VerifyResponse> LocalVerifier::VerifyLocally(
     return std::nullopt;
   }
   return ToVerifyResponse(result);
+}
+
+bool LocalVerifier::AllKeysLoaded() const {
+  const KeySetSnapshot keys = store_.Current();
+  for (const Policy& policy : verifier_->policies()) {
+    const ProviderKeys* provider = keys->provider(policy.name());
+    // A drop (max_stale) leaves the source loaded but empty.
+    if (provider == nullptr || provider->keys_unavailable() ||
+        provider->entries().empty()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 absl::StatusOr<VerifyResult> LocalVerifier::Verify(

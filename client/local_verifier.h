@@ -11,8 +11,10 @@
 // ListKeys(provider) (client/list_keys_fetcher.h) into a core KeyStore:
 // fetched at start, refreshed every `refresh_interval` (± jitter), failures
 // retried with exponential backoff from `initial_backoff`, the last good
-// keys kept on failure, and dropped once older than `max_stale` (the
-// provider then reports KEYS_UNAVAILABLE locally, which goes remote). A
+// keys kept on failure, and dropped once older than `max_stale`. While any
+// provider has no keys (before its first ListKeys, after a drop) every
+// request goes remote: with one provider missing, the service's choice
+// among providers that share an issuer cannot be reproduced. A
 // token naming an unknown kid triggers an early, rate-limited refresh
 // (`unknown_kid_min_interval`, negative cache `negative_cache_ttl`); the
 // token itself goes remote at once, so an unknown-kid flood costs what it
@@ -92,8 +94,8 @@ class LocalVerifier final {
  public:
   // InvalidArgument for an invalid provider policy (as the server's config
   // check would say) or refresh option. Starts the background refresh; the
-  // first ListKeys runs at once. Until a provider's keys have loaded its
-  // tokens are verified remotely.
+  // first ListKeys runs at once. Until every provider's keys have loaded
+  // all tokens are verified remotely.
   static absl::StatusOr<std::unique_ptr<LocalVerifier>> Create(
       const Client* client, LocalVerifierOptions options);
   ~LocalVerifier();
@@ -119,6 +121,8 @@ class LocalVerifier final {
 
  private:
   LocalVerifier(const Client* client, LocalVerifierOptions options);
+  // Every provider holds keys in the current snapshot (lock-free).
+  bool AllKeysLoaded() const;
   // The local answer, or nullopt when the request must go remote.
   std::optional<v1::VerifyResponse> VerifyLocally(
       const v1::VerifyRequest& request) const;
