@@ -15,7 +15,9 @@ constexpr absl::string_view kUrlPrefix = "https://list-keys.jwtauth.invalid/";
 
 }  // namespace
 
-std::string ListKeysUrl(size_t index) { return absl::StrCat(kUrlPrefix, index); }
+std::string ListKeysUrl(size_t index) {
+  return absl::StrCat(kUrlPrefix, index);
+}
 
 ListKeysFetcher::ListKeysFetcher(const Client* client,
                                  std::vector<std::string> providers)

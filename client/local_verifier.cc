@@ -69,6 +69,12 @@ bool DependsOnUnknownState(const Failure& failure, const ParsedJws* jws) {
   }
 }
 
+std::vector<std::string> ProviderNames(const LocalVerifierOptions& options) {
+  std::vector<std::string> names;
+  for (const ProviderOptions& p : options.providers) names.push_back(p.name);
+  return names;
+}
+
 }  // namespace
 
 v1::VerifyResponse ToVerifyResponse(const jwtauth::VerifyResult& result) {
@@ -156,18 +162,7 @@ absl::StatusOr<std::unique_ptr<LocalVerifier>> LocalVerifier::Create(
   return local;
 }
 
-namespace {
-
-std::vector<std::string> ProviderNames(const LocalVerifierOptions& options) {
-  std::vector<std::string> names;
-  for (const ProviderOptions& p : options.providers) names.push_back(p.name);
-  return names;
-}
-
-}  // namespace
-
-LocalVerifier::LocalVerifier(const Client* client,
-                             LocalVerifierOptions options)
+LocalVerifier::LocalVerifier(const Client* client, LocalVerifierOptions options)
     : client_(client),
       options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : &RealClock::Get()),

@@ -22,6 +22,7 @@
 #include "core/algorithm.h"
 #include "core/crypto/key_material.h"
 #include "core/crypto/signature_verifier.h"
+#include "core/issuer.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/create_channel.h"
@@ -83,13 +84,12 @@ std::string PublicPem(const TestKey& k) {
 }
 
 std::string KeyLine(const TestKey& k, absl::string_view file) {
-  return absl::StrCat("      - {kid: ", k.kid, ", alg: ",
-                      AlgorithmName(k.alg), ", public_key_file: \"{dir}/",
-                      file, "\"}\n");
+  return absl::StrCat("      - {kid: ", k.kid, ", alg: ", AlgorithmName(k.alg),
+                      ", public_key_file: \"{dir}/", file, "\"}\n");
 }
 
 std::string Payload(absl::string_view iss, absl::Duration exp_in,
-                     nlohmann::json extra = nlohmann::json::object()) {
+                    nlohmann::json extra = nlohmann::json::object()) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   nlohmann::json p = {{"iss", iss},
                       {"aud", "api"},
@@ -146,12 +146,9 @@ class LocalVerifierTest : public ::testing::Test {
     ASSERT_THAT(own, IsOk());
     auto own_pem = own->PrivatePem();
     ASSERT_THAT(own_pem, IsOk());
-    files_ = {{"own.pem", *own_pem},
-              {"hs.txt", kHsSecret},
-              {"es.pem", PublicPem(es_)},
-              {"rs.pem", PublicPem(rs_)},
-              {"ed.pem", PublicPem(ed_)},
-              {"es384.pem", PublicPem(es384_)}};
+    files_ = {{"own.pem", *own_pem},      {"hs.txt", kHsSecret},
+              {"es.pem", PublicPem(es_)}, {"rs.pem", PublicPem(rs_)},
+              {"ed.pem", PublicPem(ed_)}, {"es384.pem", PublicPem(es384_)}};
   }
 
   std::string Config(const std::string& keys) const {
@@ -220,8 +217,8 @@ class LocalVerifierTest : public ::testing::Test {
 struct Case {
   std::string name;
   v1::VerifyRequest request;
-  Source source;                   // the path expected to answer
-  bool valid;                      // the expected answer
+  Source source;  // the path expected to answer
+  bool valid;     // the expected answer
   v1::FailureReason reason = v1::FAILURE_REASON_UNSPECIFIED;
 };
 
@@ -234,8 +231,9 @@ v1::VerifyRequest Req(std::string token, std::string audience = "",
   return r;
 }
 
-std::vector<Case> Corpus(const TestKey& es, const TestKey& rs,
-                         const TestKey& ed, const TestKey& es384) {
+// Keys, algorithms, headers and routing.
+std::vector<Case> KeyCases(const TestKey& es, const TestKey& rs,
+                           const TestKey& ed, const TestKey& es384) {
   using testutil::SignJws;
   const std::string good = Payload(kIss, absl::Hours(1));
   std::string bad_sig = SignJws(es, good);
@@ -248,38 +246,21 @@ std::vector<Case> Corpus(const TestKey& es, const TestKey& rs,
   const TestKey stranger = testutil::GenerateTestKey(Algorithm::kEs256, "x");
   const auto kLocal = Source::kLocal;
   const auto kRemote = Source::kRemote;
-  std::vector<Case> c = {
+  const std::string kNoKid = R"({"alg":"ES256"})";
+  return {
       {"good ES256", Req(SignJws(es, good)), kLocal, true},
       {"good RS256", Req(SignJws(rs, good)), kLocal, true},
       {"good EdDSA", Req(SignJws(ed, good)), kLocal, true},
       {"good, Bearer", Req("Bearer " + SignJws(es, good)), kLocal, true},
       {"good, no kid",
-       Req(SignWith(es.private_key, Algorithm::kEs256, R"({"alg":"ES256"})",
-                    good)),
-       kLocal, true},
+       Req(SignWith(es.private_key, Algorithm::kEs256, kNoKid, good)), kLocal,
+       true},
       {"good, provider named", Req(SignJws(rs, good), "", "default"), kLocal,
        true},
-      {"good, audience override",
-       Req(SignJws(es, Payload(kIss, absl::Hours(1), {{"aud", "other"}})),
-           "other"),
-       kLocal, true},
       {"bad signature", Req(bad_sig), kLocal, false, v1::SIGNATURE_INVALID},
-      {"expired", Req(SignJws(es, Payload(kIss, -absl::Hours(1)))), kLocal,
-       false, v1::EXPIRED},
-      {"not yet valid",
-       Req(SignJws(es, Payload(kIss, absl::Hours(2),
-                               {{"nbf", absl::ToUnixSeconds(absl::Now()) +
-                                            3600}}))),
-       kLocal, false, v1::NOT_YET_VALID},
-      {"wrong aud",
-       Req(SignJws(es, Payload(kIss, absl::Hours(1), {{"aud", "other"}}))),
-       kLocal, false, v1::AUDIENCE_MISMATCH},
-      {"claim missing",
-       Req(SignJws(ed, Payload(kIss, absl::Hours(1), {{"sub", nullptr}}))),
-       kLocal, false, v1::CLAIM_MISSING},
-      {"wrong iss",
-       Req(SignJws(es, Payload("https://evil.test", absl::Hours(1)))),
-       kRemote, false, v1::ISSUER_MISMATCH},
+      {"unknown key, no kid",
+       Req(SignWith(stranger.private_key, Algorithm::kEs256, kNoKid, good)),
+       kRemote, false, v1::SIGNATURE_INVALID},
       {"unknown kid", Req(SignJws(stranger, good)), kRemote, false,
        v1::KEY_NOT_FOUND},
       {"alg none",
@@ -303,22 +284,52 @@ std::vector<Case> Corpus(const TestKey& es, const TestKey& rs,
                     R"({"alg":"ES256","kid":"test-es256","crit":["exp"]})",
                     good)),
        kLocal, false, v1::HEADER_REJECTED},
-      {"malformed", Req("abc.def"), kLocal, false, v1::MALFORMED},
-      {"not base64", Req("a*b.c.d"), kLocal, false, v1::MALFORMED},
-      {"empty", Req(""), kLocal, false, v1::TOKEN_MISSING},
-      {"too large",
-       Req(SignJws(es, Payload(kIss, absl::Hours(1),
-                               {{"pad", std::string(9000, 'x')}}))),
-       kLocal, false, v1::TOKEN_TOO_LARGE},
+      {"typ dpop+jwt", Req(SignJws(es, good, {{"typ", "dpop+jwt"}})), kLocal,
+       false, v1::HEADER_REJECTED},
       {"partner token (provider not local)",
        Req(SignJws(es384, Payload(kPartnerIss, absl::Hours(1)))), kRemote,
        true},
       {"partner named (provider not local)",
-       Req(SignJws(es384, Payload(kPartnerIss, absl::Hours(1))), "",
-           "partner"),
+       Req(SignJws(es384, Payload(kPartnerIss, absl::Hours(1))), "", "partner"),
        kRemote, true},
   };
-  return c;
+}
+
+// Claims, policy and token shape.
+std::vector<Case> ClaimCases(const TestKey& es, const TestKey& ed) {
+  using testutil::SignJws;
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  auto signed_es = [&](nlohmann::json extra, absl::Duration exp_in) {
+    return SignJws(es, Payload(kIss, exp_in, std::move(extra)));
+  };
+  const auto kLocal = Source::kLocal;
+  const absl::Duration hour = absl::Hours(1);
+  return {
+      {"good, audience override",
+       Req(signed_es({{"aud", "other"}}, hour), "other"), kLocal, true},
+      {"audience override mismatch", Req(signed_es({}, hour), "other"), kLocal,
+       false, v1::AUDIENCE_MISMATCH},
+      {"expired", Req(signed_es({}, -hour)), kLocal, false, v1::EXPIRED},
+      {"not yet valid", Req(signed_es({{"nbf", now + 3600}}, 2 * hour)), kLocal,
+       false, v1::NOT_YET_VALID},
+      {"issued in future", Req(signed_es({{"iat", now + 3600}}, 2 * hour)),
+       kLocal, false, v1::ISSUED_IN_FUTURE},
+      {"wrong aud", Req(signed_es({{"aud", "other"}}, hour)), kLocal, false,
+       v1::AUDIENCE_MISMATCH},
+      {"claim missing",
+       Req(SignJws(ed, Payload(kIss, hour, {{"sub", nullptr}}))), kLocal, false,
+       v1::CLAIM_MISSING},
+      {"exp not a number", Req(signed_es({{"exp", "soon"}}, hour)), kLocal,
+       false, v1::CLAIM_INVALID},
+      {"wrong iss", Req(SignJws(es, Payload("https://evil.test", hour))),
+       Source::kRemote, false, v1::ISSUER_MISMATCH},
+      {"malformed", Req("abc.def"), kLocal, false, v1::MALFORMED},
+      {"not base64", Req("a*b.c.d"), kLocal, false, v1::MALFORMED},
+      {"empty", Req(""), kLocal, false, v1::TOKEN_MISSING},
+      {"Bearer alone", Req("Bearer"), kLocal, false, v1::TOKEN_MISSING},
+      {"too large", Req(signed_es({{"pad", std::string(9000, 'x')}}, hour)),
+       kLocal, false, v1::TOKEN_TOO_LARGE},
+  };
 }
 
 TEST_F(LocalVerifierTest, AgreesWithRemoteVerifyOnCorpus) {
@@ -326,8 +337,9 @@ TEST_F(LocalVerifierTest, AgreesWithRemoteVerifyOnCorpus) {
   std::unique_ptr<LocalVerifier> local = NewLocal({});
   ASSERT_NE(local, nullptr);
   ASSERT_TRUE(local->IsReady());
-  const std::vector<Case> corpus = Corpus(es_, rs_, ed_, es384_);
-  EXPECT_EQ(corpus.size(), 25u);
+  std::vector<Case> corpus = KeyCases(es_, rs_, ed_, es384_);
+  for (Case& c : ClaimCases(es_, ed_)) corpus.push_back(std::move(c));
+  EXPECT_EQ(corpus.size(), 31u);
   for (const Case& c : corpus) {
     SCOPED_TRACE(c.name);
     absl::StatusOr<VerifyResult> l = local->Verify(c.request);
@@ -360,6 +372,26 @@ TEST_F(LocalVerifierTest, LocalAnswerCarriesClaimsAndMetadata) {
             nlohmann::json::parse(payload)["exp"].get<int64_t>());
 }
 
+// Tokens the service issues itself (its signing key is published to the
+// providers that accept its issuer) are the main local-mode workload.
+TEST_F(LocalVerifierTest, TokenIssuedByTheServiceVerifiesLocally) {
+  ASSERT_NO_FATAL_FAILURE(StartServer(DefaultKeys()));
+  std::unique_ptr<LocalVerifier> local = NewLocal({});
+  ASSERT_NE(local, nullptr);
+  IssueRequest issue;
+  issue.subject = "alice";
+  issue.audiences = {"api"};
+  issue.claims = {{"org", {{"id", "o-2"}}}};
+  auto issued = server_->state()->Current()->issuer->Issue(issue);
+  ASSERT_THAT(issued, IsOk());
+  EXPECT_EQ(CheckAgreement(*local, issued->token), Source::kLocal);
+  absl::StatusOr<VerifyResult> r = local->Verify(issued->token);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_TRUE(r->valid) << r->detail;
+  EXPECT_EQ(r->kid, "own");
+  EXPECT_EQ(r->metadata.at("org_id"), "o-2");
+}
+
 // Rotation by config reload: the new key is added, then the old one
 // removed. The background refresh (and the unknown-kid early refresh) pick
 // each step up; once refreshed, local and remote agree again.
@@ -369,9 +401,9 @@ TEST_F(LocalVerifierTest, FollowsKeyRotationAndAgreesAtEachStep) {
   files_["old.pem"] = PublicPem(old_key);
   files_["new.pem"] = PublicPem(new_key);
   ASSERT_NO_FATAL_FAILURE(StartServer(KeyLine(old_key, "old.pem")));
-  std::unique_ptr<LocalVerifier> local = NewLocal(
-      {.refresh_interval = absl::Milliseconds(100),
-       .unknown_kid_min_interval = absl::Milliseconds(100)});
+  std::unique_ptr<LocalVerifier> local =
+      NewLocal({.refresh_interval = absl::Milliseconds(100),
+                .unknown_kid_min_interval = absl::Milliseconds(100)});
   ASSERT_NE(local, nullptr);
   const std::string payload = Payload(kIss, absl::Hours(1));
   const std::string old_token = testutil::SignJws(old_key, payload);
@@ -383,8 +415,8 @@ TEST_F(LocalVerifierTest, FollowsKeyRotationAndAgreesAtEachStep) {
 
   // Step 2: the new key is added; until the refresh the new token goes
   // remote (and is valid there), then it is verified locally.
-  ASSERT_NO_FATAL_FAILURE(Reload(KeyLine(old_key, "old.pem") +
-                                 KeyLine(new_key, "new.pem")));
+  ASSERT_NO_FATAL_FAILURE(
+      Reload(KeyLine(old_key, "old.pem") + KeyLine(new_key, "new.pem")));
   EXPECT_TRUE(testutil::WaitUntil(
       [&] {
         auto r = local->Verify(new_token);
@@ -492,8 +524,8 @@ TEST_F(LocalVerifierTest, DestructorStopsTheRefreshThread) {
 }
 
 TEST_F(LocalVerifierTest, CreateRejectsBadOptions) {
-  Client client(grpc::CreateChannel("127.0.0.1:1",
-                                    grpc::InsecureChannelCredentials()));
+  Client client(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
   EXPECT_THAT(LocalVerifier::Create(&client, {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(LocalVerifier::Create(nullptr, {.providers = {DefaultPolicy()}}),
@@ -506,10 +538,9 @@ TEST_F(LocalVerifierTest, CreateRejectsBadOptions) {
   skewed.clock_skew = absl::Hours(1);  // the server's config check refuses it
   EXPECT_THAT(LocalVerifier::Create(&client, {.providers = {skewed}}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(
-      LocalVerifier::Create(&client,
-                            {.providers = {DefaultPolicy(), DefaultPolicy()}}),
-      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(LocalVerifier::Create(
+                  &client, {.providers = {DefaultPolicy(), DefaultPolicy()}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace
