@@ -53,12 +53,14 @@ ClientOptions OptionsFromFlags() {
   return options;
 }
 
-// Step 1: the service's public signing keys (what a local verifier caches).
+// Step 1: the keys the service trusts, per provider (HMAC keys are described,
+// never exported); its own public JWKS is keys->jwks_json().
 absl::Status ShowKeys(const Client& client) {
   absl::StatusOr<jwtauth::v1::ListKeysResponse> keys = client.ListKeys();
   if (!keys.ok()) return keys.status();
   for (const jwtauth::v1::KeyInfo& key : keys->keys()) {
-    std::cout << "key: kid=" << key.kid() << " alg=" << key.alg() << "\n";
+    std::cout << "key: provider=" << key.provider() << " kid=" << key.kid()
+              << " alg=" << key.alg() << "\n";
   }
   return absl::OkStatus();
 }

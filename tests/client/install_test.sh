@@ -2,9 +2,11 @@
 # The installed package, end to end: `cmake --install` of this build tree
 # into a fresh prefix, client/examples configured and built as a standalone
 # project with find_package(jwtauth) from that prefix only, and the
-# resulting binary run against a real jwtauth-server (embedded dev config,
-# plaintext on 127.0.0.1, port 0: it lists keys, issues a token directly as
-# a loopback caller, verifies it).
+# resulting binary run against real jwtauth-server processes on 127.0.0.1
+# (port 0, plaintext): the embedded dev config (keys, direct issue as a
+# loopback caller, remote verify) and a config with token exchange (a
+# partner's HS256 token exchanged for one of the service's, the call
+# authenticated by a caller token; refused without it).
 #
 #   install_test.sh BUILD_DIR SOURCE_DIR WORK_DIR SERVER_BINARY [CXX] [LAUNCHER] [SANITIZE]
 # SANITIZE: the build tree's -fsanitize list (its libraries need the runtime).
@@ -38,29 +40,84 @@ cmake --build "$work/build" > "$work/build.log" 2>&1 || { cat "$work/build.log";
 example="$work/build/jwtauth_client_example"
 "$example" --helpshort > /dev/null 2>&1 || true  # absl exits 1 after help
 
+# start_server NAME [--config FILE]: a jwtauth-server on 127.0.0.1:0; sets
+# $port from its "serving" log line. Killed on exit.
+pids=()
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait' EXIT
+start_server() {
+  local name=$1; shift
+  env -u JWTAUTH_CONFIG JWTAUTH_SERVER_LISTEN=127.0.0.1:0 \
+      JWTAUTH_SERVER_ADMIN_LISTEN=127.0.0.1:0 \
+      "$server" "$@" > "$work/$name.out" 2> "$work/$name.err" &
+  local pid=$!
+  pids+=($pid)
+  port=
+  for _ in $(seq 1 600); do
+    port=$(grep -o '"event":"serving".*' "$work/$name.err" 2>/dev/null |
+           grep -o '"grpc_port":"\?[0-9]*' | grep -o '[0-9]*$' | head -1 || true)
+    [ -n "$port" ] && return 0
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "jwtauth-server ($name) did not start"; cat "$work/$name.err"; exit 1
+}
+
 step "start jwtauth-server (dev default, 127.0.0.1:0)"
-env -u JWTAUTH_CONFIG JWTAUTH_SERVER_LISTEN=127.0.0.1:0 \
-    JWTAUTH_SERVER_ADMIN_LISTEN=127.0.0.1:0 \
-    "$server" > "$work/server.out" 2> "$work/server.err" &
-server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
-port=
-for _ in $(seq 1 600); do
-  port=$(grep -o '"event":"serving".*' "$work/server.err" 2>/dev/null |
-         grep -o '"grpc_port":"\?[0-9]*' | grep -o '[0-9]*$' | head -1 || true)
-  [ -n "$port" ] && break
-  kill -0 $server_pid 2>/dev/null || { cat "$work/server.err"; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "server did not start"; cat "$work/server.err"; exit 1; }
+start_server dev
 
 step "run the installed-package example against 127.0.0.1:$port"
 "$example" --target="127.0.0.1:$port" --plaintext --subject=alice \
   > "$work/example.out" 2>&1 || { cat "$work/example.out"; exit 1; }
 cat "$work/example.out"
-grep -q '^key: kid=dev-ephemeral alg=ES256$' "$work/example.out"
+grep -q '^key: provider=dev kid=dev-ephemeral alg=ES256$' "$work/example.out"
 grep -q '^issued: mode=direct kid=dev-ephemeral$' "$work/example.out"
 grep -q '^remote: valid provider=dev kid=dev-ephemeral alg=ES256 sub=alice$' "$work/example.out"
+
+step "exchange: a partner token for one of ours, the caller authenticated by its own token"
+secret=$(head -c 32 /dev/urandom | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+printf %s "$secret" > "$work/partner.secret"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+  -out "$work/sign.pem" 2> /dev/null
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+hs256() {  # payload JSON → compact JWS signed with the partner's secret
+  local h p
+  h=$(printf '{"alg":"HS256","typ":"JWT","kid":"p1"}' | b64url)
+  p=$(printf %s "$1" | b64url)
+  printf '%s.%s.%s' "$h" "$p" "$(printf '%s.%s' "$h" "$p" |
+    openssl dgst -sha256 -mac HMAC -macopt "key:$secret" -binary | b64url)"
+}
+now=$(date +%s)
+claims='"iss":"https://partner.test","aud":"jwtauth","iat":'$now',"exp":'$((now + 600))
+subject_token=$(hs256 "{$claims,\"sub\":\"alice\"}")
+caller_token=$(hs256 "{$claims,\"sub\":\"gateway\",\"scope\":\"jwtauth.exchange\"}")
+cat > "$work/exchange.yaml" <<YAML
+signing: {alg: ES256, kid: k1, private_key_file: "$work/sign.pem",
+          issuer: https://issuer.test}
+providers:
+  - {name: partner, issuers: [https://partner.test], audiences: [jwtauth],
+     keys: [{kid: p1, alg: HS256, secret_file: "$work/partner.secret"}]}
+  - {name: self, issuers: [https://issuer.test], audiences: [orders]}
+issue:
+  exchange: {enabled: true, allowed_providers: [partner],
+             allowed_audiences: [orders], require_caller: true,
+             caller_providers: [partner]}
+YAML
+start_server exchange --config "$work/exchange.yaml"
+"$example" --target="127.0.0.1:$port" --plaintext --audience=orders \
+  --subject_token="$subject_token" --caller_token="$caller_token" \
+  > "$work/exchange.out" 2>&1 || { cat "$work/exchange.out" "$work/exchange.err"; exit 1; }
+cat "$work/exchange.out"
+grep -q '^key: provider=self kid=k1 alg=ES256$' "$work/exchange.out"
+grep -q '^issued: mode=exchange kid=k1$' "$work/exchange.out"
+grep -q '^remote: valid provider=self kid=k1 alg=ES256 sub=alice$' "$work/exchange.out"
+# Without the caller's token the service refuses the exchange: exit 3.
+set +e
+"$example" --target="127.0.0.1:$port" --plaintext --audience=orders \
+  --subject_token="$subject_token" > "$work/refused.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q 'PERMISSION_DENIED' "$work/refused.out" ||
+  { cat "$work/refused.out"; exit 1; }
 
 step "a bad option exits 3 and names the field"
 set +e
