@@ -6,7 +6,8 @@
 # (port 0, plaintext): the embedded dev config (keys, direct issue as a
 # loopback caller, remote verify) and a config with token exchange (a
 # partner's HS256 token exchanged for one of the service's, the call
-# authenticated by a caller token; refused without it).
+# authenticated by a caller token; refused without it); and a caller's
+# test project linking jwtauth::client_testing (MockClient) builds and passes.
 #
 #   install_test.sh BUILD_DIR SOURCE_DIR WORK_DIR SERVER_BINARY [CXX] [LAUNCHER] [SANITIZE]
 # SANITIZE: the build tree's -fsanitize list (its libraries need the runtime).
@@ -118,6 +119,35 @@ rc=$?
 set -e
 [ $rc -eq 3 ] && grep -q 'PERMISSION_DENIED' "$work/refused.out" ||
   { cat "$work/refused.out"; exit 1; }
+
+step "jwtauth::client_testing: a caller's test links MockClient from the package"
+mkdir -p "$work/mock_consumer"
+cat > "$work/mock_consumer/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(mock_consumer LANGUAGES CXX)
+set(CMAKE_CXX_STANDARD 17)
+find_package(jwtauth CONFIG REQUIRED)
+add_executable(mock_consumer_test mock_consumer_test.cc)
+target_link_libraries(mock_consumer_test PRIVATE jwtauth::client_testing GTest::gmock_main)
+CMAKE
+cat > "$work/mock_consumer/mock_consumer_test.cc" <<'CC'
+#include "client/testing/mock_client.h"
+#include "gtest/gtest.h"
+TEST(MockConsumer, VerifyThroughTheInterface) {
+  jwtauth::client::testing::MockClient mock;
+  jwtauth::client::VerifyResult ok;
+  ok.valid = true;
+  EXPECT_CALL(mock, Verify(::testing::_, ::testing::_))
+      .WillOnce(::testing::Return(ok));
+  const jwtauth::client::ClientInterface& client = mock;
+  EXPECT_TRUE(client.Verify("token")->valid);
+}
+CC
+args[1]="$work/mock_consumer"
+args[3]="$work/mock_build"
+cmake "${args[@]}" > "$work/mock_configure.log" || { cat "$work/mock_configure.log"; exit 1; }
+cmake --build "$work/mock_build" > "$work/mock_build.log" 2>&1 || { cat "$work/mock_build.log"; exit 1; }
+"$work/mock_build/mock_consumer_test" > "$work/mock_test.out" 2>&1 || { cat "$work/mock_test.out"; exit 1; }
 
 step "a bad option exits 3 and names the field"
 set +e
