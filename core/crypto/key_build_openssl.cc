@@ -60,8 +60,7 @@ absl::StatusOr<SslUniquePtr<EVP_PKEY>> BuildRsaKey(const RsaComponents& c) {
       !push(OSSL_PKEY_PARAM_RSA_COEFFICIENT1, c.qi)) {
     return InternalFailure("cannot build key");
   }
-  return FromData("RSA",
-                  c.d.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR,
+  return FromData("RSA", c.d.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR,
                   bld.get());
 }
 

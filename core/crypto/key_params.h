@@ -50,8 +50,8 @@ absl::Status CheckEcKey(EVP_PKEY* pkey, bool has_private);
 // legacy key (some PKCS#1 parses) to a provider key lazily on first use, so
 // the OpenSSL backend re-encodes it once here; BoringSSL keys are always
 // safe to share and pass through unchanged.
-absl::StatusOr<SslUniquePtr<EVP_PKEY>> MakeShareable(SslUniquePtr<EVP_PKEY> pkey,
-                                                     bool has_private);
+absl::StatusOr<SslUniquePtr<EVP_PKEY>> MakeShareable(
+    SslUniquePtr<EVP_PKEY> pkey, bool has_private);
 
 }  // namespace jwtauth::crypto::internal
 

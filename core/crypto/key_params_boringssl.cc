@@ -85,8 +85,8 @@ absl::Status CheckEcKey(EVP_PKEY* pkey, bool has_private) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SslUniquePtr<EVP_PKEY>> MakeShareable(SslUniquePtr<EVP_PKEY> pkey,
-                                                     bool /*has_private*/) {
+absl::StatusOr<SslUniquePtr<EVP_PKEY>> MakeShareable(
+    SslUniquePtr<EVP_PKEY> pkey, bool /*has_private*/) {
   return pkey;
 }
 

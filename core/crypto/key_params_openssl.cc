@@ -92,8 +92,8 @@ absl::Status CheckEcKey(EVP_PKEY* pkey, bool has_private) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SslUniquePtr<EVP_PKEY>> MakeShareable(SslUniquePtr<EVP_PKEY> pkey,
-                                                     bool has_private) {
+absl::StatusOr<SslUniquePtr<EVP_PKEY>> MakeShareable(
+    SslUniquePtr<EVP_PKEY> pkey, bool has_private) {
   if (EVP_PKEY_get0_provider(pkey.get()) != nullptr) return pkey;
   if (!has_private) {
     auto der = PublicDer(pkey.get());

@@ -1,11 +1,10 @@
 // OpenSSL 3 backend of prepared_verify.h: a template context initialised
 // once, copied per call.
 
-#include "core/crypto/prepared_verify.h"
-
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "core/crypto/prepared_verify.h"
 #include "core/crypto/ssl_util.h"
 
 namespace jwtauth::crypto::internal {

@@ -74,7 +74,8 @@ TEST(PkeyImportTest, LegacyKeyIsStoredProviderNative) {
 
 // OpenSSL 3 parses an id-RSASSA-PSS key; ImportPkey refuses it by name.
 TEST(KeyParamsOpensslTest, RsaPssRestrictedKeyIsRefusedByName) {
-  SslUniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_RSA_PSS, nullptr));
+  SslUniquePtr<EVP_PKEY_CTX> ctx(
+      EVP_PKEY_CTX_new_id(EVP_PKEY_RSA_PSS, nullptr));
   EVP_PKEY* raw = nullptr;
   ASSERT_NE(ctx, nullptr);
   ASSERT_EQ(EVP_PKEY_keygen_init(ctx.get()), 1);

@@ -47,7 +47,8 @@ TEST(PkeyImportTest, NullKeyIsRefused) {
 TEST(PkeyImportTest, UnsupportedKeyTypesAreRefusedByName) {
   SslUniquePtr<EVP_PKEY> x25519 = Generate(EVP_PKEY_X25519, 0);
   ASSERT_NE(x25519, nullptr);
-  auto km = ImportPkey(std::move(x25519), /*has_private=*/true, KeyStrengthPolicy{});
+  auto km =
+      ImportPkey(std::move(x25519), /*has_private=*/true, KeyStrengthPolicy{});
   EXPECT_THAT(km, StatusIs(absl::StatusCode::kInvalidArgument));
   ExpectCleanFailure(km.status());
 }

@@ -163,7 +163,8 @@ void EmitAlgorithmCases(Algorithm alg) {
   EmitVerify(id + "extended_by_zero", v,
              CompleteCompactJws(input, sig + std::string(1, '\0')));
   EmitVerify(id + "empty_signature", v, CompleteCompactJws(input, ""));
-  EmitVerify(id + "alg_none", v, Token(HeaderFor("none", "kid-1"), payload, sig));
+  EmitVerify(id + "alg_none", v,
+             Token(HeaderFor("none", "kid-1"), payload, sig));
   for (Algorithm other : kAllAlgorithms) {
     if (other == alg) continue;
     const std::string other_name(AlgorithmName(other));
@@ -206,9 +207,9 @@ void EmitEd25519Cases() {
   // L = 2^252 + 27742317777372353535851937790883648493, little-endian.
   const std::string l = absl::HexStringToBytes(
       "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
-  EmitVerify("attack/EdDSA/s_plus_l", v,
-             CompleteCompactJws(input, sig.substr(0, 32) +
-                                           AddLe(sig.substr(32), l)));
+  EmitVerify(
+      "attack/EdDSA/s_plus_l", v,
+      CompleteCompactJws(input, sig.substr(0, 32) + AddLe(sig.substr(32), l)));
   EmitVerify("attack/EdDSA/s_equals_l", v,
              CompleteCompactJws(input, sig.substr(0, 32) + l));
 }
@@ -238,9 +239,9 @@ void EmitRsaPaddingCases() {
       MakeSigningInput(HeaderFor("RS256", "kid-1"), payload);
   const std::string ps_input =
       MakeSigningInput(HeaderFor("PS256", "kid-1"), payload);
-  EmitVerify("attack/RS256/pkcs1_under_ps256", v,
-             Token(HeaderFor("PS256", "kid-1"), payload,
-                   *rs.signer->Sign(ps_input)));
+  EmitVerify(
+      "attack/RS256/pkcs1_under_ps256", v,
+      Token(HeaderFor("PS256", "kid-1"), payload, *rs.signer->Sign(ps_input)));
   EmitVerify("attack/PS256/pss_under_rs256", v,
              Token(HeaderFor("RS256", "kid-1"), payload,
                    *(*ps_signer)->Sign(rs_input)));

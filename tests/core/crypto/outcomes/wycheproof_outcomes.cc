@@ -56,19 +56,21 @@ void EmitGroup(const std::string& file, int group_index, const json& group,
                Algorithm alg, const absl::StatusOr<KeyMaterial>& key) {
   if (group.contains("publicKeyDer")) {
     auto der = KeyMaterial::FromPem(DerToPem(Hex(group["publicKeyDer"])));
-    EmitOutcome(absl::StrCat("wycheproof/", file, "/group", group_index,
-                             "/der_key"),
-                der.ok(), der.ok() ? "" : der.status().message());
+    EmitOutcome(
+        absl::StrCat("wycheproof/", file, "/group", group_index, "/der_key"),
+        der.ok(), der.ok() ? "" : der.status().message());
   }
   absl::StatusOr<std::unique_ptr<const crypto::SignatureVerifier>> verifier =
-      key.ok() ? crypto::NewSignatureVerifier(alg, *key)
-               : absl::StatusOr<std::unique_ptr<const crypto::SignatureVerifier>>(
-                     key.status());
+      key.ok()
+          ? crypto::NewSignatureVerifier(alg, *key)
+          : absl::StatusOr<std::unique_ptr<const crypto::SignatureVerifier>>(
+                key.status());
   for (const json& t : group["tests"]) {
     const std::string id =
         absl::StrCat("wycheproof/", file, "/", t["tcId"].get<int>());
     if (!verifier.ok()) {
-      EmitOutcome(id, false, absl::StrCat("key: ", verifier.status().message()));
+      EmitOutcome(id, false,
+                  absl::StrCat("key: ", verifier.status().message()));
       continue;
     }
     const std::string sig = Hex(t.contains("sig") ? t["sig"] : t["tag"]);
@@ -193,12 +195,12 @@ bool EmitWycheproofJoseOutcomes(const std::string& dir) {
       absl::StatusOr<JwksImport> imported = ImportJwks(keyset.dump(), opts);
       std::vector<Key> keys;
       if (imported.ok()) keys = imported->keys;
-      EmitOutcome(
-          absl::StrCat("wycheproof/", file, "/group", ++g, "/keys"),
-          imported.ok(),
-          imported.ok() ? absl::StrCat("loaded=", imported->keys.size(),
-                                       ",skipped=", imported->skipped.size())
-                        : std::string(imported.status().message()));
+      EmitOutcome(absl::StrCat("wycheproof/", file, "/group", ++g, "/keys"),
+                  imported.ok(),
+                  imported.ok()
+                      ? absl::StrCat("loaded=", imported->keys.size(),
+                                     ",skipped=", imported->skipped.size())
+                      : std::string(imported.status().message()));
       const KeysVerifier verifier(keys);
       for (const json& t : group["tests"]) {
         const json& jws = t.contains("jws") ? t["jws"] : t["jwe"];
