@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.h"
@@ -85,7 +86,8 @@ absl::StatusOr<v1::VerifyResponse> Verify(const VerifyFlags& f,
         {.jwks = *f.jwks, .issuers = f.issuers, .audiences = f.audiences}, req);
   }
   JWTAUTH_ASSIGN_OR_RETURN(client::Client client, Connect(f.connection));
-  return client.Verify(req);
+  JWTAUTH_ASSIGN_OR_RETURN(client::VerifyResult result, client.Verify(req));
+  return std::move(result.raw);
 }
 
 int RunVerify(const VerifyFlags& f) {

@@ -1,6 +1,7 @@
 #include "client/client.h"
 
 #include <chrono>
+#include <utility>
 
 #include "grpcpp/client_context.h"
 
@@ -41,18 +42,18 @@ void Client::Prepare(grpc::ClientContext& context,
   }
 }
 
-absl::StatusOr<v1::VerifyResponse> Client::Verify(
-    const v1::VerifyRequest& request, const CallOptions& call) const {
+absl::StatusOr<VerifyResult> Client::Verify(const v1::VerifyRequest& request,
+                                            const CallOptions& call) const {
   grpc::ClientContext context;
   Prepare(context, call);
   v1::VerifyResponse response;
   grpc::Status status = stub_->Verify(&context, request, &response);
   if (!status.ok()) return StatusFromGrpc(status);
-  return response;
+  return VerifyResultFromResponse(std::move(response));
 }
 
-absl::StatusOr<v1::VerifyResponse> Client::Verify(
-    absl::string_view token, const CallOptions& call) const {
+absl::StatusOr<VerifyResult> Client::Verify(absl::string_view token,
+                                            const CallOptions& call) const {
   v1::VerifyRequest request;
   request.set_token(std::string(token));
   return Verify(request, call);

@@ -6,7 +6,7 @@
 // AuthService::StubInterface, puts a deadline on every call (the default
 // unless CallOptions overrides it) and returns absl::StatusOr. Only RPC
 // failures are errors: an invalid token is an OK VerifyResponse with
-// valid() == false.
+// VerifyResult::valid == false (client/verify_result.h).
 //
 // Ownership: shares the channel (std::shared_ptr<grpc::Channel>) or owns the
 // injected stub. Thread-safe: gRPC stubs and channels may be used from many
@@ -17,8 +17,8 @@
 //   auto channel = grpc::CreateChannel("127.0.0.1:50051",
 //                                      grpc::InsecureChannelCredentials());
 //   jwtauth::client::Client client(channel);
-//   absl::StatusOr<jwtauth::v1::VerifyResponse> r = client.Verify(token);
-//   if (r.ok() && r->valid()) std::cout << r->claims_json() << "\n";
+//   absl::StatusOr<jwtauth::client::VerifyResult> r = client.Verify(token);
+//   if (r.ok() && r->valid) std::cout << r->claims.dump() << "\n";
 
 #include <memory>
 #include <string>
@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "client/verify_result.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
@@ -65,11 +66,12 @@ class Client final {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  absl::StatusOr<v1::VerifyResponse> Verify(const v1::VerifyRequest& request,
-                                            const CallOptions& call = {}) const;
+  // The wire response stays reachable as VerifyResult::raw.
+  absl::StatusOr<VerifyResult> Verify(const v1::VerifyRequest& request,
+                                      const CallOptions& call = {}) const;
   // Convenience: Verify with only the token set.
-  absl::StatusOr<v1::VerifyResponse> Verify(absl::string_view token,
-                                            const CallOptions& call = {}) const;
+  absl::StatusOr<VerifyResult> Verify(absl::string_view token,
+                                      const CallOptions& call = {}) const;
   absl::StatusOr<v1::IssueTokenResponse> IssueToken(
       const v1::IssueTokenRequest& request, const CallOptions& call = {}) const;
   absl::StatusOr<v1::ListKeysResponse> ListKeys(

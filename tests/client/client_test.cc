@@ -52,6 +52,7 @@ class ScriptedService final : public v1::AuthService::CallbackService {
       response->set_valid(true);
       response->set_provider(request->provider());
       response->set_alg("ES256");
+      response->set_claims_json(R"({"sub":"alice"})");
     } else {
       response->set_valid(false);
       response->set_reason(v1::SIGNATURE_INVALID);
@@ -134,17 +135,19 @@ TEST_F(ClientTest, VerifyValidTokenReturnsResponse) {
   req.set_provider("default");
   auto r = client.Verify(req);
   ASSERT_THAT(r, IsOk());
-  EXPECT_TRUE(r->valid());
-  EXPECT_EQ(r->provider(), "default");
-  EXPECT_EQ(r->alg(), "ES256");
+  EXPECT_TRUE(r->valid);
+  EXPECT_EQ(r->provider, "default");
+  EXPECT_EQ(r->alg, "ES256");
+  EXPECT_EQ(r->claims["sub"], "alice");
+  EXPECT_EQ(r->raw.claims_json(), R"({"sub":"alice"})");
 }
 
 TEST_F(ClientTest, InvalidTokenIsAnOkResultWithReason) {
   Client client(channel_);
   auto r = client.Verify("forged");
   ASSERT_THAT(r, IsOk());
-  EXPECT_FALSE(r->valid());
-  EXPECT_EQ(r->reason(), v1::SIGNATURE_INVALID);
+  EXPECT_FALSE(r->valid);
+  EXPECT_EQ(r->reason, v1::SIGNATURE_INVALID);
 }
 
 TEST_F(ClientTest, RpcErrorBecomesAbslStatusWithCodeAndMessage) {
@@ -262,17 +265,17 @@ providers:
                                     grpc::InsecureChannelCredentials()));
   auto valid = client.Verify(token->token);
   ASSERT_THAT(valid, IsOk());
-  EXPECT_TRUE(valid->valid()) << valid->detail();
-  EXPECT_EQ(valid->provider(), "default");
-  EXPECT_EQ(valid->kid(), "k1");
+  EXPECT_TRUE(valid->valid) << valid->detail;
+  EXPECT_EQ(valid->provider, "default");
+  EXPECT_EQ(valid->kid, "k1");
 
   std::string forged = token->token;
   char& c = forged[forged.rfind('.') + 5];  // inside the signature
   c = c == 'A' ? 'B' : 'A';
   auto invalid = client.Verify(forged);
   ASSERT_THAT(invalid, IsOk());
-  EXPECT_FALSE(invalid->valid());
-  EXPECT_EQ(invalid->reason(), v1::SIGNATURE_INVALID);
+  EXPECT_FALSE(invalid->valid);
+  EXPECT_EQ(invalid->reason, v1::SIGNATURE_INVALID);
 
   v1::VerifyRequest unknown;
   unknown.set_token(token->token);
