@@ -39,6 +39,13 @@ if [ "$BENCH" -eq 1 ]; then
              protoc-gen-go protoc-gen-go-grpc)
 fi
 
+# tests/deploy renders deploy/k8s with `kubectl kustomize` and needs kubectl
+# >= 1.27 (kustomize v5). Debian 12's kubernetes-client is 1.20, too old, so
+# it is not installed here: take kubectl from the Kubernetes apt repository.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "install-deps: warning: kubectl (>= 1.27) not found; the 'deploy' tests will fail without it" >&2
+fi
+
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
