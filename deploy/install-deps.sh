@@ -25,6 +25,8 @@ PACKAGES=(
 # CI-only tools: the format/lint gate (deploy/lint.sh) and the clang-tsa
 # preset (clang's thread-safety analysis).
 PACKAGES+=(clang clang-format clang-tidy)
+# Second crypto backend for core/ (the boringssl preset).
+PACKAGES+=(android-libboringssl-dev)
 # Test-only tools: Node.js runs the cross-language client tests.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PACKAGES+=(nodejs npm)
