@@ -66,8 +66,13 @@ function(jwtauth_cc_library)
     if(NOT ARG_EXPORT_SET)
       set(ARG_EXPORT_SET jwtauthTargets)
     endif()
-    # What the installed headers need from a consumer's compiler.
-    target_compile_features(${target} ${scope} cxx_std_17)
+    # What the installed headers need from a consumer's compiler: C++17 for
+    # the client headers; a directory that needs more (core/: C++20 atomics
+    # of shared_ptr) sets JWTAUTH_INSTALL_CXX_STD.
+    if(NOT JWTAUTH_INSTALL_CXX_STD)
+      set(JWTAUTH_INSTALL_CXX_STD cxx_std_17)
+    endif()
+    target_compile_features(${target} ${scope} ${JWTAUTH_INSTALL_CXX_STD})
     jwtauth_install_library(${target} ${ARG_NAME} EXPORT ${ARG_EXPORT_SET}
       BASE_DIR "${PROJECT_SOURCE_DIR}" HDRS ${ARG_HDRS})
   endif()

@@ -68,11 +68,13 @@ start_server dev
 
 step "run the installed-package example against 127.0.0.1:$port"
 "$example" --target="127.0.0.1:$port" --plaintext --subject=alice \
+  --local_provider=dev --local_issuer=jwtauth-dev --local_audience=jwtauth-dev \
   > "$work/example.out" 2>&1 || { cat "$work/example.out"; exit 1; }
 cat "$work/example.out"
 grep -q '^key: provider=dev kid=dev-ephemeral alg=ES256$' "$work/example.out"
 grep -q '^issued: mode=direct kid=dev-ephemeral$' "$work/example.out"
 grep -q '^remote: valid provider=dev kid=dev-ephemeral alg=ES256 sub=alice$' "$work/example.out"
+grep -q '^local: valid provider=dev kid=dev-ephemeral alg=ES256 sub=alice (decided locally)$' "$work/example.out"
 
 step "exchange: a partner token for one of ours, the caller authenticated by its own token"
 secret=$(head -c 32 /dev/urandom | openssl base64 -A | tr '+/' '-_' | tr -d '=')
