@@ -1,36 +1,32 @@
 #include "cli/connection.h"
 
 #include <cstdlib>
-#include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "cli/common.h"
 #include "core/status_macros.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 
 namespace jwtauth::cli {
 namespace {
 
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
-    const ConnectionFlags& flags) {
+// The flags' TLS choice as client options: plaintext without --tls-ca.
+absl::Status SetTransport(const ConnectionFlags& flags,
+                          client::ClientOptions& options) {
   if (!flags.tls_ca.has_value()) {
     if (flags.tls_cert.has_value() || flags.tls_key.has_value()) {
       return absl::InvalidArgumentError("--tls-cert/--tls-key need --tls-ca");
     }
-    return grpc::InsecureChannelCredentials();
+    options.plaintext = true;
+    return absl::OkStatus();
   }
-  grpc::SslCredentialsOptions ssl;
-  JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(*flags.tls_ca));
   if (flags.tls_cert.has_value() != flags.tls_key.has_value()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }
-  if (flags.tls_cert.has_value()) {
-    JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(*flags.tls_cert));
-    JWTAUTH_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(*flags.tls_key));
-  }
-  return grpc::SslCredentials(ssl);
+  options.tls.ca_file = *flags.tls_ca;
+  options.tls.cert_file = flags.tls_cert.value_or("");
+  options.tls.key_file = flags.tls_key.value_or("");
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -54,12 +50,12 @@ void AddConnectionFlags(CLI::App* app, ConnectionFlags* flags) {
 }
 
 absl::StatusOr<client::Client> Connect(const ConnectionFlags& flags) {
-  std::string server = "127.0.0.1:50051";
-  if (const char* env = std::getenv("JWTAUTH_SERVER"); env && *env) {
-    server = env;
-  }
-  if (flags.server.has_value()) server = *flags.server;
   client::ClientOptions options;
+  options.target = "127.0.0.1:50051";
+  if (const char* env = std::getenv("JWTAUTH_SERVER"); env && *env) {
+    options.target = env;
+  }
+  if (flags.server.has_value()) options.target = *flags.server;
   if (flags.timeout.has_value()) {
     absl::Duration d;
     if (!absl::ParseDuration(*flags.timeout, &d) || d <= absl::ZeroDuration()) {
@@ -67,9 +63,10 @@ absl::StatusOr<client::Client> Connect(const ConnectionFlags& flags) {
     }
     options.default_timeout = d;
   }
-  JWTAUTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds,
-                           Credentials(flags));
-  return client::Client(grpc::CreateChannel(server, creds), options);
+  options.user_agent_prefix = "jwtauth-cli/" JWTAUTH_VERSION;
+  JWTAUTH_RETURN_IF_ERROR(SetTransport(flags, options));
+  // Errors name the option ("tls.ca_file: cannot read '...'").
+  return client::Client::Create(options);
 }
 
 }  // namespace jwtauth::cli

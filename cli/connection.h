@@ -6,9 +6,14 @@
 // FILE [--tls-cert FILE --tls-key FILE] for TLS / mTLS (plaintext without
 // --tls-ca), --timeout DURATION (the client's default deadline).
 //
-// Errors: InvalidArgument for contradictory or malformed flags, NotFound for
-// an unreadable certificate or key file. Nothing is dialled until the first
-// call.
+// The channel comes from client::Client::Create (the library's defaults:
+// Verify/ListKeys retried on UNAVAILABLE, user agent "jwtauth-cli/<version>
+// jwtauth-cpp-client/<version>").
+//
+// Errors: InvalidArgument for contradictory or malformed flags or a file that
+// is not PEM, NotFound for an unreadable certificate or key file (named by
+// its client option, e.g. "tls.ca_file: cannot read '...'"). Nothing is
+// dialled until the first call.
 
 #include <optional>
 #include <string>

@@ -3,9 +3,55 @@
 #include <chrono>
 #include <utility>
 
-#include "grpcpp/client_context.h"
+#include "client/channel_factory.h"
+#include "core/status_macros.h"
 
 namespace jwtauth::client {
+namespace {
+
+// What one async call owns until its callback has run: gRPC reads the
+// context, request and response through raw pointers meanwhile. Holding the
+// channel lets the Client go away first.
+template <typename Request, typename Response>
+struct AsyncCall {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+  std::shared_ptr<grpc::Channel> channel;
+};
+
+using AsyncStub = v1::AuthService::StubInterface::async_interface;
+
+// Starts the call through `start(async, context, request, response,
+// on_done)` and calls done(convert(response)) or done(error) when it
+// finishes. `call` lives until then (the lambda holds it).
+template <typename Request, typename Response, typename T, typename Start,
+          typename Convert>
+void StartAsync(AsyncStub* async,
+                std::shared_ptr<AsyncCall<Request, Response>> call,
+                ResultCallback<T> done, Start start, Convert convert) {
+  if (async == nullptr) {
+    done(absl::UnimplementedError("the injected stub has no async()"));
+    return;
+  }
+  AsyncCall<Request, Response>* state = call.get();
+  start(async, &state->context, &state->request, &state->response,
+        [call = std::move(call), done = std::move(done),
+         convert](const grpc::Status& status) {
+          if (!status.ok()) {
+            done(StatusFromGrpc(status));
+            return;
+          }
+          done(convert(std::move(call->response)));
+        });
+}
+
+template <typename Response>
+absl::StatusOr<Response> Identity(Response response) {
+  return response;
+}
+
+}  // namespace
 
 absl::Status StatusFromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
@@ -17,14 +63,20 @@ absl::Status StatusFromGrpc(const grpc::Status& status) {
                       status.error_message());
 }
 
+absl::StatusOr<Client> Client::Create(const ClientOptions& options) {
+  JWTAUTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                           MakeChannel(options));
+  return Client(std::move(channel), options);
+}
+
 Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
     : channel_(std::move(channel)),
       stub_(v1::AuthService::NewStub(channel_)),
-      options_(options) {}
+      options_(std::move(options)) {}
 
 Client::Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
                ClientOptions options)
-    : stub_(std::move(stub)), options_(options) {}
+    : stub_(std::move(stub)), options_(std::move(options)) {}
 
 void Client::Prepare(grpc::ClientContext& context,
                      const CallOptions& call) const {
@@ -52,13 +104,6 @@ absl::StatusOr<VerifyResult> Client::Verify(const v1::VerifyRequest& request,
   return VerifyResultFromResponse(std::move(response));
 }
 
-absl::StatusOr<VerifyResult> Client::Verify(absl::string_view token,
-                                            const CallOptions& call) const {
-  v1::VerifyRequest request;
-  request.set_token(std::string(token));
-  return Verify(request, call);
-}
-
 absl::StatusOr<v1::IssueTokenResponse> Client::IssueToken(
     const v1::IssueTokenRequest& request, const CallOptions& call) const {
   grpc::ClientContext context;
@@ -77,6 +122,56 @@ absl::StatusOr<v1::ListKeysResponse> Client::ListKeys(
   grpc::Status status = stub_->ListKeys(&context, request, &response);
   if (!status.ok()) return StatusFromGrpc(status);
   return response;
+}
+
+void Client::VerifyAsync(const v1::VerifyRequest& request,
+                         const CallOptions& call,
+                         ResultCallback<VerifyResult> done) const {
+  auto state =
+      std::make_shared<AsyncCall<v1::VerifyRequest, v1::VerifyResponse>>();
+  state->request = request;
+  state->channel = channel_;
+  Prepare(state->context, call);
+  StartAsync(
+      stub_->async(), std::move(state), std::move(done),
+      [](AsyncStub* async, auto&&... args) {
+        async->Verify(std::forward<decltype(args)>(args)...);
+      },
+      [](v1::VerifyResponse response) {
+        return VerifyResultFromResponse(std::move(response));
+      });
+}
+
+void Client::IssueTokenAsync(
+    const v1::IssueTokenRequest& request, const CallOptions& call,
+    ResultCallback<v1::IssueTokenResponse> done) const {
+  auto state = std::make_shared<
+      AsyncCall<v1::IssueTokenRequest, v1::IssueTokenResponse>>();
+  state->request = request;
+  state->channel = channel_;
+  Prepare(state->context, call);
+  StartAsync(
+      stub_->async(), std::move(state), std::move(done),
+      [](AsyncStub* async, auto&&... args) {
+        async->IssueToken(std::forward<decltype(args)>(args)...);
+      },
+      &Identity<v1::IssueTokenResponse>);
+}
+
+void Client::ListKeysAsync(const v1::ListKeysRequest& request,
+                           const CallOptions& call,
+                           ResultCallback<v1::ListKeysResponse> done) const {
+  auto state =
+      std::make_shared<AsyncCall<v1::ListKeysRequest, v1::ListKeysResponse>>();
+  state->request = request;
+  state->channel = channel_;
+  Prepare(state->context, call);
+  StartAsync(
+      stub_->async(), std::move(state), std::move(done),
+      [](AsyncStub* async, auto&&... args) {
+        async->ListKeys(std::forward<decltype(args)>(args)...);
+      },
+      &Identity<v1::ListKeysResponse>);
 }
 
 }  // namespace jwtauth::client

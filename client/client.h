@@ -1,36 +1,45 @@
 #ifndef JWTAUTH_CLIENT_CLIENT_H_
 #define JWTAUTH_CLIENT_CLIENT_H_
 
-// jwtauth::client::Client: a thin synchronous C++ client for
-// jwtauth.v1.AuthService (google-cloud-cpp shape). It wraps the generated
+// jwtauth::client::Client: the C++ client for jwtauth.v1.AuthService
+// (google-cloud-cpp shape), implementing ClientInterface
+// (client/client_interface.h). It wraps the generated
 // AuthService::StubInterface, puts a deadline on every call (the default
 // unless CallOptions overrides it) and returns absl::StatusOr. Only RPC
 // failures are errors: an invalid token is an OK VerifyResponse with
 // VerifyResult::valid == false (client/verify_result.h).
 //
-// Ownership: shares the channel (std::shared_ptr<grpc::Channel>) or owns the
-// injected stub. Thread-safe: gRPC stubs and channels may be used from many
-// threads; the Client holds no other mutable state. Movable, not copyable.
+// Sync calls block the calling thread; the *Async calls return at once and
+// run their callback on a gRPC thread (threading rules in
+// client_interface.h). Retries, TLS, keepalive and the user agent live on
+// the channel (client/channel_factory.h): Create() makes one, or pass a
+// shared channel to the constructor.
+//
+// Ownership: shares the channel or owns the injected stub; an async call in
+// flight keeps the channel alive, so the Client may be destroyed before its
+// callbacks run. Thread-safe: the Client holds no mutable state. Movable,
+// not copyable.
 //
 // Depends only on the generated stubs (no core/, no server/).
 //
-//   auto channel = grpc::CreateChannel("127.0.0.1:50051",
-//                                      grpc::InsecureChannelCredentials());
-//   jwtauth::client::Client client(channel);
-//   absl::StatusOr<jwtauth::client::VerifyResult> r = client.Verify(token);
+//   jwtauth::client::ClientOptions options;
+//   options.target = "127.0.0.1:50051";
+//   options.plaintext = true;
+//   absl::StatusOr<jwtauth::client::Client> client =
+//       jwtauth::client::Client::Create(options);
+//   if (!client.ok()) return client.status();
+//   absl::StatusOr<jwtauth::client::VerifyResult> r = client->Verify(token);
 //   if (r.ok() && r->valid) std::cout << r->claims.dump() << "\n";
 
 #include <memory>
-#include <string>
-#include <utility>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
-#include "absl/time/time.h"
+#include "client/client_interface.h"
+#include "client/client_options.h"
 #include "client/verify_result.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 
@@ -40,23 +49,14 @@ namespace jwtauth::client {
 // share numbers; code and message are kept, anything unknown → kUnknown).
 absl::Status StatusFromGrpc(const grpc::Status& status);
 
-struct ClientOptions {
-  // Deadline of each call unless CallOptions::timeout is set. Must be > 0.
-  absl::Duration default_timeout = absl::Seconds(10);
-};
-
-struct CallOptions {
-  // Overrides ClientOptions::default_timeout when > 0.
-  absl::Duration timeout = absl::ZeroDuration();
-  // Sent as metadata "authorization: Bearer <caller_token>" (IssueToken's
-  // caller-token authorization). Empty = none.
-  std::string caller_token;
-  // Extra metadata (lower-case keys).
-  std::vector<std::pair<std::string, std::string>> metadata;
-};
-
-class Client final {
+class Client final : public ClientInterface {
  public:
+  // A Client on a new channel (MakeChannel(options)). Errors name the bad
+  // option or unreadable file; nothing is dialled yet.
+  static absl::StatusOr<Client> Create(const ClientOptions& options);
+
+  // A Client on an existing channel, e.g. one shared with other Clients.
+  // Only options.default_timeout is used (the rest configures channels).
   explicit Client(std::shared_ptr<grpc::Channel> channel,
                   ClientOptions options = {});
   explicit Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
@@ -66,17 +66,34 @@ class Client final {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
+  using ClientInterface::IssueToken;
+  using ClientInterface::IssueTokenAsync;
+  using ClientInterface::ListKeys;
+  using ClientInterface::ListKeysAsync;
+  using ClientInterface::Verify;
+  using ClientInterface::VerifyAsync;
+
   // The wire response stays reachable as VerifyResult::raw.
   absl::StatusOr<VerifyResult> Verify(const v1::VerifyRequest& request,
-                                      const CallOptions& call = {}) const;
-  // Convenience: Verify with only the token set.
-  absl::StatusOr<VerifyResult> Verify(absl::string_view token,
-                                      const CallOptions& call = {}) const;
+                                      const CallOptions& call) const override;
   absl::StatusOr<v1::IssueTokenResponse> IssueToken(
-      const v1::IssueTokenRequest& request, const CallOptions& call = {}) const;
+      const v1::IssueTokenRequest& request,
+      const CallOptions& call) const override;
   absl::StatusOr<v1::ListKeysResponse> ListKeys(
-      const v1::ListKeysRequest& request = {},
-      const CallOptions& call = {}) const;
+      const v1::ListKeysRequest& request,
+      const CallOptions& call) const override;
+
+  void VerifyAsync(const v1::VerifyRequest& request, const CallOptions& call,
+                   ResultCallback<VerifyResult> done) const override;
+  void IssueTokenAsync(
+      const v1::IssueTokenRequest& request, const CallOptions& call,
+      ResultCallback<v1::IssueTokenResponse> done) const override;
+  void ListKeysAsync(const v1::ListKeysRequest& request,
+                     const CallOptions& call,
+                     ResultCallback<v1::ListKeysResponse> done) const override;
+
+  // The channel this Client talks on; null with an injected stub.
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
  private:
   void Prepare(grpc::ClientContext& context, const CallOptions& call) const;

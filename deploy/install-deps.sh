@@ -25,6 +25,8 @@ PACKAGES=(
 # CI-only tools: the format/lint gate (deploy/lint.sh) and the clang-tsa
 # preset (clang's thread-safety analysis).
 PACKAGES+=(clang clang-format clang-tidy)
+# Second crypto backend for core/ (the boringssl preset).
+PACKAGES+=(android-libboringssl-dev)
 # Test-only tools: Node.js runs the cross-language client tests.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PACKAGES+=(nodejs npm)
@@ -35,6 +37,13 @@ if [ "$BENCH" -eq 1 ]; then
   PACKAGES+=(nghttp2-client golang-go golang-google-grpc-dev
              golang-github-golang-jwt-jwt-dev golang-google-protobuf-dev
              protoc-gen-go protoc-gen-go-grpc)
+fi
+
+# tests/deploy renders deploy/k8s with `kubectl kustomize` and needs kubectl
+# >= 1.27 (kustomize v5). Debian 12's kubernetes-client is 1.20, too old, so
+# it is not installed here: take kubectl from the Kubernetes apt repository.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "install-deps: warning: kubectl (>= 1.27) not found; the 'deploy' tests will fail without it" >&2
 fi
 
 SUDO=""

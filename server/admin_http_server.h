@@ -15,15 +15,10 @@
 // handlers given at Start(), which must be thread-safe (they run on the
 // server's worker pool) and must never return secrets.
 //
-// Slow clients (slowloris): each connection serves one request
-// (Connection: close) and the whole request — head and any body — must
-// arrive within AdminServerOptions::request_timeout and
-// max_request_bytes, however slowly the client dribbles bytes; then the
-// connection is closed. `workers` connections are served at once (default
-// 32), so a handful of slow clients cannot starve /healthz, and none holds a
-// worker for longer than request_timeout.
-//
-// Owns its listener thread. Stop() (also run by the destructor) stops
+// Requests are bounded in time and size (slowloris) by BoundedHttpServer
+// (server/bounded_http_server.h): one request per connection, the whole
+// request within request_timeout and max_request_bytes, `workers` (default
+// 32) connections at once. Stop() (also run by the destructor) stops
 // accepting, waits for in-flight requests and joins. Thread-safe to Stop()
 // from any thread. Not copyable or movable.
 //
@@ -38,16 +33,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-
-namespace httplib {
-class Server;
-}
+#include "server/bounded_http_server.h"
 
 namespace jwtauth::server {
 
@@ -88,14 +79,7 @@ struct AdminHandlers {
   std::function<std::string()> jwks;  // JWKS JSON text
 };
 
-struct AdminServerOptions {
-  size_t workers = 32;  // connections served concurrently
-  // Time for a whole request to arrive, from when a worker takes the
-  // connection; the connection is closed when it runs out.
-  absl::Duration request_timeout = absl::Seconds(5);
-  size_t max_request_bytes = 16 * 1024;  // request line + headers + body
-  absl::Duration write_timeout = absl::Seconds(5);  // per send
-};
+using AdminServerOptions = HttpServerOptions;
 
 class AdminHttpServer final {
  public:
@@ -106,20 +90,13 @@ class AdminHttpServer final {
   AdminHttpServer(const AdminHttpServer&) = delete;
   AdminHttpServer& operator=(const AdminHttpServer&) = delete;
 
-  int port() const { return port_; }
+  int port() const;
   void Stop();
 
  private:
-  class BoundedServer;  // httplib::Server with bounded requests (.cc)
   AdminHttpServer() = default;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<BoundedHttpServer> http_;
 };
-
-// Splits "host:port" / "[v6]:port". InvalidArgument if malformed.
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
-    absl::string_view address);
 
 }  // namespace jwtauth::server
 

@@ -370,4 +370,12 @@ AdminHandlers MakeAdminHandlers(const Application* app, Metrics* metrics) {
   return handlers;
 }
 
+PublicHandlers MakePublicHandlers(const Application* app) {
+  PublicHandlers handlers;
+  handlers.jwks = [app] { return app->PublicJwksJson(); };
+  handlers.issuer = [app] { return app->config()->signing.issuer; };
+  handlers.jwks_uri = [app] { return PublicJwksUri(*app->config()); };
+  return handlers;
+}
+
 }  // namespace jwtauth::server

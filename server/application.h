@@ -51,6 +51,7 @@
 #include "server/config_watcher.h"
 #include "server/logging.h"
 #include "server/metrics.h"
+#include "server/public_http_server.h"
 #include "server/readiness.h"
 #include "server/service_context.h"
 #include "server/serving_state_builder.h"
@@ -169,6 +170,10 @@ class Application final {
 // /metrics from `metrics`, /readyz from app->Readiness(), the JWKS from
 // app->PublicJwksJson(). Both pointers must outlive the handlers.
 AdminHandlers MakeAdminHandlers(const Application* app, Metrics* metrics);
+// The public port's handlers (server/public_http_server.h): the same JWKS,
+// the issuer and jwks_uri of the current generation's config. `app` must
+// outlive them.
+PublicHandlers MakePublicHandlers(const Application* app);
 
 }  // namespace jwtauth::server
 

@@ -13,7 +13,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "core/algorithm.h"
 #include "core/status_macros.h"
 #include "server/issue_config.h"
@@ -44,6 +46,23 @@ std::vector<std::string> ServerConfig::WatchedFiles() const {
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
   return files;
+}
+
+namespace {
+
+bool IsHttpUrl(absl::string_view url) {
+  return absl::StartsWith(url, "https://") || absl::StartsWith(url, "http://");
+}
+
+}  // namespace
+
+std::string PublicJwksUri(const ServerConfig& config) {
+  absl::string_view base = config.server.public_base_url.empty()
+                               ? absl::string_view(config.signing.issuer)
+                               : config.server.public_base_url;
+  while (absl::ConsumeSuffix(&base, "/")) {
+  }
+  return absl::StrCat(base, "/.well-known/jwks.json");
 }
 
 bool IsLoopbackListenAddress(absl::string_view address) {
@@ -91,66 +110,6 @@ IssuerOptions ToIssuerOptions(const ServerConfig& config) {
 }
 
 namespace {
-
-absl::StatusOr<TlsConfig> ParseTls(const ConfigNode& n) {
-  JWTAUTH_RETURN_IF_ERROR(n.ExpectMap(
-      {"cert_file", "key_file", "client_ca_file", "require_client_cert"}));
-  TlsConfig t;
-  t.location = n.location();
-  JWTAUTH_RETURN_IF_ERROR(n.ReadFile("cert_file", &t.cert_file));
-  JWTAUTH_RETURN_IF_ERROR(n.ReadFile("key_file", &t.key_file));
-  JWTAUTH_RETURN_IF_ERROR(n.ReadFile("client_ca_file", &t.client_ca_file));
-  JWTAUTH_RETURN_IF_ERROR(
-      n.Read("require_client_cert", &t.require_client_cert));
-  if (t.cert_file.empty() || t.key_file.empty()) {
-    return n.Error("cert_file and key_file are both required");
-  }
-  if (t.require_client_cert && t.client_ca_file.empty()) {
-    return n["require_client_cert"].Error(
-        "needs client_ca_file to verify client certificates");
-  }
-  return t;
-}
-
-absl::Status ParseThreading(const ConfigNode& n, ServerSection& s) {
-  std::string threading = "async";
-  JWTAUTH_RETURN_IF_ERROR(n.Read("threading", &threading));
-  if (threading == "async") {
-    s.threading = ServerThreading::kAsync;
-  } else if (threading == "callback") {
-    s.threading = ServerThreading::kCallback;
-  } else {
-    return n["threading"].Error("expected async or callback");
-  }
-  JWTAUTH_RETURN_IF_ERROR(n.ReadInt("async_queues", 0, 64, &s.async_queues));
-  return n.ReadInt("async_threads_per_queue", 1, 16,
-                   &s.async_threads_per_queue);
-}
-
-absl::Status ParseServerSection(const ConfigNode& n, ServerSection& s) {
-  JWTAUTH_RETURN_IF_ERROR(
-      n.ExpectMap({"listen", "admin_listen", "admin_verbose", "tls",
-                   "shutdown_grace", "drain_delay", "watch_interval",
-                   "threading", "async_queues", "async_threads_per_queue"}));
-  JWTAUTH_RETURN_IF_ERROR(n.ReadNonEmpty("listen", &s.listen));
-  JWTAUTH_RETURN_IF_ERROR(n.Read("admin_listen", &s.admin_listen));
-  JWTAUTH_RETURN_IF_ERROR(n.Read("admin_verbose", &s.admin_verbose));
-  if (n.Has("tls")) {
-    JWTAUTH_ASSIGN_OR_RETURN(s.tls, ParseTls(n["tls"]));
-  }
-  JWTAUTH_RETURN_IF_ERROR(n.Read("shutdown_grace", &s.shutdown_grace));
-  JWTAUTH_RETURN_IF_ERROR(n.Read("watch_interval", &s.watch_interval));
-  JWTAUTH_RETURN_IF_ERROR(n.Read("drain_delay", &s.drain_delay));
-  JWTAUTH_RETURN_IF_ERROR(ParseThreading(n, s));
-  if (s.listen.find(':') == std::string::npos) {
-    return n["listen"].Error("expected host:port");
-  }
-  if (!s.admin_listen.empty() &&
-      s.admin_listen.find(':') == std::string::npos) {
-    return n["admin_listen"].Error("expected host:port");
-  }
-  return absl::OkStatus();
-}
 
 absl::Status ParseLimits(const ConfigNode& n, LimitsConfig& l) {
   JWTAUTH_RETURN_IF_ERROR(
@@ -243,6 +202,15 @@ absl::Status CheckAcrossSections(const ConfigNode& root,
                          c.issue.exchange_caller_providers));
   JWTAUTH_RETURN_IF_ERROR(CheckProviderNames(
       root, c, "issue.direct.caller_providers", c.issue.caller_providers));
+  if (!c.server.public_listen.empty()) {
+    const ConfigNode at = root.Find("server.public_listen");
+    if (!c.signing.configured()) return at.Error("needs a signing key");
+    if (c.server.public_base_url.empty() && !IsHttpUrl(c.signing.issuer)) {
+      return at.Error(
+          "needs server.public_base_url (signing.issuer is not an http(s) "
+          "URL)");
+    }
+  }
   // The token lifetime limits have one owner: report its verdict at the
   // YAML value. They are checked with or without a signing key, so a bad
   // value is refused now rather than when a key is added later; only the

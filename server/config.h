@@ -16,9 +16,10 @@
 // "env NAME: reason"). Secret values never appear in an error or in any
 // printable form of the config: they are held in `Secret`.
 //
-// Each section has its own file pair (key_source_config, provider_config,
-// signing_config, issue_config); this one holds the top level, the small
-// sections (server, limits, cache, log) and the checks across sections.
+// Each section has its own file pair (server_section_config,
+// key_source_config, provider_config, signing_config, issue_config); this
+// one holds the top level, the small sections (limits, cache, log) and the
+// checks across sections.
 // Limits owned by core (Policy::Create, ValidateIssuerOptions) are checked
 // there, once, and reported here at the YAML value.
 //
@@ -49,45 +50,11 @@
 #include "server/config_reader.h"
 #include "server/key_source_config.h"
 #include "server/provider_config.h"
+#include "server/server_section_config.h"
 #include "server/service_context.h"
 #include "server/signing_config.h"
 
 namespace jwtauth::server {
-
-struct TlsConfig {
-  std::string cert_file;       // absolute
-  std::string key_file;        // absolute
-  std::string client_ca_file;  // absolute; "" = no client certs requested
-  bool require_client_cert = false;
-  Location location;
-};
-
-// How the gRPC services are driven (server.threading).
-enum class ServerThreading {
-  kAsync,     // completion queues, each polled by dedicated threads
-  kCallback,  // gRPC's callback API on its own thread pool
-};
-
-struct ServerSection {
-  std::string listen = "127.0.0.1:50051";
-  std::string admin_listen = "127.0.0.1:9090";  // "" = no admin server
-  // /readyz shows full source ids (file paths, env var names, JWKS URLs
-  // with query) and fetch errors. Only for an admin port that untrusted
-  // callers cannot reach; /metrics and ListKeys stay redacted regardless.
-  bool admin_verbose = false;
-  std::optional<TlsConfig> tls;
-  absl::Duration shutdown_grace = absl::Seconds(20);
-  // After SIGTERM: keep serving (health NOT_SERVING, /readyz 503) this long
-  // so load balancers stop routing here, then stop accepting and drain.
-  absl::Duration drain_delay = absl::ZeroDuration();
-  // Poll interval of the config/secret file watcher; 0 = no watching.
-  absl::Duration watch_interval = absl::Seconds(2);
-  ServerThreading threading = ServerThreading::kAsync;
-  // Async only: completion queues (0 = one per CPU core) and the threads
-  // polling each; handlers run inline on the polling thread.
-  int async_queues = 0;
-  int async_threads_per_queue = 2;
-};
 
 struct LimitsConfig {
   int64_t max_token_bytes = 8192;
@@ -157,6 +124,10 @@ absl::Status ApplyEnvOverrides(const GetEnvFunction& getenv,
 ProviderOptions ToProviderOptions(const ProviderConfig& provider,
                                   const LimitsConfig& limits);
 IssuerOptions ToIssuerOptions(const ServerConfig& config);
+
+// The jwks_uri the public port announces: server.public_base_url (or
+// signing.issuer) + "/.well-known/jwks.json".
+std::string PublicJwksUri(const ServerConfig& config);
 
 // True for "127.0.0.1:N", "[::1]:N", "localhost:N".
 bool IsLoopbackListenAddress(absl::string_view address);

@@ -1,10 +1,6 @@
 #include "server/grpc_server.h"
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <utility>
 
@@ -12,6 +8,8 @@
 #include "core/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/connection_options.h"
+#include "server/tls_credentials.h"
 
 namespace jwtauth::server {
 namespace {
@@ -19,38 +17,11 @@ namespace {
 constexpr int kMaxReceiveMessageBytes = 1 << 20;
 constexpr absl::Duration kHealthPollInterval = absl::Milliseconds(100);
 
-absl::StatusOr<std::string> ReadTlsFile(const TlsConfig& tls,
-                                        const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(tls.location.Error(
-        absl::StrCat("cannot read ", path, ": ", std::strerror(errno))));
-  }
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
 GrpcServer::Credentials(const ServerSection& server) {
-  if (!server.tls.has_value()) return grpc::InsecureServerCredentials();
-  const TlsConfig& tls = *server.tls;
-  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  JWTAUTH_ASSIGN_OR_RETURN(pair.cert_chain, ReadTlsFile(tls, tls.cert_file));
-  JWTAUTH_ASSIGN_OR_RETURN(pair.private_key, ReadTlsFile(tls, tls.key_file));
-  grpc::SslServerCredentialsOptions opts;
-  opts.pem_key_cert_pairs.push_back(std::move(pair));
-  if (tls.client_ca_file.empty()) {
-    opts.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
-    return grpc::SslServerCredentials(opts);
-  }
-  JWTAUTH_ASSIGN_OR_RETURN(opts.pem_root_certs,
-                           ReadTlsFile(tls, tls.client_ca_file));
-  opts.client_certificate_request =
-      tls.require_client_cert
-          ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
-  return grpc::SslServerCredentials(opts);
+  return ServerCredentialsFor(server);
 }
 
 GrpcServer::GrpcServer(ServiceContext context)
@@ -75,6 +46,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     builder.RegisterService(&s->ext_authz_service_);
   }
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  ApplyConnectionOptions(server.connection, builder);
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(

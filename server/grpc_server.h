@@ -7,7 +7,8 @@
 // `server.tls`. `server.threading` picks how AuthService and Check are
 // driven: `async` (AsyncTransport: completion queues with dedicated polling
 // threads, server/async_transport.h) or `callback` (gRPC's callback API);
-// either way the handlers never block.
+// either way the handlers never block. `server.connection` (maximum
+// connection age, keepalive; server/connection_options.h) applies to both.
 //
 // Health starts NOT_SERVING; FollowReadiness() runs one thread that mirrors
 // a readiness predicate into it (checked every 100 ms, transitions logged
@@ -46,9 +47,10 @@ namespace jwtauth::server {
 
 class GrpcServer final {
  public:
-  // Plaintext without `server.tls`; else the certificate, key and optional
-  // client CA read from their files. InvalidArgument naming the tls entry
-  // when a file cannot be read.
+  // ServerCredentialsFor(server) (server/tls_credentials.h): plaintext
+  // without `server.tls`; else the certificate, key and optional client CA
+  // from their files, re-read when they change. InvalidArgument naming the
+  // tls entry when a file cannot be read.
   static absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
       const ServerSection& server);
 

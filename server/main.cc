@@ -40,6 +40,7 @@
 #include "server/grpc_server.h"
 #include "server/logging.h"
 #include "server/metrics.h"
+#include "server/public_http_server.h"
 
 #ifndef JWTAUTH_VERSION
 #define JWTAUTH_VERSION "0.0.0"
@@ -147,7 +148,7 @@ void WaitForShutdownSignal(Logger& logger) {
 // Unready first, still serving for server.drain_delay so load balancers
 // and Kubernetes endpoints stop routing here; then drain and stop.
 void ShutDown(Application& app, GrpcServer& grpc, AdminHttpServer* admin,
-              Logger& logger) {
+              PublicHttpServer* pub, Logger& logger) {
   app.BeginShutdown();
   grpc.StopServing();
   const absl::Duration drain_delay = app.config()->server.drain_delay;
@@ -160,6 +161,7 @@ void ShutDown(Application& app, GrpcServer& grpc, AdminHttpServer* admin,
   app.StopWatching();
   app.StopRefresher();
   if (admin != nullptr) admin->Stop();
+  if (pub != nullptr) pub->Stop();
   logger.Log(LogLevel::kInfo, "stopped");
 }
 
@@ -186,16 +188,28 @@ int Serve(const ServerConfig& config, Application& app,
     }
     admin = *std::move(started);
   }
+  std::unique_ptr<PublicHttpServer> pub;
+  if (!config.server.public_listen.empty()) {
+    auto started = PublicHttpServer::Start(config.server.public_listen,
+                                           MakePublicHandlers(&app));
+    if (!started.ok()) {
+      std::fprintf(stderr, "jwtauth-server: %s\n",
+                   std::string(started.status().message()).c_str());
+      return kExitRuntime;
+    }
+    pub = *std::move(started);
+  }
   app.StartWatching();
   (*grpc)->FollowReadiness([&app] { return app.Ready(); }, &logger);
   logger.Log(LogLevel::kInfo, "serving",
              {{"grpc_port", absl::StrCat((*grpc)->port())},
               {"admin_port", absl::StrCat(admin ? admin->port() : 0)},
+              {"public_port", absl::StrCat(pub ? pub->port() : 0)},
               {"listen", config.server.listen},
               {"tls", config.server.tls ? "true" : "false"},
               {"version", JWTAUTH_VERSION}});
   WaitForShutdownSignal(logger);
-  ShutDown(app, **grpc, admin.get(), logger);
+  ShutDown(app, **grpc, admin.get(), pub.get(), logger);
   return kExitOk;
 }
 

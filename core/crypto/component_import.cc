@@ -1,43 +1,18 @@
 #include "core/crypto/component_import.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
 
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/status/status.h"
+#include "core/crypto/key_build.h"
 #include "core/crypto/pkey_import.h"
 #include "core/crypto/ssl_ptr.h"
 #include "core/crypto/ssl_util.h"
 
 namespace jwtauth::crypto::internal {
-namespace {
-
-absl::StatusOr<SslUniquePtr<EVP_PKEY>> FromData(const char* key_type,
-                                                int selection,
-                                                OSSL_PARAM_BLD* bld) {
-  SslUniquePtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld));
-  SslUniquePtr<EVP_PKEY_CTX> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, key_type, nullptr));
-  if (params == nullptr || ctx == nullptr)
-    return InternalFailure("cannot build key");
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) != 1) {
-    ERR_clear_error();
-    return nullptr;
-  }
-  return SslUniquePtr<EVP_PKEY>(raw);
-}
-
-}  // namespace
 
 absl::StatusOr<KeyMaterial> KeyFromRsaComponents(
     const RsaComponents& c, const KeyStrengthPolicy& policy) {
@@ -57,27 +32,7 @@ absl::StatusOr<KeyMaterial> KeyFromRsaComponents(
   if (c.e.size() > c.n.size()) {
     return absl::InvalidArgumentError(kBadRsaExponent);
   }
-  SslUniquePtr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
-  if (bld == nullptr) return InternalFailure("cannot build key");
-  // The builder keeps pointers to the BIGNUMs until to_param().
-  std::vector<SslUniquePtr<BIGNUM>> bns;
-  auto push = [&](const char* name, const std::string& bytes) {
-    if (bytes.empty()) return true;
-    bns.push_back(BnFromBytes(bytes));
-    return bns.back() != nullptr &&
-           OSSL_PARAM_BLD_push_BN(bld.get(), name, bns.back().get()) == 1;
-  };
-  if (!push(OSSL_PKEY_PARAM_RSA_N, c.n) || !push(OSSL_PKEY_PARAM_RSA_E, c.e) ||
-      !push(OSSL_PKEY_PARAM_RSA_D, c.d) ||
-      !push(OSSL_PKEY_PARAM_RSA_FACTOR1, c.p) ||
-      !push(OSSL_PKEY_PARAM_RSA_FACTOR2, c.q) ||
-      !push(OSSL_PKEY_PARAM_RSA_EXPONENT1, c.dp) ||
-      !push(OSSL_PKEY_PARAM_RSA_EXPONENT2, c.dq) ||
-      !push(OSSL_PKEY_PARAM_RSA_COEFFICIENT1, c.qi)) {
-    return InternalFailure("cannot build key");
-  }
-  auto pkey = FromData(
-      "RSA", has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, bld.get());
+  auto pkey = BuildRsaKey(c);
   if (!pkey.ok()) return pkey.status();
   if (*pkey == nullptr) return InvalidKey("invalid RSA key");
   return ImportPkey(std::move(*pkey), has_private, policy);
@@ -103,28 +58,8 @@ absl::StatusOr<KeyMaterial> KeyFromEcComponents(const EcComponents& c) {
   point.push_back('\x04');
   point.append(c.x);
   point.append(c.y);
-  const char* group = OBJ_nid2sn(CurveNid(c.curve));
-  SslUniquePtr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
-  SslUniquePtr<BIGNUM> d;
-  if (bld == nullptr || group == nullptr ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME,
-                                      group, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                       point.data(), point.size()) != 1) {
-    return InternalFailure("cannot build key");
-  }
-  if (has_private) {
-    d = BnFromBytes(c.d);
-    if (d == nullptr ||
-        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) !=
-            1) {
-      return InternalFailure("cannot build key");
-    }
-  }
-  auto pkey = FromData(
-      "EC", has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, bld.get());
+  auto pkey = BuildEcKey(c.curve, point, c.d);
   if (!pkey.ok()) return pkey.status();
-  // Import decodes the point and fails if it is not on the curve.
   if (*pkey == nullptr) return InvalidKey("EC point is not on the curve");
   auto km = ImportPkey(std::move(*pkey), has_private, KeyStrengthPolicy{});
   if (km.ok() && km->curve() != c.curve) return InvalidKey("EC curve mismatch");

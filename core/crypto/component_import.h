@@ -4,8 +4,8 @@
 // Key import from raw JWK components (RsaComponents, EcComponents,
 // OkpComponents) behind KeyMaterial::FromRsa / FromEc / FromOkp: sizes are
 // checked before any arithmetic on attacker-sized numbers, keys are built
-// with EVP_PKEY_fromdata, and every key then passes ImportPkey. Internal to
-// core/crypto. Stateless and thread-safe.
+// by the backend's key_build.h, and every key then passes ImportPkey. Internal
+// to core/crypto. Stateless and thread-safe.
 
 #include "absl/status/statusor.h"
 #include "core/crypto/key_material.h"

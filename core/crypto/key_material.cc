@@ -1,7 +1,6 @@
 #include "core/crypto/key_material.h"
 
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
@@ -16,6 +15,7 @@
 #include "absl/status/status.h"
 #include "core/crypto/component_import.h"
 #include "core/crypto/key_material_impl.h"
+#include "core/crypto/key_params.h"
 #include "core/crypto/pem_import.h"
 #include "core/crypto/pkey_import.h"
 #include "core/crypto/signature_verifier.h"
@@ -27,7 +27,6 @@ namespace {
 
 using internal::BioContents;
 using internal::BnToBytes;
-using internal::GetBn;
 using internal::InternalFailure;
 using internal::ParsePublicDer;
 using internal::PublicDer;
@@ -144,28 +143,26 @@ bool KeyMaterial::Fits(Algorithm alg) const {
 absl::StatusOr<RsaComponents> KeyMaterial::RsaPublic() const {
   if (impl_->type != KeyType::kRsa)
     return absl::FailedPreconditionError("not an RSA key");
-  SslUniquePtr<BIGNUM> n = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_RSA_N);
-  SslUniquePtr<BIGNUM> e = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_RSA_E);
-  if (n == nullptr || e == nullptr)
+  internal::RsaPublicNumbers rsa = internal::GetRsaPublic(impl_->pkey_ptr());
+  if (rsa.n == nullptr || rsa.e == nullptr)
     return InternalFailure("cannot export RSA key");
   RsaComponents out;
-  out.n = BnToBytes(n.get());
-  out.e = BnToBytes(e.get());
+  out.n = BnToBytes(rsa.n.get());
+  out.e = BnToBytes(rsa.e.get());
   return out;
 }
 
 absl::StatusOr<EcComponents> KeyMaterial::EcPublic() const {
   if (impl_->type != KeyType::kEc)
     return absl::FailedPreconditionError("not an EC key");
-  SslUniquePtr<BIGNUM> x = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_EC_PUB_X);
-  SslUniquePtr<BIGNUM> y = GetBn(impl_->pkey_ptr(), OSSL_PKEY_PARAM_EC_PUB_Y);
-  if (x == nullptr || y == nullptr)
+  internal::EcPublicPoint point = internal::GetEcPublic(impl_->pkey_ptr());
+  if (point.x == nullptr || point.y == nullptr)
     return InternalFailure("cannot export EC key");
   const int field = static_cast<int>(internal::CurveFieldBytes(impl_->curve));
   EcComponents out;
   out.curve = impl_->curve;
-  out.x = BnToBytes(x.get(), field);
-  out.y = BnToBytes(y.get(), field);
+  out.x = BnToBytes(point.x.get(), field);
+  out.y = BnToBytes(point.y.get(), field);
   return out;
 }
 

@@ -6,9 +6,10 @@
 // includes this header.
 //
 // Immutable after construction and shared (std::shared_ptr<const Impl>) by all
-// copies of a KeyMaterial and by every verifier built from it. The EVP_PKEY is
-// provider-native (never a legacy key), so concurrent read-only use by many
-// threads is safe. The secret is wiped on destruction.
+// copies of a KeyMaterial and by every verifier built from it. The EVP_PKEY
+// went through MakeShareable (key_params.h: provider-native on OpenSSL 3,
+// never a legacy key), so concurrent read-only use by many threads is safe. The
+// secret is wiped on destruction.
 
 #include <openssl/crypto.h>
 

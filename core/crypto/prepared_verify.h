@@ -15,6 +15,10 @@
 // ourselves would not help: the provider fetches its own at init, which
 // happens once here anyway.
 //
+// That is the OpenSSL 3 backend (prepared_verify_openssl.cc). The BoringSSL
+// backend (prepared_verify_boringssl.cc) initialises a fresh context per call
+// instead: its init fetches nothing, and it cannot copy Ed25519 contexts.
+//
 // Thread-safe: the template is built on first use and published with a
 // compare-and-swap (a thread that loses the race frees its own), then only
 // ever read: copy_ex takes it as const and takes references on the shared
@@ -50,7 +54,8 @@ class PreparedVerify final {
               size_t sig_len) const;
 
  private:
-  // The initialised context, built on first use; null if building failed.
+  // The initialised context, built on first use; null if building failed
+  // (OpenSSL 3 backend only).
   const EVP_MD_CTX* Template() const;
 
   EVP_PKEY* const pkey_;    // not owned

@@ -23,8 +23,7 @@ class RsaVerifier final : public SignatureVerifier {
   RsaVerifier(Algorithm alg, KeyMaterial key)
       : alg_(alg),
         key_(std::move(key)),
-        sig_len_(
-            static_cast<size_t>(EVP_PKEY_get_size(key_.impl().pkey_ptr()))),
+        sig_len_(static_cast<size_t>(EVP_PKEY_size(key_.impl().pkey_ptr()))),
         prepared_(key_.impl().pkey_ptr(), internal::EvpMd(HashFor(alg)),
                   IsPss(alg)) {}
   Algorithm algorithm() const override { return alg_; }

@@ -12,8 +12,6 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/params.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -24,6 +22,8 @@ namespace internal {
 template <typename T>
 struct SslDeleter;
 
+// Types both backends share. A backend file declares its own (OSSL_PARAM,
+// RSA, EC_KEY) with the same macro, inside jwtauth::crypto::internal.
 #define JWTAUTH_SSL_DELETER(type, free_fn)         \
   template <>                                      \
   struct SslDeleter<type> {                        \
@@ -35,17 +35,11 @@ JWTAUTH_SSL_DELETER(BIGNUM, BN_clear_free);
 JWTAUTH_SSL_DELETER(BN_CTX, BN_CTX_free);
 JWTAUTH_SSL_DELETER(EC_GROUP, EC_GROUP_free);
 JWTAUTH_SSL_DELETER(ECDSA_SIG, ECDSA_SIG_free);
-JWTAUTH_SSL_DELETER(EVP_MAC, EVP_MAC_free);
-JWTAUTH_SSL_DELETER(EVP_MAC_CTX, EVP_MAC_CTX_free);
 JWTAUTH_SSL_DELETER(EVP_MD_CTX, EVP_MD_CTX_free);
 JWTAUTH_SSL_DELETER(EVP_PKEY, EVP_PKEY_free);
 JWTAUTH_SSL_DELETER(EVP_PKEY_CTX, EVP_PKEY_CTX_free);
-JWTAUTH_SSL_DELETER(OSSL_PARAM, OSSL_PARAM_free);
-JWTAUTH_SSL_DELETER(OSSL_PARAM_BLD, OSSL_PARAM_BLD_free);
 JWTAUTH_SSL_DELETER(PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free);
 JWTAUTH_SSL_DELETER(X509, X509_free);
-
-#undef JWTAUTH_SSL_DELETER
 
 }  // namespace internal
 

@@ -1,6 +1,7 @@
 #include "core/crypto/ssl_util.h"
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
@@ -76,8 +77,14 @@ size_t CurveFieldBytes(Curve curve) {
 }
 
 bool ConfigureRsaPss(EVP_PKEY_CTX* pctx, const EVP_MD* md) {
+  // Salt length = digest length is -1 on both backends: OpenSSL 3 names it
+  // RSA_PSS_SALTLEN_DIGEST, BoringSSL documents the bare -1 (and defaults to
+  // -2, "recover from the signature", which would accept any salt length:
+  // so the call is never left out).
+  constexpr int kSaltLengthIsDigestLength = -1;
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kSaltLengthIsDigestLength) ==
+             1 &&
          EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
 }
 
@@ -120,15 +127,6 @@ const unsigned char* Bytes(absl::string_view s) {
 SslUniquePtr<BIGNUM> BnFromBytes(absl::string_view bytes) {
   return SslUniquePtr<BIGNUM>(
       BN_bin2bn(Bytes(bytes), static_cast<int>(bytes.size()), nullptr));
-}
-
-SslUniquePtr<BIGNUM> GetBn(const EVP_PKEY* pkey, const char* name) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1) {
-    ERR_clear_error();
-    return nullptr;
-  }
-  return SslUniquePtr<BIGNUM>(bn);
 }
 
 std::string BnToBytes(const BIGNUM* bn, int pad_to) {

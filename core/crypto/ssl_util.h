@@ -61,8 +61,6 @@ const unsigned char* Bytes(absl::string_view s);
 
 // Big-endian unsigned bytes → BIGNUM; null on allocation failure.
 SslUniquePtr<BIGNUM> BnFromBytes(absl::string_view bytes);
-// Reads a BIGNUM parameter of `pkey` (N, E, D, FACTOR1, ...); null if absent.
-SslUniquePtr<BIGNUM> GetBn(const EVP_PKEY* pkey, const char* name);
 // Big-endian bytes of `bn`, left-padded with zeros to `pad_to` if positive.
 std::string BnToBytes(const BIGNUM* bn, int pad_to = 0);
 

@@ -15,13 +15,15 @@
 // A summary table with the ratios to Raw is printed at the end.
 //
 // This binary is a measuring tool, not product code: it is the one place
-// outside core/crypto that includes <openssl/*>, to build the baseline.
+// outside core/crypto that includes <openssl/*>, to build the baseline. It
+// builds on either crypto backend (raw_evp.h); the boringssl preset also
+// builds verify_benchmark_openssl, the same program on OpenSSL 3, and
+// tests/bench/compare_backends.sh runs the two in one session.
 //
 //   cmake --preset release -B build/release
 //   cmake --build build/release --target verify_benchmark -j2
 //   build/release/tests/bench/verify_benchmark
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -48,6 +50,7 @@
 #include "core/key_store.h"
 #include "core/verifier.h"
 #include "nlohmann/json.hpp"
+#include "tests/bench/raw_evp.h"
 #include "tests/testutil/fake_clock.h"
 
 namespace jwtauth {
@@ -192,7 +195,7 @@ bool IsPss(Algorithm alg) {
 
 bool SetPss(EVP_PKEY_CTX* pctx, const EVP_MD* md) {
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, /*digest length=*/-1) == 1 &&
          EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
 }
 
@@ -239,7 +242,7 @@ bool RawNaiveVerify(const Fixture& f) {
 //            the R||S → DER conversion);
 //   EdDSA    EVP_DigestVerify on one EVP_MD_CTX initialised once.
 struct RawBest {
-  EVP_MD* md = nullptr;  // fetched once
+  const EVP_MD* md = nullptr;  // fetched once (bench::FetchMd)
   EVP_MD_CTX* md_ctx = nullptr;
   EVP_MD_CTX* inner = nullptr;  // HS*: H(K ^ ipad) state
   EVP_MD_CTX* outer = nullptr;  // HS*: H(K ^ opad) state
@@ -247,7 +250,7 @@ struct RawBest {
 };
 
 void InitHmacPads(const Fixture& f, RawBest& b) {
-  const size_t block = static_cast<size_t>(EVP_MD_get_block_size(b.md));
+  const size_t block = static_cast<size_t>(EVP_MD_block_size(b.md));
   std::string k = f.secret;
   if (k.size() > block) Die("HMAC secret longer than a block");
   k.resize(block, '\0');
@@ -274,13 +277,13 @@ RawBest MakeRawBest(const Fixture& f) {
       Die("EVP_DigestVerifyInit");
     return b;
   }
-  b.md = EVP_MD_fetch(nullptr, EVP_MD_get0_name(Md(f.alg)), nullptr);
+  b.md = bench::FetchMd(Md(f.alg));
   if (b.md == nullptr) Die("EVP_MD_fetch");
   if (KeyTypeFor(f.alg) == KeyType::kOct) {
     InitHmacPads(f, b);
     return b;
   }
-  b.pkey_ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, f.pkey, nullptr);
+  b.pkey_ctx = bench::NewPkeyCtx(f.pkey);
   if (b.pkey_ctx == nullptr || EVP_PKEY_verify_init(b.pkey_ctx) != 1 ||
       EVP_PKEY_CTX_set_signature_md(b.pkey_ctx, b.md) != 1 ||
       (IsPss(f.alg) && !SetPss(b.pkey_ctx, b.md))) {
@@ -336,7 +339,7 @@ void FreeRawBest(RawBest& b) {
   EVP_MD_CTX_free(b.outer);
   EVP_MD_CTX_free(b.inner);
   EVP_MD_CTX_free(b.md_ctx);
-  EVP_MD_free(b.md);
+  bench::FreeMd(b.md);
 }
 
 void BM_Raw(benchmark::State& state, Algorithm alg) {

@@ -7,8 +7,12 @@
 
 #include "client/client.h"
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "core/algorithm.h"
@@ -209,6 +213,114 @@ TEST_F(ClientTest, UnreachableServerIsUnavailable) {
   EXPECT_THAT(r,
               ::testing::AnyOf(StatusIs(absl::StatusCode::kUnavailable),
                                StatusIs(absl::StatusCode::kDeadlineExceeded)));
+}
+
+// ---- Async ----------------------------------------------------------------
+
+TEST_F(ClientTest, VerifyAsyncCallbackRunsOnAGrpcThread) {
+  Client client(channel_);
+  v1::VerifyRequest req;
+  req.set_token("good");
+  absl::Notification done;
+  absl::StatusOr<VerifyResult> result;
+  std::thread::id callback_thread;
+  client.VerifyAsync(req, {}, [&](absl::StatusOr<VerifyResult> r) {
+    result = std::move(r);
+    callback_thread = std::this_thread::get_id();
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_THAT(result, IsOk());
+  EXPECT_TRUE(result->valid);
+  EXPECT_EQ(result->claims["sub"], "alice");
+  EXPECT_NE(callback_thread, std::this_thread::get_id());
+}
+
+TEST_F(ClientTest, VerifyAsyncFutureCarriesInvalidResultsAndErrors) {
+  Client client(channel_);
+  v1::VerifyRequest forged;
+  forged.set_token("forged");
+  v1::VerifyRequest bad;
+  bad.set_token("bad-request");
+  auto invalid = client.VerifyAsync(forged);
+  auto error = client.VerifyAsync(bad);
+  absl::StatusOr<VerifyResult> r = invalid.get();
+  ASSERT_THAT(r, IsOk());
+  EXPECT_FALSE(r->valid);
+  EXPECT_EQ(r->reason, v1::SIGNATURE_INVALID);
+  absl::StatusOr<VerifyResult> e = error.get();
+  EXPECT_THAT(e, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(e.status().message(), "unknown provider");
+}
+
+TEST_F(ClientTest, AsyncCallHonoursTheDeadline) {
+  Client client(channel_, ClientOptions{.default_timeout = absl::Minutes(10)});
+  v1::VerifyRequest req;
+  req.set_token("hang");
+  CallOptions call;
+  call.timeout = absl::Milliseconds(200);
+  auto future = client.VerifyAsync(req, call);
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  EXPECT_THAT(future.get(), StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+TEST_F(ClientTest, CallbackOutlivesTheClient) {
+  absl::Notification done;
+  absl::StatusOr<VerifyResult> result;
+  {
+    Client client(channel_,
+                  ClientOptions{.default_timeout = absl::Milliseconds(300)});
+    v1::VerifyRequest req;
+    req.set_token("hang");
+    client.VerifyAsync(req, {}, [&](absl::StatusOr<VerifyResult> r) {
+      result = std::move(r);
+      done.Notify();
+    });
+  }
+  channel_.reset();  // the call in flight holds the last reference
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+TEST_F(ClientTest, IssueTokenAndListKeysAsyncSendCallOptions) {
+  Client client(channel_);
+  v1::IssueTokenRequest issue;
+  issue.set_subject("alice");
+  CallOptions as_caller;
+  as_caller.caller_token = "abc.def.ghi";
+  auto issued = client.IssueTokenAsync(issue, as_caller);
+  auto refused = client.IssueTokenAsync(issue);
+  v1::ListKeysRequest list;
+  list.set_provider("p1");
+  CallOptions extra;
+  extra.metadata = {{"x-extra", "v"}};
+  auto keys = client.ListKeysAsync(list, extra);
+
+  absl::StatusOr<v1::IssueTokenResponse> token = issued.get();
+  ASSERT_THAT(token, IsOk());
+  EXPECT_EQ(token->token(), "Bearer abc.def.ghi|alice");
+  EXPECT_THAT(refused.get(), StatusIs(absl::StatusCode::kPermissionDenied));
+  absl::StatusOr<v1::ListKeysResponse> listed = keys.get();
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->keys_size(), 1);
+  EXPECT_EQ(listed->keys(0).provider(), "p1");
+  EXPECT_EQ(listed->keys(0).kid(), "v");
+}
+
+TEST_F(ClientTest, ManyConcurrentAsyncCallsAllComplete) {
+  Client client(channel_);
+  std::vector<std::future<absl::StatusOr<VerifyResult>>> futures;
+  for (int i = 0; i < 50; ++i) {
+    v1::VerifyRequest req;
+    req.set_token(i % 2 == 0 ? "good" : "forged");
+    futures.push_back(client.VerifyAsync(req));
+  }
+  for (int i = 0; i < 50; ++i) {
+    absl::StatusOr<VerifyResult> r = futures[i].get();
+    ASSERT_THAT(r, IsOk());
+    EXPECT_EQ(r->valid, i % 2 == 0);
+  }
 }
 
 TEST(StatusFromGrpcTest, EveryCanonicalCodeKeepsItsNumberAndMessage) {

@@ -33,6 +33,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/testutil/temp_dir.h"
@@ -397,6 +398,62 @@ int HealthStatus(const std::string& target, const std::string& service) {
   }
   if (bytes.size() == 2 && bytes[0] == '\x08') return bytes[1];
   return bytes.empty() ? 0 : -101;  // empty: UNKNOWN (0)
+}
+
+// The public port serves the JWKS and discovery, and nothing of the admin
+// port; --check-config accepts it.
+TEST_F(ServerProcessTest, PublicPortServesJwksAndDiscoveryOnly) {
+  Write("hs.txt", kSecretA);
+  auto ec = crypto::KeyMaterial::Generate(Algorithm::kEs256);
+  ASSERT_TRUE(ec.ok());
+  Write("signing.pem", *ec->PrivatePem());
+  Write("config.yaml", R"(server:
+  listen: "127.0.0.1:0"
+  admin_listen: "127.0.0.1:0"
+  public_listen: "127.0.0.1:0"
+  public_base_url: "https://keys.e2e"
+  watch_interval: "0"
+signing: {alg: ES256, kid: s1, private_key_file: signing.pem,
+          issuer: "https://issuer.e2e"}
+providers:
+  - name: default
+    issuers: [https://issuer.e2e]
+    audiences: [api]
+    keys:
+      - {kid: hs1, alg: HS256, secret_file: hs.txt}
+)");
+  {
+    ServerProcess check({"--check-config", "--config", ConfigPath()});
+    EXPECT_EQ(check.Wait(), 0) << check.Stderr();
+  }
+  ServerProcess p({"--config", ConfigPath()});
+  auto serving = p.WaitForEvent("serving");
+  ASSERT_TRUE(serving.has_value()) << p.Stderr();
+  httplib::Client pub("127.0.0.1",
+                      std::stoi((*serving)["public_port"].get<std::string>()));
+  auto discovery = pub.Get("/.well-known/openid-configuration");
+  ASSERT_TRUE(discovery);
+  EXPECT_EQ(discovery->status, 200);
+  nlohmann::json doc = nlohmann::json::parse(discovery->body);
+  EXPECT_EQ(doc["issuer"], "https://issuer.e2e");
+  EXPECT_EQ(doc["jwks_uri"], "https://keys.e2e/.well-known/jwks.json");
+  EXPECT_EQ(doc["id_token_signing_alg_values_supported"],
+            nlohmann::json::array({"ES256"}));
+  auto jwks = pub.Get("/.well-known/jwks.json");
+  ASSERT_TRUE(jwks);
+  EXPECT_EQ(nlohmann::json::parse(jwks->body)["keys"][0]["kid"], "s1");
+  for (const char* path : {"/metrics", "/readyz", "/healthz"}) {
+    auto res = pub.Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 404) << path;
+  }
+  httplib::Client admin("127.0.0.1",
+                        std::stoi((*serving)["admin_port"].get<std::string>()));
+  auto metrics = admin.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(), 0);
 }
 
 TEST_F(ServerProcessTest, DevDefaultWarnsLoudlyAndStaysOnLoopback) {

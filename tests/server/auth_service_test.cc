@@ -779,11 +779,18 @@ TEST_P(AuthServiceTest, DirectIssuingByAllowedMtlsIdentity) {
   ASSERT_FALSE(pki.ca.empty());
   ASSERT_FALSE(pki.allowed_key.empty());
   Publish(DirectPolicy(), true);
-  grpc::SslServerCredentialsOptions sopts(
-      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  sopts.pem_root_certs = pki.ca;
-  sopts.pem_key_cert_pairs.push_back({pki.server_key, pki.server_cert});
-  StartServer(grpc::SslServerCredentials(sopts));
+  // The production credentials: files, watched for renewal
+  // (server/tls_credentials.h).
+  testutil::TempDir dir("mtls");
+  ServerSection section;
+  section.tls = TlsConfig{.cert_file = dir.Write("server.pem", pki.server_cert),
+                          .key_file = dir.Write("server.key", pki.server_key),
+                          .client_ca_file = dir.Write("ca.pem", pki.ca),
+                          .require_client_cert = true,
+                          .location = {}};
+  auto creds = GrpcServer::Credentials(section);
+  ASSERT_TRUE(creds.ok()) << creds.status();
+  StartServer(*creds);
 
   auto stub_for = [&](const std::string& key, const std::string& cert) {
     grpc::SslCredentialsOptions copts;

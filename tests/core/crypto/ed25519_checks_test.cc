@@ -83,7 +83,13 @@ std::string Ed25519CertificatePem(const std::string& raw) {
   EVP_PKEY* subject = EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr,
       reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-  EVP_PKEY* signer = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  EVP_PKEY* signer = nullptr;
+  EVP_PKEY_CTX* gen = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
+  if (gen == nullptr || EVP_PKEY_keygen_init(gen) != 1 ||
+      EVP_PKEY_keygen(gen, &signer) != 1) {
+    signer = nullptr;
+  }
+  EVP_PKEY_CTX_free(gen);
   X509* cert = X509_new();
   std::string pem;
   if (subject != nullptr && signer != nullptr && cert != nullptr) {

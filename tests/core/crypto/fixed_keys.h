@@ -136,6 +136,17 @@ inline constexpr char kX25519Spki[] = R"PEM(-----BEGIN PUBLIC KEY-----
 MCowBQYDK2VuAyEAcmxSclMNWJzunAuubutIkSpeM1tC6FEnOXsxMQ+N3BM=
 -----END PUBLIC KEY-----
 )PEM";
+// An RSASSA-PSS restricted key (id-RSASSA-PSS SPKI), 2048 bits.
+inline constexpr char kRsaPssSpki[] = R"PEM(-----BEGIN PUBLIC KEY-----
+MIIBIDALBgkqhkiG9w0BAQoDggEPADCCAQoCggEBALH3tATxIsN8/LsUzc1r4chd
+enMep6WVFefn1QhjrDehrBjEkrmaCMtpWEWLr2uGOwfNEc7sJDT659F4uuwO8pSr
+iUr7Qcrt2LWFGJIRoTLkriTYIMpNeP+5mEBeOkAKVBfg1lZFPhWnVGytT6Eb+QA6
+h1pY4nLXaMkMW4pTcV8KEQJASoC4RfbpEuCB8kgTF3RoWp2vqtikK4MubWc5Q6j9
+OC1ZzGaoHicbliapD611PkLcEpvLG8Izxg6vLIpmyzahZPsMUbeZT9JPKDVGQhYz
+kjQK7L2W4fz0RMJkdSGfeOmAaMbZusC7dpgBBcyUV9/05WmOiKDiMuLq8KQIB5UC
+AwEAAQ==
+-----END PUBLIC KEY-----
+)PEM";
 inline constexpr char kEcExplicitParamsSpki[] = R"PEM(-----BEGIN PUBLIC KEY-----
 MIIBSzCCAQMGByqGSM49AgEwgfcCAQEwLAYHKoZIzj0BAQIhAP////8AAAABAAAA
 AAAAAAAAAAAA////////////////MFsEIP////8AAAABAAAAAAAAAAAAAAAA////

@@ -191,29 +191,6 @@ INSTANTIATE_TEST_SUITE_P(AllAlgorithms, GenerateTest,
                            return std::string(AlgorithmName(info.param));
                          });
 
-// Legacy (non-provider) EVP_PKEYs convert lazily on first use, which would be
-// a write on a key shared by many verifying threads; every import path must
-// therefore store a provider-native key.
-TEST(KeyMaterialTest, EveryImportPathStoresAProviderNativeKey) {
-  std::vector<absl::StatusOr<KeyMaterial>> keys;
-  for (const char* pem :
-       {fixed::kRsaPkcs1Private, fixed::kRsaPkcs1Public, fixed::kRsaSpki,
-        fixed::kEcSec1Private, fixed::kEcSpki, fixed::kEcCertificate,
-        fixed::kEd25519Pkcs8}) {
-    keys.push_back(KeyMaterial::FromPem(pem));
-  }
-  keys.push_back(KeyMaterial::FromRsa(FixedRsaPrivate()));
-  keys.push_back(KeyMaterial::FromEc(FixedEc()));
-  keys.push_back(GeneratedKey(Algorithm::kRs256).PublicOnly());
-  keys.push_back(GeneratedKey(Algorithm::kEs512));
-  keys.push_back(GeneratedKey(Algorithm::kEdDsa));
-  for (size_t i = 0; i < keys.size(); ++i) {
-    ASSERT_THAT(keys[i], IsOk()) << "key " << i;
-    EXPECT_NE(EVP_PKEY_get0_provider(keys[i]->impl().pkey_ptr()), nullptr)
-        << "key " << i;
-  }
-}
-
 TEST(KeyMaterialTest, CopiesShareTheKey) {
   const KeyMaterial& km = GeneratedKey(Algorithm::kEs256);
   KeyMaterial copy = km;

@@ -148,6 +148,7 @@ INSTANTIATE_TEST_SUITE_P(
         RefusedPem{"Rsa1024", fixed::kRsa1024Spki},
         RefusedPem{"Ed448", fixed::kEd448Spki},
         RefusedPem{"X25519", fixed::kX25519Spki},
+        RefusedPem{"RsaPssRestricted", fixed::kRsaPssSpki},
         RefusedPem{"EcExplicitParameters", fixed::kEcExplicitParamsSpki},
         RefusedPem{"Secp256k1", fixed::kSecp256k1Spki},
         RefusedPem{"TwoKeys", absl::StrCat(fixed::kEcSpki, fixed::kRsaSpki)},

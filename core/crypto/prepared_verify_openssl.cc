@@ -1,17 +1,18 @@
-#include "core/crypto/prepared_verify.h"
+// OpenSSL 3 backend of prepared_verify.h: a template context initialised
+// once, copied per call.
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "core/crypto/prepared_verify.h"
 #include "core/crypto/ssl_util.h"
 
 namespace jwtauth::crypto::internal {
 namespace {
 
-// OpenSSL 3 only: without this flag EVP_DigestVerifyFinal duplicates the
-// EVP_PKEY_CTX once more so that the context stays usable afterwards; each
-// copy here is used once. BoringSSL has no such flag: a BoringSSL backend
-// drops this call.
+// Without this flag EVP_DigestVerifyFinal duplicates the EVP_PKEY_CTX once
+// more so that the context stays usable afterwards; each copy here is used
+// once.
 void MarkSingleUse(EVP_MD_CTX* ctx) {
   EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
 }
