@@ -20,7 +20,7 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   libabsl-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl libcurl4-openssl-dev libcpp-httplib-dev libyaml-cpp-dev
-  libcli11-dev
+  libcli11-dev prometheus-cpp-dev
 )
 # CI-only tools: the format/lint gate (deploy/lint.sh) and the clang-tsa
 # preset (clang's thread-safety analysis).

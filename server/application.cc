@@ -12,14 +12,42 @@
 #include "core/jwk.h"
 #include "core/jwks_fetcher.h"
 #include "core/jwks_refresher.h"
+#include "core/jwks_source.h"
 #include "core/key_store.h"
 #include "core/status_macros.h"
 #include "core/verification_cache.h"
 #include "core/verifier.h"
 #include "nlohmann/json.hpp"
+#include "server/ext_authz_policy.h"
 #include "server/jwks_event_log.h"
 
 namespace jwtauth::server {
+namespace {
+
+// The Check series of every configured route (ServingState::check_series).
+std::vector<RpcSeries*> CheckSeries(Metrics& metrics,
+                                    const ExtAuthzPolicy* policy) {
+  std::vector<RpcSeries*> series;
+  if (policy == nullptr) return series;
+  series.reserve(policy->routes.size());
+  for (const ExtAuthzRoute& route : policy->routes) {
+    series.push_back(metrics.Rpc("Check", Metrics::RouteLabel(route.name)));
+  }
+  return series;
+}
+
+std::vector<Metrics::JwksSourceInfo> JwksSourcesOf(
+    const std::vector<JwksSourceConfig>& sources) {
+  std::vector<Metrics::JwksSourceInfo> out;
+  out.reserve(sources.size());
+  for (const JwksSourceConfig& s : sources) {
+    out.push_back({JwksSourceId(s), s.url.empty() ? DiscoveryUrl(s) : s.url,
+                   s.max_stale});
+  }
+  return out;
+}
+
+}  // namespace
 
 // Verification-cache lookups of every generation. A cache is "live" from the
 // moment its verifier exists until the verifier's deleter runs (the last
@@ -122,16 +150,17 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Create(
 }
 
 void Application::RegisterMetrics() {
-  collector_id_ = options_.metrics->AddCollector([this](std::string* out) {
+  collector_id_ = options_.metrics->AddCollector([this] {
     std::map<std::string, int64_t> counts;
     for (const SourceInfo& s : key_store_->Sources()) {
       counts[s.provider] += static_cast<int64_t>(s.key_count);
     }
-    absl::StrAppend(out,
-                    "# HELP jwtauth_ready 1 when every required key source "
-                    "has loaded.\n# TYPE jwtauth_ready gauge\njwtauth_ready ",
-                    Ready() ? 1 : 0, "\n");
-    options_.metrics->SetKeyCounts(std::move(counts));
+    options_.metrics->SetKeyCounts(counts);
+    std::vector<prometheus::MetricFamily> families;
+    families.push_back(GaugeFamily(
+        "jwtauth_ready", "1 when every required key source has loaded.",
+        Ready() ? 1 : 0));
+    return families;
   });
   options_.metrics->SetKeyUsageSource([store = key_store_.get()] {
     std::vector<Metrics::KeyUsageSample> samples;
@@ -210,6 +239,8 @@ void Application::Activate(uint64_t number, BuiltServingState built,
   state->issuer = std::move(built.issuer);
   state->issue_policy = std::move(built.issue_policy);
   state->ext_authz = std::move(built.ext_authz);
+  state->check_series = CheckSeries(*options_.metrics, state->ext_authz.get());
+  options_.metrics->SetJwksSources(JwksSourcesOf(built.jwks_sources));
 
   auto shared_config = std::make_shared<const ServerConfig>(std::move(config));
   ReadinessInputs readiness;

@@ -33,19 +33,20 @@ namespace jwtauth::server {
 namespace {
 
 // Times one RPC and records it exactly once, whatever path finishes it.
+// `series` was resolved when the service was built (null: no metrics).
 class RpcRecorder {
  public:
-  RpcRecorder(Metrics* metrics, absl::string_view method)
-      : metrics_(metrics), method_(method), start_(absl::Now()) {}
+  explicit RpcRecorder(RpcSeries* series)
+      : series_(series), start_(absl::Now()) {}
   void Record(absl::string_view result) {
-    if (metrics_ != nullptr) {
-      metrics_->RecordRpc(method_, result, absl::Now() - start_);
-    }
+    if (series_ != nullptr) series_->Record(result, absl::Now() - start_);
+  }
+  void Record(FailureReason reason) {
+    if (series_ != nullptr) series_->Record(reason, absl::Now() - start_);
   }
 
  private:
-  Metrics* metrics_;
-  absl::string_view method_;
+  RpcSeries* series_;
   absl::Time start_;
 };
 
@@ -109,7 +110,13 @@ std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth) {
   return out;
 }
 
-AuthService::AuthService(ServiceContext ctx) : ctx_(ctx) {}
+AuthService::AuthService(ServiceContext ctx) : ctx_(ctx) {
+  if (ctx_.metrics != nullptr) {
+    verify_series_ = ctx_.metrics->Rpc("Verify");
+    issue_series_ = ctx_.metrics->Rpc("IssueToken");
+    list_series_ = ctx_.metrics->Rpc("ListKeys");
+  }
+}
 
 grpc::ServerUnaryReactor* AuthService::Verify(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
@@ -132,7 +139,7 @@ grpc::ServerUnaryReactor* AuthService::ListKeys(
 grpc::Status AuthService::ServeVerify(grpc::ServerContextBase* /*context*/,
                                       const grpc::ByteBuffer* request_bytes,
                                       grpc::ByteBuffer* response_bytes) const {
-  RpcRecorder recorder(ctx_.metrics, "Verify");
+  RpcRecorder recorder(verify_series_);
   v1::VerifyRequest request;
   if (!ParseFromByteBuffer(*request_bytes, &request)) {
     return FinishWith(
@@ -148,9 +155,9 @@ grpc::Status AuthService::ServeVerify(grpc::ServerContextBase* /*context*/,
   }
   *response_bytes = ByteBufferOf(answer->bytes());
   if (answer->valid()) {
-    recorder.Record("OK");
+    recorder.Record(FailureReason::kUnspecified);  // "OK"
   } else {
-    recorder.Record(ResultLabel(answer->reason()));
+    recorder.Record(answer->reason());
     Log(ctx_.logger, LogLevel::kDebug, "verify_rejected",
         {{"reason", std::string(FailureReasonName(answer->reason()))},
          {"provider", request.provider()},
@@ -406,7 +413,7 @@ absl::StatusOr<absl::Duration> RequestedTtl(
 grpc::Status AuthService::ServeIssueToken(
     grpc::ServerContextBase* context, const v1::IssueTokenRequest* request,
     v1::IssueTokenResponse* response) const {
-  RpcRecorder recorder(ctx_.metrics, "IssueToken");
+  RpcRecorder recorder(issue_series_);
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
   if (state == nullptr || state->verifier == nullptr) {
@@ -470,7 +477,7 @@ void FillKeyInfo(
 grpc::Status AuthService::ServeListKeys(grpc::ServerContextBase* /*context*/,
                                         const v1::ListKeysRequest* request,
                                         v1::ListKeysResponse* response) const {
-  RpcRecorder recorder(ctx_.metrics, "ListKeys");
+  RpcRecorder recorder(list_series_);
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
   KeyStore* store = ctx_.key_store;

@@ -92,6 +92,10 @@ class AuthService final : public v1::AuthService::WithRawCallbackMethod_Verify<
 
  private:
   ServiceContext ctx_;
+  // Resolved once: recording a call takes no lock and no label lookup.
+  RpcSeries* verify_series_ = nullptr;
+  RpcSeries* issue_series_ = nullptr;
+  RpcSeries* list_series_ = nullptr;
 };
 
 // Verified mTLS identities of the peer: every SAN URI and DNS name of a

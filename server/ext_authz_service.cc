@@ -153,7 +153,28 @@ absl::StatusOr<IssuedToken> MintUpstreamToken(const ServingState& state,
 
 }  // namespace
 
-ExtAuthzService::ExtAuthzService(ServiceContext ctx) : ctx_(ctx) {}
+ExtAuthzService::ExtAuthzService(ServiceContext ctx) : ctx_(ctx) {
+  if (ctx_.metrics != nullptr) {
+    no_route_series_ = ctx_.metrics->Rpc("Check", RpcMetrics::kNoRoute);
+    default_route_series_ =
+        ctx_.metrics->Rpc("Check", RpcMetrics::kDefaultRoute);
+  }
+}
+
+RpcSeries* ExtAuthzService::SeriesOf(const ServingState& state,
+                                     const Decision& d) const {
+  if (ctx_.metrics == nullptr) return nullptr;
+  if (d.route == nullptr) return no_route_series_;
+  if (d.route->name.empty()) return default_route_series_;
+  const ExtAuthzPolicy& policy = *d.policy;
+  // Routes are the policy's own vector: the index is the pointer offset.
+  const size_t i = static_cast<size_t>(d.route - policy.routes.data());
+  if (d.policy == state.ext_authz.get() && i < state.check_series.size()) {
+    return state.check_series[i];
+  }
+  // A ServingState built without resolved series (tests): look it up.
+  return ctx_.metrics->Rpc("Check", Metrics::RouteLabel(d.route->name));
+}
 
 CheckContext ExtAuthzService::Decision::context() const {
   CheckContext c;
@@ -338,10 +359,9 @@ grpc::Status ExtAuthzService::ServeCheck(
     grpc::ServerContextBase* /*context*/, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) const {
   const absl::Time start = absl::Now();
-  auto finish = [&](absl::string_view label, const grpc::Status& status) {
-    if (ctx_.metrics != nullptr) {
-      ctx_.metrics->RecordRpc("Check", label, absl::Now() - start);
-    }
+  auto finish = [&](RpcSeries* series, absl::string_view label,
+                    const grpc::Status& status) {
+    if (series != nullptr) series->Record(label, absl::Now() - start);
     return status;
   };
   // Request and answer live on an arena whose first block is on this
@@ -355,14 +375,15 @@ grpc::Status ExtAuthzService::ServeCheck(
   auto* request =
       google::protobuf::Arena::CreateMessage<authv3::CheckRequest>(&arena);
   if (!ParseFromByteBuffer(*request_bytes, request)) {
-    return finish(GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
+    return finish(no_route_series_,
+                  GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
                   grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                "request is not an envoy CheckRequest"));
   }
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
   if (state == nullptr || state->verifier == nullptr) {
-    return finish(GrpcCodeName(grpc::StatusCode::UNAVAILABLE),
+    return finish(no_route_series_, GrpcCodeName(grpc::StatusCode::UNAVAILABLE),
                   grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                "no configuration loaded yet"));
   }
@@ -372,7 +393,7 @@ grpc::Status ExtAuthzService::ServeCheck(
   WireAnswer wire;
   const absl::string_view label = Finish(*state, d, response, &wire);
   *response_bytes = ByteBufferOf(wire.bytes);
-  return finish(label, grpc::Status::OK);
+  return finish(SeriesOf(*state, d), label, grpc::Status::OK);
 }
 
 }  // namespace jwtauth::server

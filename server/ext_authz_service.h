@@ -48,8 +48,12 @@
 // Denials carry failed_status {code, message, reason} in the metadata and
 // are logged at info (check_denied: request id, route, reason, token
 // fingerprint); allowed Checks are logged at the route's sample rate.
-// Metrics: RecordRpc("Check", "OK" | reason name | "PERMISSION_DENIED" |
-// "UPSTREAM_TOKEN_FAILED").
+// Metrics: jwtauth_rpc_total{method="Check", result="OK" | reason name |
+// "PERMISSION_DENIED" | "UPSTREAM_TOKEN_FAILED" | gRPC code, route} where
+// route is the deciding route's configured name, "_default" for the
+// top-level defaults and "_none" when no route was selected (unknown route
+// name, unparseable request, no configuration): never request-derived. The
+// series come pre-resolved from ServingState::check_series.
 //
 // Check is a raw-buffer method: an allowed answer for a verified token is
 // serialized once per (VerifiedToken, route, token source) and reused by
@@ -163,8 +167,12 @@ class ExtAuthzService final
   void DenyUpstreamToken(
       const ServingState& state, Decision& d, const absl::Status& error,
       envoy::service::auth::v3::CheckResponse* response) const;
+  // The metric series of the route that decided `d` (null: no metrics).
+  RpcSeries* SeriesOf(const ServingState& state, const Decision& d) const;
 
   ServiceContext ctx_;
+  RpcSeries* no_route_series_ = nullptr;       // route="_none"
+  RpcSeries* default_route_series_ = nullptr;  // route="_default"
 };
 
 }  // namespace jwtauth::server

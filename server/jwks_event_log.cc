@@ -58,7 +58,7 @@ std::function<void(const JwksEvent&)> JwksEventLog(Logger* logger,
                                                    Metrics* metrics) {
   return [logger, metrics](const JwksEvent& e) {
     if (metrics != nullptr) {
-      metrics->RecordJwksFetch(e.url, FetchResult(e.type));
+      metrics->RecordJwksFetch(e.url, FetchResult(e.type), e.source_id);
       if (e.type == JwksEvent::Type::kLoaded ||
           e.type == JwksEvent::Type::kNotModified) {
         metrics->SetJwksLastSuccess(e.url, absl::Now());

@@ -1,170 +1,125 @@
 #include "server/metrics.h"
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <iterator>
+#include <limits>
 #include <string>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+#include "server/process_metrics.h"
 #include "server/source_redaction.h"
 
 namespace jwtauth::server {
-
-struct Metrics::Series {
-  std::string method;
-  std::string result;
-  std::atomic<uint64_t> count{0};
-  std::atomic<uint64_t> sum_ns{0};
-  // Non-cumulative per-bucket counts; the last slot is +Inf.
-  std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> buckets{};
-};
-
 namespace {
 
-constexpr absl::string_view kMethods[] = {"Verify", "IssueToken", "ListKeys",
-                                          "Check"};
-// Canonical status codes 1..16 (gRPC and absl share numbers and names).
-constexpr int kMaxCanonicalCode = 16;
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
 
-// The fixed result vocabulary: "OK", every FailureReason name (including
-// FAILURE_REASON_UNSPECIFIED), every non-OK gRPC code name. Built once.
-const std::vector<std::string>& KnownResults() {
-  static const auto* results = [] {
-    auto* v = new std::vector<std::string>{"OK"};
-    for (int i = 0; i <= kMaxFailureReason; ++i) {
-      v->emplace_back(FailureReasonName(static_cast<FailureReason>(i)));
-    }
-    for (int code = 1; code <= kMaxCanonicalCode; ++code) {
-      v->emplace_back(
-          absl::StatusCodeToString(static_cast<absl::StatusCode>(code)));
-    }
-    return v;
-  }();
-  return *results;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+MetricFamily Family(std::string name, std::string help, MetricType type) {
+  MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
 }
 
-const absl::flat_hash_map<absl::string_view, int>& ResultIndex() {
-  static const auto* index = [] {
-    auto* m = new absl::flat_hash_map<absl::string_view, int>();
-    const auto& r = KnownResults();
-    for (size_t i = 0; i < r.size(); ++i) m->emplace(r[i], static_cast<int>(i));
-    return m;
-  }();
-  return *index;
-}
-
-int MethodIndex(absl::string_view method) {
-  for (size_t i = 0; i < std::size(kMethods); ++i) {
-    if (kMethods[i] == method) return static_cast<int>(i);
+// Appends one sample; labels in the given order (the exposition keeps it).
+void AddSample(MetricFamily* f,
+               const std::vector<std::pair<std::string, std::string>>& labels,
+               double value) {
+  ClientMetric m;
+  for (const auto& [name, v] : labels) m.label.push_back({name, v});
+  if (f->type == MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
   }
-  return -1;
+  f->metric.push_back(std::move(m));
 }
 
-std::string FormatDouble(double v) {
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.9g", v);
-  return buf;
+double UnixSeconds(absl::Time t) {
+  return static_cast<double>(absl::ToUnixMillis(t)) / 1000.0;
 }
 
-void Header(std::string* out, absl::string_view name, absl::string_view type,
-            absl::string_view help) {
-  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type,
-                  "\n");
+template <typename T>
+void Append(std::vector<T>* out, std::vector<T> more) {
+  out->insert(out->end(), std::make_move_iterator(more.begin()),
+              std::make_move_iterator(more.end()));
 }
 
 }  // namespace
 
-std::string PromLabelEscape(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
+// The event-driven families, owned by a prometheus::Registry. References
+// into the registry stay valid as long as it lives (it never removes them).
+struct Metrics::Registered {
+  prometheus::Registry registry;
+  prometheus::Family<prometheus::Counter>& reloads =
+      prometheus::BuildCounter()
+          .Name("jwtauth_config_reloads_total")
+          .Help("Configuration loads (startup included), by result.")
+          .Register(registry);
+  prometheus::Counter& reloads_ok = reloads.Add({{"result", "ok"}});
+  prometheus::Counter& reloads_rejected = reloads.Add({{"result", "rejected"}});
+  prometheus::Gauge& generation =
+      prometheus::BuildGauge()
+          .Name("jwtauth_config_generation")
+          .Help("Generation number of the serving configuration.")
+          .Register(registry)
+          .Add({});
+  prometheus::Gauge& last_reload_ok =
+      prometheus::BuildGauge()
+          .Name("jwtauth_config_last_reload_successful")
+          .Help("1 if the last configuration load succeeded, else 0.")
+          .Register(registry)
+          .Add({});
+  prometheus::Gauge& last_success =
+      prometheus::BuildGauge()
+          .Name("jwtauth_config_last_reload_success_timestamp_seconds")
+          .Help(
+              "Unix time of the last successful configuration load "
+              "(startup included).")
+          .Register(registry)
+          .Add({});
+  prometheus::Family<prometheus::Gauge>& keys =
+      prometheus::BuildGauge()
+          .Name("jwtauth_keys")
+          .Help("Verification keys currently loaded, by provider.")
+          .Register(registry);
+  absl::Mutex keys_mu;
+  std::map<std::string, prometheus::Gauge*> key_gauges ABSL_GUARDED_BY(keys_mu);
+  ProcessMetrics process;
 
-Metrics::Metrics(BuildInfo build_info, const Clock* clock)
-    : build_info_(std::move(build_info)), clock_(clock) {
-  const auto& results = KnownResults();
-  fixed_.reserve(std::size(kMethods) * results.size());
-  for (absl::string_view m : kMethods) {
-    for (const std::string& r : results) {
-      auto s = std::make_unique<Series>();
-      s->method = std::string(m);
-      s->result = r;
-      fixed_.push_back(std::move(s));
-    }
+  explicit Registered(const BuildInfo& build) {
+    prometheus::BuildGauge()
+        .Name("jwtauth_build_info")
+        .Help("Build information; always 1.")
+        .Register(registry)
+        .Add({{"version", build.version}, {"compiler", build.compiler}})
+        .Set(1);
   }
-}
+};
+
+Metrics::Metrics(const BuildInfo& build_info, const Clock* clock)
+    : clock_(clock), registered_(std::make_unique<Registered>(build_info)) {}
 
 Metrics::~Metrics() = default;
 
-Metrics::Series* Metrics::FixedSeries(absl::string_view method,
-                                      absl::string_view result) const {
-  int m = MethodIndex(method);
-  if (m < 0) return nullptr;
-  const auto& index = ResultIndex();
-  auto it = index.find(result);
-  if (it == index.end()) return nullptr;
-  return fixed_[m * KnownResults().size() + it->second].get();
-}
-
-Metrics::Series* Metrics::FindSeries(absl::string_view method,
-                                     absl::string_view result) const {
-  if (Series* fixed = FixedSeries(method, result)) return fixed;
-  absl::MutexLock lock(&dyn_mu_);
-  auto it = dynamic_.find(absl::StrCat(method, std::string(1, '\0'), result));
-  return it == dynamic_.end() ? nullptr : it->second.get();
-}
-
-Metrics::Series* Metrics::FindOrCreateSeries(absl::string_view method,
-                                             absl::string_view result) {
-  if (Series* fixed = FixedSeries(method, result)) return fixed;
-  absl::MutexLock lock(&dyn_mu_);
-  std::unique_ptr<Series>& s =
-      dynamic_[absl::StrCat(method, std::string(1, '\0'), result)];
-  if (s == nullptr) {
-    s = std::make_unique<Series>();
-    s->method = std::string(method);
-    s->result = std::string(result);
-  }
-  return s.get();
-}
-
-void Metrics::Record(Series* s, absl::Duration latency) {
-  const double secs = absl::ToDoubleSeconds(latency);
-  size_t b = 0;
-  while (b < Metrics::kLatencyBuckets.size() &&
-         secs > Metrics::kLatencyBuckets[b]) {
-    ++b;
-  }
-  s->buckets[b].fetch_add(1, std::memory_order_relaxed);
-  int64_t ns = absl::ToInt64Nanoseconds(latency);
-  s->sum_ns.fetch_add(ns > 0 ? static_cast<uint64_t>(ns) : 0,
-                      std::memory_order_relaxed);
-  s->count.fetch_add(1, std::memory_order_relaxed);
-}
-
 void Metrics::RecordRpc(absl::string_view method, absl::string_view result,
                         absl::Duration latency) {
-  Record(FindOrCreateSeries(method, result), latency);
+  rpc_.Series(method)->Record(result, latency);
 }
 
 void Metrics::RecordRpc(absl::string_view method, FailureReason reason,
                         absl::Duration latency) {
-  RecordRpc(method,
-            reason == FailureReason::kUnspecified ? absl::string_view("OK")
-                                                  : FailureReasonName(reason),
-            latency);
+  rpc_.Series(method)->Record(reason, latency);
 }
 
 int Metrics::AddCacheSource(CacheSource source) {
@@ -223,10 +178,35 @@ Metrics::KeySeriesMap Metrics::CollectKeySeries() const {
   return out;
 }
 
-void Metrics::RecordJwksFetch(absl::string_view url, absl::string_view result) {
+void Metrics::SetJwksSources(const std::vector<JwksSourceInfo>& sources) {
+  absl::MutexLock lock(&mu_);
+  std::map<std::string, JwksSource> next;
+  for (const JwksSourceInfo& s : sources) {
+    JwksSource& source = next[s.source_id];
+    source.max_stale = s.max_stale;
+    // A source already serving keeps the URL its events moved it to.
+    auto old = jwks_sources_.find(s.source_id);
+    source.url =
+        old != jwks_sources_.end() ? old->second.url : RedactUrl(s.url);
+    JwksUrl& j = jwks_[source.url];
+    if (j.source_id.empty()) j.source_id = s.source_id;
+  }
+  jwks_sources_ = std::move(next);
+}
+
+void Metrics::RecordJwksFetch(absl::string_view url, absl::string_view result,
+                              absl::string_view source_id) {
   std::string label = RedactUrl(url);  // never a query string or userinfo
   absl::MutexLock lock(&mu_);
-  ++jwks_[std::move(label)].results[std::string(result)];
+  if (!source_id.empty()) {
+    if (auto it = jwks_sources_.find(std::string(source_id));
+        it != jwks_sources_.end()) {
+      it->second.url = label;  // after discovery: the JWKS URL
+    }
+  }
+  JwksUrl& j = jwks_[std::move(label)];
+  ++j.results[std::string(result)];
+  if (!source_id.empty()) j.source_id = std::string(source_id);
 }
 
 void Metrics::SetJwksLastSuccess(absl::string_view url, absl::Time when) {
@@ -235,19 +215,35 @@ void Metrics::SetJwksLastSuccess(absl::string_view url, absl::Time when) {
   jwks_[std::move(label)].last_success = when;
 }
 
-void Metrics::SetKeyCounts(std::map<std::string, int64_t> keys_per_provider) {
-  absl::MutexLock lock(&mu_);
-  key_counts_ = std::move(keys_per_provider);
+void Metrics::SetKeyCounts(
+    const std::map<std::string, int64_t>& keys_per_provider) {
+  Registered& r = *registered_;
+  absl::MutexLock lock(&r.keys_mu);
+  for (auto it = r.key_gauges.begin(); it != r.key_gauges.end();) {
+    if (keys_per_provider.contains(it->first)) {
+      ++it;
+    } else {
+      r.keys.Remove(it->second);
+      it = r.key_gauges.erase(it);
+    }
+  }
+  for (const auto& [provider, n] : keys_per_provider) {
+    prometheus::Gauge*& g = r.key_gauges[provider];
+    if (g == nullptr) g = &r.keys.Add({{"provider", provider}});
+    g->Set(static_cast<double>(n));
+  }
 }
 
 void Metrics::RecordConfigReload(bool ok, uint64_t generation) {
-  absl::MutexLock lock(&mu_);
+  Registered& r = *registered_;
   if (ok) {
-    ++reloads_ok_;
-    generation_ = generation;
+    r.reloads_ok.Increment();
+    r.generation.Set(static_cast<double>(generation));
+    r.last_success.Set(UnixSeconds(clock_->Now()));
   } else {
-    ++reloads_rejected_;
+    r.reloads_rejected.Increment();
   }
+  r.last_reload_ok.Set(ok ? 1 : 0);
 }
 
 int Metrics::AddCollector(Collector collector) {
@@ -262,12 +258,6 @@ void Metrics::RemoveCollector(int id) {
   collectors_.erase(id);
 }
 
-uint64_t Metrics::RpcCount(absl::string_view method,
-                           absl::string_view result) const {
-  Series* s = FindSeries(method, result);
-  return s == nullptr ? 0 : s->count.load(std::memory_order_relaxed);
-}
-
 uint64_t Metrics::KeyVerifications(absl::string_view provider,
                                    absl::string_view kid) const {
   KeySeriesMap series = CollectKeySeries();
@@ -276,152 +266,121 @@ uint64_t Metrics::KeyVerifications(absl::string_view provider,
   return it == series.end() ? 0 : it->second.count;
 }
 
-std::string Metrics::RenderPrometheus() const {
+std::vector<MetricFamily> Metrics::Collect() const {
   // Collectors run first (outside the lock; they may take their own locks):
-  // they may update state rendered below (SetKeyCounts), which must be
-  // current on this scrape, not the next. Their text goes last.
+  // they may update state collected below (SetKeyCounts), which must be
+  // current on this scrape, not the next.
   std::vector<Collector> collectors;
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [id, c] : collectors_) collectors.push_back(c);
   }
-  std::string collected;
-  for (const Collector& c : collectors) c(&collected);
-  const KeySeriesMap key_series = CollectKeySeries();
-
-  std::string out;
-  out.reserve(16 * 1024);
-
-  Header(&out, "jwtauth_build_info", "gauge", "Build information; always 1.");
-  absl::StrAppend(&out, "jwtauth_build_info{version=\"",
-                  PromLabelEscape(build_info_.version), "\",compiler=\"",
-                  PromLabelEscape(build_info_.compiler), "\"} 1\n");
-  RenderRpcSeries(&out);
-
-  Header(&out, "jwtauth_cache_lookups_total", "counter",
-         "Verification cache lookups, by result.");
-  const CacheCounts cache = CacheLookups();  // one read: hit and miss agree
-  absl::StrAppend(
-      &out, "jwtauth_cache_lookups_total{result=\"hit\"} ", cache.hits, "\n",
-      "jwtauth_cache_lookups_total{result=\"miss\"} ", cache.misses, "\n");
-
-  RenderKeySeries(key_series, &out);
+  std::vector<MetricFamily> out;
+  for (const Collector& c : collectors) Append(&out, c());
+  Append(&out, rpc_.Collect());
+  CollectCacheAndKeys(&out);
   {
     absl::MutexLock lock(&mu_);
-    RenderKeysAndJwksLocked(&out);
-    RenderConfigLocked(&out);
+    CollectJwksLocked(&out);
   }
-  out += collected;
+  Append(&out, registered_->registry.Collect());
+  Append(&out, registered_->process.Collect());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const MetricFamily& a, const MetricFamily& b) {
+                     return a.name < b.name;
+                   });
   return out;
 }
 
-void Metrics::RenderRpcSeries(std::string* out) const {
-  // Only the series that have been observed.
-  std::vector<const Series*> series;
-  for (const auto& s : fixed_) {
-    if (s->count.load(std::memory_order_relaxed) > 0) series.push_back(s.get());
-  }
-  {
-    absl::MutexLock lock(&dyn_mu_);
-    for (const auto& [k, s] : dynamic_) series.push_back(s.get());
-  }
-  Header(out, "jwtauth_rpc_total", "counter",
-         "RPCs handled, by method and result (OK, a FailureReason name, or a "
-         "gRPC status code name).");
-  for (const Series* s : series) {
-    absl::StrAppend(out, "jwtauth_rpc_total{method=\"",
-                    PromLabelEscape(s->method), "\",result=\"",
-                    PromLabelEscape(s->result), "\"} ",
-                    s->count.load(std::memory_order_relaxed), "\n");
-  }
-  Header(out, "jwtauth_rpc_latency_seconds", "histogram",
-         "RPC handling latency in seconds, by method and result.");
-  for (const Series* s : series) {
-    const std::string labels =
-        absl::StrCat("method=\"", PromLabelEscape(s->method), "\",result=\"",
-                     PromLabelEscape(s->result), "\"");
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b <= kLatencyBuckets.size(); ++b) {
-      cumulative += s->buckets[b].load(std::memory_order_relaxed);
-      absl::StrAppend(
-          out, "jwtauth_rpc_latency_seconds_bucket{", labels, ",le=\"",
-          b < kLatencyBuckets.size() ? FormatDouble(kLatencyBuckets[b])
-                                     : std::string("+Inf"),
-          "\"} ", cumulative, "\n");
-    }
-    absl::StrAppend(out, "jwtauth_rpc_latency_seconds_sum{", labels, "} ",
-                    FormatDouble(static_cast<double>(s->sum_ns.load(
-                                     std::memory_order_relaxed)) /
-                                 1e9),
-                    "\n");
-    // _count equals the +Inf bucket (read once so they agree).
-    absl::StrAppend(out, "jwtauth_rpc_latency_seconds_count{", labels, "} ",
-                    cumulative, "\n");
-  }
+std::string Metrics::RenderPrometheus() const {
+  return prometheus::TextSerializer().Serialize(Collect());
 }
 
-void Metrics::RenderKeySeries(const KeySeriesMap& series,
-                              std::string* out) const {
-  Header(out, "jwtauth_key_verifications_total", "counter",
-         "Tokens verified, by provider and key id.");
-  for (const auto& [k, v] : series) {
-    absl::StrAppend(out, "jwtauth_key_verifications_total{provider=\"",
-                    PromLabelEscape(k.first), "\",kid=\"",
-                    PromLabelEscape(k.second), "\"} ", v.count, "\n");
-  }
-  Header(out, "jwtauth_key_last_used_timestamp_seconds", "gauge",
-         "Unix time a key last verified a token, by provider and key id.");
-  for (const auto& [k, v] : series) {
-    if (!v.last_used.has_value()) continue;
-    absl::StrAppend(
-        out, "jwtauth_key_last_used_timestamp_seconds{provider=\"",
-        PromLabelEscape(k.first), "\",kid=\"", PromLabelEscape(k.second),
-        "\"} ",
-        FormatDouble(static_cast<double>(absl::ToUnixMillis(*v.last_used)) /
-                     1000.0),
-        "\n");
-  }
-}
+void Metrics::CollectCacheAndKeys(std::vector<MetricFamily>* out) const {
+  MetricFamily cache =
+      Family("jwtauth_cache_lookups_total",
+             "Verification cache lookups, by result.", MetricType::Counter);
+  const CacheCounts counts = CacheLookups();  // one read: hit and miss agree
+  AddSample(&cache, {{"result", "hit"}}, static_cast<double>(counts.hits));
+  AddSample(&cache, {{"result", "miss"}}, static_cast<double>(counts.misses));
+  out->push_back(std::move(cache));
 
-void Metrics::RenderKeysAndJwksLocked(std::string* out) const {
-  Header(out, "jwtauth_keys", "gauge",
-         "Verification keys currently loaded, by provider.");
-  for (const auto& [p, n] : key_counts_) {
-    absl::StrAppend(out, "jwtauth_keys{provider=\"", PromLabelEscape(p), "\"} ",
-                    n, "\n");
-  }
-  Header(out, "jwtauth_jwks_fetch_total", "counter",
-         "JWKS URL fetches, by URL and result.");
-  for (const auto& [url, j] : jwks_) {
-    for (const auto& [r, n] : j.results) {
-      absl::StrAppend(out, "jwtauth_jwks_fetch_total{url=\"",
-                      PromLabelEscape(url), "\",result=\"", PromLabelEscape(r),
-                      "\"} ", n, "\n");
+  MetricFamily verifications =
+      Family("jwtauth_key_verifications_total",
+             "Tokens verified, by provider and key id.", MetricType::Counter);
+  MetricFamily last_used =
+      Family("jwtauth_key_last_used_timestamp_seconds",
+             "Unix time a key last verified a token, by provider and key id.",
+             MetricType::Gauge);
+  for (const auto& [k, v] : CollectKeySeries()) {
+    AddSample(&verifications, {{"provider", k.first}, {"kid", k.second}},
+              static_cast<double>(v.count));
+    if (v.last_used.has_value()) {
+      AddSample(&last_used, {{"provider", k.first}, {"kid", k.second}},
+                UnixSeconds(*v.last_used));
     }
   }
-  Header(out, "jwtauth_jwks_last_success_age_seconds", "gauge",
-         "Seconds since the last successful fetch of a JWKS URL (+Inf: "
-         "never).");
+  out->push_back(std::move(verifications));
+  out->push_back(std::move(last_used));
+}
+
+bool Metrics::HasJwksGaugesLocked(const std::string& url,
+                                  const JwksUrl& j) const {
+  // A URL outside the configured sources (set directly, without a source)
+  // keeps its gauges; one of a source only while it is the source's URL, so
+  // a removed source or a pre-discovery URL does not age into an alert.
+  if (j.source_id.empty()) return true;
+  auto it = jwks_sources_.find(j.source_id);
+  return it != jwks_sources_.end() && it->second.url == url;
+}
+
+void Metrics::CollectJwksLocked(std::vector<MetricFamily>* out) const {
+  MetricFamily fetches =
+      Family("jwtauth_jwks_fetch_total", "JWKS URL fetches, by URL and result.",
+             MetricType::Counter);
+  MetricFamily age = Family(
+      "jwtauth_jwks_last_success_age_seconds",
+      "Seconds since the last successful fetch of a JWKS URL (+Inf: never).",
+      MetricType::Gauge);
+  MetricFamily timestamp =
+      Family("jwtauth_jwks_last_success_timestamp_seconds",
+             "Unix time of the last successful fetch of a JWKS URL (0: "
+             "never).",
+             MetricType::Gauge);
+  MetricFamily max_stale = Family(
+      "jwtauth_jwks_max_stale_seconds",
+      "Configured max_stale of the JWKS source at this URL: its keys are "
+      "dropped this long after the last success (+Inf: never dropped).",
+      MetricType::Gauge);
   const absl::Time now = clock_->Now();
   for (const auto& [url, j] : jwks_) {
-    double age = j.last_success == absl::InfinitePast()
-                     ? INFINITY
-                     : absl::ToDoubleSeconds(now - j.last_success);
-    absl::StrAppend(out, "jwtauth_jwks_last_success_age_seconds{url=\"",
-                    PromLabelEscape(url), "\"} ", FormatDouble(age), "\n");
+    for (const auto& [result, n] : j.results) {
+      AddSample(&fetches, {{"url", url}, {"result", result}},
+                static_cast<double>(n));
+    }
+    if (!HasJwksGaugesLocked(url, j)) continue;
+    const bool never = j.last_success == absl::InfinitePast();
+    AddSample(&age, {{"url", url}},
+              never ? kInf : absl::ToDoubleSeconds(now - j.last_success));
+    AddSample(&timestamp, {{"url", url}},
+              never ? 0 : UnixSeconds(j.last_success));
+    if (auto it = jwks_sources_.find(j.source_id); it != jwks_sources_.end()) {
+      const absl::Duration d = it->second.max_stale;
+      AddSample(
+          &max_stale, {{"url", url}},
+          d == absl::InfiniteDuration() ? kInf : absl::ToDoubleSeconds(d));
+    }
   }
+  out->push_back(std::move(fetches));
+  out->push_back(std::move(age));
+  out->push_back(std::move(timestamp));
+  out->push_back(std::move(max_stale));
 }
 
-void Metrics::RenderConfigLocked(std::string* out) const {
-  Header(out, "jwtauth_config_reloads_total", "counter",
-         "Configuration reloads, by result.");
-  absl::StrAppend(out, "jwtauth_config_reloads_total{result=\"ok\"} ",
-                  reloads_ok_, "\n",
-                  "jwtauth_config_reloads_total{result=\"rejected\"} ",
-                  reloads_rejected_, "\n");
-  Header(out, "jwtauth_config_generation", "gauge",
-         "Generation number of the serving configuration.");
-  absl::StrAppend(out, "jwtauth_config_generation ", generation_, "\n");
+MetricFamily GaugeFamily(std::string name, std::string help, double value) {
+  MetricFamily f = Family(std::move(name), std::move(help), MetricType::Gauge);
+  AddSample(&f, {}, value);
+  return f;
 }
 
 }  // namespace jwtauth::server

@@ -1,44 +1,54 @@
 #ifndef JWTAUTH_SERVER_METRICS_H_
 #define JWTAUTH_SERVER_METRICS_H_
 
-// Metrics: the process's Prometheus registry, rendered in text exposition
-// format 0.0.4. Every name is prefixed `jwtauth_`; failure reasons are label
-// values spelled as the proto enum names (reason="SIGNATURE_INVALID"), and
-// "OK" for success.
+// Metrics: the process's Prometheus metrics on prometheus-cpp: a
+// prometheus::Registry for the event-driven counters and gauges, plus
+// Collectables read at scrape time, all rendered by
+// prometheus::TextSerializer (text exposition format 0.0.4). Failure
+// reasons are label values spelled as the proto enum names
+// (result="SIGNATURE_INVALID"), and "OK" for success.
 //
-// Families:
-//   jwtauth_build_info{version,compiler}                     gauge 1
-//   jwtauth_rpc_total{method,result}                          counter
-//   jwtauth_rpc_latency_seconds{method,result}                histogram
+// Families (names and labels are what dashboards and alerts use):
+//   jwtauth_build_info{compiler,version}                      gauge 1
+//   jwtauth_rpc_total{method,result[,route]}                  counter
+//   jwtauth_rpc_latency_seconds{method,result[,route]}        histogram
+//     (route only on method="Check": server/rpc_metrics.h)
 //   jwtauth_cache_lookups_total{result="hit"|"miss"}          counter
 //     (the sum of every AddCacheSource() source)
 //   jwtauth_key_verifications_total{provider,kid}             counter
 //   jwtauth_key_last_used_timestamp_seconds{provider,kid}     gauge
 //   jwtauth_keys{provider}                                    gauge
 //   jwtauth_jwks_fetch_total{url,result}                      counter
-//   jwtauth_jwks_last_success_age_seconds{url}                gauge
+//   jwtauth_jwks_last_success_age_seconds{url}                gauge (+Inf:
+//                                                             never)
+//   jwtauth_jwks_last_success_timestamp_seconds{url}          gauge (0: never)
+//   jwtauth_jwks_max_stale_seconds{url}                       gauge (+Inf:
+//                                                             no max_stale)
 //     (url = RedactUrl(url): no userinfo, query or fragment; metrics are
-//     unauthenticated and kept by scrapers, server/source_redaction.h)
+//     unauthenticated and kept by scrapers, server/source_redaction.h. The
+//     three gauges exist for the current URL of each configured source.)
 //   jwtauth_config_reloads_total{result="ok"|"rejected"}      counter
 //   jwtauth_config_generation                                 gauge
-//   ...plus whatever registered collectors append.
+//   jwtauth_config_last_reload_successful                     gauge 1/0
+//   jwtauth_config_last_reload_success_timestamp_seconds      gauge
+//     (the startup load counts as a reload)
+//   process_cpu_seconds_total, process_resident_memory_bytes,
+//   process_virtual_memory_bytes, process_open_fds, process_max_fds,
+//   process_start_time_seconds (server/process_metrics.h)
+//   ...plus whatever registered collectors return.
 //
-// Thread-safety and cost: every method is thread-safe. RecordRpc is on every
-// request: for the known methods ("Verify", "IssueToken", "ListKeys",
-// "Check") and results (OK, every FailureReason name, every gRPC code name)
-// it is a table lookup plus three relaxed atomic increments, no lock, no
-// allocation. Unknown label values fall back to a short mutex-guarded map.
-// Per-key usage is not recorded here at all: core counts every
-// verification on the key itself (KeyUsageCounters, also behind ListKeys),
-// and the key-usage source reads those counters at render time (at most
-// kMaxKeySeries series, extras folded into kid="_other").
+// Thread-safety and cost: every method is thread-safe. The request path
+// resolves its series once (Rpc()) and records lock-free
+// (RpcSeries::Record). Per-key usage is not recorded here at all: core
+// counts every verification on the key itself (KeyUsageCounters, also
+// behind ListKeys), and the key-usage source reads those counters at render
+// time (at most kMaxKeySeries series, extras folded into kid="_other").
 // Not copyable or movable.
 //
-//   metrics.RecordRpc("Verify", "SIGNATURE_INVALID", absl::Microseconds(40));
+//   RpcSeries* verify = metrics.Rpc("Verify");                // once
+//   verify->Record(FailureReason::kSignatureInvalid, latency);  // per call
 //   std::string text = metrics.RenderPrometheus();
 
-#include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -49,12 +59,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/failure.h"
+#include "prometheus/metric_family.h"
+#include "server/rpc_metrics.h"
 
 namespace jwtauth::server {
 
@@ -66,23 +77,35 @@ struct BuildInfo {
 class Metrics final {
  public:
   // Latency histogram upper bounds, in seconds (+Inf implied).
-  static constexpr std::array<double, 14> kLatencyBuckets = {
-      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-      0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
+  static constexpr auto kLatencyBuckets = RpcSeries::kLatencyBuckets;
   static constexpr size_t kMaxKeySeries = 10000;
 
-  // `clock` must outlive this object (used for last-used times and ages).
-  explicit Metrics(BuildInfo build_info = {},
+  // `clock` must outlive this object (used for last-used times, ages and
+  // the reload timestamp).
+  explicit Metrics(const BuildInfo& build_info = {},
                    const Clock* clock = &RealClock::Get());
   ~Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  // method: "Verify", "IssueToken", "ListKeys", "Check".
-  // result: "OK" or a FailureReason name, or a gRPC code name for RPC errors.
+  // The request path: resolve once (locks), keep the pointer (valid as long
+  // as this object), record lock-free. method: "Verify", "IssueToken",
+  // "ListKeys", "Check". Check series carry a route label: RouteLabel().
+  RpcSeries* Rpc(absl::string_view method) { return rpc_.Series(method); }
+  RpcSeries* Rpc(absl::string_view method, absl::string_view route) {
+    return rpc_.Series(method, route);
+  }
+  // The route label of an ext_authz route name ("" = the top-level
+  // defaults → RpcMetrics::kDefaultRoute).
+  static absl::string_view RouteLabel(absl::string_view route_name) {
+    return route_name.empty() ? RpcMetrics::kDefaultRoute : route_name;
+  }
+
+  // Convenience for rare paths and tests (resolves the series each call).
+  // result: "OK" or a FailureReason name, or a gRPC code name.
   void RecordRpc(absl::string_view method, absl::string_view result,
                  absl::Duration latency);
-  // Convenience: result = "OK" for kUnspecified, else the reason name.
+  // result = "OK" for kUnspecified, else the reason name.
   void RecordRpc(absl::string_view method, FailureReason reason,
                  absl::Duration latency);
 
@@ -113,25 +136,48 @@ class Metrics final {
   using KeyUsageSource = std::function<std::vector<KeyUsageSample>()>;
   void SetKeyUsageSource(KeyUsageSource source);
 
+  // The configured JWKS sources (replaces the previous set, on each config
+  // load). `url` is where the source starts (its JWKS or discovery URL);
+  // events move a source to the URL they report.
+  struct JwksSourceInfo {
+    std::string source_id;  // core/jwks_source.h JwksSourceId()
+    std::string url;
+    absl::Duration max_stale = absl::InfiniteDuration();
+  };
+  void SetJwksSources(const std::vector<JwksSourceInfo>& sources);
   // JWKS fetch outcomes, fed by the refresher wiring. `result` is "ok" or a
-  // short error class ("http_error", "timeout", "parse_error", ...).
-  void RecordJwksFetch(absl::string_view url, absl::string_view result);
+  // short error class ("error", "not_modified", ...). `source_id` ties the
+  // URL to a configured source ("" = none).
+  void RecordJwksFetch(absl::string_view url, absl::string_view result,
+                       absl::string_view source_id = "");
   void SetJwksLastSuccess(absl::string_view url, absl::Time when);
   // Replaces the keys-per-provider gauge (on each KeySet publish).
-  void SetKeyCounts(std::map<std::string, int64_t> keys_per_provider);
+  void SetKeyCounts(const std::map<std::string, int64_t>& keys_per_provider);
+  // One config load: startup or reload. `generation` is the serving one
+  // after a success (ignored after a rejection).
   void RecordConfigReload(bool ok, uint64_t generation);
 
-  // A collector appends complete metric families (HELP/TYPE + samples) at
-  // render time; used for gauges pulled from the KeyStore or refresher.
-  using Collector = std::function<void(std::string* out)>;
+  // A collector returns complete metric families at render time; used for
+  // gauges pulled from the KeyStore or refresher. Collectors run before the
+  // rest is collected (outside Metrics' locks), so state they set here
+  // (SetKeyCounts) shows on the same scrape.
+  using Collector = std::function<std::vector<prometheus::MetricFamily>()>;
   // Returns an id for RemoveCollector.
   int AddCollector(Collector collector);
   void RemoveCollector(int id);
 
+  // Every family, sorted by name.
+  std::vector<prometheus::MetricFamily> Collect() const;
   std::string RenderPrometheus() const;
 
-  // Reads for tests and /readyz.
-  uint64_t RpcCount(absl::string_view method, absl::string_view result) const;
+  // Reads for tests and /readyz. RpcCount sums every route.
+  uint64_t RpcCount(absl::string_view method, absl::string_view result) const {
+    return rpc_.Count(method, result);
+  }
+  uint64_t RpcCount(absl::string_view method, absl::string_view result,
+                    absl::string_view route) const {
+    return rpc_.Count(method, result, route);
+  }
   // Totals as rendered: the sum of every cache source.
   CacheCounts CacheLookups() const;
   uint64_t CacheHits() const { return CacheLookups().hits; }
@@ -140,58 +186,47 @@ class Metrics final {
                             absl::string_view kid) const;
 
  private:
-  struct Series;  // one (method, result) counter + histogram
+  struct Registered;  // the prometheus::Registry and its families
   struct KeySeries {
     uint64_t count = 0;
     std::optional<absl::Time> last_used;
   };
   using KeySeriesMap = std::map<std::pair<std::string, std::string>, KeySeries>;
-  KeySeriesMap CollectKeySeries() const ABSL_LOCKS_EXCLUDED(mu_);
-  struct JwksSeries {
+  struct JwksUrl {
     std::map<std::string, uint64_t> results;
     absl::Time last_success = absl::InfinitePast();
+    std::string source_id;  // "" = not tied to a configured source
+  };
+  struct JwksSource {
+    std::string url;  // the current URL (redacted)
+    absl::Duration max_stale;
   };
 
-  static void Record(Series* s, absl::Duration latency);
-  // The preallocated series of a known (method, result) pair, else nullptr
-  // (lock-free: the table is built in the constructor and never changes).
-  Series* FixedSeries(absl::string_view method, absl::string_view result) const;
-  Series* FindSeries(absl::string_view method, absl::string_view result) const;
-  Series* FindOrCreateSeries(absl::string_view method,
-                             absl::string_view result);
-
-  // RenderPrometheus sections, in output order.
-  void RenderRpcSeries(std::string* out) const ABSL_LOCKS_EXCLUDED(dyn_mu_);
-  void RenderKeySeries(const KeySeriesMap& series, std::string* out) const;
-  void RenderKeysAndJwksLocked(std::string* out) const
+  KeySeriesMap CollectKeySeries() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Scrape-time families, in output order.
+  void CollectCacheAndKeys(std::vector<prometheus::MetricFamily>* out) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void CollectJwksLocked(std::vector<prometheus::MetricFamily>* out) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RenderConfigLocked(std::string* out) const
+  bool HasJwksGaugesLocked(const std::string& url, const JwksUrl& j) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const BuildInfo build_info_;
   const Clock* const clock_;  // not owned
-
-  // Fixed table for known (method, result) pairs; index = m * R + r.
-  std::vector<std::unique_ptr<Series>> fixed_;
-  // Dynamic series for unknown labels, keyed "method\0result".
-  mutable absl::Mutex dyn_mu_;
-  std::map<std::string, std::unique_ptr<Series>> dynamic_
-      ABSL_GUARDED_BY(dyn_mu_);
+  RpcMetrics rpc_;
+  std::unique_ptr<Registered> registered_;
 
   mutable absl::Mutex mu_;
-  std::map<std::string, JwksSeries> jwks_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, int64_t> key_counts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, JwksUrl> jwks_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, JwksSource> jwks_sources_ ABSL_GUARDED_BY(mu_);
   std::map<int, Collector> collectors_ ABSL_GUARDED_BY(mu_);
   std::map<int, CacheSource> cache_sources_ ABSL_GUARDED_BY(mu_);
   KeyUsageSource key_usage_source_ ABSL_GUARDED_BY(mu_);
   int next_collector_id_ ABSL_GUARDED_BY(mu_) = 1;
-  uint64_t reloads_ok_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t reloads_rejected_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// Escapes a Prometheus label value (backslash, quote, newline).
-std::string PromLabelEscape(absl::string_view s);
+// A family of one unlabelled gauge sample (for collectors).
+prometheus::MetricFamily GaugeFamily(std::string name, std::string help,
+                                     double value);
 
 }  // namespace jwtauth::server
 

@@ -27,6 +27,7 @@ class KeyStore;       // core/key_store.h
 namespace jwtauth::server {
 
 class Metrics;          // server/metrics.h
+class RpcSeries;        // server/rpc_metrics.h
 class Logger;           // server/logging.h
 struct ExtAuthzPolicy;  // server/ext_authz_policy.h
 
@@ -69,6 +70,11 @@ struct ServingState {
   std::shared_ptr<const TokenIssuer> issuer;      // null: no signing key
   IssuePolicy issue_policy;
   std::shared_ptr<const ExtAuthzPolicy> ext_authz;  // null: defaults
+  // The Check metric series of each ext_authz route, resolved once per
+  // generation so a Check records without a label lookup, in
+  // ext_authz->routes order (the defaults' series is the service's own).
+  // Empty: resolved per call.
+  std::vector<RpcSeries*> check_series;
 };
 
 // Holds the current ServingState. Thread-safe; Current() is lock-free

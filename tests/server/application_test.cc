@@ -273,6 +273,9 @@ TEST_F(ApplicationTest, InvalidReloadKeepsServingOldGeneration) {
   Write("config.yaml", Config("signing.pem", "k1"));
   CreateApp(*Load());
   std::string token = IssueWithCurrent();
+  // The startup load counts as a successful reload.
+  EXPECT_THAT(metrics_.RenderPrometheus(),
+              HasSubstr("\njwtauth_config_last_reload_successful 1\n"));
 
   // A config that parses but references an unreadable key file.
   Write("config.yaml", Config("missing.pem", "k2"));
@@ -289,8 +292,11 @@ TEST_F(ApplicationTest, InvalidReloadKeepsServingOldGeneration) {
   EXPECT_EQ(app_->generation(), 1u);
   EXPECT_TRUE(VerifyWithCurrent(token).ok());
   EXPECT_THAT(Log(), HasSubstr("\"event\":\"config_rejected\""));
-  EXPECT_THAT(metrics_.RenderPrometheus(),
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_THAT(text,
               HasSubstr("jwtauth_config_reloads_total{result=\"rejected\"} 2"));
+  EXPECT_THAT(text, HasSubstr("\njwtauth_config_last_reload_successful 0\n"));
+  EXPECT_THAT(text, HasSubstr("\njwtauth_config_generation 1\n"));
 }
 
 // The whole new generation, verifier included, is built before the KeyStore
@@ -509,6 +515,16 @@ TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
   app_ = *std::move(app);
 
   EXPECT_FALSE(app_->Ready());
+  // A configured source has freshness gauges before its first fetch: never
+  // succeeded, and no max_stale (keys kept forever).
+  const std::string url =
+      absl::StrCat("{url=\"http://127.0.0.1:", port, "/jwks\"} ");
+  std::string text = metrics_.RenderPrometheus();
+  EXPECT_THAT(text,
+              HasSubstr(absl::StrCat(
+                  "jwtauth_jwks_last_success_timestamp_seconds", url, "0\n")));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("jwtauth_jwks_max_stale_seconds",
+                                           url, "+Inf\n")));
   app_->RefreshJwksOnce();  // 503: still not ready
   EXPECT_FALSE(app_->Ready());
   ReadinessReport r = app_->Readiness();
@@ -521,8 +537,14 @@ TEST_F(ApplicationTest, ReadinessWaitsForRequiredJwksUrl) {
   EXPECT_TRUE(HasProviderKey("remote"));
   // A provider key is trusted, never published as the service's own.
   EXPECT_THAT(app_->PublicJwksJson(), Not(HasSubstr("\"remote\"")));
-  EXPECT_THAT(metrics_.RenderPrometheus(),
+  text = metrics_.RenderPrometheus();
+  EXPECT_THAT(text,
               HasSubstr("jwtauth_jwks_fetch_total{url=\"http://127.0.0.1:"));
+  EXPECT_THAT(text,
+              Not(HasSubstr(absl::StrCat(
+                  "jwtauth_jwks_last_success_timestamp_seconds", url, "0\n"))));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat(
+                        "jwtauth_jwks_last_success_age_seconds", url)));
   app_->BeginShutdown();
   EXPECT_FALSE(app_->Ready());
   http.stop();

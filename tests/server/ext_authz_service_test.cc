@@ -291,6 +291,31 @@ TEST_P(ExtAuthzServiceTest, UnknownRouteNameFailsClosed) {
   EXPECT_EQ(resp.denied_response().status().code(), envoy::type::v3::Forbidden);
 }
 
+// Check series carry the route that decided: a configured name, "_default"
+// or "_none" — never a value taken from the request.
+TEST_P(ExtAuthzServiceTest, CheckMetricsAreLabelledByTheDecidingRoute) {
+  const std::string token = env_->Token();
+  Call(Request("GET", "/healthz", {}, {{"jwtauth_route", "public"}}));
+  Call(Request("DELETE", "/orders/1", {{"authorization", "Bearer " + token}},
+               {{"service", "orders"}}));
+  Call(Request("GET", "/x", {{"authorization", "Bearer " + token}}));
+  Call(Request("GET", "/", {{"authorization", "Bearer " + token}},
+               {{"jwtauth_route", "no-such-route"}}));
+  EXPECT_EQ(metrics_->RpcCount("Check", "OK", "public"), 1u);
+  EXPECT_EQ(metrics_->RpcCount("Check", "PERMISSION_DENIED", "orders"), 1u);
+  EXPECT_EQ(metrics_->RpcCount("Check", "OK", "_default"), 1u);
+  EXPECT_EQ(metrics_->RpcCount("Check", "PERMISSION_DENIED", "_none"), 1u);
+  EXPECT_EQ(metrics_->RpcCount("Check", "PERMISSION_DENIED"), 2u);
+  const std::string text = metrics_->RenderPrometheus();
+  EXPECT_THAT(text, Not(HasSubstr("no-such-route")));
+  EXPECT_THAT(text, HasSubstr("jwtauth_rpc_total{method=\"Check\",result="
+                              "\"PERMISSION_DENIED\",route=\"_none\"} 1\n"));
+  // The configured routes' series were resolved with the generation.
+  const auto state = env_->state();
+  ASSERT_EQ(state->check_series.size(), 3u);
+  EXPECT_EQ(state->check_series[1], metrics_->Rpc("Check", "orders"));
+}
+
 TEST_P(ExtAuthzServiceTest, PathFallbackRouteUsesItsProviderAndQueryToken) {
   const std::string other = env_->Token({}, "other");
   EXPECT_EQ(
