@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -143,7 +144,13 @@ class ParallelVerifyTest : public ::testing::Test {
     }
     for (int i = 0; i < 8; ++i) bad_.push_back(TokenFor(unknown_, i));
     bad_.push_back("garbage");
-    bad_.push_back(stable_[0].substr(0, stable_[0].size() - 2) + "AA");
+    // A forged signature: one character inside it changed (always a real
+    // change: overwriting the tail with fixed text would leave the token
+    // valid whenever the signature happened to end that way).
+    std::string forged = stable_[0];
+    char& c = forged[forged.rfind('.') + 5];
+    c = c == 'A' ? 'B' : 'A';
+    bad_.push_back(std::move(forged));
     for (int t = 0; t < kVerifyThreads; ++t) {
       threads_.emplace_back([this, t] {
         VerifyOptions with_provider;
