@@ -41,63 +41,6 @@ const ExtAuthzPolicy& DefaultPolicy() {
   return *kPolicy;
 }
 
-// The request as the policy sees it. Borrows from the CheckRequest.
-class RequestAdapter {
- public:
-  explicit RequestAdapter(const authv3::AttributeContext& attrs)
-      : attrs_(attrs), http_(attrs.request().http()) {
-    absl::string_view target = http_.path();
-    target = target.substr(0, target.find('#'));
-    const size_t q = target.find('?');
-    if (q == absl::string_view::npos) {
-      path_ = target;
-      query_ = http_.query();
-    } else {
-      path_ = target.substr(0, q);
-      query_ = target.substr(q + 1);
-    }
-  }
-
-  std::optional<absl::string_view> Header(absl::string_view name) const {
-    const auto& headers = http_.headers();
-    if (!headers.empty()) {
-      // Envoy sends lower-case names: exact hit first, then any case.
-      auto it = headers.find(std::string(name));
-      if (it != headers.end()) return absl::string_view(it->second);
-      for (const auto& [k, v] : headers) {
-        if (absl::EqualsIgnoreCase(k, name)) return absl::string_view(v);
-      }
-      return std::nullopt;
-    }
-    // encode_raw_headers: HeaderMap with value or raw_value.
-    for (const auto& h : http_.header_map().headers()) {
-      if (absl::EqualsIgnoreCase(h.key(), name)) {
-        return absl::string_view(h.value().empty() ? h.raw_value() : h.value());
-      }
-    }
-    return std::nullopt;
-  }
-
-  std::optional<absl::string_view> ContextExtension(
-      absl::string_view key) const {
-    const auto& ext = attrs_.context_extensions();
-    auto it = ext.find(std::string(key));
-    if (it == ext.end()) return std::nullopt;
-    return absl::string_view(it->second);
-  }
-
-  absl::string_view method() const { return http_.method(); }
-  absl::string_view host() const { return http_.host(); }
-  absl::string_view path() const { return path_; }
-  absl::string_view query() const { return query_; }
-
- private:
-  const authv3::AttributeContext& attrs_;
-  const authv3::AttributeContext::HttpRequest& http_;
-  absl::string_view path_;
-  absl::string_view query_;
-};
-
 // The route's token, verified for its provider and audience; TOKEN_MISSING
 // when the request carries none.
 VerifyResult VerifyRouteToken(const ServingState& state,
@@ -188,22 +131,20 @@ CheckContext ExtAuthzService::Decision::context() const {
 }
 
 ExtAuthzService::Decision ExtAuthzService::Decide(
-    const ServingState& state, const authv3::CheckRequest& request,
+    const ServingState& state, const CheckRequestView& request,
     authv3::CheckResponse* response) const {
   Decision d;
   d.policy =
       state.ext_authz != nullptr ? state.ext_authz.get() : &DefaultPolicy();
   const ExtAuthzPolicy& policy = *d.policy;
-  RequestAdapter adapter(request.attributes());
   // RequestView holds FunctionRefs: the callables must outlive it.
-  auto header = [&adapter](absl::string_view n) { return adapter.Header(n); };
-  auto extension = [&adapter](absl::string_view k) {
-    return adapter.ContextExtension(k);
+  auto header = [&request](absl::string_view n) { return request.Header(n); };
+  auto extension = [&request](absl::string_view k) {
+    return request.ContextExtension(k);
   };
-  const RequestView view{adapter.method(), adapter.host(), adapter.path(),
-                         adapter.query(),  header,         extension};
-  d.request_id = adapter.Header("x-request-id")
-                     .value_or(request.attributes().request().http().id());
+  const RequestView view{request.method(), request.host(), request.path(),
+                         request.query(),  header,         extension};
+  d.request_id = request.Header("x-request-id").value_or(request.id());
   const CheckContext no_token = d.context();
   Denial deny(ctx_.logger, policy, no_token, response);
 
@@ -224,7 +165,7 @@ ExtAuthzService::Decision ExtAuthzService::Decide(
   d.found = FindToken(route.token_sources, view);
   if (d.found.has_value() &&
       d.found->source->kind == TokenSource::Kind::kCookie) {
-    d.cookie_header = adapter.Header("cookie").value_or("");
+    d.cookie_header = request.Header("cookie").value_or("");
   }
   const CheckContext check = d.context();
   Denial token_deny(ctx_.logger, policy, check, response);
@@ -345,7 +286,8 @@ void ExtAuthzService::DenyUpstreamToken(const ServingState& state, Decision& d,
 absl::string_view ExtAuthzService::Authorize(
     const ServingState& state, const authv3::CheckRequest& request,
     authv3::CheckResponse* response) const {
-  Decision d = Decide(state, request, response);
+  const CheckRequestView view = CheckRequestView::FromMessage(request);
+  Decision d = Decide(state, view, response);
   return Finish(state, d, response, nullptr);
 }
 
@@ -364,21 +306,36 @@ grpc::Status ExtAuthzService::ServeCheck(
     if (series != nullptr) series->Record(label, absl::Now() - start);
     return status;
   };
-  // Request and answer live on an arena whose first block is on this
-  // stack: a typical CheckRequest (a dozen headers) parses, and a denial is
-  // built, without touching the heap.
+  // The request is read in place (CheckRequestView::FromWire); only bytes
+  // it declines are parsed by protobuf, on an arena whose first block is on
+  // this stack, as is the answer: a denial is built without the heap.
+  grpc::Slice slice;
+  if (!request_bytes->TrySingleSlice(&slice).ok() &&
+      !request_bytes->DumpToSingleSlice(&slice).ok()) {
+    return finish(no_route_series_,
+                  GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
+                  grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "request is not an envoy CheckRequest"));
+  }
+  const absl::string_view bytes(reinterpret_cast<const char*>(slice.begin()),
+                                slice.size());
   alignas(16) char arena_block[8192];
   google::protobuf::ArenaOptions arena_options;
   arena_options.initial_block = arena_block;
   arena_options.initial_block_size = sizeof(arena_block);
   google::protobuf::Arena arena(arena_options);
-  auto* request =
-      google::protobuf::Arena::CreateMessage<authv3::CheckRequest>(&arena);
-  if (!ParseFromByteBuffer(*request_bytes, request)) {
-    return finish(no_route_series_,
-                  GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
-                  grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                               "request is not an envoy CheckRequest"));
+  std::optional<CheckRequestView> view = CheckRequestView::FromWire(bytes);
+  if (!view.has_value()) {
+    auto* request =
+        google::protobuf::Arena::CreateMessage<authv3::CheckRequest>(&arena);
+    if (!request->ParseFromArray(bytes.data(),
+                                 static_cast<int>(bytes.size()))) {
+      return finish(no_route_series_,
+                    GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
+                    grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "request is not an envoy CheckRequest"));
+    }
+    view = CheckRequestView::FromMessage(*request);
   }
   std::shared_ptr<const ServingState> state =
       ctx_.state != nullptr ? ctx_.state->Current() : nullptr;
@@ -389,7 +346,7 @@ grpc::Status ExtAuthzService::ServeCheck(
   }
   auto* response =
       google::protobuf::Arena::CreateMessage<authv3::CheckResponse>(&arena);
-  Decision d = Decide(*state, *request, response);
+  Decision d = Decide(*state, *view, response);
   WireAnswer wire;
   const absl::string_view label = Finish(*state, d, response, &wire);
   *response_bytes = ByteBufferOf(wire.bytes);

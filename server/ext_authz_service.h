@@ -77,6 +77,7 @@
 #include "absl/strings/string_view.h"
 #include "core/verifier.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "server/check_request_view.h"
 #include "server/ext_authz_answer.h"
 #include "server/ext_authz_answer_memo.h"
 #include "server/ext_authz_policy.h"
@@ -125,8 +126,8 @@ class ExtAuthzService final
     const ExtAuthzPolicy* policy = nullptr;
     const ExtAuthzRoute* route = nullptr;  // null: unknown route
     std::optional<FoundToken> found;
-    absl::string_view request_id;     // into the CheckRequest
-    absl::string_view cookie_header;  // into the CheckRequest
+    absl::string_view request_id;     // into the request's bytes
+    absl::string_view cookie_header;  // into the request's bytes
 
     Decision&& Answered(absl::string_view l) {
       label = l;
@@ -149,8 +150,7 @@ class ExtAuthzService final
     std::shared_ptr<const CheckAnswer> hold;
   };
 
-  Decision Decide(const ServingState& state,
-                  const envoy::service::auth::v3::CheckRequest& request,
+  Decision Decide(const ServingState& state, const CheckRequestView& request,
                   envoy::service::auth::v3::CheckResponse* response) const;
   // Writes the answer of `d`: the allowed answer of a verified token (into
   // `wire` when given, else into `response`), or the denial when its

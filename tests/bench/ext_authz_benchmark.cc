@@ -11,6 +11,13 @@
 //                                   uncached on a route with
 //                                   issue_upstream_token)
 //   BM_AuthorizeMissingToken        401 path (no crypto)
+//   BM_ServeCheck                   ExtAuthzService::ServeCheck: the raw
+//                                   method's body, serialized CheckRequest
+//                                   in, serialized answer out (cached)
+//   BM_CheckRequestView             how ServeCheck reads the request:
+//                                   CheckRequestView::FromWire, in place
+//   BM_ParseCheckRequest            the protobuf parse it replaced (still
+//                                   the fallback; stack-first arena)
 //   BM_CheckLoopback/{0,1}          full gRPC Check over 127.0.0.1 (sync
 //                                   client, callback server, same process;
 //                                   1 = with issue_upstream_token)
@@ -24,7 +31,9 @@
 #include "benchmark/benchmark.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "server/check_request_view.h"
 #include "server/ext_authz_service.h"
+#include "server/wire_buffer.h"
 #include "tests/bench/envoy_like_request.h"
 #include "tests/server/ext_authz_test_env.h"
 
@@ -130,6 +139,53 @@ void BM_Authorize(benchmark::State& state) {
   state.SetLabel(kLabels[arg]);
 }
 BENCHMARK(BM_Authorize)->Arg(1)->Arg(0)->Arg(2)->Arg(3)->Arg(4);
+
+void BM_ServeCheck(benchmark::State& state) {
+  auto env = MakeEnv(true);
+  ExtAuthzService service(ServiceContext{.state = env->holder()});
+  const std::string bytes = MakeRequest(ReaderToken(*env)).SerializeAsString();
+  const grpc::ByteBuffer request = jwtauth::server::ByteBufferOf(bytes);
+  for (auto _ : state) {
+    grpc::ByteBuffer response;
+    if (!service.ServeCheck(nullptr, &request, &response).ok()) {
+      state.SkipWithError("ServeCheck failed");
+    }
+    benchmark::DoNotOptimize(response);
+  }
+  state.SetLabel(std::to_string(bytes.size()) + " request bytes");
+}
+BENCHMARK(BM_ServeCheck);
+
+void BM_CheckRequestView(benchmark::State& state) {
+  auto env = MakeEnv(true);
+  const std::string bytes = MakeRequest(ReaderToken(*env)).SerializeAsString();
+  for (auto _ : state) {
+    auto view = jwtauth::server::CheckRequestView::FromWire(bytes);
+    if (!view.has_value()) state.SkipWithError("declined");
+    benchmark::DoNotOptimize(view);
+  }
+}
+BENCHMARK(BM_CheckRequestView);
+
+void BM_ParseCheckRequest(benchmark::State& state) {
+  auto env = MakeEnv(true);
+  const std::string bytes = MakeRequest(ReaderToken(*env)).SerializeAsString();
+  const grpc::ByteBuffer request = jwtauth::server::ByteBufferOf(bytes);
+  for (auto _ : state) {
+    alignas(16) char block[8192];
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = sizeof(block);
+    google::protobuf::Arena arena(options);
+    auto* parsed =
+        google::protobuf::Arena::CreateMessage<authv3::CheckRequest>(&arena);
+    if (!jwtauth::server::ParseFromByteBuffer(request, parsed)) {
+      state.SkipWithError("parse failed");
+    }
+    benchmark::DoNotOptimize(parsed);
+  }
+}
+BENCHMARK(BM_ParseCheckRequest);
 
 void BM_AuthorizeMissingToken(benchmark::State& state) {
   auto env = MakeEnv(true);

@@ -72,6 +72,8 @@ row_label() {
   case $1 in
     ceil_cb) echo "ceiling: bare gRPC health Check, callback API" ;;
     ceil_async) echo "ceiling: bare gRPC health Check, async API" ;;
+    ceil_sized_verify) echo "sized ceiling: callback, raw, Verify's request in and jwtauth's answer out, no work" ;;
+    ceil_sized_check) echo "sized ceiling: callback, raw, Check's request in and jwtauth's answer out, no work" ;;
     jw_health) echo "jwtauth-server health Check (no JWT work)" ;;
     jw_verify) echo "jwtauth Verify, one HS256 token (cache hit)" ;;
     jw_check) echo "jwtauth Check (Envoy CheckRequest), same token (cache hit)" ;;

@@ -12,7 +12,10 @@
 //     forwarded value;
 //   - denied: the body is a JSON object with "error"; neither body nor
 //     headers contain any token-like string of the request;
-//   - the same request gives the same response twice.
+//   - the same request gives the same response twice;
+//   - ServeCheck on the raw bytes (CheckRequestView reads them in place,
+//     protobuf what it declines) gives the response Authorize gives on the
+//     parsed message.
 // Seeds: tests/fuzz/corpus/ext_authz/ (serialized requests, see README.md).
 
 #include <cstddef>
@@ -35,6 +38,7 @@
 #include "server/ext_authz_service.h"
 #include "server/service_context.h"
 #include "server/serving_state_builder.h"
+#include "server/wire_buffer.h"
 #include "tests/fuzz/fuzz_keys.h"
 #include "tests/testutil/fake_clock.h"
 
@@ -237,6 +241,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   w.service->Authorize(*w.state, request, &second);
   if (!google::protobuf::util::MessageDifferencer::Equals(first, second)) {
     Violated("the same request got two different responses");
+  }
+  const grpc::ByteBuffer raw = jwtauth::server::ByteBufferOf(
+      absl::string_view(reinterpret_cast<const char*>(data), size));
+  grpc::ByteBuffer wire;
+  CheckResponse from_wire;
+  if (!w.service->ServeCheck(nullptr, &raw, &wire).ok() ||
+      !jwtauth::server::ParseFromByteBuffer(wire, &from_wire) ||
+      !google::protobuf::util::MessageDifferencer::Equals(first, from_wire)) {
+    Violated("ServeCheck on the bytes and Authorize on the message differ");
   }
   return 0;
 }

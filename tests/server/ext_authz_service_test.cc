@@ -1,12 +1,16 @@
 #include "server/ext_authz_service.h"
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -138,6 +142,74 @@ TEST_P(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
   EXPECT_EQ(md.at("claims").struct_value().fields().at("sub").string_value(),
             "alice");
   EXPECT_EQ(metrics_->RpcCount("Check", "OK"), 1u);
+}
+
+// Check over gRPC with `bytes` as the serialized request, as any client can
+// send them (CheckRequestView reads them in place; protobuf decides what it
+// declines).
+grpc::Status RawCheck(testutil::TestServer& server, const std::string& bytes,
+                      authv3::CheckResponse* response) {
+  grpc::GenericStub stub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                          grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::Slice slice(bytes.data(), bytes.size());
+  const grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/envoy.service.auth.v3.Authorization/Check",
+                 grpc::StubOptions(), &request, &reply,
+                 [&done](const grpc::Status& s) { done.set_value(s); });
+  grpc::Status status = done.get_future().get();
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (status.ok() && reply.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    EXPECT_TRUE(response->ParseFromString(out));
+  }
+  return status;
+}
+
+TEST_P(ExtAuthzServiceTest, RequestBytesAreReadInPlaceOrByProtobuf) {
+  const std::string token = env_->Token({{"sub", "alice"}});
+  const std::string good =
+      Request("GET", "/x", {{"authorization", "Bearer " + token}})
+          .SerializeAsString();
+  authv3::CheckResponse resp;
+  ASSERT_TRUE(RawCheck(env_->server(), good, &resp).ok());
+  EXPECT_EQ(resp.status().code(), 0);
+  EXPECT_EQ(Header(resp.ok_response().headers(), "x-jwt-sub"), "alice");
+
+  // An unknown group field: the in-place reader declines, protobuf skips
+  // it, the decision is the same.
+  resp.Clear();
+  ASSERT_TRUE(
+      RawCheck(env_->server(), good + std::string("\xab\x06\xac\x06", 4), &resp)
+          .ok());
+  EXPECT_EQ(resp.status().code(), 0);
+  EXPECT_EQ(Header(resp.ok_response().headers(), "x-jwt-sub"), "alice");
+
+  // A later duplicate of the authorization header wins, as in protobuf's
+  // map: here a bad token after the good one.
+  resp.Clear();
+  const std::string bad_second =
+      good + Request("GET", "/x", {{"authorization", "Bearer x.y.z"}})
+                 .SerializeAsString();
+  ASSERT_TRUE(RawCheck(env_->server(), bad_second, &resp).ok());
+  EXPECT_EQ(resp.status().code(), 16);
+
+  // Not a CheckRequest, or invalid UTF-8 in a header: INVALID_ARGUMENT.
+  for (const std::string& bytes :
+       {std::string("\xff\xff\xff"), good.substr(0, good.size() - 3),
+        Request("GET", "/x", {{"authorization", "Bearer \xc3\x28"}})
+            .SerializePartialAsString()}) {
+    EXPECT_EQ(RawCheck(env_->server(), bytes, &resp).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
 }
 
 TEST_P(ExtAuthzServiceTest, NestedClaimIsForwarded) {

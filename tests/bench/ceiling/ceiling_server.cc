@@ -5,7 +5,13 @@
 //
 //   ceiling_server [--threading callback|async|sync] [--queues N]
 //                  [--threads-per-queue M] [--sync-threads N]
-//                  [--listen 127.0.0.1:0]
+//                  [--listen 127.0.0.1:0] [--reply-file FILE]
+//
+// --reply-file (callback only): the "sized" ceiling. Check becomes a
+// raw-buffer method that never parses the request and answers every call
+// with FILE's bytes (a serialized message, e.g. jwtauth's own answer), so
+// h2load can send it jwtauth's request and get an answer of jwtauth's size:
+// what moving those bytes costs this gRPC stack, with no other work.
 //
 // Logs one line {"event":"serving","grpc_port":"NNNN"} to stderr, the same
 // shape as jwtauth-server's, so scripts parse both alike. SIGTERM or SIGINT
@@ -15,8 +21,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,12 +64,18 @@ struct CeilingOptions {
   // count as success.
   int sync_threads = 0;
   std::string listen = "127.0.0.1:0";
+  // callback only: answer every call with these bytes (--reply-file).
+  std::optional<std::string> reply;
 };
+
+// A reply file larger than this is a mistake, not a benchmark message.
+constexpr std::streamsize kMaxReplyBytes = 1 << 20;
 
 constexpr absl::string_view kUsage =
     "usage: ceiling_server [--threading callback|async|sync] [--queues N]\n"
     "         [--threads-per-queue M] [--requests-per-queue R]\n"
-    "         [--sync-threads N] [--listen 127.0.0.1:0]\n";
+    "         [--sync-threads N] [--listen 127.0.0.1:0]\n"
+    "         [--reply-file FILE]   (callback only)\n";
 
 // Loopback only: this server has no credentials and no purpose elsewhere.
 bool IsLoopback(absl::string_view listen) {
@@ -76,6 +91,20 @@ absl::Status ParsePositive(absl::string_view flag, absl::string_view value,
         absl::StrCat(flag, " wants an integer >= ", min, ", got ", value));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadReplyFile(absl::string_view path) {
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::string reply = std::move(bytes).str();
+  if (in.bad() || static_cast<std::streamsize>(reply.size()) > kMaxReplyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("--reply-file ", path,
+                                                   ": unreadable or over ",
+                                                   kMaxReplyBytes, " bytes"));
+  }
+  return reply;
 }
 
 absl::Status ApplyFlag(absl::string_view name, absl::string_view value,
@@ -112,6 +141,12 @@ absl::Status ApplyFlag(absl::string_view name, absl::string_view value,
     options->listen = std::string(value);
     return absl::OkStatus();
   }
+  if (name == "--reply-file") {
+    absl::StatusOr<std::string> reply = ReadReplyFile(value);
+    if (!reply.ok()) return reply.status();
+    options->reply = *std::move(reply);
+    return absl::OkStatus();
+  }
   return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
 }
 
@@ -132,6 +167,10 @@ absl::StatusOr<CeilingOptions> ParseFlags(int argc, char** argv) {
     }
     JWTAUTH_RETURN_IF_ERROR(ApplyFlag(arg, value, &options));
   }
+  if (options.reply.has_value() && options.threading != Threading::kCallback) {
+    return absl::InvalidArgumentError(
+        "--reply-file needs --threading callback");
+  }
   return options;
 }
 
@@ -145,6 +184,28 @@ class CallbackHealth final : public Health::CallbackService {
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+};
+
+// The sized ceiling (--reply-file): the same callback unary path as
+// CallbackHealth, raw: the request bytes are not parsed, the answer is a
+// copy of fixed bytes (as jwtauth copies a memoised answer).
+class CallbackRawReply final
+    : public Health::WithRawCallbackMethod_Check<Health::CallbackService> {
+ public:
+  explicit CallbackRawReply(std::string reply) : reply_(std::move(reply)) {}
+
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* /*request*/,
+                                  grpc::ByteBuffer* response) override {
+    grpc::Slice slice(reply_.data(), reply_.size());
+    *response = grpc::ByteBuffer(&slice, 1);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  const std::string reply_;
 };
 
 class SyncHealth final : public Health::Service {
@@ -248,6 +309,7 @@ absl::Status RunAsync(const CeilingOptions& options) {
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
+  queues.reserve(static_cast<size_t>(options.queues));
   for (int i = 0; i < options.queues; ++i) {
     queues.push_back(builder.AddCompletionQueue());
   }
@@ -281,8 +343,13 @@ absl::Status Run(const CeilingOptions& options) {
       return RunAsync(options);
     case Threading::kCallback: {
       CallbackHealth service;
+      std::optional<CallbackRawReply> raw;
       grpc::ServerBuilder builder;
-      builder.RegisterService(&service);
+      if (options.reply.has_value()) {
+        builder.RegisterService(&raw.emplace(*options.reply));
+      } else {
+        builder.RegisterService(&service);
+      }
       std::unique_ptr<grpc::Server> server;  // Destroyed before the service.
       return ServeUntilSignal(builder, options, &server, nullptr);
     }

@@ -1,6 +1,7 @@
 // Keeps the benchmark baseline honest: the BUILT ceiling_server answers
 // grpc.health.v1.Health/Check with SERVING on every threading mode, logs the
-// serving line scripts parse, exits 0 on SIGTERM, and refuses bad flags.
+// serving line scripts parse, exits 0 on SIGTERM, and refuses bad flags;
+// with --reply-file it answers any request with exactly the file's bytes.
 
 #include <poll.h>
 #include <signal.h>
@@ -8,6 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -90,31 +95,75 @@ class CeilingProcess {
   bool exited_ = false;
 };
 
+// The port of the serving line (exactly {"event":"serving","grpc_port":N}),
+// or 0.
+int ServingPort(CeilingProcess& server) {
+  nlohmann::json serving =
+      nlohmann::json::parse(server.FirstLine(), nullptr, false);
+  int port = 0;
+  if (!serving.is_object() || serving.size() != 2 ||
+      serving.value("event", "") != "serving" ||
+      !absl::SimpleAtoi(serving.value("grpc_port", ""), &port)) {
+    return 0;
+  }
+  return port;
+}
+
+std::unique_ptr<Health::Stub> HealthStub(int port) {
+  return Health::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+}
+
+grpc::Status CallCheck(Health::Stub& stub, const HealthCheckRequest& request,
+                       HealthCheckResponse* response) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  return stub.Check(&context, request, response);
+}
+
 class CeilingServerTest
     : public ::testing::TestWithParam<std::vector<std::string>> {};
 
 TEST_P(CeilingServerTest, AnswersServingAndExitsCleanlyOnSigterm) {
   CeilingProcess server(GetParam());
-  nlohmann::json serving =
-      nlohmann::json::parse(server.FirstLine(), nullptr, false);
-  ASSERT_TRUE(serving.is_object()) << "no JSON serving line";
-  EXPECT_EQ(serving.size(), 2u);
-  EXPECT_EQ(serving.value("event", ""), "serving");
-  int port = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(serving.value("grpc_port", ""), &port));
-  ASSERT_GT(port, 0);
-
-  auto stub = Health::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  const int port = ServingPort(server);
+  ASSERT_GT(port, 0) << "no serving line";
+  auto stub = HealthStub(port);
   for (int i = 0; i < 3; ++i) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
     HealthCheckResponse response;
-    grpc::Status status =
-        stub->Check(&context, HealthCheckRequest(), &response);
+    grpc::Status status = CallCheck(*stub, HealthCheckRequest(), &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  }
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+// The sized ceiling sends the file's bytes whatever the request: here a
+// NOT_SERVING answer (the plain ceiling says SERVING) to a request with a
+// field set (the plain one is empty).
+TEST(CeilingServerReplyFileTest, AnswersEveryRequestWithTheFileBytes) {
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string path = std::string(tmp != nullptr ? tmp : "/tmp") +
+                           "/ceiling_reply_" + std::to_string(getpid());
+  HealthCheckResponse reply;
+  reply.set_status(HealthCheckResponse::NOT_SERVING);
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << reply.SerializeAsString();
+  }
+  CeilingProcess server({"--reply-file", path, "--threading", "callback"});
+  const int port = ServingPort(server);
+  std::remove(path.c_str());
+  ASSERT_GT(port, 0) << "no serving line";
+  auto stub = HealthStub(port);
+  HealthCheckRequest request;
+  request.set_service(std::string(700, 'x'));  // about a CheckRequest's size
+  for (int i = 0; i < 3; ++i) {
+    HealthCheckResponse response;
+    grpc::Status status = CallCheck(*stub, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
   }
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
@@ -137,6 +186,9 @@ TEST(CeilingServerFlagsTest, RefusesNonLoopbackAndBadValues) {
         std::vector<std::string>{"--threading", "fast"},
         std::vector<std::string>{"--queues", "0"},
         std::vector<std::string>{"--queues"},
+        std::vector<std::string>{"--reply-file", "/nonexistent/reply.bin"},
+        std::vector<std::string>{"--reply-file", "/dev/null", "--threading",
+                                 "async"},
         std::vector<std::string>{"--unknown", "1"}}) {
     CeilingProcess server(args);
     EXPECT_EQ(server.Stop(0), 2) << args[0];
