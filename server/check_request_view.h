@@ -44,8 +44,9 @@ class CheckRequestView {
       const envoy::service::auth::v3::CheckRequest& request);
 
   // The header `name`: an exact (lower-case, as Envoy sends) match first,
-  // then any case (of several spellings, the smallest in byte order). From `headers`, or when that map is empty from
-  // `header_map` (Envoy's encode_raw_headers; value, else raw_value).
+  // then any case (of several spellings, the smallest in byte order). From
+  // `headers`, or when that map is empty from `header_map` (Envoy's
+  // encode_raw_headers; value, else raw_value).
   std::optional<absl::string_view> Header(absl::string_view name) const;
   std::optional<absl::string_view> ContextExtension(
       absl::string_view key) const;
