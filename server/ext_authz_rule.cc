@@ -170,6 +170,14 @@ std::string CookieHeaderWithout(absl::string_view cookie_header,
     pair = absl::StripAsciiWhitespace(pair);
     if (pair.empty()) continue;
     if (pair.substr(0, pair.find('=')) == name) continue;
+    // A pair with a control character is no cookie (RFC 6265 §4.1.1) and
+    // must not reach the upstream in a header we set: dropped.
+    if (std::any_of(pair.begin(), pair.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return u < 0x20 || u == 0x7f;
+        })) {
+      continue;
+    }
     kept.push_back(pair);
   }
   return absl::StrJoin(kept, "; ");

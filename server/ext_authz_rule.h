@@ -112,7 +112,8 @@ std::optional<std::string> ExtractToken(const std::vector<TokenSource>& sources,
                                         const RequestView& request);
 
 // `cookie_header` without the cookies named `name` (pairs re-joined with
-// "; "); "" when none is left.
+// "; "); "" when none is left. Pairs holding a control character are
+// dropped too: the result goes upstream in a header jwtauth sets.
 std::string CookieHeaderWithout(absl::string_view cookie_header,
                                 absl::string_view name);
 

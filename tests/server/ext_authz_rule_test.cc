@@ -71,6 +71,16 @@ TEST(CanonicalRequestPathTest, IsIdempotent) {
   }
 }
 
+// Found by the ext_authz fuzzer: the rest of a Cookie header went upstream
+// with a control character in it.
+TEST(CookieHeaderWithoutTest, DropsTheTokenCookieAndPairsWithControlBytes) {
+  EXPECT_EQ(CookieHeaderWithout("a=1; session=tok; b=2", "session"),
+            "a=1; b=2");
+  EXPECT_EQ(CookieHeaderWithout("a=\x11; session=tok;dHRw", "session"), "dHRw");
+  EXPECT_EQ(CookieHeaderWithout("a=x\x7fy, c=3", "session"), "c=3");
+  EXPECT_EQ(CookieHeaderWithout("session=tok", "session"), "");
+}
+
 TEST(PathPrefixMatchesTest, WholeSegmentsOnly) {
   EXPECT_TRUE(PathPrefixMatches("/a/b", "/a/b"));
   EXPECT_TRUE(PathPrefixMatches("/a/b", "/a/b/"));
