@@ -3,6 +3,8 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "client/channel_factory.h"
 #include "core/status_macros.h"
 
@@ -10,39 +12,95 @@ namespace jwtauth::client {
 namespace {
 
 // What one async call owns until its callback has run: gRPC reads the
-// context, request and response through raw pointers meanwhile. Holding the
-// channel lets the Client go away first.
+// context, request and response through raw pointers meanwhile.
 template <typename Request, typename Response>
 struct AsyncCall {
   grpc::ClientContext context;
   Request request;
   Response response;
-  std::shared_ptr<grpc::Channel> channel;
 };
 
 using AsyncStub = v1::AuthService::StubInterface::async_interface;
 
+// The call count whose callback this thread is running, if any.
+thread_local const void* running_callback_of = nullptr;
+
+}  // namespace
+
+struct client_internal::AsyncCallCount {
+  void Begin() {
+    absl::MutexLock lock(&mu);
+    ++count;
+  }
+  void End() {
+    absl::MutexLock lock(&mu);
+    --count;
+    ended.SignalAll();
+  }
+  absl::Mutex mu;
+  absl::CondVar ended;
+  int count ABSL_GUARDED_BY(mu) = 0;
+};
+
+Client::CallsInFlight::CallsInFlight()
+    : count_(std::make_shared<client_internal::AsyncCallCount>()) {}
+
+Client::CallsInFlight::~CallsInFlight() { WaitForAll(); }
+
+Client::CallsInFlight::CallsInFlight(CallsInFlight&& other) noexcept
+    : count_(std::move(other.count_)) {}
+
+Client::CallsInFlight& Client::CallsInFlight::operator=(
+    CallsInFlight&& other) noexcept {
+  if (this != &other) {
+    WaitForAll();
+    count_ = std::move(other.count_);
+  }
+  return *this;
+}
+
+void Client::CallsInFlight::WaitForAll() const {
+  if (count_ == nullptr) return;
+  // Inside one of our own callbacks that call cannot end first: wait for
+  // the others.
+  const int allowed = running_callback_of == count_.get() ? 1 : 0;
+  client_internal::AsyncCallCount& calls = *count_;
+  absl::MutexLock lock(&calls.mu);
+  while (calls.count > allowed) calls.ended.Wait(&calls.mu);
+}
+
+namespace {
+
 // Starts the call through `start(async, context, request, response,
 // on_done)` and calls done(convert(response)) or done(error) when it
-// finishes. `call` lives until then (the lambda holds it).
+// finishes. `call` lives until then (the lambda holds it); it and `done` are
+// released before the call counts as ended, so nothing of it outlives the
+// Client (see CallsInFlight).
 template <typename Request, typename Response, typename T, typename Start,
           typename Convert>
 void StartAsync(AsyncStub* async,
                 std::shared_ptr<AsyncCall<Request, Response>> call,
+                std::shared_ptr<client_internal::AsyncCallCount> in_flight,
                 ResultCallback<T> done, Start start, Convert convert) {
   if (async == nullptr) {
     done(absl::UnimplementedError("the injected stub has no async()"));
     return;
   }
   AsyncCall<Request, Response>* state = call.get();
+  in_flight->Begin();
   start(async, &state->context, &state->request, &state->response,
-        [call = std::move(call), done = std::move(done),
-         convert](const grpc::Status& status) {
-          if (!status.ok()) {
-            done(StatusFromGrpc(status));
-            return;
-          }
-          done(convert(std::move(call->response)));
+        [call = std::move(call), in_flight = std::move(in_flight),
+         done = std::move(done), convert](const grpc::Status& status) mutable {
+          absl::StatusOr<T> result =
+              status.ok()
+                  ? absl::StatusOr<T>(convert(std::move(call->response)))
+                  : absl::StatusOr<T>(StatusFromGrpc(status));
+          call.reset();  // the context, and its channel reference, go now
+          running_callback_of = in_flight.get();
+          done(std::move(result));
+          done = nullptr;  // the caller's captures, before the call ends
+          running_callback_of = nullptr;
+          in_flight->End();
         });
 }
 
@@ -77,6 +135,17 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
 Client::Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
                ClientOptions options)
     : stub_(std::move(stub)), options_(std::move(options)) {}
+
+Client& Client::operator=(Client&& other) {
+  if (this != &other) {
+    // First: it waits for our calls while our stub and channel still stand.
+    calls_in_flight_ = std::move(other.calls_in_flight_);
+    channel_ = std::move(other.channel_);
+    stub_ = std::move(other.stub_);
+    options_ = std::move(other.options_);
+  }
+  return *this;
+}
 
 void Client::Prepare(grpc::ClientContext& context,
                      const CallOptions& call) const {
@@ -130,10 +199,10 @@ void Client::VerifyAsync(const v1::VerifyRequest& request,
   auto state =
       std::make_shared<AsyncCall<v1::VerifyRequest, v1::VerifyResponse>>();
   state->request = request;
-  state->channel = channel_;
   Prepare(state->context, call);
   StartAsync(
-      stub_->async(), std::move(state), std::move(done),
+      stub_->async(), std::move(state), calls_in_flight_.count(),
+      std::move(done),
       [](AsyncStub* async, auto&&... args) {
         async->Verify(std::forward<decltype(args)>(args)...);
       },
@@ -148,10 +217,10 @@ void Client::IssueTokenAsync(
   auto state = std::make_shared<
       AsyncCall<v1::IssueTokenRequest, v1::IssueTokenResponse>>();
   state->request = request;
-  state->channel = channel_;
   Prepare(state->context, call);
   StartAsync(
-      stub_->async(), std::move(state), std::move(done),
+      stub_->async(), std::move(state), calls_in_flight_.count(),
+      std::move(done),
       [](AsyncStub* async, auto&&... args) {
         async->IssueToken(std::forward<decltype(args)>(args)...);
       },
@@ -164,10 +233,10 @@ void Client::ListKeysAsync(const v1::ListKeysRequest& request,
   auto state =
       std::make_shared<AsyncCall<v1::ListKeysRequest, v1::ListKeysResponse>>();
   state->request = request;
-  state->channel = channel_;
   Prepare(state->context, call);
   StartAsync(
-      stub_->async(), std::move(state), std::move(done),
+      stub_->async(), std::move(state), calls_in_flight_.count(),
+      std::move(done),
       [](AsyncStub* async, auto&&... args) {
         async->ListKeys(std::forward<decltype(args)>(args)...);
       },

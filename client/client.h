@@ -15,10 +15,13 @@
 // the channel (client/channel_factory.h): Create() makes one, or pass a
 // shared channel to the constructor.
 //
-// Ownership: shares the channel or owns the injected stub; an async call in
-// flight keeps the channel alive, so the Client may be destroyed before its
-// callbacks run. Thread-safe: the Client holds no mutable state. Movable,
-// not copyable.
+// Ownership: shares the channel or owns the injected stub. Destroying (or
+// assigning over) a Client waits until every async call it started has run
+// its callback, each bounded by its deadline: the channel's last reference
+// must not be dropped on a gRPC callback thread (gRPC's Channel destructor
+// shuts down the completion queue that thread is serving; grpc/grpc#37858),
+// and afterwards no callback of this Client is running. Thread-safe: calls
+// share nothing mutable but that count. Movable, not copyable.
 //
 // Depends only on the generated stubs (no core/, no server/).
 //
@@ -45,6 +48,10 @@
 
 namespace jwtauth::client {
 
+namespace client_internal {
+struct AsyncCallCount;  // client.cc
+}  // namespace client_internal
+
 // The one conversion from a gRPC status to absl::Status (canonical codes
 // share numbers; code and message are kept, anything unknown → kUnknown).
 absl::Status StatusFromGrpc(const grpc::Status& status);
@@ -62,7 +69,8 @@ class Client final : public ClientInterface {
   explicit Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
                   ClientOptions options = {});
   Client(Client&&) = default;
-  Client& operator=(Client&&) = default;
+  // Waits for this Client's own calls first (see Ownership above).
+  Client& operator=(Client&& other);
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
@@ -98,9 +106,30 @@ class Client final : public ClientInterface {
  private:
   void Prepare(grpc::ClientContext& context, const CallOptions& call) const;
 
+  // The count of async calls whose callback has not returned yet, shared
+  // with those calls. Destroying or assigning over it waits for zero (for
+  // the other calls only when it runs inside one of this Client's
+  // callbacks, e.g. a callback that held the last owner of the Client).
+  class CallsInFlight {
+   public:
+    CallsInFlight();
+    ~CallsInFlight();
+    CallsInFlight(CallsInFlight&& other) noexcept;
+    CallsInFlight& operator=(CallsInFlight&& other) noexcept;
+    const std::shared_ptr<client_internal::AsyncCallCount>& count() const {
+      return count_;
+    }
+
+   private:
+    void WaitForAll() const;
+    std::shared_ptr<client_internal::AsyncCallCount> count_;  // null if moved
+  };
+
   std::shared_ptr<grpc::Channel> channel_;  // may be null with injected stub
   std::unique_ptr<v1::AuthService::StubInterface> stub_;
   ClientOptions options_;
+  // Last: destroyed (it waits) before the stub and the channel go.
+  CallsInFlight calls_in_flight_;
 };
 
 }  // namespace jwtauth::client

@@ -265,9 +265,30 @@ TEST_F(ClientTest, AsyncCallHonoursTheDeadline) {
   EXPECT_THAT(future.get(), StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
-TEST_F(ClientTest, CallbackOutlivesTheClient) {
+// The last reference to a channel must not be dropped on a gRPC callback
+// thread (grpc/grpc#37858; here it double-freed the channel's completion
+// queue under ASan when the test's exit raced the callback thread). So by the
+// time a callback runs, the call has let go of its context (which holds the
+// channel), and destroying the Client waits for its callbacks: the caller's
+// own reference is then the last one, dropped on the caller's thread.
+TEST_F(ClientTest, CallbackRunsAfterTheCallReleasedItsChannelReference) {
+  Client client(channel_);
+  const long before = channel_.use_count();
+  long during = 0;
+  absl::Notification done;
+  client.VerifyAsync(v1::VerifyRequest(), {},
+                     [&](absl::StatusOr<VerifyResult> /*result*/) {
+                       during = channel_.use_count();
+                       done.Notify();
+                     });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(during, before);
+}
+
+TEST_F(ClientTest, DestroyingTheClientWaitsForItsCallbacks) {
   absl::Notification done;
   absl::StatusOr<VerifyResult> result;
+  const absl::Time start = absl::Now();
   {
     Client client(channel_,
                   ClientOptions{.default_timeout = absl::Milliseconds(300)});
@@ -278,9 +299,55 @@ TEST_F(ClientTest, CallbackOutlivesTheClient) {
       done.Notify();
     });
   }
-  channel_.reset();  // the call in flight holds the last reference
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  // The destructor returned only after the callback did.
+  EXPECT_TRUE(done.HasBeenNotified());
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  std::weak_ptr<grpc::Channel> weak = channel_;
+  channel_.reset();  // ours was the last reference: released on this thread
+  EXPECT_TRUE(weak.expired());
+}
+
+TEST_F(ClientTest, AssigningOverAClientWaitsForItsCallbacks) {
+  absl::Notification done;
+  Client client(channel_,
+                ClientOptions{.default_timeout = absl::Milliseconds(200)});
+  v1::VerifyRequest req;
+  req.set_token("hang");
+  client.VerifyAsync(
+      req, {}, [&](absl::StatusOr<VerifyResult> /*r*/) { done.Notify(); });
+  client = Client(channel_);
+  EXPECT_TRUE(done.HasBeenNotified());
+  // The new Client works, and its own calls are counted from zero.
+  EXPECT_THAT(client.VerifyAsync(v1::VerifyRequest()).get(), IsOk());
+}
+
+// A callback that owns the last reference to its Client: the Client goes on
+// the callback's thread, after the callback, waiting only for its other calls
+// (not for the one whose callback is running: no deadlock).
+TEST_F(ClientTest, ClientOwnedByItsOwnCallbackIsDestroyedWithoutDeadlock) {
+  struct Owner {
+    std::shared_ptr<Client> client;
+    std::shared_ptr<absl::Notification> destroyed;
+    ~Owner() {
+      client.reset();  // ~Client runs inside the Client's own callback
+      destroyed->Notify();
+    }
+  };
+  auto destroyed = std::make_shared<absl::Notification>();
+  auto owner = std::make_shared<Owner>();
+  owner->client = std::make_shared<Client>(channel_);
+  owner->destroyed = destroyed;
+  v1::VerifyRequest req;
+  req.set_token("hang");  // ends at its deadline, after the resets below
+  CallOptions call;
+  call.timeout = absl::Milliseconds(200);
+  owner->client->VerifyAsync(
+      req, call, [owner](absl::StatusOr<VerifyResult> r) {
+        EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
+      });
+  owner.reset();  // the callback now holds the only Owner
+  EXPECT_TRUE(destroyed->WaitForNotificationWithTimeout(absl::Seconds(10)));
 }
 
 TEST_F(ClientTest, IssueTokenAndListKeysAsyncSendCallOptions) {
