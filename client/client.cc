@@ -136,7 +136,7 @@ Client::Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
                ClientOptions options)
     : stub_(std::move(stub)), options_(std::move(options)) {}
 
-Client& Client::operator=(Client&& other) {
+Client& Client::operator=(Client&& other) noexcept {
   if (this != &other) {
     // First: it waits for our calls while our stub and channel still stand.
     calls_in_flight_ = std::move(other.calls_in_flight_);

@@ -70,7 +70,7 @@ class Client final : public ClientInterface {
                   ClientOptions options = {});
   Client(Client&&) = default;
   // Waits for this Client's own calls first (see Ownership above).
-  Client& operator=(Client&& other);
+  Client& operator=(Client&& other) noexcept;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 

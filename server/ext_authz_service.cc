@@ -306,17 +306,17 @@ grpc::Status ExtAuthzService::ServeCheck(
     if (series != nullptr) series->Record(label, absl::Now() - start);
     return status;
   };
-  // The request is read in place (CheckRequestView::FromWire); only bytes
-  // it declines are parsed by protobuf, on an arena whose first block is on
-  // this stack, as is the answer: a denial is built without the heap.
-  grpc::Slice slice;
-  if (!request_bytes->TrySingleSlice(&slice).ok() &&
-      !request_bytes->DumpToSingleSlice(&slice).ok()) {
+  auto not_a_check_request = [&] {
     return finish(no_route_series_,
                   GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
                   grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                "request is not an envoy CheckRequest"));
-  }
+  };
+  // The request is read in place (CheckRequestView::FromWire); only bytes
+  // it declines are parsed by protobuf, on an arena whose first block is on
+  // this stack, as is the answer: a denial is built without the heap.
+  grpc::Slice slice;
+  if (!SingleSliceOf(*request_bytes, &slice)) return not_a_check_request();
   const absl::string_view bytes(reinterpret_cast<const char*>(slice.begin()),
                                 slice.size());
   alignas(16) char arena_block[8192];
@@ -330,10 +330,7 @@ grpc::Status ExtAuthzService::ServeCheck(
         google::protobuf::Arena::CreateMessage<authv3::CheckRequest>(&arena);
     if (!request->ParseFromArray(bytes.data(),
                                  static_cast<int>(bytes.size()))) {
-      return finish(no_route_series_,
-                    GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
-                    grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "request is not an envoy CheckRequest"));
+      return not_a_check_request();
     }
     view = CheckRequestView::FromMessage(*request);
   }

@@ -38,6 +38,7 @@
 #include "server/config.h"
 #include "server/dev_defaults.h"
 #include "server/grpc_server.h"
+#include "server/library_logs.h"
 #include "server/logging.h"
 #include "server/metrics.h"
 #include "server/public_http_server.h"
@@ -219,6 +220,8 @@ int Run(int argc, char** argv) {
     return *exit_code;
   }
   Logger logger(LogLevel::kInfo);
+  // protobuf's and gRPC's own messages as JSON lines too.
+  const LibraryLogRoute library_logs(&logger);
   absl::StatusOr<ServerConfig> config =
       flags.config_path.empty() ? DevDefaultConfig()
                                 : LoadServerConfigFile(flags.config_path);

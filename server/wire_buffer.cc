@@ -4,13 +4,15 @@
 
 namespace jwtauth::server {
 
+bool SingleSliceOf(const grpc::ByteBuffer& buffer, grpc::Slice* slice) {
+  return buffer.TrySingleSlice(slice).ok() ||
+         buffer.DumpToSingleSlice(slice).ok();
+}
+
 bool ParseFromByteBuffer(const grpc::ByteBuffer& buffer,
                          google::protobuf::MessageLite* message) {
   grpc::Slice slice;
-  if (!buffer.TrySingleSlice(&slice).ok() &&
-      !buffer.DumpToSingleSlice(&slice).ok()) {
-    return false;
-  }
+  if (!SingleSliceOf(buffer, &slice)) return false;
   return message->ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
 }
 

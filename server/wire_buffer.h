@@ -10,8 +10,13 @@
 
 namespace jwtauth::server {
 
-// Parses `message` from a request buffer; no copy when the buffer is one
-// slice, as small requests are. False when the bytes are not a message.
+// The buffer's bytes as one slice: `buffer`'s own when it is one slice, as
+// small requests are (no copy), else a joined copy. False when the buffer
+// cannot be read.
+bool SingleSliceOf(const grpc::ByteBuffer& buffer, grpc::Slice* slice);
+
+// Parses `message` from a request buffer (through SingleSliceOf). False
+// when the bytes are not a message.
 bool ParseFromByteBuffer(const grpc::ByteBuffer& buffer,
                          google::protobuf::MessageLite* message);
 

@@ -479,5 +479,49 @@ TEST_F(ServerProcessTest, DevDefaultWarnsLoudlyAndStaysOnLoopback) {
   EXPECT_EQ(p.Wait(), 0);
 }
 
+// protobuf and gRPC write their own messages (a refused request's "invalid
+// UTF-8" line, say); the server routes them through its JSON logger, so
+// every stderr line stays one JSON event (server/library_logs.h).
+TEST_F(ServerProcessTest, LibraryMessagesAreJsonLinesLikeTheRest) {
+  Write("hs.txt", kSecretA);
+  WriteConfig();
+  std::string config = tmp_.Read("config.yaml");
+  config.replace(config.find("log: {level: info}"), 18, "log: {level: debug}");
+  Write("config.yaml", config);
+  ServerProcess p({"--config", ConfigPath()});
+  auto serving = p.WaitForEvent("serving");
+  ASSERT_TRUE(serving.has_value()) << p.Stderr();
+  grpc::GenericStub stub(grpc::CreateChannel(
+      "127.0.0.1:" + (*serving)["grpc_port"].get<std::string>(),
+      grpc::InsecureChannelCredentials()));
+  // A VerifyRequest whose token (field 1, string) is not UTF-8.
+  const std::string bytes("\x0a\x02\xc3\x28", 4);
+  grpc::Slice slice(bytes.data(), bytes.size());
+  const grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, "/jwtauth.v1.AuthService/Verify", grpc::StubOptions(),
+                 &request, &reply, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto logged = p.WaitForEvent("library_log", {{"library", "protobuf"}});
+  ASSERT_TRUE(logged.has_value()) << p.Stderr();
+  EXPECT_THAT((*logged)["message"].get<std::string>(),
+              HasSubstr("invalid UTF-8"));
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(), 0);
+  for (absl::string_view line : absl::StrSplit(p.Stderr(), '\n')) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_TRUE(!j.is_discarded() && j.is_object()) << "not JSON: " << line;
+  }
+}
+
 }  // namespace
 }  // namespace jwtauth::e2e
