@@ -1,6 +1,7 @@
 #include "client/client.h"
 
 #include <chrono>
+#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -9,6 +10,26 @@
 #include "core/status_macros.h"
 
 namespace jwtauth::client {
+
+struct client_internal::AsyncCallCount {
+  void Begin() {
+    absl::MutexLock lock(&mu);
+    ++count;
+  }
+  void End() {
+    absl::MutexLock lock(&mu);
+    --count;
+    if (count == 0) none.SignalAll();
+  }
+  void WaitForNone() {
+    absl::MutexLock lock(&mu);
+    while (count > 0) none.Wait(&mu);
+  }
+  absl::Mutex mu;
+  absl::CondVar none;
+  int count ABSL_GUARDED_BY(mu) = 0;
+};
+
 namespace {
 
 // What one async call owns until its callback has run: gRPC reads the
@@ -22,60 +43,35 @@ struct AsyncCall {
 
 using AsyncStub = v1::AuthService::StubInterface::async_interface;
 
-// The call count whose callback this thread is running, if any.
-thread_local const void* running_callback_of = nullptr;
+// Set while this thread runs the callback of an async call (any Client's):
+// a gRPC callback thread, which must neither block nor drop a channel.
+thread_local bool in_async_callback = false;
 
-}  // namespace
+// Ends the call however the callback leaves (gRPC swallows exceptions): the
+// flag goes back to what it was, the count goes down.
+class CallbackScope {
+ public:
+  explicit CallbackScope(client_internal::AsyncCallCount* calls)
+      : calls_(calls), was_in_callback_(in_async_callback) {
+    in_async_callback = true;
+  }
+  ~CallbackScope() {
+    in_async_callback = was_in_callback_;
+    calls_->End();
+  }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
 
-struct client_internal::AsyncCallCount {
-  void Begin() {
-    absl::MutexLock lock(&mu);
-    ++count;
-  }
-  void End() {
-    absl::MutexLock lock(&mu);
-    --count;
-    ended.SignalAll();
-  }
-  absl::Mutex mu;
-  absl::CondVar ended;
-  int count ABSL_GUARDED_BY(mu) = 0;
+ private:
+  client_internal::AsyncCallCount* calls_;
+  bool was_in_callback_;
 };
-
-Client::CallsInFlight::CallsInFlight()
-    : count_(std::make_shared<client_internal::AsyncCallCount>()) {}
-
-Client::CallsInFlight::~CallsInFlight() { WaitForAll(); }
-
-Client::CallsInFlight::CallsInFlight(CallsInFlight&& other) noexcept
-    : count_(std::move(other.count_)) {}
-
-Client::CallsInFlight& Client::CallsInFlight::operator=(
-    CallsInFlight&& other) noexcept {
-  if (this != &other) {
-    WaitForAll();
-    count_ = std::move(other.count_);
-  }
-  return *this;
-}
-
-void Client::CallsInFlight::WaitForAll() const {
-  if (count_ == nullptr) return;
-  // Inside one of our own callbacks that call cannot end first: wait for
-  // the others.
-  const int allowed = running_callback_of == count_.get() ? 1 : 0;
-  client_internal::AsyncCallCount& calls = *count_;
-  absl::MutexLock lock(&calls.mu);
-  while (calls.count > allowed) calls.ended.Wait(&calls.mu);
-}
-
-namespace {
 
 // Starts the call through `start(async, context, request, response,
 // on_done)` and calls done(convert(response)) or done(error) when it
 // finishes. `call` lives until then (the lambda holds it); it and `done` are
 // released before the call counts as ended, so nothing of it outlives the
-// Client (see CallsInFlight).
+// Client's stub and channel (see Client::ReleaseAfterCalls).
 template <typename Request, typename Response, typename T, typename Start,
           typename Convert>
 void StartAsync(AsyncStub* async,
@@ -96,11 +92,9 @@ void StartAsync(AsyncStub* async,
                   ? absl::StatusOr<T>(convert(std::move(call->response)))
                   : absl::StatusOr<T>(StatusFromGrpc(status));
           call.reset();  // the context, and its channel reference, go now
-          running_callback_of = in_flight.get();
+          const CallbackScope scope(in_flight.get());
           done(std::move(result));
           done = nullptr;  // the caller's captures, before the call ends
-          running_callback_of = nullptr;
-          in_flight->End();
         });
 }
 
@@ -130,21 +124,46 @@ absl::StatusOr<Client> Client::Create(const ClientOptions& options) {
 Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
     : channel_(std::move(channel)),
       stub_(v1::AuthService::NewStub(channel_)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      calls_(std::make_shared<client_internal::AsyncCallCount>()) {}
 
 Client::Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
                ClientOptions options)
-    : stub_(std::move(stub)), options_(std::move(options)) {}
+    : stub_(std::move(stub)),
+      options_(std::move(options)),
+      calls_(std::make_shared<client_internal::AsyncCallCount>()) {}
 
 Client& Client::operator=(Client&& other) noexcept {
   if (this != &other) {
-    // First: it waits for our calls while our stub and channel still stand.
-    calls_in_flight_ = std::move(other.calls_in_flight_);
+    ReleaseAfterCalls();
     channel_ = std::move(other.channel_);
     stub_ = std::move(other.stub_);
     options_ = std::move(other.options_);
+    calls_ = std::move(other.calls_);
   }
   return *this;
+}
+
+Client::~Client() { ReleaseAfterCalls(); }
+
+void Client::ReleaseAfterCalls() noexcept {
+  if (calls_ == nullptr) return;  // moved from
+  if (!in_async_callback) {
+    calls_->WaitForNone();
+    stub_.reset();
+    channel_.reset();
+    calls_.reset();
+    return;
+  }
+  // On a gRPC callback thread (a callback that owned this Client, say):
+  // another thread waits for the calls (this callback's own ends when it
+  // returns) and then drops the stub and the channel.
+  std::thread([calls = std::move(calls_), stub = std::move(stub_),
+               channel = std::move(channel_)]() mutable {
+    calls->WaitForNone();
+    stub.reset();
+    channel.reset();
+  }).detach();
 }
 
 void Client::Prepare(grpc::ClientContext& context,
@@ -201,8 +220,7 @@ void Client::VerifyAsync(const v1::VerifyRequest& request,
   state->request = request;
   Prepare(state->context, call);
   StartAsync(
-      stub_->async(), std::move(state), calls_in_flight_.count(),
-      std::move(done),
+      stub_->async(), std::move(state), calls_, std::move(done),
       [](AsyncStub* async, auto&&... args) {
         async->Verify(std::forward<decltype(args)>(args)...);
       },
@@ -219,8 +237,7 @@ void Client::IssueTokenAsync(
   state->request = request;
   Prepare(state->context, call);
   StartAsync(
-      stub_->async(), std::move(state), calls_in_flight_.count(),
-      std::move(done),
+      stub_->async(), std::move(state), calls_, std::move(done),
       [](AsyncStub* async, auto&&... args) {
         async->IssueToken(std::forward<decltype(args)>(args)...);
       },
@@ -235,8 +252,7 @@ void Client::ListKeysAsync(const v1::ListKeysRequest& request,
   state->request = request;
   Prepare(state->context, call);
   StartAsync(
-      stub_->async(), std::move(state), calls_in_flight_.count(),
-      std::move(done),
+      stub_->async(), std::move(state), calls_, std::move(done),
       [](AsyncStub* async, auto&&... args) {
         async->ListKeys(std::forward<decltype(args)>(args)...);
       },

@@ -15,13 +15,17 @@
 // the channel (client/channel_factory.h): Create() makes one, or pass a
 // shared channel to the constructor.
 //
-// Ownership: shares the channel or owns the injected stub. Destroying (or
-// assigning over) a Client waits until every async call it started has run
-// its callback, each bounded by its deadline: the channel's last reference
-// must not be dropped on a gRPC callback thread (gRPC's Channel destructor
-// shuts down the completion queue that thread is serving; grpc/grpc#37858),
-// and afterwards no callback of this Client is running. Thread-safe: calls
-// share nothing mutable but that count. Movable, not copyable.
+// Ownership: shares the channel or owns the injected stub. A Client lets go
+// of them only once every async call it started has run its callback
+// (each call is bounded by its deadline): gRPC must not lose a channel's
+// last reference on one of its callback threads (the destructor shuts down
+// the completion queue that thread serves; grpc/grpc#37858). Destroying
+// (or assigning over) a Client therefore waits for its calls; inside an
+// async callback of any Client, where waiting would hold up gRPC's callback
+// threads, it returns at once and a thread of its own waits and releases.
+// Thread-safe: calls share nothing mutable but that count. Movable, not
+// copyable; a Client borrowed by a LocalVerifier or ListKeysFetcher must
+// not be moved or assigned over while they use it.
 //
 // Depends only on the generated stubs (no core/, no server/).
 //
@@ -69,8 +73,10 @@ class Client final : public ClientInterface {
   explicit Client(std::unique_ptr<v1::AuthService::StubInterface> stub,
                   ClientOptions options = {});
   Client(Client&&) = default;
-  // Waits for this Client's own calls first (see Ownership above).
+  // Both let go of this Client's stub and channel once its async calls
+  // have ended (see Ownership above).
   Client& operator=(Client&& other) noexcept;
+  ~Client() override;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
@@ -105,31 +111,16 @@ class Client final : public ClientInterface {
 
  private:
   void Prepare(grpc::ClientContext& context, const CallOptions& call) const;
-
-  // The count of async calls whose callback has not returned yet, shared
-  // with those calls. Destroying or assigning over it waits for zero (for
-  // the other calls only when it runs inside one of this Client's
-  // callbacks, e.g. a callback that held the last owner of the Client).
-  class CallsInFlight {
-   public:
-    CallsInFlight();
-    ~CallsInFlight();
-    CallsInFlight(CallsInFlight&& other) noexcept;
-    CallsInFlight& operator=(CallsInFlight&& other) noexcept;
-    const std::shared_ptr<client_internal::AsyncCallCount>& count() const {
-      return count_;
-    }
-
-   private:
-    void WaitForAll() const;
-    std::shared_ptr<client_internal::AsyncCallCount> count_;  // null if moved
-  };
+  // Leaves stub_, channel_ and calls_ null: released here after waiting for
+  // the async calls, or, inside an async callback, by a thread of its own.
+  void ReleaseAfterCalls() noexcept;
 
   std::shared_ptr<grpc::Channel> channel_;  // may be null with injected stub
   std::unique_ptr<v1::AuthService::StubInterface> stub_;
   ClientOptions options_;
-  // Last: destroyed (it waits) before the stub and the channel go.
-  CallsInFlight calls_in_flight_;
+  // Async calls whose callback has not returned yet; shared with them. Null
+  // once moved from.
+  std::shared_ptr<client_internal::AsyncCallCount> calls_;
 };
 
 }  // namespace jwtauth::client

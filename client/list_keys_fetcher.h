@@ -17,7 +17,8 @@
 // An RPC error is returned as the fetch error (the refresher keeps the last
 // good keys and backs off); an unknown URL is InvalidArgument.
 //
-// Borrows the Client, which must outlive this. Thread-safe (the Client is).
+// Borrows the Client, which must outlive this (and not be moved or assigned
+// over meanwhile). Thread-safe (the Client is).
 // A fetch in flight is not interrupted by FetchRequest::cancel: it ends at
 // its deadline, FetchRequest::timeout.
 

@@ -38,9 +38,10 @@
 // VerifyResult::source says which path answered; a local answer's `raw`
 // holds the VerifyResponse the service would have sent.
 //
-// Ownership: borrows the Client (must outlive this); owns the key store,
-// the verifier and the refresher's background thread, which the destructor
-// stops and joins (waiting at most for one ListKeys in flight, bounded by
+// Ownership: borrows the Client (must outlive this, and not be moved or
+// assigned over meanwhile); owns the key store, the verifier and the
+// refresher's background thread, which the destructor stops and joins
+// (waiting at most for one ListKeys in flight, bounded by
 // `list_keys_timeout`). Thread-safe; Verify takes no lock: it reads one
 // immutable key snapshot. Not copyable or movable.
 //
@@ -86,7 +87,9 @@ struct LocalVerifierOptions {
   // Time for verification and refresh scheduling; null = the real clock.
   // Not owned, must outlive the LocalVerifier.
   const Clock* clock = nullptr;
-  // Key refresh events (loaded, failed, dropped), on the refresh thread.
+  // Key refresh events (loaded, failed, dropped), on the refresh thread;
+  // it must not destroy the LocalVerifier (whose destructor joins that
+  // thread).
   std::function<void(const JwksEvent&)> on_key_event{};
 };
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,12 +29,14 @@
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/test_server.h"
+#include "tests/testutil/wait.h"
 
 namespace jwtauth::client {
 namespace {
 
 using ::jwtauth::testutil::IsOk;
 using ::jwtauth::testutil::StatusIs;
+using ::jwtauth::testutil::WaitUntil;
 
 class ScriptedService final : public v1::AuthService::CallbackService {
  public:
@@ -119,8 +122,8 @@ class ClientTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                   grpc::InsecureChannelCredentials());
+    target_ = "127.0.0.1:" + std::to_string(port);
+    channel_ = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
   }
   void TearDown() override {
     if (service_.hung_.HasBeenNotified()) service_.FinishHung();
@@ -129,6 +132,7 @@ class ClientTest : public ::testing::Test {
 
   ScriptedService service_;
   std::unique_ptr<grpc::Server> server_;
+  std::string target_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
@@ -322,32 +326,62 @@ TEST_F(ClientTest, AssigningOverAClientWaitsForItsCallbacks) {
   EXPECT_THAT(client.VerifyAsync(v1::VerifyRequest()).get(), IsOk());
 }
 
-// A callback that owns the last reference to its Client: the Client goes on
-// the callback's thread, after the callback, waiting only for its other calls
-// (not for the one whose callback is running: no deadlock).
-TEST_F(ClientTest, ClientOwnedByItsOwnCallbackIsDestroyedWithoutDeadlock) {
+// A callback that owns the only reference to its Client, whose channel no
+// one else holds (as with Client::Create): the Client goes inside that
+// callback, on a gRPC thread. Its destructor must neither block there (it
+// would wait for the Client's other call, holding up gRPC's callback
+// threads) nor drop the channel there: a thread of its own waits for the
+// other call and then releases the channel.
+TEST_F(ClientTest, ClientDroppedInsideItsCallbackReleasesOffTheGrpcThread) {
+  // What the callback holds; it drops the Client itself (gRPC copies the
+  // callback, so which copy goes last is not the test's to choose).
   struct Owner {
     std::shared_ptr<Client> client;
-    std::shared_ptr<absl::Notification> destroyed;
-    ~Owner() {
-      client.reset();  // ~Client runs inside the Client's own callback
-      destroyed->Notify();
-    }
+    absl::Notification destroyed;
   };
-  auto destroyed = std::make_shared<absl::Notification>();
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+  const std::weak_ptr<grpc::Channel> weak = channel;
+  auto hang_done = std::make_shared<absl::Notification>();
   auto owner = std::make_shared<Owner>();
-  owner->client = std::make_shared<Client>(channel_);
-  owner->destroyed = destroyed;
-  v1::VerifyRequest req;
-  req.set_token("hang");  // ends at its deadline, after the resets below
-  CallOptions call;
-  call.timeout = absl::Milliseconds(200);
-  owner->client->VerifyAsync(
-      req, call, [owner](absl::StatusOr<VerifyResult> r) {
-        EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
-      });
-  owner.reset();  // the callback now holds the only Owner
-  EXPECT_TRUE(destroyed->WaitForNotificationWithTimeout(absl::Seconds(10)));
+  owner->client = std::make_shared<Client>(std::move(channel));
+  Client* client = owner->client.get();
+
+  v1::VerifyRequest hang;
+  hang.set_token("hang");  // in flight until its deadline
+  CallOptions two_seconds;
+  two_seconds.timeout = absl::Seconds(2);
+  client->VerifyAsync(
+      hang, two_seconds,
+      [hang_done](absl::StatusOr<VerifyResult> /*r*/) { hang_done->Notify(); });
+  ASSERT_TRUE(service_.hung_.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  v1::VerifyRequest good;
+  good.set_token("good");
+  client->VerifyAsync(good, {}, [owner](absl::StatusOr<VerifyResult> r) {
+    EXPECT_THAT(r, IsOk());
+    owner->client.reset();  // the only reference
+    owner->destroyed.Notify();
+  });
+  ASSERT_TRUE(
+      owner->destroyed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_FALSE(hang_done->HasBeenNotified());  // ~Client did not wait there
+  EXPECT_FALSE(weak.expired());                // nor let the channel go there
+  ASSERT_TRUE(hang_done->WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(WaitUntil([&] { return weak.expired(); }));
+}
+
+// gRPC swallows an exception thrown by a callback; the call still ends, so
+// the Client's destructor does not wait for it forever.
+TEST_F(ClientTest, CallbackThatThrowsStillEndsItsCall) {
+  Client client(channel_);
+  absl::Notification threw;
+  client.VerifyAsync(v1::VerifyRequest(), {},
+                     [&](absl::StatusOr<VerifyResult> /*r*/) {
+                       threw.Notify();
+                       throw std::runtime_error("caller's bug");
+                     });
+  ASSERT_TRUE(threw.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  // ~Client at the end of the scope returns: the test would time out if not.
 }
 
 TEST_F(ClientTest, IssueTokenAndListKeysAsyncSendCallOptions) {
