@@ -460,7 +460,8 @@ class RecordingReporter : public benchmark::ConsoleReporter {
           break;
       }
       std::string name = run.run_name.function_name;
-      if (auto it = run.counters.find("jws_per_raw"); it != run.counters.end()) {
+      if (auto it = run.counters.find("jws_per_raw");
+          it != run.counters.end()) {
         paired_[name] = it->second.value;
       }
       if (median || ns_.count(name) == 0 || !has_median_.count(name))
@@ -522,7 +523,7 @@ void PrintSummary(const RecordingReporter& reporter) {
     }
     const bool hs = KeyTypeFor(alg) == KeyType::kOct;
     std::printf("%-6s %14.3f  %s\n", name.c_str(), paired,
-                hs                ? "(no target)"
+                hs               ? "(no target)"
                 : paired <= 1.10 ? "jws/raw <= 1.10: met"
                                  : "jws/raw <= 1.10: MISSED");
   }
@@ -547,8 +548,8 @@ int main(int argc, char** argv) {
   }
   for (Algorithm alg : jwtauth::kAllAlgorithms) {
     const std::string name(jwtauth::AlgorithmName(alg));
-    benchmark::RegisterBenchmark(("Paired/" + name).c_str(),
-                                 jwtauth::BM_Paired, alg);
+    benchmark::RegisterBenchmark(("Paired/" + name).c_str(), jwtauth::BM_Paired,
+                                 alg);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
