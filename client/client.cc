@@ -67,11 +67,23 @@ class CallbackScope {
   bool was_in_callback_;
 };
 
+// What an async call owns until its callback runs. gRPC copies the
+// completion std::function (the stub and CallbackUnaryCall take it by value),
+// and a copy may outlive the callback on the thread that started the call;
+// so the lambda's copies share one Pending, and the callback empties it:
+// whichever copy goes last, none of them still holds the context (and its
+// channel reference) or the caller's callback.
+template <typename Request, typename Response, typename T>
+struct Pending {
+  std::shared_ptr<AsyncCall<Request, Response>> call;
+  ResultCallback<T> done;
+};
+
 // Starts the call through `start(async, context, request, response,
 // on_done)` and calls done(convert(response)) or done(error) when it
-// finishes. `call` lives until then (the lambda holds it); it and `done` are
-// released before the call counts as ended, so nothing of it outlives the
-// Client's stub and channel (see Client::ReleaseAfterCalls).
+// finishes. `call` lives until then; it and `done` are released before the
+// call counts as ended, so nothing of it outlives the Client's stub and
+// channel (see Client::ReleaseAfterCalls).
 template <typename Request, typename Response, typename T, typename Start,
           typename Convert>
 void StartAsync(AsyncStub* async,
@@ -83,16 +95,22 @@ void StartAsync(AsyncStub* async,
     return;
   }
   AsyncCall<Request, Response>* state = call.get();
+  auto pending = std::make_shared<Pending<Request, Response, T>>(
+      Pending<Request, Response, T>{std::move(call), std::move(done)});
   in_flight->Begin();
   start(async, &state->context, &state->request, &state->response,
-        [call = std::move(call), in_flight = std::move(in_flight),
-         done = std::move(done), convert](const grpc::Status& status) mutable {
+        [pending = std::move(pending), in_flight = std::move(in_flight),
+         convert](const grpc::Status& status) {
+          std::shared_ptr<AsyncCall<Request, Response>> finished =
+              std::move(pending->call);
           absl::StatusOr<T> result =
               status.ok()
-                  ? absl::StatusOr<T>(convert(std::move(call->response)))
+                  ? absl::StatusOr<T>(convert(std::move(finished->response)))
                   : absl::StatusOr<T>(StatusFromGrpc(status));
-          call.reset();  // the context, and its channel reference, go now
+          finished.reset();  // the context, and its channel reference, go now
           const CallbackScope scope(in_flight.get());
+          ResultCallback<T> done = std::move(pending->done);
+          pending->done = nullptr;
           done(std::move(result));
           done = nullptr;  // the caller's captures, before the call ends
         });

@@ -22,8 +22,8 @@ PACKAGES=(
   libssl-dev openssl libcurl4-openssl-dev libcpp-httplib-dev libyaml-cpp-dev
   libcli11-dev prometheus-cpp-dev
 )
-# CI-only tools: the format/lint gate (deploy/lint.sh) and the clang-tsa
-# preset (clang's thread-safety analysis).
+# CI-only tools: the format/lint gate (deploy/lint.sh, which also runs
+# clang's thread-safety analysis) and the clang-tsa and fuzz presets.
 PACKAGES+=(clang clang-format clang-tidy)
 # Second crypto backend for core/ (the boringssl preset).
 PACKAGES+=(android-libboringssl-dev)
