@@ -166,22 +166,20 @@ Client::~Client() { ReleaseAfterCalls(); }
 
 void Client::ReleaseAfterCalls() noexcept {
   if (calls_ == nullptr) return;  // moved from
+  auto release = [calls = std::move(calls_), stub = std::move(stub_),
+                  channel = std::move(channel_)]() mutable {
+    calls->WaitForNone();
+    stub.reset();
+    channel.reset();
+  };
   if (!in_async_callback) {
-    calls_->WaitForNone();
-    stub_.reset();
-    channel_.reset();
-    calls_.reset();
+    release();
     return;
   }
   // On a gRPC callback thread (a callback that owned this Client, say):
   // another thread waits for the calls (this callback's own ends when it
   // returns) and then drops the stub and the channel.
-  std::thread([calls = std::move(calls_), stub = std::move(stub_),
-               channel = std::move(channel_)]() mutable {
-    calls->WaitForNone();
-    stub.reset();
-    channel.reset();
-  }).detach();
+  std::thread(std::move(release)).detach();
 }
 
 void Client::Prepare(grpc::ClientContext& context,

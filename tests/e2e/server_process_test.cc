@@ -22,7 +22,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "core/algorithm.h"
@@ -30,12 +29,12 @@
 #include "core/crypto/key_material.h"
 #include "core/crypto/signature_verifier.h"
 #include "gmock/gmock.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "jwtauth/v1/auth.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "tests/testutil/raw_unary_call.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wait.h"
 
@@ -375,27 +374,11 @@ int HealthStatus(const std::string& target, const std::string& service) {
     req.push_back(static_cast<char>(service.size()));
     req += service;
   }
-  grpc::Slice slice(req);
-  grpc::ByteBuffer request(&slice, 1), response;
-  grpc::GenericStub stub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  absl::Notification done;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  if (!status.ok()) return -static_cast<int>(status.error_code());
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return -100;
-  std::string bytes;
-  for (const grpc::Slice& sl : slices) {
-    bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
-  }
+  testutil::RawReply reply = testutil::RawUnaryCall(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()),
+      "/grpc.health.v1.Health/Check", req, absl::Seconds(5));
+  if (!reply.status.ok()) return -static_cast<int>(reply.status.error_code());
+  const std::string& bytes = reply.bytes;
   if (bytes.size() == 2 && bytes[0] == '\x08') return bytes[1];
   return bytes.empty() ? 0 : -101;  // empty: UNKNOWN (0)
 }
@@ -491,25 +474,14 @@ TEST_F(ServerProcessTest, LibraryMessagesAreJsonLinesLikeTheRest) {
   ServerProcess p({"--config", ConfigPath()});
   auto serving = p.WaitForEvent("serving");
   ASSERT_TRUE(serving.has_value()) << p.Stderr();
-  grpc::GenericStub stub(grpc::CreateChannel(
-      "127.0.0.1:" + (*serving)["grpc_port"].get<std::string>(),
-      grpc::InsecureChannelCredentials()));
   // A VerifyRequest whose token (field 1, string) is not UTF-8.
-  const std::string bytes("\x0a\x02\xc3\x28", 4);
-  grpc::Slice slice(bytes.data(), bytes.size());
-  const grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer reply;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  absl::Notification done;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, "/jwtauth.v1.AuthService/Verify", grpc::StubOptions(),
-                 &request, &reply, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const testutil::RawReply reply = testutil::RawUnaryCall(
+      grpc::CreateChannel(
+          "127.0.0.1:" + (*serving)["grpc_port"].get<std::string>(),
+          grpc::InsecureChannelCredentials()),
+      "/jwtauth.v1.AuthService/Verify",
+      absl::string_view("\x0a\x02\xc3\x28", 4), absl::Seconds(5));
+  EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   auto logged = p.WaitForEvent("library_log", {{"library", "protobuf"}});
   ASSERT_TRUE(logged.has_value()) << p.Stderr();
   EXPECT_THAT((*logged)["message"].get<std::string>(),

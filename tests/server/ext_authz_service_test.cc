@@ -1,7 +1,6 @@
 #include "server/ext_authz_service.h"
 
 #include <chrono>
-#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "gmock/gmock.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -18,6 +16,7 @@
 #include "server/grpc_server.h"
 #include "server/metrics.h"
 #include "tests/server/ext_authz_test_env.h"
+#include "tests/testutil/raw_unary_call.h"
 
 namespace jwtauth::server {
 namespace {
@@ -149,29 +148,14 @@ TEST_P(ExtAuthzServiceTest, ValidTokenIsAllowedWithOverwrittenClaimHeaders) {
 // declines).
 grpc::Status RawCheck(testutil::TestServer& server, const std::string& bytes,
                       authv3::CheckResponse* response) {
-  grpc::GenericStub stub(
+  testutil::RawReply reply = testutil::RawUnaryCall(
       grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
-                          grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
-  grpc::Slice slice(bytes.data(), bytes.size());
-  const grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer reply;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/envoy.service.auth.v3.Authorization/Check",
-                 grpc::StubOptions(), &request, &reply,
-                 [&done](const grpc::Status& s) { done.set_value(s); });
-  grpc::Status status = done.get_future().get();
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (status.ok() && reply.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    EXPECT_TRUE(response->ParseFromString(out));
+                          grpc::InsecureChannelCredentials()),
+      "/envoy.service.auth.v3.Authorization/Check", bytes);
+  if (reply.status.ok()) {
+    EXPECT_TRUE(response->ParseFromString(reply.bytes));
   }
-  return status;
+  return reply.status;
 }
 
 TEST_P(ExtAuthzServiceTest, RequestBytesAreReadInPlaceOrByProtobuf) {

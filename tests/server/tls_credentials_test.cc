@@ -16,12 +16,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "server/grpc_server.h"
+#include "tests/testutil/raw_unary_call.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_ca.h"
@@ -96,26 +95,16 @@ class SecretVolume {
 // serving status, so every failure is a transport or TLS failure.
 grpc::Status HealthCheck(grpc::ChannelInterface* channel,
                          std::string* server_cn = nullptr) {
-  grpc::GenericStub stub(std::shared_ptr<grpc::ChannelInterface>(
-      channel, [](grpc::ChannelInterface*) {}));
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::ByteBuffer request, response;
-  grpc::Slice empty("");
-  request = grpc::ByteBuffer(&empty, 1);
-  absl::Notification done;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
+  testutil::RawReply reply = testutil::RawUnaryCall(
+      std::shared_ptr<grpc::ChannelInterface>(channel,
+                                              [](grpc::ChannelInterface*) {}),
+      "/grpc.health.v1.Health/Check", "", absl::Seconds(5), &ctx);
   if (server_cn != nullptr && ctx.auth_context() != nullptr) {
     auto cn = ctx.auth_context()->FindPropertyValues("x509_common_name");
     *server_cn = cn.empty() ? "" : std::string(cn[0].data(), cn[0].size());
   }
-  return status;
+  return reply.status;
 }
 
 class TlsReloadTest : public ::testing::Test {
