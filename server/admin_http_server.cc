@@ -58,7 +58,9 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
     res.status = r.ready && !r.shutting_down ? 200 : 503;
     res.set_content(r.ToJson(), "application/json");
   });
-  svr.Get("/.well-known/jwks.json",
+  // Route patterns are regular expressions (httplib): the dots are escaped,
+  // so only this exact path serves the keys.
+  svr.Get(R"(/\.well-known/jwks\.json)",
           [h](const httplib::Request&, httplib::Response& res) {
             res.set_header("Cache-Control", "public, max-age=300");
             res.set_content(h->jwks ? h->jwks() : std::string("{\"keys\":[]}"),

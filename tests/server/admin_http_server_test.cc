@@ -104,6 +104,19 @@ TEST_F(AdminHttpServerTest, JwksEndpoint) {
   EXPECT_THAT(res->body, HasSubstr("\"kid\":\"a\""));
 }
 
+// Route patterns are regular expressions: an unescaped '.' would match any
+// character, so these near-misses must not be served.
+TEST_F(AdminHttpServerTest, OnlyTheExactJwksPathIsServed) {
+  for (const char* path :
+       {"/_well-known/jwks.json", "/.well-known/jwks_json",
+        "/Xwell-knownXjwksXjson", "/.well-known/jwks.json/x"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_THAT(res->body, ::testing::Not(HasSubstr("keys"))) << path;
+  }
+}
+
 TEST_F(AdminHttpServerTest, UnknownPathIs404AndPostIs405) {
   auto res = client_->Get("/nope");
   ASSERT_TRUE(res);
