@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "core/algorithm.h"
+#include "core/bearer_token.h"
 #include "core/failure.h"
 #include "core/jwks_source.h"
 #include "core/status_macros.h"
@@ -15,25 +15,6 @@
 
 namespace jwtauth::client {
 namespace {
-
-constexpr absl::string_view kBearer = "bearer";
-
-// The service's reading of VerifyRequest.token: "Bearer <t>" (scheme
-// case-insensitive, one or more spaces, RFC 6750 §2.1) → "<t>", "Bearer"
-// alone → "", anything else is a raw token. Kept identical to the server's
-// ExtractBearerOrRawToken (client/ may not depend on server/).
-absl::string_view TokenOf(absl::string_view value) {
-  if (value.size() >= kBearer.size() &&
-      absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
-    absl::string_view rest = value.substr(kBearer.size());
-    if (rest.empty()) return rest;
-    if (rest.front() == ' ') {
-      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-      return rest;
-    }
-  }
-  return value;
-}
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   google::protobuf::Timestamp ts;
@@ -180,7 +161,7 @@ std::optional<v1::VerifyResponse> LocalVerifier::VerifyLocally(
     return std::nullopt;  // a provider this client has no policy for
   }
   if (!AllKeysLoaded()) return std::nullopt;
-  const absl::string_view token = TokenOf(request.token());
+  const absl::string_view token = ExtractBearerOrRawToken(request.token());
   if (token.empty()) {
     return ToVerifyResponse(
         MakeFailure(FailureReason::kTokenMissing, "no token"));

@@ -3,7 +3,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "core/algorithm.h"
 #include "core/failure.h"
 #include "core/verifier.h"
@@ -13,8 +12,6 @@
 
 namespace jwtauth::server {
 namespace {
-
-constexpr absl::string_view kBearer = "bearer";
 
 void FillVerified(const VerifiedToken& token, v1::VerifyResponse* response) {
   response->set_valid(true);
@@ -114,31 +111,6 @@ absl::StatusOr<SerializedVerifyResponse> HandleVerifySerialized(
   if (!result.ok()) return result.status();
   if (result->ok()) return SerializedVerifyResponse::Valid(**result);
   return SerializedVerifyResponse::Invalid(result->failure());
-}
-
-absl::string_view ExtractBearerOrRawToken(absl::string_view value) {
-  if (value.size() >= kBearer.size() &&
-      absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
-    absl::string_view rest = value.substr(kBearer.size());
-    if (rest.empty()) return rest;  // "Bearer" alone: no token
-    if (rest.front() == ' ') {
-      // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
-      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-      return rest;
-    }
-  }
-  return value;  // a raw token ("BearerX..." is not a scheme either)
-}
-
-std::optional<absl::string_view> ParseBearerHeader(absl::string_view value) {
-  if (value.size() <= kBearer.size() ||
-      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer) ||
-      value[kBearer.size()] != ' ') {
-    return std::nullopt;
-  }
-  absl::string_view token = ExtractBearerOrRawToken(value);
-  if (token.empty()) return std::nullopt;
-  return token;
 }
 
 }  // namespace jwtauth::server

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/bearer_token.h"
 #include "core/failure.h"
 #include "core/verifier.h"
 #include "jwtauth/v1/auth.pb.h"
@@ -59,15 +60,9 @@ class SerializedVerifyResponse final {
 absl::StatusOr<SerializedVerifyResponse> HandleVerifySerialized(
     const ServingState* state, const v1::VerifyRequest& request);
 
-// Token from a Verify `token` field or an Authorization header value:
-// "Bearer <t>" (scheme case-insensitive, one or more spaces, RFC 6750 §2.1)
-// → "<t>"; "Bearer" with nothing after it → ""; anything else is returned
-// unchanged (a raw token).
-absl::string_view ExtractBearerOrRawToken(absl::string_view value);
-
-// The bearer token of an Authorization header value, or nullopt if the value
-// is not "Bearer <token>" (no raw-token fallback).
-std::optional<absl::string_view> ParseBearerHeader(absl::string_view value);
+// core/bearer_token.h: the one reading of "Bearer <t>" (RFC 6750 §2.1).
+using ::jwtauth::ExtractBearerOrRawToken;
+using ::jwtauth::ParseBearerHeader;
 
 }  // namespace jwtauth::server
 

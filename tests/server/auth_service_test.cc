@@ -58,7 +58,7 @@ constexpr char kAudience[] = "api://orders";
 // A known HMAC secret, to prove its bytes never leave ListKeys.
 constexpr char kKnownSecret[] = "known-hmac-secret-0123456789-abcdefgh";
 
-// (ExtractBearerOrRawToken: tests/server/verify_handler_test.cc.)
+// (ExtractBearerOrRawToken: tests/core/bearer_token_test.cc.)
 
 // ---- In-process server fixture --------------------------------------------
 
