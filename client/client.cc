@@ -97,23 +97,31 @@ void StartAsync(AsyncStub* async,
   AsyncCall<Request, Response>* state = call.get();
   auto pending = std::make_shared<Pending<Request, Response, T>>(
       Pending<Request, Response, T>{std::move(call), std::move(done)});
-  in_flight->Begin();
-  start(async, &state->context, &state->request, &state->response,
-        [pending = std::move(pending), in_flight = std::move(in_flight),
-         convert](const grpc::Status& status) {
-          std::shared_ptr<AsyncCall<Request, Response>> finished =
-              std::move(pending->call);
-          absl::StatusOr<T> result =
-              status.ok()
-                  ? absl::StatusOr<T>(convert(std::move(finished->response)))
-                  : absl::StatusOr<T>(StatusFromGrpc(status));
-          finished.reset();  // the context, and its channel reference, go now
-          const CallbackScope scope(in_flight.get());
-          ResultCallback<T> done = std::move(pending->done);
-          pending->done = nullptr;
-          done(std::move(result));
-          done = nullptr;  // the caller's captures, before the call ends
-        });
+  // The Client owns the count too, and outlives this function.
+  client_internal::AsyncCallCount* count = in_flight.get();
+  count->Begin();
+  try {
+    start(async, &state->context, &state->request, &state->response,
+          [pending = std::move(pending), in_flight = std::move(in_flight),
+           convert](const grpc::Status& status) {
+            // First, so the call ends (last) however the rest leaves.
+            const CallbackScope scope(in_flight.get());
+            std::shared_ptr<AsyncCall<Request, Response>> finished =
+                std::move(pending->call);
+            absl::StatusOr<T> result =
+                status.ok()
+                    ? absl::StatusOr<T>(convert(std::move(finished->response)))
+                    : absl::StatusOr<T>(StatusFromGrpc(status));
+            finished.reset();  // the context and its channel reference go now
+            ResultCallback<T> done = std::move(pending->done);
+            pending->done = nullptr;
+            done(std::move(result));
+            done = nullptr;  // the caller's captures, before the call ends
+          });
+  } catch (...) {
+    count->End();  // not started (allocation failure): no callback will run
+    throw;
+  }
 }
 
 template <typename Response>

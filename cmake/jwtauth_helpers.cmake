@@ -79,9 +79,9 @@ function(jwtauth_cc_library)
 endfunction()
 
 # One precompiled header for every jwtauth_cc_test: the headers nearly all
-# tests include and that cost most of a small test's compile (gmock alone is
-# about half). Built once per build tree by jwtauth_test_pch and reused, which
-# cuts a test's compile by 30-45 % (CI builds the suite twice, ci and asan).
+# tests include (gtest, gmock, Abseil status/strings/time, nlohmann/json).
+# Built once per build tree by jwtauth_test_pch and reused, which cuts a
+# test's compile by about a quarter (CI builds the suite twice: ci, asan).
 # gRPC stays out: a third of the tests include it, and loading its larger
 # header would slow the others more than it speeds those. The reusing
 # targets' extra definitions (httplib's, JWTAUTH_FUZZ_*) do not appear in

@@ -27,11 +27,16 @@ RawReply RawUnaryCall(std::shared_ptr<grpc::ChannelInterface> channel,
                    done.Notify();
                  });
   done.WaitForNotification();
+  if (!reply.status.ok()) return reply;
   std::vector<grpc::Slice> slices;
-  if (reply.status.ok() && response_buffer.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      reply.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
+  if (!response_buffer.Dump(&slices).ok()) {
+    reply.status =
+        grpc::Status(grpc::StatusCode::INTERNAL,
+                     "RawUnaryCall: the response bytes are unreadable");
+    return reply;
+  }
+  for (const grpc::Slice& s : slices) {
+    reply.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
   return reply;
 }

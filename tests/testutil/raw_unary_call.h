@@ -11,7 +11,7 @@
 namespace jwtauth::testutil {
 
 // What a unary call answered: its status and, when OK, the response
-// message's bytes.
+// message's bytes (a response whose bytes cannot be read is INTERNAL).
 struct RawReply {
   grpc::Status status;
   std::string bytes;
