@@ -22,6 +22,10 @@ PACKAGES=(
   libssl-dev openssl libcurl4-openssl-dev libcpp-httplib-dev libyaml-cpp-dev
   libcli11-dev prometheus-cpp-dev
 )
+# Build speed only: lld links the ~140 test and tool binaries in a third of
+# GNU ld's time (CMakeLists.txt, JWTAUTH_USE_LLD); without it the build
+# falls back to the default linker.
+PACKAGES+=(lld)
 # CI-only tools: the format/lint gate (deploy/lint.sh, which also runs
 # clang's thread-safety analysis) and the clang-tsa and fuzz presets.
 PACKAGES+=(clang clang-format clang-tidy)

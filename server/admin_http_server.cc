@@ -5,6 +5,7 @@
 #include "core/status_macros.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "server/bounded_http_server.h"
 
 namespace jwtauth::server {
 
@@ -58,14 +59,11 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
     res.status = r.ready && !r.shutting_down ? 200 : 503;
     res.set_content(r.ToJson(), "application/json");
   });
-  // Route patterns are regular expressions (httplib): the dots are escaped,
-  // so only this exact path serves the keys.
-  svr.Get(R"(/\.well-known/jwks\.json)",
-          [h](const httplib::Request&, httplib::Response& res) {
-            res.set_header("Cache-Control", "public, max-age=300");
-            res.set_content(h->jwks ? h->jwks() : std::string("{\"keys\":[]}"),
-                            "application/json");
-          });
+  svr.Get(kJwksRoute, [h](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "public, max-age=300");
+    res.set_content(h->jwks ? h->jwks() : std::string("{\"keys\":[]}"),
+                    "application/json");
+  });
   JWTAUTH_RETURN_IF_ERROR(admin->http_->Start(listen_address, "admin server"));
   return admin;
 }

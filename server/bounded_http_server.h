@@ -40,6 +40,14 @@ class Server;
 
 namespace jwtauth::server {
 
+// Route patterns of the well-known documents, for every server that serves
+// them. httplib routes are regular expressions: the dots are escaped, so only
+// the exact path matches (an unescaped "." let /_well-known/jwks_json serve
+// the keys).
+inline constexpr char kJwksRoute[] = R"(/\.well-known/jwks\.json)";
+inline constexpr char kOpenIdConfigurationRoute[] =
+    R"(/\.well-known/openid-configuration)";
+
 struct HttpServerOptions {
   size_t workers = 32;  // connections served concurrently
   // Time for a whole request to arrive, from when a worker takes the

@@ -7,6 +7,7 @@
 #include "core/status_macros.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "server/bounded_http_server.h"
 
 namespace jwtauth::server {
 
@@ -50,14 +51,12 @@ absl::StatusOr<std::unique_ptr<PublicHttpServer>> PublicHttpServer::Start(
   auto jwks = [h] {
     return h->jwks ? h->jwks() : std::string("{\"keys\":[]}");
   };
-  // Route patterns are regular expressions: the dots are escaped.
-  svr.Get(
-      R"(/\.well-known/jwks\.json)",
-      [jwks, cache_control](const httplib::Request&, httplib::Response& res) {
-        res.set_header("Cache-Control", cache_control);
-        res.set_content(jwks(), "application/json");
-      });
-  svr.Get(R"(/\.well-known/openid-configuration)",
+  svr.Get(kJwksRoute, [jwks, cache_control](const httplib::Request&,
+                                            httplib::Response& res) {
+    res.set_header("Cache-Control", cache_control);
+    res.set_content(jwks(), "application/json");
+  });
+  svr.Get(kOpenIdConfigurationRoute,
           [h, jwks, cache_control](const httplib::Request&,
                                    httplib::Response& res) {
             res.set_header("Cache-Control", cache_control);

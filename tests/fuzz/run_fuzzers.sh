@@ -8,7 +8,7 @@
 #                             [--replay-only] [TARGET...]
 #
 # TARGET is a name without "_fuzzer" (default: all nine). --seconds is per
-# target (default 30; CI passes 20: 9 x 20 s). Grown corpora go to
+# target (default 30; CI passes 10: 9 x 10 s). Grown corpora go to
 # --work/<target> (default: a temporary directory, removed at the end);
 # the seed directories are read-only input. A crash, leak, timeout or
 # property violation fails the run; the input is kept as
