@@ -10,7 +10,7 @@
 // provider fetch the digest and, for PS*, turns three ctrls into params. That
 // is ~3 µs of an RS256 verification (~19 µs) and ~4.5 µs of a PS256 one.
 // Copying an initialised context per call (EVP_MD_CTX_copy_ex) skips that but
-// still costs ~0.35 µs (a dozen allocations and atomic up-refs). So the
+// still costs ~0.35 µs (the copied contexts' allocations and up-refs). So the
 // OpenSSL 3 backend (prepared_verify_openssl.cc) keeps a few initialised
 // contexts in a lock-free pool: a call takes one, verifies, puts it back.
 //   RS/PS/ES  the message is hashed one-shot with a digest fetched once per
