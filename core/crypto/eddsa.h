@@ -6,8 +6,8 @@
 // core/crypto: callers use NewSignatureVerifier / NewSigner.
 //
 // Signatures must be exactly 64 bytes. Holds a reference to the key's
-// read-only EVP_PKEY and a PreparedVerify; each call verifies on a prepared
-// context no other call is using (thread-safe).
+// read-only EVP_PKEY and a PreparedVerify; each call verifies on its own copy
+// of the prepared context (thread-safe).
 
 #include <memory>
 

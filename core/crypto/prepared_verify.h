@@ -1,44 +1,33 @@
 #ifndef JWTAUTH_CORE_CRYPTO_PREPARED_VERIFY_H_
 #define JWTAUTH_CORE_CRYPTO_PREPARED_VERIFY_H_
 
-// PreparedVerify: the verification state of one (key, algorithm), prepared
-// once and reused by every call. Internal to core/crypto: the RSA, ECDSA and
-// EdDSA verifiers hold one each.
+// PreparedVerify: an EVP_DigestVerify context initialised once per (key,
+// algorithm) and copied for every verification. Internal to core/crypto: the
+// RSA, ECDSA and EdDSA verifiers hold one each.
 //
 // Why: in OpenSSL 3 every EVP_DigestVerifyInit builds a new EVP_PKEY_CTX,
 // fetches the signature implementation from the provider store, lets the
 // provider fetch the digest and, for PS*, turns three ctrls into params. That
 // is ~3 µs of an RS256 verification (~19 µs) and ~4.5 µs of a PS256 one.
-// Copying an initialised context per call (EVP_MD_CTX_copy_ex) skips that but
-// still costs ~0.35 µs (the copied contexts' allocations and up-refs). So the
-// OpenSSL 3 backend (prepared_verify_openssl.cc) keeps a few initialised
-// contexts in a lock-free pool: a call takes one, verifies, puts it back.
-//   RS/PS/ES  the message is hashed one-shot with a digest fetched once per
-//             process (an EVP_MD from EVP_sha256() would be fetched again on
-//             every init), then EVP_PKEY_verify on a context initialised
-//             once with the signature digest (and PSS parameters), which
-//             EVP_PKEY_verify leaves reusable;
-//   EdDSA     EVP_DigestVerify (one-shot, no digest) on a context initialised
-//             once; without EVP_MD_CTX_FLAG_FINALISE it stays reusable.
-// That is what the fastest single-threaded caller does (tests/bench's
-// RawBest), shared safely between threads.
+// EVP_MD_CTX_copy_ex of an initialised context (EVP_PKEY_CTX_dup, the
+// provider's dupctx) skips all of it and costs about what one reused,
+// single-threaded context does (docs/PERFORMANCE.md). Fetching the EVP_MD
+// ourselves would not help: the provider fetches its own at init, which
+// happens once here anyway.
 //
-// The BoringSSL backend (prepared_verify_boringssl.cc) initialises a fresh
-// context per call instead: its init fetches nothing, and it cannot copy
-// Ed25519 contexts. The pool stays empty there.
+// That is the OpenSSL 3 backend (prepared_verify_openssl.cc). The BoringSSL
+// backend (prepared_verify_boringssl.cc) initialises a fresh context per call
+// instead: its init fetches nothing, and it cannot copy Ed25519 contexts.
 //
-// Thread-safe: a context is owned by exactly one thread between taking it
-// (an atomic exchange with null) and putting it back (a compare-and-swap into
-// an empty slot; when every slot is full it is freed). A call that finds the
-// pool empty (first use, or more concurrent callers of one key than slots)
-// builds a fresh context, which then joins the pool. Built lazily because a
-// key without "alg" gets a verifier for each algorithm it could serve (six
-// for RSA): only the algorithms actually used hold a context, and a key
-// verified by one thread at a time holds one (about what the copied template
-// this replaces cost). A failed build (allocation) is retried by the next
-// call.
+// Thread-safe: the template is built on first use and published with a
+// compare-and-swap (a thread that loses the race frees its own), then only
+// ever read: copy_ex takes it as const and takes references on the shared
+// objects with atomic up-refs. Each call verifies on its own copy. Built
+// lazily because a key without "alg" gets a verifier for each algorithm it
+// could serve (six for RSA) and a template costs ~0.7 KB; only the algorithms
+// actually used pay for one. A failed build (allocation) is retried by the
+// next call.
 
-#include <array>
 #include <atomic>
 #include <cstddef>
 
@@ -59,22 +48,21 @@ class PreparedVerify final {
   PreparedVerify(const PreparedVerify&) = delete;
   PreparedVerify& operator=(const PreparedVerify&) = delete;
 
-  // One verification of `sig` (DER for ECDSA) over `data`. False on any
-  // failure; the OpenSSL error queue is left empty.
+  // One EVP_DigestVerify of `sig` over `data`. False on any failure; the
+  // OpenSSL error queue is left empty.
   bool Verify(absl::string_view data, const unsigned char* sig,
               size_t sig_len) const;
 
  private:
-  // A slot holds an EVP_PKEY_CTX* (RS/PS/ES) or an EVP_MD_CTX* (EdDSA, md_
-  // null), or null.
-  using Slot = std::atomic<void*>;
-  static constexpr size_t kPoolSlots = 4;  // concurrent callers of one key
+  // The initialised context, built on first use; null if building failed
+  // (OpenSSL 3 backend only).
+  const EVP_MD_CTX* Template() const;
 
   EVP_PKEY* const pkey_;    // not owned
   const EVP_MD* const md_;  // static OpenSSL object
   const bool rsa_pss_;
-  // Owned contexts, ready for use (OpenSSL 3 backend only); freed by the dtor.
-  mutable std::array<Slot, kPoolSlots> pool_{};
+  // Owned; written once (null → built) by Template(), freed by the dtor.
+  mutable std::atomic<EVP_MD_CTX*> template_{nullptr};
 };
 
 }  // namespace jwtauth::crypto::internal
