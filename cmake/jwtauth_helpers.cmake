@@ -54,6 +54,7 @@ function(jwtauth_cc_library)
     target_include_directories(${target} PUBLIC ${includes})
     target_link_libraries(${target} PUBLIC ${ARG_DEPS})
     target_compile_options(${target} PRIVATE ${JWTAUTH_WARNING_FLAGS})
+    jwtauth_pch_register(${target})
     set(scope PUBLIC)
   else()
     add_library(${target} INTERFACE ${ARG_HDRS})
@@ -78,35 +79,7 @@ function(jwtauth_cc_library)
   endif()
 endfunction()
 
-# One precompiled header for every jwtauth_cc_test: the headers nearly all
-# tests include (gtest, gmock, Abseil status/strings/time, nlohmann/json).
-# Built once per build tree by jwtauth_test_pch and reused, which cuts a
-# test's compile by about a quarter (CI builds the suite twice: ci, asan).
-# gRPC stays out: a third of the tests include it, and loading its larger
-# header would slow the others more than it speeds those. The reusing
-# targets' extra definitions (httplib's, JWTAUTH_FUZZ_*) do not appear in
-# these headers, so gcc accepts the header for all of them (-Winvalid-pch is
-# on: a rejected header fails a -Werror build instead of going slow). gRPC's
-# targets add -pthread (_REENTRANT), which gcc does check, so every test and
-# the holder compile with it.
-function(jwtauth_test_pch_holder)
-  if(TARGET jwtauth_test_pch)
-    return()
-  endif()
-  set(src "${PROJECT_BINARY_DIR}/jwtauth_test_pch.cc")
-  file(CONFIGURE OUTPUT "${src}" CONTENT "// Holder of the tests' precompiled header.\n")
-  add_library(jwtauth_test_pch OBJECT "${src}")
-  target_include_directories(jwtauth_test_pch PRIVATE ${PROJECT_SOURCE_DIR})
-  target_link_libraries(jwtauth_test_pch PRIVATE GTest::gmock GTest::gtest
-    absl::status absl::statusor absl::strings absl::time nlohmann_json::nlohmann_json)
-  target_compile_options(jwtauth_test_pch PRIVATE ${JWTAUTH_WARNING_FLAGS} -pthread)
-  jwtauth_test_definitions(jwtauth_test_pch)
-  target_precompile_headers(jwtauth_test_pch PRIVATE
-    <functional> <map> <memory> <string> <vector>
-    [["absl/status/status.h"]] [["absl/status/statusor.h"]]
-    [["absl/strings/str_cat.h"]] [["absl/time/clock.h"]] [["absl/time/time.h"]]
-    [["gmock/gmock.h"]] [["gtest/gtest.h"]] [["nlohmann/json.hpp"]])
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/jwtauth_pch.cmake)
 
 function(jwtauth_test_definitions target)
   target_compile_definitions(${target} PRIVATE
@@ -125,11 +98,7 @@ function(jwtauth_cc_test)
   endif()
   target_compile_options(${ARG_NAME} PRIVATE ${JWTAUTH_WARNING_FLAGS})
   jwtauth_test_definitions(${ARG_NAME})
-  if(JWTAUTH_TEST_PCH)
-    jwtauth_test_pch_holder()
-    target_compile_options(${ARG_NAME} PRIVATE -pthread)
-    target_precompile_headers(${ARG_NAME} REUSE_FROM jwtauth_test_pch)
-  endif()
+  jwtauth_pch_register(${ARG_NAME})
   set(labels unit)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
@@ -149,4 +118,5 @@ function(jwtauth_cc_binary)
     target_link_libraries(${ARG_NAME} PRIVATE jwtauth_tsan_shim)
   endif()
   target_compile_options(${ARG_NAME} PRIVATE ${JWTAUTH_WARNING_FLAGS})
+  jwtauth_pch_register(${ARG_NAME})
 endfunction()

@@ -66,6 +66,33 @@ TEST_P(JwsRoundTripTest, BinaryPayloadVerifiesThenIsNoClaimsSet) {
   EXPECT_EQ(r.reason(), FailureReason::kMalformed);
 }
 
+TEST_P(JwsRoundTripTest, ForgedTokenWithBadPayloadFailsOnItsSignature) {
+  // A named provider's payload is read once the signature verified: a
+  // forged token is reported as a bad signature, never as its payload's
+  // failure (which would tell a forger the payload was looked at). Any
+  // reordering of TryProvider (core/verifier.cc) must keep this.
+  const TestKey& k = CachedTestKey(GetParam());
+  KeysVerifierOptions o;
+  o.payload_limits.max_depth = 2;
+  KeysVerifier v({k.key}, o);
+  json deep = v.Claims();
+  deep["d"] = {{"e", {{"f", 1}}}};  // depth 3
+  for (const std::string& payload :
+       {std::string("not json"), deep.dump(), std::string("[1]")}) {
+    const std::string input = MakeSigningInput(
+        json{{"alg", AlgorithmName(GetParam())}, {"kid", k.kid}}.dump(),
+        payload);
+    std::string sig = *k.signer->Sign(input);
+    ASSERT_EQ(v.Verify(CompleteCompactJws(input, sig)).reason(),
+              FailureReason::kMalformed)
+        << payload;
+    sig[sig.size() / 2] ^= 0x01;
+    KeysVerifier::Outcome forged = v.Verify(CompleteCompactJws(input, sig));
+    EXPECT_FALSE(forged.signature_verified) << payload;
+    EXPECT_EQ(forged.reason(), FailureReason::kSignatureInvalid) << payload;
+  }
+}
+
 TEST_P(JwsRoundTripTest, EveryFlippedSignatureBitFails) {
   const TestKey& k = CachedTestKey(GetParam());
   std::string input = MakeSigningInput(
