@@ -18,8 +18,8 @@
 # The holders define nothing of their own: gcc refuses a header built with
 # a macro its user lacks. The users' extra definitions (httplib's,
 # JWTAUTH_FUZZ_*, the tests' paths) do not appear in these headers, so gcc
-# accepts the header for all of them; -Winvalid-pch is on, so a rejected header fails a -Werror
-# build instead of going slow. gRPC's targets add -pthread (_REENTRANT),
+# accepts the header for all of them; -Winvalid-pch is on, so a rejected
+# header fails a -Werror build instead of going slow. gRPC's targets add -pthread (_REENTRANT),
 # which gcc does check, so every holder and user compiles with it.
 # deploy/lint.sh strips the header from the compile database it gives
 # clang-tidy, so a source that leans on the precompiled header for an
@@ -108,8 +108,8 @@ function(_jwtauth_pch_closure target out)
   set(${out} ${seen} PARENT_SCOPE)
 endfunction()
 
-# Deferred to the end of the top-level directory: every registered target
-# reuses the holder its closure calls for.
+# Called at the end of the top-level CMakeLists.txt, once every target
+# exists: each registered target reuses the holder its closure calls for.
 function(jwtauth_pch_assign)
   get_property(targets GLOBAL PROPERTY JWTAUTH_PCH_TARGETS)
   foreach(target IN LISTS targets)
@@ -120,8 +120,9 @@ function(jwtauth_pch_assign)
     elseif(nlohmann_json::nlohmann_json IN_LIST closure)
       set(flavor json)
     endif()
-    list(FILTER closure INCLUDE REGEX "^GTest::|gtest|gmock")
-    if(closure)
+    set(test_links ${closure})
+    list(FILTER test_links INCLUDE REGEX "^GTest::|gtest|gmock")
+    if(test_links)
       if(flavor STREQUAL "grpc")
         set(flavor test_grpc)
       else()
@@ -139,18 +140,18 @@ function(jwtauth_pch_assign)
   endforeach()
 endfunction()
 
+# A holder's headers and links follow from its name: json always, the gRPC
+# service headers for *grpc, gtest and gmock for test*.
 function(_jwtauth_pch_make flavor)
-  if(flavor STREQUAL "json")
-    _jwtauth_pch_holder(json LINKS nlohmann_json::nlohmann_json HEADERS ${JWTAUTH_PCH_JSON})
-  elseif(flavor STREQUAL "grpc")
-    _jwtauth_pch_holder(grpc LINKS nlohmann_json::nlohmann_json jwtauth_proto jwtauth_envoy_proto
-      gRPC::grpc++ HEADERS ${JWTAUTH_PCH_JSON} ${JWTAUTH_PCH_GRPC})
-  elseif(flavor STREQUAL "test")
-    _jwtauth_pch_holder(test LINKS nlohmann_json::nlohmann_json GTest::gmock GTest::gtest
-      HEADERS ${JWTAUTH_PCH_JSON} ${JWTAUTH_PCH_GTEST})
-  else()
-    _jwtauth_pch_holder(test_grpc LINKS nlohmann_json::nlohmann_json jwtauth_proto
-      jwtauth_envoy_proto gRPC::grpc++ GTest::gmock GTest::gtest
-      HEADERS ${JWTAUTH_PCH_JSON} ${JWTAUTH_PCH_GRPC} ${JWTAUTH_PCH_GTEST})
+  set(links nlohmann_json::nlohmann_json)
+  set(headers ${JWTAUTH_PCH_JSON})
+  if(flavor MATCHES "grpc")
+    list(APPEND links jwtauth_proto jwtauth_envoy_proto gRPC::grpc++)
+    list(APPEND headers ${JWTAUTH_PCH_GRPC})
   endif()
+  if(flavor MATCHES "^test")
+    list(APPEND links GTest::gmock GTest::gtest)
+    list(APPEND headers ${JWTAUTH_PCH_GTEST})
+  endif()
+  _jwtauth_pch_holder(${flavor} LINKS ${links} HEADERS ${headers})
 endfunction()

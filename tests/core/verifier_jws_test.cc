@@ -67,10 +67,10 @@ TEST_P(JwsRoundTripTest, BinaryPayloadVerifiesThenIsNoClaimsSet) {
 }
 
 TEST_P(JwsRoundTripTest, ForgedTokenWithBadPayloadFailsOnItsSignature) {
-  // A named provider's payload is read once the signature verified: a
-  // forged token is reported as a bad signature, never as its payload's
-  // failure (which would tell a forger the payload was looked at). Any
-  // reordering of TryProvider (core/verifier.cc) must keep this.
+  // A named provider's payload is judged once the signature verified: a
+  // forged token is reported as a bad signature, never by its payload's
+  // failure. Any reordering of TryProvider (core/verifier.cc) must keep
+  // this.
   const TestKey& k = CachedTestKey(GetParam());
   KeysVerifierOptions o;
   o.payload_limits.max_depth = 2;
