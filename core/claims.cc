@@ -117,11 +117,26 @@ std::string Claims::ValueToString(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+TextClaim TextClaim::Of(const nlohmann::json* value) {
+  using Type = TextClaim::Type;
+  if (value == nullptr) return TextClaim{};
+  if (const std::string* s = value->get_ptr<const std::string*>()) {
+    TextClaim claim;
+    claim.type = Type::kString;
+    claim.text = *s;
+    return claim;
+  }
+  TextClaim claim;
+  claim.type = value->is_array() ? Type::kArray : Type::kOther;
+  if (value->is_array()) claim.array = value;
+  return claim;
+}
+
 RegisteredClaims RegisteredClaims::Of(const nlohmann::json& object) {
   const Claims claims(object);
-  return RegisteredClaims{.iss = claims.Member("iss"),
-                          .sub = claims.Member("sub"),
-                          .aud = claims.Member("aud"),
+  return RegisteredClaims{.iss = TextClaim::Of(claims.Member("iss")),
+                          .sub = TextClaim::Of(claims.Member("sub")),
+                          .aud = TextClaim::Of(claims.Member("aud")),
                           .exp = claims.Member("exp"),
                           .nbf = claims.Member("nbf"),
                           .iat = claims.Member("iat")};
@@ -131,8 +146,9 @@ absl::Status RegisteredClaimValues::Scan(absl::string_view payload,
                                          const JsonLimits& limits,
                                          RegisteredClaimValues& out) {
   out.present_ = {};
+  out.is_text_ = {};
   return ScanJsonBounded(payload, limits,
-                         [&out](absl::string_view name) -> nlohmann::json* {
+                         [&out](absl::string_view name) -> ScanTarget {
                            using json_internal::SameName;
                            const Slot slot = SameName(name, "iss")   ? kIss
                                              : SameName(name, "sub") ? kSub
@@ -141,17 +157,31 @@ absl::Status RegisteredClaimValues::Scan(absl::string_view payload,
                                              : SameName(name, "nbf") ? kNbf
                                              : SameName(name, "iat") ? kIat
                                                                      : kSlots;
-                           if (slot == kSlots) return nullptr;
+                           if (slot == kSlots) return ScanTarget{};
                            out.present_[slot] = true;
-                           return &out.values_[slot];
+                           if (slot >= kTextSlots) {
+                             return ScanTarget{.value = &out.values_[slot]};
+                           }
+                           return ScanTarget{.value = &out.values_[slot],
+                                             .text = &out.texts_[slot],
+                                             .is_text = &out.is_text_[slot]};
                          });
 }
 
 RegisteredClaims RegisteredClaimValues::view() const {
   auto at = [this](Slot s) { return present_[s] ? &values_[s] : nullptr; };
-  return RegisteredClaims{.iss = at(kIss),
-                          .sub = at(kSub),
-                          .aud = at(kAud),
+  auto text_at = [&](Slot s) {
+    if (present_[s] && is_text_[s]) {
+      TextClaim claim;
+      claim.type = TextClaim::Type::kString;
+      claim.text = texts_[s];
+      return claim;
+    }
+    return TextClaim::Of(at(s));
+  };
+  return RegisteredClaims{.iss = text_at(kIss),
+                          .sub = text_at(kSub),
+                          .aud = text_at(kAud),
                           .exp = at(kExp),
                           .nbf = at(kNbf),
                           .iat = at(kIat)};

@@ -77,13 +77,30 @@ class Claims final {
   const nlohmann::json* json_;
 };
 
+// A registered claim the policy compares as text (iss, sub, aud): absent, a
+// string (its value), an array (aud may be one: the JSON array, whose
+// elements the audience check reads), or present with another JSON type.
+// A view: `text` and `array` point into a claims object or into
+// RegisteredClaimValues.
+struct TextClaim {
+  enum class Type : unsigned char { kAbsent, kString, kArray, kOther };
+  Type type = Type::kAbsent;
+  absl::string_view text;                 // kString
+  const nlohmann::json* array = nullptr;  // kArray
+
+  bool present() const { return type != Type::kAbsent; }
+  bool is_string() const { return type == Type::kString; }
+  // The view of a member already looked up (nullptr = absent).
+  static TextClaim Of(const nlohmann::json* value);
+};
+
 // The registered claims every policy reads (RFC 7519 §4.1: iss, sub, aud,
-// exp, nbf, iat), each nullptr when absent. A view: it points into a claims
-// object (Of) or into RegisteredClaimValues.
+// exp, nbf, iat); the time claims are nullptr when absent. A view: it points
+// into a claims object (Of) or into RegisteredClaimValues.
 struct RegisteredClaims {
-  const nlohmann::json* iss = nullptr;
-  const nlohmann::json* sub = nullptr;
-  const nlohmann::json* aud = nullptr;
+  TextClaim iss;
+  TextClaim sub;
+  TextClaim aud;
   const nlohmann::json* exp = nullptr;
   const nlohmann::json* nbf = nullptr;
   const nlohmann::json* iat = nullptr;
@@ -94,9 +111,12 @@ struct RegisteredClaims {
 // The registered claims read straight from a payload's text, for a policy
 // that reads nothing else: the whole payload is checked under the limits
 // exactly as ParseJsonBounded would (same failures), but no tree is built
-// for the other members. A view() points inside: take it after any move.
-// The implicit default constructor is flagged only because nlohmann::json's
-// is not declared noexcept; a null json value never allocates or throws.
+// for the other members, and a string iss, sub or aud is kept as text (no
+// nlohmann::json string: on the uncached path these were most of the
+// allocations a token cost). A view() points inside: take it after any
+// move. The implicit default constructor is flagged only because
+// nlohmann::json's is not declared noexcept; a null json value never
+// allocates or throws.
 class RegisteredClaimValues final {  // NOLINT(bugprone-exception-escape)
  public:
   // ParseJsonBounded's statuses on failure.
@@ -105,9 +125,13 @@ class RegisteredClaimValues final {  // NOLINT(bugprone-exception-escape)
   RegisteredClaims view() const;
 
  private:
+  // The text claims first: they index texts_ and is_text_ too.
   enum Slot { kIss, kSub, kAud, kExp, kNbf, kIat, kSlots };
+  static constexpr int kTextSlots = kAud + 1;
   std::array<nlohmann::json, kSlots> values_;
+  std::array<std::string, kTextSlots> texts_;
   std::array<bool, kSlots> present_{};
+  std::array<bool, kTextSlots> is_text_{};
 };
 
 }  // namespace jwtauth

@@ -202,9 +202,9 @@ class NameSet {
 // members the caller gives a slot for (ScanJsonBounded).
 class BoundedScanner : public LimitCounter {
  public:
-  using SlotFor = absl::FunctionRef<json*(absl::string_view)>;
-  BoundedScanner(const JsonLimits& limits, SlotFor slot_for)
-      : LimitCounter(limits), slot_for_(slot_for) {}
+  using TargetFor = absl::FunctionRef<ScanTarget(absl::string_view)>;
+  BoundedScanner(const JsonLimits& limits, TargetFor target_for)
+      : LimitCounter(limits), target_for_(target_for) {}
 
   bool null() {
     return AddScalar([] { return json(nullptr); });
@@ -222,6 +222,14 @@ class BoundedScanner : public LimitCounter {
     return AddScalar([v] { return json(v); });
   }
   bool string(json::string_t& v) {
+    if (pending_text_ != nullptr) {  // a top-level member kept as text
+      if (!CountValue(/*is_object=*/false)) return false;
+      pending_text_->swap(v);
+      *pending_is_text_ = true;
+      pending_ = nullptr;
+      pending_text_ = nullptr;
+      return true;
+    }
     return AddScalar([&v] { return json(std::move(v)); });
   }
   bool binary(json::binary_t& /*v*/) { return Fail(JsonErrorKind::kInvalid); }
@@ -247,7 +255,13 @@ class BoundedScanner : public LimitCounter {
     if (!f.object) return Fail(JsonErrorKind::kInvalid);
     if (!f.names.Insert(name)) return Fail(JsonErrorKind::kDuplicateMember);
     if (!CheckMembers(f.names.size())) return false;
-    pending_ = frames_.size() == 1 ? slot_for_(name) : nullptr;
+    const ScanTarget target =
+        frames_.size() == 1 ? target_for_(name) : ScanTarget{};
+    pending_ = target.value;
+    const bool as_text = target.value != nullptr && target.text != nullptr &&
+                         target.is_text != nullptr;
+    pending_text_ = as_text ? target.text : nullptr;
+    pending_is_text_ = as_text ? target.is_text : nullptr;
     return true;
   }
 
@@ -269,6 +283,7 @@ class BoundedScanner : public LimitCounter {
     }
     json* slot = pending_;
     pending_ = nullptr;
+    pending_text_ = nullptr;
     if (slot != nullptr) *slot = std::move(value);
     return slot;
   }
@@ -301,11 +316,15 @@ class BoundedScanner : public LimitCounter {
     return true;
   }
 
-  SlotFor slot_for_;
+  TargetFor target_for_;
   // Open containers, innermost last (see BoundedBuilder for why the kept
   // nodes' addresses stay valid).
   absl::InlinedVector<Frame, 4> frames_;
   json* pending_ = nullptr;
+  // Set with pending_ for a top-level member whose string value is kept
+  // as text; cleared with it.
+  std::string* pending_text_ = nullptr;
+  bool* pending_is_text_ = nullptr;
 };
 
 absl::Status CheckSize(absl::string_view text, const JsonLimits& limits) {
@@ -366,10 +385,10 @@ absl::StatusOr<json> ParseJsonBounded(absl::string_view text,
 
 absl::Status ScanJsonBounded(
     absl::string_view text, const JsonLimits& limits,
-    absl::FunctionRef<json*(absl::string_view name)> slot_for) {
+    absl::FunctionRef<ScanTarget(absl::string_view name)> target_for) {
   JWTAUTH_RETURN_IF_ERROR(CheckSize(text, limits));
   try {
-    BoundedScanner scanner(limits, slot_for);
+    BoundedScanner scanner(limits, target_for);
     const bool ok =
         json_internal::StrictReader<BoundedScanner>(text, scanner).Read();
     if (!ok || scanner.error().has_value()) {
@@ -379,6 +398,14 @@ absl::Status ScanJsonBounded(
   } catch (const std::exception&) {
     return JsonError(JsonErrorKind::kInvalid);  // allocation failure only
   }
+}
+
+absl::Status ScanJsonBounded(
+    absl::string_view text, const JsonLimits& limits,
+    absl::FunctionRef<json*(absl::string_view name)> slot_for) {
+  return ScanJsonBounded(text, limits, [slot_for](absl::string_view name) {
+    return ScanTarget{.value = slot_for(name)};
+  });
 }
 
 }  // namespace jwtauth

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -67,6 +68,23 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(absl::string_view text,
 absl::Status ScanJsonBounded(
     absl::string_view text, const JsonLimits& limits,
     absl::FunctionRef<nlohmann::json*(absl::string_view name)> slot_for);
+
+// Where the ScanJsonBounded below puts one top-level member's value:
+// `value` receives it (nullptr: validated, not kept). When `text` is set
+// too, a string value goes there instead, swapped in from the reader's
+// buffer (no nlohmann::json string, no copy), and `*is_text` is set to
+// true; `*value` is then left as it was. Any other value goes to `*value`
+// and leaves `*is_text` alone.
+struct ScanTarget {
+  nlohmann::json* value = nullptr;
+  std::string* text = nullptr;  // requires value and is_text
+  bool* is_text = nullptr;
+};
+
+// The same, with a target per member that may take strings as text.
+absl::Status ScanJsonBounded(
+    absl::string_view text, const JsonLimits& limits,
+    absl::FunctionRef<ScanTarget(absl::string_view name)> target_for);
 
 }  // namespace jwtauth
 

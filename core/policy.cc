@@ -271,13 +271,14 @@ std::optional<Failure> Policy::CheckTimes(const RegisteredClaims& claims,
 
 std::optional<Failure> Policy::CheckIssuer(
     const RegisteredClaims& claims) const {
-  const nlohmann::json* iss = claims.iss;
-  if (iss == nullptr)
+  const TextClaim& iss = claims.iss;
+  if (!iss.present()) {
     return Fail(FailureReason::kIssuerMismatch, "iss missing");
-  if (!iss->is_string()) {
+  }
+  if (!iss.is_string()) {
     return Fail(FailureReason::kClaimInvalid, "iss is not a string");
   }
-  if (!AcceptsIssuer(iss->get_ref<const std::string&>())) {
+  if (!AcceptsIssuer(iss.text)) {
     return Fail(FailureReason::kIssuerMismatch, "iss not accepted");
   }
   return std::nullopt;
@@ -286,15 +287,15 @@ std::optional<Failure> Policy::CheckIssuer(
 std::optional<Failure> Policy::CheckAudience(const RegisteredClaims& claims,
                                              absl::string_view audience) const {
   // Claims::StringOrArray's rules, read in place (no copy of the values).
-  const nlohmann::json* aud = claims.aud;
-  if (aud == nullptr) {
+  const TextClaim& aud = claims.aud;
+  if (!aud.present()) {
     return Fail(FailureReason::kAudienceMismatch, "aud missing");
   }
-  if (!aud->is_string() && !aud->is_array()) {
+  if (aud.type == TextClaim::Type::kOther) {
     return Fail(FailureReason::kClaimInvalid, "aud is not a string or array");
   }
-  if (aud->is_array()) {
-    for (const nlohmann::json& e : *aud) {
+  if (aud.type == TextClaim::Type::kArray) {
+    for (const nlohmann::json& e : *aud.array) {
       if (!e.is_string()) {
         return Fail(FailureReason::kClaimInvalid,
                     "aud has a non-string element");
@@ -302,14 +303,17 @@ std::optional<Failure> Policy::CheckAudience(const RegisteredClaims& claims,
     }
   }
   const std::vector<std::string>& accepted = options_->audiences;
-  auto matches = [&](const nlohmann::json& v) {
-    const std::string& a = v.get_ref<const std::string&>();
+  auto matches = [&](absl::string_view a) {
     return audience.empty() ? std::find(accepted.begin(), accepted.end(), a) !=
                                   accepted.end()
                             : a == audience;
   };
-  if (aud->is_string() ? matches(*aud)
-                       : std::any_of(aud->begin(), aud->end(), matches)) {
+  if (aud.is_string()) {
+    if (matches(aud.text)) return std::nullopt;
+  } else if (std::any_of(aud.array->begin(), aud.array->end(),
+                         [&](const nlohmann::json& e) {
+                           return matches(e.get_ref<const std::string&>());
+                         })) {
     return std::nullopt;
   }
   return Fail(FailureReason::kAudienceMismatch, "aud not accepted");
@@ -319,13 +323,15 @@ std::optional<Failure> Policy::CheckAudience(const RegisteredClaims& claims,
 std::optional<Failure> Policy::CheckSubject(
     const RegisteredClaims& claims) const {
   const SubjectRule& rule = options_->subject;
-  const nlohmann::json* sub = claims.sub;
-  if (sub != nullptr && !sub->is_string()) {
+  const TextClaim& sub = claims.sub;
+  if (sub.present() && !sub.is_string()) {
     return Fail(FailureReason::kClaimInvalid, "sub is not a string");
   }
   if (rule.kind == SubjectRule::Kind::kNone) return std::nullopt;
-  if (sub == nullptr) return Fail(FailureReason::kClaimMissing, "sub missing");
-  const std::string& s = sub->get_ref<const std::string&>();
+  if (!sub.present()) {
+    return Fail(FailureReason::kClaimMissing, "sub missing");
+  }
+  const absl::string_view s = sub.text;
   for (const std::string& v : rule.values) {
     if (rule.kind == SubjectRule::Kind::kExact ? s == v
                                                : absl::StartsWith(s, v)) {

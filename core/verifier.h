@@ -221,7 +221,7 @@ class TokenVerifier final {
       const Policy& p, const ParsedJws& jws, const KeySet& snapshot) const;
   static FailureOr<const KeyEntry*> VerifySignature(
       const ParsedJws& jws, absl::Span<const KeyEntry* const> candidates,
-      const std::string* token_iss, size_t max_tries);
+      std::optional<absl::string_view> token_iss, size_t max_tries);
   static VerifiedToken BuildResult(const Policy& p, const ParsedJws& jws,
                                    const KeyEntry& key,
                                    std::optional<nlohmann::json> claims,

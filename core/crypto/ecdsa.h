@@ -7,11 +7,11 @@
 // The JWS signature is raw R||S, each exactly the field size (32/48/66
 // bytes). Verify() rejects any other length (so DER never gets through),
 // checks 1 <= r, s <= n-1 on the raw bytes, and only then re-encodes as DER
-// for EVP_DigestVerify. Sign() returns fixed-length R||S.
+// for verification. Sign() returns fixed-length R||S.
 //
 // Holds a reference to the key's read-only EVP_PKEY, the curve order and a
-// PreparedVerify; each call verifies on its own copy of the prepared
-// context, so instances are thread-safe.
+// PreparedVerify; each call verifies on a context no other call is using
+// (pooled or cloned), so instances are thread-safe.
 
 #include <memory>
 

@@ -7,7 +7,7 @@
 //
 // Signatures must be exactly 64 bytes. Holds a reference to the key's
 // read-only EVP_PKEY and a PreparedVerify; each call verifies on its own copy
-// of the prepared context (thread-safe).
+// of the prepared context (thread-safe: Ed25519 contexts are not pooled).
 
 #include <memory>
 

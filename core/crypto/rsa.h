@@ -7,8 +7,8 @@
 // NewSignatureVerifier / NewSigner.
 //
 // Holds a reference to the key's read-only EVP_PKEY and a PreparedVerify
-// (prepared_verify.h); each call verifies on its own copy of the prepared
-// context, so instances are thread-safe.
+// (prepared_verify.h); each call verifies on a context no other call is
+// using (pooled or cloned), so instances are thread-safe.
 // Signatures must be exactly the modulus length (RFC 8017 §8.2.2 step 1).
 
 #include <memory>

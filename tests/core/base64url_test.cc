@@ -115,6 +115,35 @@ TEST(Base64UrlTest, EveryByteInEveryQuadPosition) {
   }
 }
 
+// The same in long inputs, which decode eight characters per step while
+// eight bytes of output room remain and by quads after: every byte value at
+// every position of the full quads of each length from 8 to 40 characters.
+TEST(Base64UrlTest, EveryByteInEveryPositionOfLongInputs) {
+  std::mt19937_64 rng(20261207);
+  for (size_t bytes = 6; bytes <= 30; ++bytes) {
+    std::string data(bytes, '\0');
+    for (char& c : data) c = static_cast<char>(rng());
+    const std::string enc = Base64UrlEncode(data);
+    ASSERT_THAT(Base64UrlDecode(enc), Optional(Eq(data)));
+    const size_t full = enc.size() - enc.size() % 4;
+    for (size_t pos = 0; pos < full; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string bad = enc;
+        bad[pos] = static_cast<char>(b);
+        const bool in_alphabet =
+            kAlphabet.find(static_cast<char>(b)) != absl::string_view::npos;
+        std::optional<std::string> dec = Base64UrlDecode(bad);
+        ASSERT_EQ(dec.has_value(), in_alphabet)
+            << bytes << " bytes, position " << pos << ", byte " << b;
+        // A changed character changes exactly its own 6 bits.
+        if (dec.has_value()) {
+          ASSERT_EQ(Base64UrlEncode(*dec), bad);
+        }
+      }
+    }
+  }
+}
+
 // Exhaustive tails: of the 64^2 two-char tails exactly the 256 canonical
 // ones decode (one per byte), and of the 64^3 three-char tails exactly the
 // 65536 canonical ones; each decodes to the value that encodes back to it.

@@ -92,6 +92,13 @@ TEST(RegisteredClaimValuesTest, ScanEqualsTheTreesMembers) {
       R"({"iss":"a","iss":"b"})",
       R"({"x":{"y":1,"y":2},"iss":"a"})",
       R"(["not","an","object"])",
+      // Strings kept as text: escapes decoded, a long value, an empty one,
+      // and text claims of every other type.
+      R"({"iss":"q\"\u00e9\ud83d\ude00/","sub":"","aud":"a-rather-long-audience-name"})",
+      R"({"iss":null,"sub":true,"aud":[]})",
+      R"({"iss":["x"],"sub":1.5,"aud":{"a":"b"}})",
+      R"({"jti":"a-long-string-before-the-text-claims","iss":"https://issuer",)"
+      R"("aud":["x","a-long-string-inside-an-array"],"sub":"s"})",
   };
   const JsonLimits limits;
   for (const char* payload : kPayloads) {
@@ -103,8 +110,16 @@ TEST(RegisteredClaimValuesTest, ScanEqualsTheTreesMembers) {
     const RegisteredClaims a = values.view();
     const RegisteredClaims b = RegisteredClaims::Of(*tree);
     for (auto [x, y] : {std::pair(a.iss, b.iss), std::pair(a.sub, b.sub),
-                        std::pair(a.aud, b.aud), std::pair(a.exp, b.exp),
-                        std::pair(a.nbf, b.nbf), std::pair(a.iat, b.iat)}) {
+                        std::pair(a.aud, b.aud)}) {
+      ASSERT_EQ(x.type, y.type) << payload;
+      EXPECT_EQ(x.text, y.text) << payload;
+      ASSERT_EQ(x.array == nullptr, y.array == nullptr) << payload;
+      if (x.array != nullptr) {
+        EXPECT_EQ(*x.array, *y.array) << payload;
+      }
+    }
+    for (auto [x, y] : {std::pair(a.exp, b.exp), std::pair(a.nbf, b.nbf),
+                        std::pair(a.iat, b.iat)}) {
       ASSERT_EQ(x == nullptr, y == nullptr) << payload;
       if (x != nullptr) {
         EXPECT_EQ(*x, *y) << payload;
@@ -115,16 +130,19 @@ TEST(RegisteredClaimValuesTest, ScanEqualsTheTreesMembers) {
 
 TEST(RegisteredClaimValuesTest, RescanForgetsEarlierMembers) {
   RegisteredClaimValues values;
-  ASSERT_TRUE(RegisteredClaimValues::Scan(R"({"iss":"a","exp":1})",
+  ASSERT_TRUE(RegisteredClaimValues::Scan(R"({"iss":"a","aud":"x","exp":1})",
                                           JsonLimits{}, values)
                   .ok());
-  ASSERT_TRUE(
-      RegisteredClaimValues::Scan(R"({"sub":"b"})", JsonLimits{}, values).ok());
+  ASSERT_TRUE(RegisteredClaimValues::Scan(R"({"sub":"b","aud":["y"]})",
+                                          JsonLimits{}, values)
+                  .ok());
   const RegisteredClaims v = values.view();
-  EXPECT_EQ(v.iss, nullptr);
+  EXPECT_FALSE(v.iss.present());
   EXPECT_EQ(v.exp, nullptr);
-  ASSERT_NE(v.sub, nullptr);
-  EXPECT_EQ(*v.sub, "b");
+  ASSERT_TRUE(v.sub.is_string());
+  EXPECT_EQ(v.sub.text, "b");
+  ASSERT_EQ(v.aud.type, TextClaim::Type::kArray);
+  EXPECT_EQ(*v.aud.array, json::array({"y"}));
 }
 
 }  // namespace

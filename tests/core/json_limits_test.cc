@@ -334,5 +334,41 @@ TEST(ScanJsonBoundedTest, SameVerdictAsParseAndKeptMembersEqualTheTree) {
             "duplicate member name");
 }
 
+// With a text target, a kept member's string value arrives as text (escapes
+// decoded, as in the tree) and leaves the json slot alone; any other value,
+// and every string nested inside a kept container, goes to the json slot.
+TEST(ScanJsonBoundedTest, TextTargetsTakeTopLevelStringsOnly) {
+  struct Kept {
+    json value;
+    std::string text;
+    bool is_text = false;
+  };
+  const std::string doc =
+      R"({"a":"x\u00e9\"y","b":["s","a-long-string-in-an-array"],)"
+      R"("c":{"k":"v"},"d":7,"e":null,)"
+      R"("f":"a-string-long-enough-to-leave-the-inline-buffer","g":""})";
+  std::map<std::string, Kept> kept;
+  ASSERT_TRUE(
+      ScanJsonBounded(doc, JsonLimits{}, [&kept](absl::string_view name) {
+        Kept& k = kept[std::string(name)];
+        return ScanTarget{
+            .value = &k.value, .text = &k.text, .is_text = &k.is_text};
+      }).ok());
+  const json tree = json::parse(doc);
+  ASSERT_EQ(kept.size(), tree.size());
+  for (const auto& [name, k] : kept) {
+    SCOPED_TRACE(name);
+    const json& want = tree.at(name);
+    EXPECT_EQ(k.is_text, want.is_string());
+    if (k.is_text) {
+      EXPECT_EQ(k.text, want.get<std::string>());
+      EXPECT_TRUE(k.value.is_null());
+    } else {
+      EXPECT_EQ(k.value, want);
+      EXPECT_TRUE(k.text.empty());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace jwtauth

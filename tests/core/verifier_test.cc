@@ -1,6 +1,7 @@
 #include "core/verifier.h"
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <random>
 #include <set>
@@ -8,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64url.h"
 #include "core/failure.h"
@@ -269,6 +271,40 @@ TEST_F(VerifierTest, SignatureBitFlipAndTruncationSweep) {
   for (size_t n = 0; n < token.size(); n += 7) {
     EXPECT_FALSE(v->Verify(token.substr(0, n)).ok()) << n;
   }
+}
+
+// The alphabet check ahead of the cache reads sixteen, then eight, then one
+// byte at a time: every byte value, at a position in each of those blocks
+// and at both ends, is refused as MALFORMED with the alphabet's detail iff
+// it is outside A-Z a-z 0-9 - _ . (and the cached valid token stays valid).
+TEST_F(VerifierTest, EveryByteOutsideTheAlphabetIsRefusedInEveryBlock) {
+  auto cache = VerificationCache::Create({.max_entries = 16, .shards = 1});
+  ASSERT_THAT(cache, testutil::IsOk());
+  auto v = Make({Options()}, cache->get());
+  const std::string token = Sign(Claims());
+  ASSERT_TRUE(v->Verify(token).ok());
+  const size_t n = token.size();
+  const std::vector<size_t> positions = {
+      0, 1, 7, 8, 15, 16, 17, 31, n / 2, n - 9, n - 8, n - 7, n - 2, n - 1};
+  for (size_t pos : positions) {
+    for (int b = 0; b < 256; ++b) {
+      const auto c = static_cast<unsigned char>(b);
+      const bool in_alphabet =
+          std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.';
+      std::string t = token;
+      t[pos] = static_cast<char>(c);
+      const VerifyResult r = v->Verify(t);
+      const bool alphabet_refusal =
+          !r.ok() && r.failure().reason == FailureReason::kMalformed &&
+          absl::StrContains(r.failure().detail, "alphabet");
+      EXPECT_EQ(alphabet_refusal, !in_alphabet)
+          << "position " << pos << " byte " << b;
+      if (in_alphabet && t != token) {
+        EXPECT_FALSE(r.ok()) << "position " << pos << " byte " << b;
+      }
+    }
+  }
+  EXPECT_TRUE(v->Verify(token).ok());
 }
 
 TEST_F(VerifierTest, UnknownKidCallsObserverAndAlgMismatchIsRejected) {

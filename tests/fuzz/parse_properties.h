@@ -72,25 +72,42 @@ inline PropertyResult CheckBase64UrlProperties(absl::string_view data) {
 // required. `accepted` is the verdict with require_object = true.
 // ScanJsonBounded against ParseJsonBounded under `limits`: the same
 // verdict and status, and the kept top-level members (those whose name
-// starts with 'a', 'e', 'i' or 's', or is empty) equal to the tree's.
+// starts with 'a', 'e', 'i' or 's', or is empty) equal to the tree's; those
+// starting with 'i' or 's' are kept with a text target, so a string value
+// arrives as text (and nothing else does).
 inline std::string CheckScanMatchesParse(absl::string_view data,
                                          const JsonLimits& limits) {
+  struct Kept {
+    nlohmann::json value;
+    std::string text;
+    bool is_text = false;
+  };
   absl::StatusOr<nlohmann::json> tree = ParseJsonBounded(data, limits);
-  std::map<std::string, nlohmann::json> kept;
+  std::map<std::string, Kept> kept;
   absl::Status scanned = ScanJsonBounded(
-      data, limits, [&kept](absl::string_view name) -> nlohmann::json* {
+      data, limits, [&kept](absl::string_view name) -> ScanTarget {
         if (!name.empty() && !absl::StrContains("aeis", name.front())) {
-          return nullptr;
+          return ScanTarget{};
         }
-        return &kept[std::string(name)];
+        Kept& k = kept[std::string(name)];
+        if (name.empty() || !absl::StrContains("is", name.front())) {
+          return ScanTarget{.value = &k.value};
+        }
+        return ScanTarget{
+            .value = &k.value, .text = &k.text, .is_text = &k.is_text};
       });
   if (tree.ok() != scanned.ok() || (!tree.ok() && (tree.status() != scanned))) {
     return "scan and parse disagree on the verdict";
   }
   if (!tree.ok() || !tree->is_object()) return "";
-  for (const auto& [name, value] : kept) {
+  for (const auto& [name, k] : kept) {
     auto it = tree->find(name);
-    if (it == tree->end() || *it != value) {
+    if (it == tree->end()) return "scan kept a member the tree lacks";
+    const bool text_target = !name.empty() && absl::StrContains("is", name[0]);
+    if (k.is_text != (text_target && it->is_string())) {
+      return "scan kept text where it should not, or not where it should";
+    }
+    if (k.is_text ? (*it != k.text || !k.value.is_null()) : *it != k.value) {
       return "scan kept a member unlike the tree's";
     }
   }

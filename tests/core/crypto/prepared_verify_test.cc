@@ -41,13 +41,15 @@ internal::PreparedVerify PreparedFor(Algorithm alg, const KeyMaterial& key) {
 }
 
 // Many request threads verify with one key at once, starting together so
-// that they also race to build the prepared context. Every answer must be
-// right: valid signatures verify; a changed input or a flipped signature bit
-// does not; no call leaves an error in its thread's OpenSSL queue.
+// that they also race to build the prepared context, and twice as many as
+// the pool has slots, so that calls also verify on template clones and
+// hand contexts back to a full pool. Every answer must be right: valid
+// signatures verify; a changed input or a flipped signature bit does not;
+// no call leaves an error in its thread's OpenSSL queue.
 class ConcurrentVerifyTest : public testing::TestWithParam<Algorithm> {};
 
 TEST_P(ConcurrentVerifyTest, EveryResultIsRightUnderConcurrentUse) {
-  constexpr int kThreads = 4;
+  constexpr int kThreads = 2 * internal::PreparedVerify::kPoolSlots;
   constexpr int kPerThread = 2000;
   const Algorithm alg = GetParam();
   const std::string sig = SignOrDie(alg, kData);
@@ -93,8 +95,9 @@ INSTANTIATE_TEST_SUITE_P(HotAlgorithms, ConcurrentVerifyTest,
                            return std::string(AlgorithmName(info.param));
                          });
 
-// Verifying on copies never changes the prepared context: answers stay right
-// in any order, including after failures.
+// One thread reuses one pooled context call after call (Ed25519: a fresh
+// copy each time): answers stay right in any order, including right after
+// a failure on the same context.
 TEST(PreparedVerifyTest, FailuresDoNotSpoilThePreparedContext) {
   for (Algorithm alg :
        {Algorithm::kRs256, Algorithm::kPs256, Algorithm::kEdDsa}) {
@@ -110,6 +113,23 @@ TEST(PreparedVerifyTest, FailuresDoNotSpoilThePreparedContext) {
       EXPECT_FALSE(prepared.Verify(kData, bytes, 0));
       EXPECT_EQ(ERR_peek_error(), 0u);
     }
+  }
+}
+
+// The same through the ECDSA verifier, which hands PreparedVerify the DER
+// form of the JWS signature (R || S).
+TEST(PreparedVerifyTest, FailuresDoNotSpoilAPooledEcdsaContext) {
+  const std::string sig = SignOrDie(Algorithm::kEs256, kData);
+  std::string bad_sig = sig;
+  bad_sig.back() = static_cast<char>(bad_sig.back() ^ 0x01);
+  auto verifier =
+      NewSignatureVerifier(Algorithm::kEs256, GeneratedKey(Algorithm::kEs256));
+  ASSERT_THAT(verifier, IsOk());
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE((*verifier)->Verify(kData, sig));
+    EXPECT_FALSE((*verifier)->Verify("other", sig));
+    EXPECT_FALSE((*verifier)->Verify(kData, bad_sig));
+    EXPECT_EQ(ERR_peek_error(), 0u);
   }
 }
 
