@@ -310,6 +310,9 @@ TEST(ScanJsonBoundedTest, SameVerdictAsParseAndKeptMembersEqualTheTree) {
       R"({"iss":tru})",                            // syntax
       R"({})",
       R"({"exp":1.5e9,"nbf":-0,"iat":18446744073709551615,"sub":null})",
+      // The 13th value (past the tight max_values) is a kept string, which
+      // the text-target scan below takes as text: it must count it.
+      R"({"s":[1,2,3,4,5,6,7,8,9,10],"iss":"a"})",
   };
   for (const JsonLimits& limits : {JsonLimits{}, tight}) {
     for (const char* doc : kDocs) {
@@ -323,6 +326,17 @@ TEST(ScanJsonBoundedTest, SameVerdictAsParseAndKeptMembersEqualTheTree) {
             return &kept[std::string(name)];
           });
       EXPECT_EQ(scanned, tree.status()) << doc;
+      // The same verdict when every kept member takes strings as text.
+      std::map<std::string, std::pair<json, std::string>> as_text;
+      bool is_text = false;
+      absl::Status scanned_as_text = ScanJsonBounded(
+          doc, limits, [&](absl::string_view name) -> ScanTarget {
+            if (name == "skip" || name == "s" || name == "other") return {};
+            auto& [value, text] = as_text[std::string(name)];
+            return ScanTarget{
+                .value = &value, .text = &text, .is_text = &is_text};
+          });
+      EXPECT_EQ(scanned_as_text, tree.status()) << doc << " (text targets)";
       if (!tree.ok()) continue;
       for (const auto& [name, value] : kept) {
         EXPECT_EQ(value, tree->at(name)) << doc << " member " << name;
