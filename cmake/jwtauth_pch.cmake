@@ -19,8 +19,9 @@
 # a macro its user lacks. The users' extra definitions (httplib's,
 # JWTAUTH_FUZZ_*, the tests' paths) do not appear in these headers, so gcc
 # accepts the header for all of them; -Winvalid-pch is on, so a rejected
-# header fails a -Werror build instead of going slow. gRPC's targets add -pthread (_REENTRANT),
-# which gcc does check, so every holder and user compiles with it.
+# header fails a -Werror build instead of going slow. gRPC's targets add
+# -pthread (_REENTRANT), which gcc does check, so every holder and user
+# compiles with it.
 # deploy/lint.sh strips the header from the compile database it gives
 # clang-tidy, so a source that leans on the precompiled header for an
 # include it lacks fails lint (and the optimized builds).

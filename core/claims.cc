@@ -118,17 +118,24 @@ std::string Claims::ValueToString(const nlohmann::json& value) {
 }
 
 TextClaim TextClaim::Of(const nlohmann::json* value) {
-  using Type = TextClaim::Type;
-  if (value == nullptr) return TextClaim{};
-  if (const std::string* s = value->get_ptr<const std::string*>()) {
-    TextClaim claim;
-    claim.type = Type::kString;
-    claim.text = *s;
-    return claim;
-  }
   TextClaim claim;
-  claim.type = value->is_array() ? Type::kArray : Type::kOther;
-  if (value->is_array()) claim.array = value;
+  if (value == nullptr) return claim;
+  if (const std::string* s = value->get_ptr<const std::string*>()) {
+    return String(*s);
+  }
+  if (value->is_array()) {
+    claim.type = Type::kArray;
+    claim.array = value;
+  } else {
+    claim.type = Type::kOther;
+  }
+  return claim;
+}
+
+TextClaim TextClaim::String(absl::string_view text) {
+  TextClaim claim;
+  claim.type = Type::kString;
+  claim.text = text;
   return claim;
 }
 
@@ -171,13 +178,8 @@ absl::Status RegisteredClaimValues::Scan(absl::string_view payload,
 RegisteredClaims RegisteredClaimValues::view() const {
   auto at = [this](Slot s) { return present_[s] ? &values_[s] : nullptr; };
   auto text_at = [&](Slot s) {
-    if (present_[s] && is_text_[s]) {
-      TextClaim claim;
-      claim.type = TextClaim::Type::kString;
-      claim.text = texts_[s];
-      return claim;
-    }
-    return TextClaim::Of(at(s));
+    return present_[s] && is_text_[s] ? TextClaim::String(texts_[s])
+                                      : TextClaim::Of(at(s));
   };
   return RegisteredClaims{.iss = text_at(kIss),
                           .sub = text_at(kSub),

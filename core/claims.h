@@ -92,6 +92,8 @@ struct TextClaim {
   bool is_string() const { return type == Type::kString; }
   // The view of a member already looked up (nullptr = absent).
   static TextClaim Of(const nlohmann::json* value);
+  // A string claim whose value is `text`.
+  static TextClaim String(absl::string_view text);
 };
 
 // The registered claims every policy reads (RFC 7519 §4.1: iss, sub, aud,
