@@ -18,6 +18,8 @@ rounds=${2:-6}
 calls=${3:-300000}
 # shellcheck source=tests/bench/serving_port.sh
 . "$here/serving_port.sh"
+# shellcheck source=tests/bench/hs_bench_config.sh
+. "$here/hs_bench_config.sh"
 for tool in h2load "$build/server/jwtauth-server" "$build/tests/bench/load_generator" \
     "$build/tests/bench/ceiling/ceiling_server"; do
   command -v "$tool" > /dev/null || { echo "missing: $tool" >&2; exit 2; }
@@ -29,21 +31,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-printf 'bench-secret-0123456789abcdef0123456789' > "$work/hs.txt"
 for mode in async callback; do
-  cat > "$work/$mode.yaml" <<YAML
-server: {listen: "127.0.0.1:0", admin_listen: "", watch_interval: "0", threading: $mode}
-providers:
-  - name: bench
-    issuers: [https://bench]
-    audiences: [api]
-    keys: [{kid: hs1, alg: HS256, secret_file: hs.txt}]
-ext_authz:
-  routes:
-    - name: api
-      match: {path_prefix: /}
-log: {level: info}
-YAML
+  write_hs_bench_config "$work/$mode.yaml" "$mode"
 done
 token_flags=(--secret-file "$work/hs.txt" --kid hs1 --issuer https://bench --audience api)
 "$build/tests/bench/load_generator" --method verify "${token_flags[@]}" --dump-request "$work/verify.bin"
