@@ -11,8 +11,6 @@
 set -eu
 # shellcheck source=tests/bench/serving_port.sh
 . "$(dirname "$0")/serving_port.sh"
-# shellcheck source=tests/bench/hs_bench_config.sh
-. "$(dirname "$0")/hs_bench_config.sh"
 server_a=${1:?server A}
 server_b=${2:?server B}
 loadgen=${3:?load_generator}
@@ -21,7 +19,20 @@ seconds=${5:-5}
 inflight=${6:-64}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-write_hs_bench_config "$dir/config.yaml"
+printf 'bench-secret-0123456789abcdef0123456789' > "$dir/hs.txt"
+cat > "$dir/config.yaml" <<YAML
+server: {listen: "127.0.0.1:0", admin_listen: "", watch_interval: "0"}
+providers:
+  - name: bench
+    issuers: [https://bench]
+    audiences: [api]
+    keys: [{kid: hs1, alg: HS256, secret_file: hs.txt}]
+ext_authz:
+  routes:
+    - name: api
+      match: {path_prefix: /}
+log: {level: info}
+YAML
 run_one() {  # SIDE SERVER METHOD ROUND
   # A fresh log per run: the redirection truncates it only once the server
   # process starts, so a reused name could still show the last run's port.
