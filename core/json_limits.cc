@@ -10,6 +10,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
+#include "core/json_flat_scan.h"
 #include "core/json_reader.h"
 #include "core/status_macros.h"
 
@@ -388,6 +389,9 @@ absl::Status ScanJsonBounded(
     absl::FunctionRef<ScanTarget(absl::string_view name)> target_for) {
   JWTAUTH_RETURN_IF_ERROR(CheckSize(text, limits));
   try {
+    if (json_internal::ScanFlatObject(text, limits, target_for)) {
+      return absl::OkStatus();
+    }
     BoundedScanner scanner(limits, target_for);
     const bool ok =
         json_internal::StrictReader<BoundedScanner>(text, scanner).Read();

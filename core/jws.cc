@@ -1,5 +1,6 @@
 #include "core/jws.h"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <utility>
@@ -253,6 +254,76 @@ std::optional<std::string> TakeString(HeaderParams::Param& p) {
   return std::move(p.text);
 }
 
+bool SameJsonLimits(const JsonLimits& a, const JsonLimits& b) {
+  return a.max_bytes == b.max_bytes && a.max_depth == b.max_depth &&
+         a.max_values == b.max_values &&
+         a.max_object_members == b.max_object_members &&
+         a.require_object == b.require_object;
+}
+
+// What the header rules made of one accepted header.
+struct AcceptedHeader {
+  std::string encoded;  // the header's base64url text
+  JsonLimits limits;    // read under these
+  Algorithm alg = Algorithm::kHs256;
+  std::optional<std::string> kid;
+  std::optional<std::string> typ;
+};
+
+// The last few headers this thread accepted. An issuer signs all its
+// tokens under one header (alg, kid, typ), so on the uncached path the same
+// few headers come back on every call, and the scan of one (a third of
+// Parse) is repeated for nothing. An entry is only ever a result Parse
+// computed itself for exactly that text under exactly those limits, so a
+// hit answers what the scan would; failures are never kept. Per thread, so
+// no lock; small and bounded (kEntries headers of at most kMaxEncoded).
+class AcceptedHeaders {
+ public:
+  static constexpr size_t kMaxEncoded = 512;
+
+  const AcceptedHeader* Find(absl::string_view encoded,
+                             const JsonLimits& limits) const {
+    for (size_t i = 0; i < used_; ++i) {
+      const AcceptedHeader& h = entries_[i];
+      if (h.encoded == encoded && SameJsonLimits(h.limits, limits)) return &h;
+    }
+    return nullptr;
+  }
+  void Add(AcceptedHeader h) {
+    if (h.encoded.size() > kMaxEncoded) return;
+    entries_[next_] = std::move(h);
+    next_ = (next_ + 1) % kEntries;
+    if (used_ < kEntries) ++used_;
+  }
+
+ private:
+  static constexpr size_t kEntries = 4;
+  std::array<AcceptedHeader, kEntries> entries_;
+  size_t used_ = 0;
+  size_t next_ = 0;  // replaced next (oldest first)
+};
+
+thread_local AcceptedHeaders accepted_headers;
+
+// The header rules on the decoded header: alg, kid and typ, or the first
+// rule broken.
+FailureOr<AcceptedHeader> ApplyHeaderRules(absl::string_view header_json,
+                                           const JsonLimits& limits) {
+  FailureOr<HeaderParams> params = ReadHeader(header_json, limits);
+  if (!params.ok()) return params.failure();
+  FailureOr<Algorithm> alg = ReadAlg(*params);
+  if (!alg.ok()) return alg.failure();
+  if (std::optional<Failure> f = CheckOtherParams(*params)) {
+    return *std::move(f);
+  }
+  AcceptedHeader accepted;
+  accepted.limits = limits;
+  accepted.alg = *alg;
+  accepted.kid = TakeString(params->kid);
+  accepted.typ = TakeString(params->typ);
+  return accepted;
+}
+
 }  // namespace
 
 FailureOr<ParsedJws> ParsedJws::Parse(absl::string_view compact,
@@ -280,17 +351,21 @@ FailureOr<ParsedJws> ParsedJws::Parse(absl::string_view compact,
     return Malformed("signature is not base64url");
   }
 
-  FailureOr<HeaderParams> params =
-      ReadHeader(jws.header_json(), limits.header_limits);
-  if (!params.ok()) return params.failure();
-  FailureOr<Algorithm> alg = ReadAlg(*params);
-  if (!alg.ok()) return alg.failure();
-  jws.alg_ = *alg;
-  if (std::optional<Failure> f = CheckOtherParams(*params)) {
-    return *std::move(f);
+  if (const AcceptedHeader* known =
+          accepted_headers.Find(parts->header, limits.header_limits)) {
+    jws.alg_ = known->alg;
+    jws.kid_ = known->kid;
+    jws.typ_ = known->typ;
+    return jws;
   }
-  jws.kid_ = TakeString(params->kid);
-  jws.typ_ = TakeString(params->typ);
+  FailureOr<AcceptedHeader> accepted =
+      ApplyHeaderRules(jws.header_json(), limits.header_limits);
+  if (!accepted.ok()) return accepted.failure();
+  jws.alg_ = accepted->alg;
+  jws.kid_ = accepted->kid;
+  jws.typ_ = accepted->typ;
+  accepted->encoded.assign(parts->header.data(), parts->header.size());
+  accepted_headers.Add(*std::move(accepted));
   return jws;
 }
 

@@ -12,6 +12,12 @@
 //                 named, no cache): ParsedJws::Parse (size, base64url, header
 //                 JSON, header rules) + key selection by kid among 3 keys +
 //                 verify + bounded claims parse + policy.
+//   Parse/<alg>   ParsedJws::Parse alone (its header among those the thread
+//                 accepted last, as for every token of one issuer;
+//                 ParseUnseenHeader/<alg>: never), and Claims/<alg> the
+//                 registered-claims scan of the decoded payload alone: the
+//                 JWS layer's two largest parts (Jws - Crypto is the whole
+//                 layer);
 //   Paired/<alg>  Raw and Jws timed in alternating batches of 16 calls
 //                 (order flipped every round); the counter jws_per_raw is
 //                 the median of the rounds' ratios. The VM has slow phases
@@ -50,6 +56,7 @@
 #include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
 #include "core/algorithm.h"
+#include "core/claims.h"
 #include "core/crypto/key_material.h"
 #include "core/crypto/signature_verifier.h"
 #include "core/jws.h"
@@ -386,6 +393,55 @@ void BM_Jws(benchmark::State& state, Algorithm alg) {
   state.counters["token_bytes"] = static_cast<double>(f.token.size());
 }
 
+// The JWS layer's two largest parts on their own (what Jws adds to Crypto):
+// the compact parse (split, base64url of all three parts, header scan and
+// rules) and the registered-claims scan of the decoded payload.
+void BM_Parse(benchmark::State& state, Algorithm alg) {
+  const Fixture& f = GetFixture(alg);
+  const JwsLimits limits;
+  if (!ParsedJws::Parse(f.token, limits).ok()) state.SkipWithError("parse");
+  for (auto _ : state) {
+    FailureOr<ParsedJws> jws = ParsedJws::Parse(f.token, limits);
+    benchmark::DoNotOptimize(jws);
+  }
+}
+
+// Parse when the header is not among the last few this thread accepted
+// (core/jws.cc, AcceptedHeaders): five headers in turn, one more than it
+// keeps, so every call scans its header and replaces the oldest entry.
+void BM_ParseUnseenHeader(benchmark::State& state, Algorithm alg) {
+  const Fixture& f = GetFixture(alg);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 5; ++i) {
+    nlohmann::json header = {{"alg", std::string(AlgorithmName(alg))},
+                             {"typ", "JWT"},
+                             {"kid", absl::StrCat("kid-", i)}};
+    tokens.push_back(CompleteCompactJws(
+        MakeSigningInput(header.dump(), Payload()), f.signature));
+  }
+  const JwsLimits limits;
+  size_t next = 0;
+  for (auto _ : state) {
+    FailureOr<ParsedJws> jws = ParsedJws::Parse(tokens[next], limits);
+    benchmark::DoNotOptimize(jws);
+    next = next == tokens.size() - 1 ? 0 : next + 1;
+  }
+}
+
+void BM_Claims(benchmark::State& state, Algorithm alg) {
+  const Fixture& f = GetFixture(alg);
+  FailureOr<ParsedJws> jws = ParsedJws::Parse(f.token, JwsLimits());
+  if (!jws.ok()) Die("parse");
+  const JsonLimits limits;
+  RegisteredClaimValues values;
+  for (auto _ : state) {
+    absl::Status s =
+        RegisteredClaimValues::Scan(jws->payload(), limits, values);
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(values);
+  }
+}
+
 // Seconds that 16 calls of `call` take on the steady clock: one batch of
 // BM_Paired.
 template <typename Call>
@@ -548,6 +604,12 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("Crypto/" + name).c_str(), jwtauth::BM_Crypto,
                                  alg);
     benchmark::RegisterBenchmark(("Jws/" + name).c_str(), jwtauth::BM_Jws, alg);
+    benchmark::RegisterBenchmark(("Parse/" + name).c_str(), jwtauth::BM_Parse,
+                                 alg);
+    benchmark::RegisterBenchmark(("ParseUnseenHeader/" + name).c_str(),
+                                 jwtauth::BM_ParseUnseenHeader, alg);
+    benchmark::RegisterBenchmark(("Claims/" + name).c_str(), jwtauth::BM_Claims,
+                                 alg);
   }
   for (Algorithm alg : jwtauth::kAllAlgorithms) {
     const std::string name(jwtauth::AlgorithmName(alg));

@@ -313,6 +313,27 @@ TEST(ScanJsonBoundedTest, SameVerdictAsParseAndKeptMembersEqualTheTree) {
       // The 13th value (past the tight max_values) is a kept string, which
       // the text-target scan below takes as text: it must count it.
       R"({"s":[1,2,3,4,5,6,7,8,9,10],"iss":"a"})",
+      // Flat objects (core/json_flat_scan.h) at each edge of the fast path
+      // and just past it, where the full scan decides.
+      R"( { "iss" : "a" , "exp" : 0 , "n" : null , "t" : true } )",
+      R"({"iss":"a","iss":"b"})",  // dup, flat
+      R"({"iss":"a","iss":"b"})",  // dup, one escaped
+      R"({"a":1,"b":2,"c":3})",    // 3 members: tight max
+      R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,)"
+      R"("k":11,"l":12})",                           // values past tight
+      R"({"exp":01})",                               // leading zero
+      R"({"exp":0,})",                               // trailing comma
+      R"({"exp":1.0,"iat":1e3,"nbf":-1})",           // not plain unsigned
+      R"({"exp":18446744073709551616})",             // past 2^64-1
+      R"({"exp":18446744073709551615})",             // 2^64-1
+      R"({"iss":"a\/b","sub":"é"})",                 // escapes
+      "{\"iss\":\"\x7f\",\"sub\":\"caf\xc3\xa9\"}",  // DEL, UTF-8
+      "{\"iss\":\"a\tb\"}",                          // raw control
+      R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,)"
+      R"("k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17})",  // 17 members
+      R"({"iss":"a"}})",                                       // trailing brace
+      R"({"iss":"a")",                                         // unterminated
+      R"({"iss":nul})",                                        // syntax
   };
   for (const JsonLimits& limits : {JsonLimits{}, tight}) {
     for (const char* doc : kDocs) {

@@ -303,6 +303,58 @@ TEST(ParsedJwsTest, TruncationSweep) {
   }
 }
 
+// Parse remembers the last few headers each thread accepted; a
+// remembered header must answer exactly what its scan would, under the
+// limits of the call, whatever was parsed before.
+TEST(ParsedJwsTest, RememberedHeadersAnswerAsTheScanWould) {
+  const std::string header = R"({"alg":"ES256","kid":"k-1","typ":"JWT"})";
+  const std::string token = Token(header);
+  FailureOr<ParsedJws> first = ParsedJws::Parse(token);
+  ASSERT_TRUE(first.ok());
+  FailureOr<ParsedJws> again = ParsedJws::Parse(token);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->alg(), Algorithm::kEs256);
+  EXPECT_THAT(again->kid(), Optional(Eq("k-1")));
+  EXPECT_THAT(again->typ(), Optional(Eq("JWT")));
+  EXPECT_EQ(again->header(), first->header());
+  EXPECT_EQ(again->payload(), first->payload());
+
+  // The same header under limits it breaks: refused, as on first sight.
+  JwsLimits small;
+  small.header_limits.max_bytes = header.size() - 1;
+  EXPECT_EQ(ReasonOf(token, small), FailureReason::kMalformed);
+  JwsLimits few;
+  few.header_limits.max_object_members = 2;
+  EXPECT_EQ(ReasonOf(token, few), FailureReason::kMalformed);
+  EXPECT_EQ(ReasonOf(token), FailureReason::kUnspecified);  // accepted
+
+  // A remembered header does not excuse a bad payload or signature part.
+  const std::string signing_input = std::string(token, 0, token.rfind('.'));
+  EXPECT_EQ(ReasonOf(signing_input + ".*"), FailureReason::kMalformed);
+  const size_t dot = token.find('.');
+  EXPECT_EQ(ReasonOf(absl::StrCat(token.substr(0, dot), ".a",
+                                  token.substr(token.rfind('.')))),
+            FailureReason::kMalformed);
+
+  // A refused header is never remembered: refused every time.
+  const std::string none = Token(R"({"alg":"none","kid":"k-1"})");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ReasonOf(none), FailureReason::kUnsupportedAlgorithm);
+  }
+
+  // More headers in turn than it keeps: each still reads as its own.
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 7; ++i) {
+      const std::string kid = absl::StrCat("kid-", i);
+      FailureOr<ParsedJws> jws = ParsedJws::Parse(
+          Token(absl::StrCat(R"({"alg":"RS256","kid":")", kid, "\"}")));
+      ASSERT_TRUE(jws.ok());
+      EXPECT_THAT(jws->kid(), Optional(Eq(kid)));
+      EXPECT_EQ(jws->typ(), std::nullopt);
+    }
+  }
+}
+
 TEST(JwsBuildTest, MakeSigningInputAndCompleteRoundTrip) {
   const std::string header = R"({"alg":"EdDSA","kid":"ed"})";
   const std::string payload = "\x01\x02payload\xff";
