@@ -101,6 +101,31 @@ TEST(JsonFlatScanTest, GivesUpBeforeWritingAnything) {
   }
 }
 
+// Strings are read sixteen bytes at a time, then one by one: every byte
+// value at every position of a long name and of a long value is read
+// exactly when it is plain printable ASCII, and read as itself.
+TEST(JsonFlatScanTest, EveryByteAtEveryPositionOfLongStrings) {
+  for (size_t pos = 0; pos < 40; ++pos) {
+    for (int b = 0; b < 256; ++b) {
+      std::string text(40, 'x');
+      text[pos] = static_cast<char>(b);
+      const bool plain = b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+      const std::string as_value = "{\"tv\":\"" + text + "\"}";
+      const Scan v = ScanOf(as_value);
+      ASSERT_EQ(v.read, plain) << "value, position " << pos << ", byte " << b;
+      if (plain) {
+        ASSERT_EQ(v.kept.at("tv").text, text);
+      }
+      const std::string as_name = "{\"" + text + "\":1}";
+      const Scan n = ScanOf(as_name);
+      ASSERT_EQ(n.read, plain) << "name, position " << pos << ", byte " << b;
+      if (plain) {
+        ASSERT_EQ(n.kept.count(text), 1U);
+      }
+    }
+  }
+}
+
 // Limits are counted before anything is kept: at the limit it reads, one
 // past it gives up (and the full scan reports the limit).
 TEST(JsonFlatScanTest, LimitsAreCountedUpFront) {
