@@ -89,8 +89,13 @@ __attribute__((target("ssse3"))) size_t DecodeBlocksSsse3(
   return i;
 }
 
+// Asked once; __builtin_cpu_init first, in case the first decode runs in
+// a static initializer ahead of the one that fills in the CPU model.
 bool HasSsse3() {
-  static const bool has = __builtin_cpu_supports("ssse3");
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("ssse3") != 0;
+  }();
   return has;
 }
 #endif
