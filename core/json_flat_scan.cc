@@ -177,14 +177,7 @@ class FlatObjectScan {
     return ec == std::errc() && ptr == p_;
   }
 
-  bool Literal(absl::string_view word) {
-    if (static_cast<size_t>(end_ - p_) < word.size() ||
-        absl::string_view(p_, word.size()) != word) {
-      return false;
-    }
-    p_ += word.size();
-    return true;
-  }
+  bool Literal(absl::string_view word) { return TakeLiteral(p_, end_, word); }
 
   bool Take(char c) {
     if (p_ == end_ || *p_ != c) return false;
@@ -192,12 +185,7 @@ class FlatObjectScan {
     return true;
   }
 
-  void SkipWhitespace() {
-    while (p_ != end_ &&
-           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
-      ++p_;
-    }
-  }
+  void SkipWhitespace() { SkipJsonWhitespace(p_, end_); }
 
   const char* p_;
   const char* const end_;

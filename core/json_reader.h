@@ -27,6 +27,25 @@ inline bool SameName(absl::string_view a, absl::string_view b) {
   return true;
 }
 
+// Advances `p` past JSON whitespace (RFC 8259 §2: space, tab, LF, CR).
+inline void SkipJsonWhitespace(const char*& p, const char* end) {
+  while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+    ++p;
+  }
+}
+
+// Advances `p` past `word` (true, false, null) if the text at `p` starts
+// with it.
+inline bool TakeLiteral(const char*& p, const char* end,
+                        absl::string_view word) {
+  if (static_cast<size_t>(end - p) < word.size() ||
+      absl::string_view(p, word.size()) != word) {
+    return false;
+  }
+  p += word.size();
+  return true;
+}
+
 // A strict RFC 8259 reader driving a SAX-style `Sink` (the callbacks of
 // nlohmann::json_sax, returning false to stop). Written here instead of
 // using nlohmann's lexer because the token header is parsed on every Verify
@@ -122,21 +141,9 @@ class StrictReader {
     return object ? sink_.end_object() : sink_.end_array();
   }
 
-  void SkipWhitespace() {
-    while (p_ != end_ &&
-           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
-      ++p_;
-    }
-  }
+  void SkipWhitespace() { SkipJsonWhitespace(p_, end_); }
 
-  bool Literal(absl::string_view word) {
-    if (static_cast<size_t>(end_ - p_) < word.size() ||
-        absl::string_view(p_, word.size()) != word) {
-      return false;
-    }
-    p_ += word.size();
-    return true;
-  }
+  bool Literal(absl::string_view word) { return TakeLiteral(p_, end_, word); }
 
   bool ReadScalar(std::string& scratch) {
     switch (*p_) {
