@@ -42,11 +42,11 @@ inline uint32_t Lookup(const char* p, size_t i) {
 // outside the alphabet.
 //
 // Per character, with h and l its high and low nibbles: it is in the
-// alphabet iff kInvalidFor[l] and kClassOf[h] share no bit (each high
-// nibble is a class, and kInvalidFor[l] holds the classes for which l is
+// alphabet iff invalid_for[l] and class_of[h] share no bit (each high
+// nibble is a class, and invalid_for[l] holds the classes for which l is
 // not a character of the alphabet: bytes >= 0x80 and below 0x20 are
 // class 0x40, which every entry holds). Its 6-bit value is the character
-// plus kOffsetOf[h] ('A'-'Z' and '_' share h = 4/5, so '_' gets 33 more).
+// plus offset_of[h] ('A'-'Z' and '_' share h = 4/5, so '_' gets 33 more).
 // pmaddubsw and pmaddwd then join pairs and pairs of pairs into 24-bit
 // groups, and pshufb writes each group's three bytes high first.
 __attribute__((target("ssse3"))) size_t DecodeBlocksSsse3(

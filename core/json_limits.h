@@ -28,6 +28,8 @@ struct JsonLimits {
   size_t max_values = 10000;  // every scalar, object and array counts once
   size_t max_object_members = 1000;  // members in any single object
   bool require_object = true;        // the top-level value must be an object
+
+  friend bool operator==(const JsonLimits&, const JsonLimits&) = default;
 };
 
 // Why a bounded parse failed. The verifier maps a kind to a FailureReason

@@ -254,13 +254,6 @@ std::optional<std::string> TakeString(HeaderParams::Param& p) {
   return std::move(p.text);
 }
 
-bool SameJsonLimits(const JsonLimits& a, const JsonLimits& b) {
-  return a.max_bytes == b.max_bytes && a.max_depth == b.max_depth &&
-         a.max_values == b.max_values &&
-         a.max_object_members == b.max_object_members &&
-         a.require_object == b.require_object;
-}
-
 // What the header rules made of one accepted header.
 struct AcceptedHeader {
   std::string encoded;  // the header's base64url text
@@ -285,7 +278,7 @@ class AcceptedHeaders {
                              const JsonLimits& limits) const {
     for (size_t i = 0; i < used_; ++i) {
       const AcceptedHeader& h = entries_[i];
-      if (h.encoded == encoded && SameJsonLimits(h.limits, limits)) return &h;
+      if (h.encoded == encoded && h.limits == limits) return &h;
     }
     return nullptr;
   }

@@ -75,12 +75,6 @@ bool AnyBoundToIssuer(absl::Span<const KeyEntry* const> entries) {
   });
 }
 
-bool SameLimits(const JsonLimits& a, const JsonLimits& b) {
-  return a.max_bytes == b.max_bytes && a.max_depth == b.max_depth &&
-         a.max_values == b.max_values &&
-         a.max_object_members == b.max_object_members;
-}
-
 // The compact-JWS alphabet (RFC 7515 §7.1: base64url segments joined by
 // '.'). Anything else can never verify, and is refused before the cache
 // lookup so that no byte (NUL, separators, percent-decoded controls) can
@@ -335,7 +329,7 @@ struct TokenVerifier::Request {
   // other limits (or not at all, or without the tree when it is needed). A
   // failure is kept (as a policy failure) and ends this provider's attempt.
   bool ClaimsUnder(const JsonLimits& limits, bool need_tree) {
-    if (claims_limits != nullptr && SameLimits(*claims_limits, limits) &&
+    if (claims_limits != nullptr && *claims_limits == limits &&
         (tree.has_value() || !need_tree)) {
       return true;
     }
