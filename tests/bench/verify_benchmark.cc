@@ -17,7 +17,9 @@
 //                 ParseUnseenHeader/<alg>: never), and Claims/<alg> the
 //                 registered-claims scan of the decoded payload alone: the
 //                 JWS layer's two largest parts (Jws - Crypto is the whole
-//                 layer);
+//                 layer); ClaimsNotFlat/<case> and FlatScanGiveUp/<case>
+//                 the same scan of payloads the flat fast path gives up on,
+//                 and that vain attempt alone (see kNotFlatPayloads);
 //   Paired/<alg>  Raw and Jws timed in alternating batches of 16 calls
 //                 (order flipped every round); the counter jws_per_raw is
 //                 the median of the rounds' ratios. The VM has slow phases
@@ -59,6 +61,7 @@
 #include "core/claims.h"
 #include "core/crypto/key_material.h"
 #include "core/crypto/signature_verifier.h"
+#include "core/json_flat_scan.h"
 #include "core/jws.h"
 #include "core/key.h"
 #include "core/key_store.h"
@@ -442,6 +445,57 @@ void BM_Claims(benchmark::State& state, Algorithm alg) {
   }
 }
 
+// Claims sets the flat fast path (core/json_flat_scan.h) does not take. It
+// reads up to the first value it cannot (here the last member, the most it
+// can read in vain), gives up, and the full scan reads the document again.
+// ClaimsNotFlat/<case> is the registered-claims scan of such a payload,
+// FlatScanGiveUp/<case> the fast path's attempt alone: what a token of an
+// issuer whose claims are never flat pays for the fast path.
+struct NotFlatPayload {
+  const char* name;
+  const char* json;
+};
+constexpr NotFlatPayload kNotFlatPayloads[] = {
+    {"aud_array",
+     R"({"iss":"https://auth.example.com","sub":"user-1234567890",)"
+     R"("iat":1764000000,"exp":1764000900,)"
+     R"("jti":"3f1c2a9e-5b7d-4e21-9c0a-8d6f4b2e1a77",)"
+     R"("aud":["api://orders","api://billing"]})"},
+    {"nested_object",
+     R"({"iss":"https://auth.example.com","sub":"user-1234567890",)"
+     R"("aud":"api://orders","iat":1764000000,"exp":1764000900,)"
+     R"("jti":"3f1c2a9e-5b7d-4e21-9c0a-8d6f4b2e1a77",)"
+     R"("cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})"},
+    {"escaped_string",
+     R"({"iss":"https://auth.example.com","sub":"user-1234567890",)"
+     R"("aud":"api://orders","iat":1764000000,"exp":1764000900,)"
+     R"("jti":"3f1c2a9e-5b7d-4e21-9c0a-8d6f4b2e1a77",)"
+     R"("name":"Jos\u00e9"})"},
+};
+
+void BM_ClaimsNotFlat(benchmark::State& state, const char* json) {
+  const JsonLimits limits;
+  RegisteredClaimValues values;
+  if (!RegisteredClaimValues::Scan(json, limits, values).ok()) Die("scan");
+  for (auto _ : state) {
+    absl::Status s = RegisteredClaimValues::Scan(json, limits, values);
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(values);
+  }
+}
+
+void BM_FlatScanGiveUp(benchmark::State& state, const char* json) {
+  const JsonLimits limits;
+  const auto no_target = [](absl::string_view) { return ScanTarget{}; };
+  if (json_internal::ScanFlatObject(json, limits, no_target)) {
+    Die("the not-flat payload was taken by the flat scan");
+  }
+  for (auto _ : state) {
+    bool taken = json_internal::ScanFlatObject(json, limits, no_target);
+    benchmark::DoNotOptimize(taken);
+  }
+}
+
 // Seconds that 16 calls of `call` take on the steady clock: one batch of
 // BM_Paired.
 template <typename Call>
@@ -610,6 +664,14 @@ int main(int argc, char** argv) {
                                  jwtauth::BM_ParseUnseenHeader, alg);
     benchmark::RegisterBenchmark(("Claims/" + name).c_str(), jwtauth::BM_Claims,
                                  alg);
+  }
+  for (const jwtauth::NotFlatPayload& p : jwtauth::kNotFlatPayloads) {
+    benchmark::RegisterBenchmark(
+        (std::string("ClaimsNotFlat/") + p.name).c_str(),
+        jwtauth::BM_ClaimsNotFlat, p.json);
+    benchmark::RegisterBenchmark(
+        (std::string("FlatScanGiveUp/") + p.name).c_str(),
+        jwtauth::BM_FlatScanGiveUp, p.json);
   }
   for (Algorithm alg : jwtauth::kAllAlgorithms) {
     const std::string name(jwtauth::AlgorithmName(alg));
