@@ -2,7 +2,7 @@
 """Faults under load: the real jwtauth-server, driven by load_generator at a
 steady open-loop rate (Verify and Check), while its surroundings fail.
 
-  fault_soak.py BUILD_DIR SCENARIO [--seconds S] [--rate R]
+  fault_soak.py BUILD_DIR SCENARIO [--seconds S] [--rate R] [--sanitized]
 
 Scenarios (each prints its figures: calls, failures, p99, RSS before/after):
   jwks     the JWKS URL answers 500, hangs, sends 10 MiB, sends garbage,
@@ -16,9 +16,25 @@ Hard assertions (the exit status): zero failed calls for tokens under keys
 that stayed good, faults really observed (fetch errors, rejected reload),
 rotated keys and the good config taking effect, exit code 0 within the
 grace period, fds and RSS back to baseline within a tolerance, garbage never
-accepted, RSS bounded under the flood. Latency and throughput ratios (p99
-under faults vs the fault-free run, good-token rate under the flood) are
-printed, never asserted: the box is shared and noisy.
+accepted, RSS bounded under the flood, and the server exiting 0 when each
+scenario ends (an ASan/LSan/UBSan report makes it exit non-zero). Latency
+and throughput ratios (p99 under faults vs the fault-free run, good-token
+rate under the flood) are printed, never asserted: the box is shared and
+noisy.
+
+--sanitized (ctest passes it in ASan + UBSan builds, such as the ci
+preset's): RSS there is mostly the sanitizer's. Freed memory waits in
+ASan's quarantine (256 MiB by default: the leak and flood scenarios reached
+400-480 MiB from ~160), so the scenarios cap it at ASAN_SOAK_QUARANTINE_MB
+for every process they start (the most recent frees are still poisoned, so
+a use after free is still caught) and keep the absolute RSS bounds. The
+leak scenario's "no growth over the second half of the rounds" is printed
+but not asserted there: the runtime's allocation-stack depot and allocator
+metadata keep growing by ~2 MiB per quarter of the rounds under this load
+even with no quarantine (1aaca51: 165.9, 168.0, 172.4, 174.2 MiB against
+31.5, 31.9, 32.1, 32.2 plain), and a real leak is LSan's to report at the
+exit the scenarios check. The plain builds (debug, release; the soak
+label) assert it.
 
 --seconds is the length of each load phase (default: $JWTAUTH_SOAK_SECONDS,
 else 2); the `soak` ctest label runs the same scenarios with 30.
@@ -43,9 +59,14 @@ SECRET1 = "soak-secret-one-0123456789abcdef0123"
 SECRET2 = "soak-secret-two-0123456789abcdef0123"
 
 
+# ASan's quarantine under --sanitized (see the module docstring).
+ASAN_SOAK_QUARANTINE_MB = 8
+
+
 class Env:
-    def __init__(self, build, workdir, seconds, rate):
+    def __init__(self, build, workdir, seconds, rate, sanitized=False):
         self.build = build
+        self.sanitized = sanitized
         self.dir = workdir
         self.seconds = seconds
         self.rate = rate
@@ -291,9 +312,14 @@ def scenario_leak(env):
           % (before["fds"], after["fds"]))
     check(after["rss"] <= before["rss"] * 1.25 + 16 * MIB,
           "RSS grew: %.1f -> %.1f MiB" % (before["rss"] / MIB, after["rss"] / MIB))
-    # A leak grows with every round; warm-up growth stops early.
-    check(quarter[3] - quarter[1] <= 4 * MIB,
-          "RSS still growing in the second half of the rounds")
+    # A leak grows with every round; warm-up growth stops early. Under the
+    # sanitizers their own metadata grows too (module docstring): reported.
+    if env.sanitized:
+        print("leak: second-half growth %.1f MiB (<= 4 asserted in plain "
+              "builds only)" % ((quarter[3] - quarter[1]) / MIB))
+    else:
+        check(quarter[3] - quarter[1] <= 4 * MIB,
+              "RSS still growing in the second half of the rounds")
     for r in env.both("hs1"):
         print(fmt_load("after the disconnects", r))
         check(r["errors"] == 0, "calls fail after the disconnects")
@@ -334,6 +360,18 @@ SCENARIOS = {"jwks": scenario_jwks, "reload": scenario_reload,
              "flood": scenario_flood}
 
 
+def check_exit(server):
+    """Stops the server (SIGTERM) and asserts it exits 0: a sanitizer
+    report at exit, LSan's leak check included, exits non-zero."""
+    if server is None:
+        return
+    code = server.stop()
+    if code != 0:
+        tail = "\n".join(server.log().splitlines()[-40:])
+        raise Failure("server exited with %s at the end; its log ends:\n%s"
+                      % (code, tail))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -342,17 +380,26 @@ def main():
     p.add_argument("--seconds", type=float,
                    default=float(os.environ.get("JWTAUTH_SOAK_SECONDS", "2")))
     p.add_argument("--rate", type=float, default=200)
+    p.add_argument("--sanitized", action="store_true",
+                   help="the build is under ASan + UBSan (see above)")
     a = p.parse_args()
+    if a.sanitized:
+        # Inherited by the server and the load generators.
+        os.environ["ASAN_OPTIONS"] = ":".join(filter(None, [
+            os.environ.get("ASAN_OPTIONS", ""),
+            "quarantine_size_mb=%d" % ASAN_SOAK_QUARANTINE_MB]))
     names = sorted(SCENARIOS) if a.scenario == "all" else [a.scenario]
     failed = 0
     for name in names:
         workdir = tempfile.mkdtemp(prefix="jwtauth-soak-")
-        env = Env(os.path.abspath(a.build), workdir, a.seconds, a.rate)
+        env = Env(os.path.abspath(a.build), workdir, a.seconds, a.rate,
+                  a.sanitized)
         start = time.monotonic()
         print("== %s (%.0f s phases, %.0f calls/s per stream) ==" % (
             name, a.seconds, a.rate), flush=True)
         try:
             SCENARIOS[name](env)
+            check_exit(env.server)
             print("PASS %s (%.1f s)" % (name, time.monotonic() - start))
         except Failure as e:
             failed += 1
