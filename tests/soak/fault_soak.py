@@ -366,10 +366,8 @@ def check_exit(server):
     if server is None:
         return
     code = server.stop()
-    if code != 0:
-        tail = "\n".join(server.log().splitlines()[-40:])
-        raise Failure("server exited with %s at the end; its log ends:\n%s"
-                      % (code, tail))
+    check(code == 0, "server exited with %s at the end; its log ends:\n%s"
+          % (code, "\n".join(server.log().splitlines()[-40:])))
 
 
 def main():
